@@ -1,0 +1,89 @@
+//! Small file-system helpers: atomic writes and UTF-8 reads that locate the first bad byte.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::Error;
+
+/// Distinguishes temp files of concurrent writers in one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path` so that readers see either the old or the new content, never a
+/// partial file: the data goes to a temp file in the same directory (same file system, so the
+/// rename is atomic), is fsynced, then renamed over `path`. The temp file is removed on failure.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a file path", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(
+        ".tmp.{}.{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let temp_path = dir.join(temp_name);
+
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp_path, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp_path);
+        return result;
+    }
+    // Persist the rename itself; not every platform lets a directory be opened, so best effort.
+    if let Ok(dir_handle) = File::open(&dir) {
+        let _ = dir_handle.sync_all();
+    }
+    Ok(())
+}
+
+/// Reads `path` as UTF-8 text, dropping a leading byte-order mark (some editors add one and
+/// it would otherwise break the first line or the JSON parser).
+pub fn read_utf8(path: &Path) -> Result<String, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_utf8(bytes, path)
+}
+
+/// Decodes bytes read from `path`, locating the first invalid byte by line and byte column.
+pub(crate) fn decode_utf8(bytes: Vec<u8>, path: &Path) -> Result<String, Error> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(err) => {
+            let valid_up_to = err.utf8_error().valid_up_to();
+            let bytes = err.as_bytes();
+            let before = &bytes[..valid_up_to];
+            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            Err(Error::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column: valid_up_to - line_start + 1,
+            })
+        }
+    }
+}

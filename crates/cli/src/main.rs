@@ -1,0 +1,386 @@
+//! `pressnext`: the PressNext command line over the core crates.
+//!
+//! Subcommands: `check` (validate an AssistQ dataset), `eval` (challenge metrics of a submission),
+//! `train` and `infer` (the Q2A engine on encoded features, with the reference's config keys and
+//! `KEY VALUE` overrides), `bench` (engine throughput) and `synth-features` (synthetic encoded
+//! features for smoke tests and benchmarks).
+
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use assistq::metrics::Metrics;
+use clap::{Parser, Subcommand};
+use q2a::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "pressnext",
+    version,
+    about = "PressNext: which button to press next"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate an AssistQ dataset folder and print every problem (exit 1 if any error).
+    Check {
+        /// Dataset root (train.json, test_*.json, train/, test/), a split folder or one appliance folder.
+        data_root: PathBuf,
+        /// Print the problems as a JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score a submission against ground truth with the challenge's metrics.
+    Eval {
+        #[arg(long)]
+        pred: PathBuf,
+        #[arg(long)]
+        gt: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train Q2A on encoded features: `pressnext train --cfg FILE.yaml [KEY VALUE ...]`.
+    Train {
+        #[arg(long)]
+        cfg: PathBuf,
+        /// Continue the run in OUTPUT_DIR from its last.safetensors.
+        #[arg(long)]
+        resume: bool,
+        /// Upper-case config overrides, e.g. SOLVER.LR 0.001 MODEL.HISTORY.ARCH mlp.
+        #[arg(value_name = "KEY VALUE", allow_hyphen_values = true)]
+        overrides: Vec<String>,
+    },
+    /// Score the VAL split with a checkpoint: `pressnext infer --cfg FILE.yaml CKPT PATH [--out FILE]`.
+    Infer {
+        #[arg(long)]
+        cfg: PathBuf,
+        /// Where the submission JSON goes (default OUTPUT_DIR/submission.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the metrics as JSON (when the split has labels).
+        #[arg(long)]
+        json: bool,
+        #[arg(value_name = "KEY VALUE", allow_hyphen_values = true)]
+        overrides: Vec<String>,
+    },
+    /// Measure training throughput and inference latency of the engine.
+    Bench {
+        /// Encoded features to run on; synthetic features of realistic size when absent.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Feature widths to measure (synthetic data only).
+        #[arg(long, value_delimiter = ',', default_value = "384,768")]
+        dims: Vec<usize>,
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        #[arg(long, default_value_t = 10)]
+        train_batches: usize,
+        #[arg(long, default_value_t = 10)]
+        infer_batches: usize,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write synthetic encoded features (planted signal) in the encoded layout.
+    SynthFeatures {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 384)]
+        dim: usize,
+        #[arg(long, default_value_t = 8)]
+        folders: usize,
+        #[arg(long, default_value_t = 4)]
+        questions: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Leave `correct` out of qa.json (an unlabelled split).
+        #[arg(long)]
+        unlabelled: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Check { data_root, json } => check(&data_root, json),
+        Command::Eval { pred, gt, json } => {
+            let pred_file = assistq::submission::Submission::read(&pred)?;
+            let gt_file = assistq::qa::QaFile::read(&gt)?;
+            let m = assistq::metrics::evaluate(&pred_file, &gt_file)?;
+            print_metrics(&m, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train {
+            cfg,
+            resume,
+            overrides,
+        } => train(&cfg, resume, &overrides),
+        Command::Infer {
+            cfg,
+            out,
+            json,
+            overrides,
+        } => infer(&cfg, out, json, &overrides),
+        Command::Bench {
+            data,
+            dims,
+            batch,
+            train_batches,
+            infer_batches,
+            device,
+            json,
+        } => bench(
+            data.as_deref(),
+            &dims,
+            batch,
+            train_batches,
+            infer_batches,
+            &device,
+            json,
+        ),
+        Command::SynthFeatures {
+            out,
+            dim,
+            folders,
+            questions,
+            seed,
+            unlabelled,
+        } => {
+            let mut spec = q2a::synthetic::SyntheticSpec::realistic(dim, folders, seed);
+            spec.questions_per_folder = questions;
+            spec.labelled = !unlabelled;
+            let n = q2a::synthetic::write(&out, &spec)?;
+            println!(
+                "wrote {n} folders of {dim}-d synthetic features to {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(root: &Path, json: bool) -> Result<ExitCode> {
+    if !root.exists() {
+        bail!("{}: no such file or folder", root.display());
+    }
+    let report = assistq::check::check_dataset(root);
+    let errors = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == assistq::check::Severity::Error)
+        .count();
+    let warnings = report.problems.len() - errors;
+    if json {
+        let value = serde_json::json!({
+            "folders": report.folders_checked,
+            "questions": report.questions_checked,
+            "errors": errors,
+            "warnings": warnings,
+            "problems": report.problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        for p in &report.problems {
+            println!("{p}");
+        }
+        println!(
+            "checked {} folders, {} questions: {errors} errors, {warnings} warnings",
+            report.folders_checked, report.questions_checked
+        );
+    }
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_metrics(m: &Metrics, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(m).expect("metrics json"));
+        return;
+    }
+    println!("{:<14} {:>9}", "metric", "value");
+    println!("{:<14} {:>9.4}", "R@1", m.recall_at_1);
+    println!("{:<14} {:>9.4}", "R@3", m.recall_at_3);
+    println!("{:<14} {:>9.4}", "MR", m.mean_rank);
+    println!("{:<14} {:>9.4}", "MRR", m.mrr);
+    println!("{:<14} {:>9.4}", "MRR(N/rank)", m.mrr_legacy);
+    println!("{:<14} {:>9}", "steps", m.steps);
+}
+
+fn device(cfg: &Config) -> Result<candle_core::Device> {
+    let (device, line) = q2a::device::select(&cfg.device)?;
+    eprintln!("{line}");
+    Ok(device)
+}
+
+fn train(cfg_path: &Path, resume: bool, overrides: &[String]) -> Result<ExitCode> {
+    let cfg = Config::load(cfg_path, overrides)?;
+    let device = device(&cfg)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                eprintln!("\nstopping now without saving");
+                std::process::exit(130);
+            }
+            eprintln!("\nCtrl-C: saving after this batch (press again to quit at once)");
+        })
+        .context("cannot install the Ctrl-C handler")?;
+    }
+    let sink = progress::BarSink::new();
+    let opts = q2a::train::TrainOptions { resume, stop };
+    let summary = q2a::train::train(&cfg, &device, &opts, &sink)?;
+    sink.finish();
+    if summary.stopped {
+        println!(
+            "stopped; resume with: pressnext train --cfg {} --resume {}",
+            cfg_path.display(),
+            overrides.join(" ")
+        );
+        return Ok(ExitCode::from(130));
+    }
+    println!("last checkpoint: {}", summary.last.display());
+    if let (Some(best), Some(v)) = (&summary.best, summary.best_value) {
+        println!(
+            "best checkpoint: {} ({} = {v:.4})",
+            best.display(),
+            cfg.solver.monitor
+        );
+    }
+    println!(
+        "metrics: {}",
+        summary.output_dir.join(q2a::train::METRICS).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn infer(
+    cfg_path: &Path,
+    out: Option<PathBuf>,
+    json: bool,
+    overrides: &[String],
+) -> Result<ExitCode> {
+    let cfg = Config::load(cfg_path, overrides)?;
+    if cfg.ckpt.is_empty() {
+        bail!("no checkpoint: pass CKPT PATH (ours .safetensors, or the reference's .pth / .ckpt)");
+    }
+    let device = device(&cfg)?;
+    let model = q2a::infer::load_model(&cfg, Path::new(&cfg.ckpt), &device)?;
+    let ds = q2a::infer::load_val(&cfg)?;
+    let submission = q2a::infer::predict(
+        &model,
+        &ds,
+        cfg.model.history.val,
+        cfg.solver.batch_size,
+        &device,
+    )?;
+    let out = out.unwrap_or_else(|| cfg.output_dir().join("submission.json"));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("{}", parent.display()))?;
+    }
+    submission.write(&out)?;
+    eprintln!("submission: {} ({} questions)", out.display(), ds.len());
+    match q2a::infer::evaluate(&ds, &submission)? {
+        Some(m) => print_metrics(&m, json),
+        None => eprintln!("no labels for this split: metrics not computed"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(
+    data: Option<&Path>,
+    dims: &[usize],
+    batch: usize,
+    train_batches: usize,
+    infer_batches: usize,
+    device_spec: &str,
+    json: bool,
+) -> Result<ExitCode> {
+    let (device, line) = q2a::device::select(device_spec)?;
+    eprintln!("{line}");
+    let mut results = Vec::new();
+    let runs: Vec<(usize, q2a::dataset::Dataset)> = match data {
+        Some(root) => {
+            let first = q2a::features::list_folders(root)?;
+            let folder = q2a::features::EncodedFolder::read(&first[0])?;
+            let dim = folder.dim()?;
+            let nm = folder
+                .qas
+                .first()
+                .and_then(|q| q.steps.first())
+                .map(|s| s.button.dim(1))
+                .transpose()?
+                .unwrap_or(dim)
+                / dim;
+            vec![(nm, q2a::dataset::Dataset::load(root, dim, nm)?)]
+        }
+        None => {
+            let mut v = Vec::new();
+            for &dim in dims {
+                let tmp = tempdir_for_bench(dim)?;
+                q2a::synthetic::write(&tmp, &q2a::synthetic::SyntheticSpec::realistic(dim, 12, 7))?;
+                v.push((1, q2a::dataset::Dataset::load(&tmp, dim, 1)?));
+                std::fs::remove_dir_all(&tmp).ok();
+            }
+            v
+        }
+    };
+    for (nm, ds) in runs {
+        let dim = ds.folders[0].dim()?;
+        let overrides: Vec<String> = [
+            "INPUT.DIM",
+            &dim.to_string(),
+            "MODEL.DIM_STATE",
+            &dim.to_string(),
+            "INPUT.NUM_MASKS",
+            &nm.to_string(),
+            "SOLVER.BATCH_SIZE",
+            &batch.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let cfg = Config::from_yaml("", &overrides, "bench")?;
+        let r = q2a::bench::run(&cfg, &ds, &device, train_batches, infer_batches)?;
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!(
+                "D={:<4} batch={:<3} train {:>8.1} QA/s   infer {:>7.3} ms/QA (batch {}), {:>7.3} ms/QA (batch 1)",
+                r.dim, r.batch, r.train_samples_per_sec, r.infer_ms_per_qa, r.batch, r.infer_ms_per_qa_batch1
+            );
+        }
+        results.push(r);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempdir_for_bench(dim: usize) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("pressnext-bench-{}-{dim}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,242 @@
+//! Checkpoints: ours (safetensors with the config inside) and the reference's PyTorch files.
+//!
+//! Ours hold every parameter under its PyTorch-compatible name, the initial history state as
+//! `state`, and, in `last.safetensors`, the optimizer's momentum buffers as
+//! `optimizer.momentum.<name>`. Metadata: `format` = `pressnext-q2a`, `config` (YAML), `epoch`
+//! (epochs completed), `batch` (batches of the next epoch already done), `best` (JSON), `metrics`.
+//!
+//! The reference's `.pth` state dicts and Lightning `.ckpt` files (`state_dict`, keys prefixed
+//! `model.`) are read with candle's pickle reader, which interprets the pickle opcodes itself and
+//! never executes pickled code. They carry no initial state: `MODEL.INIT_STATE` supplies it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarMap;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::features::write_safetensors;
+
+pub const FORMAT: &str = "pressnext-q2a";
+pub const OPTIMIZER_PREFIX: &str = "optimizer.momentum.";
+
+#[derive(Debug, Clone, Default)]
+pub struct TrainState {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Batches of epoch `epoch` already done (non-zero after an interrupted epoch).
+    pub batch: usize,
+    /// Best monitored value so far and the epoch it came from.
+    pub best: Option<(f64, usize)>,
+    pub metrics: Option<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct Checkpoint {
+    /// Model parameters (including `state`) on the CPU.
+    pub params: HashMap<String, Tensor>,
+    pub optimizer: HashMap<String, Tensor>,
+    /// Present in our checkpoints.
+    pub config: Option<Config>,
+    pub train_state: TrainState,
+}
+
+pub fn save(
+    path: &Path,
+    varmap: &VarMap,
+    cfg: &Config,
+    state: &TrainState,
+    optimizer: &[(String, Tensor)],
+) -> Result<()> {
+    let mut tensors: Vec<(String, Tensor)> = {
+        let vars = varmap.data().lock().expect("varmap lock");
+        vars.iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect()
+    };
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    tensors.extend(
+        optimizer
+            .iter()
+            .map(|(n, t)| (format!("{OPTIMIZER_PREFIX}{n}"), t.clone())),
+    );
+    let mut meta = HashMap::new();
+    meta.insert("format".to_string(), FORMAT.to_string());
+    meta.insert("config".to_string(), cfg.to_yaml());
+    meta.insert("epoch".to_string(), state.epoch.to_string());
+    meta.insert("batch".to_string(), state.batch.to_string());
+    meta.insert(
+        "best".to_string(),
+        serde_json::to_string(&state.best).expect("json"),
+    );
+    if let Some(m) = &state.metrics {
+        meta.insert("metrics".to_string(), m.to_string());
+    }
+    write_safetensors(path, tensors, Some(meta)).map_err(|e| match e {
+        Error::Features { path, message } => Error::checkpoint(path, message),
+        other => other,
+    })
+}
+
+/// Loads our checkpoint or a reference PyTorch one (by extension: `.pth`, `.pt`, `.ckpt`).
+/// `init_state` (a safetensors file with tensor `state`) supplies or replaces the initial state.
+pub fn load(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
+    if !path.exists() {
+        return Err(Error::checkpoint(path, "no such file"));
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut ckpt = match ext.as_str() {
+        "pth" | "pt" | "ckpt" | "bin" => load_torch(path)?,
+        _ => load_ours(path)?,
+    };
+    if let Some(p) = init_state {
+        let mut map = candle_core::safetensors::load(p, &Device::Cpu).map_err(|e| {
+            Error::checkpoint(
+                p,
+                format!("MODEL.INIT_STATE is not a readable safetensors file: {e}"),
+            )
+        })?;
+        let state = map
+            .remove("state")
+            .ok_or_else(|| Error::checkpoint(p, "MODEL.INIT_STATE has no tensor `state`"))?;
+        ckpt.params
+            .insert("state".into(), state.to_dtype(DType::F32)?);
+    }
+    if !ckpt.params.contains_key("state") {
+        return Err(Error::checkpoint(
+            path,
+            "it carries no initial history state (reference checkpoints never save it): \
+             pass MODEL.INIT_STATE PATH.safetensors with a tensor `state` [DIM_STATE]",
+        ));
+    }
+    Ok(ckpt)
+}
+
+fn load_ours(path: &Path) -> Result<Checkpoint> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
+        .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
+    let config = match meta.get("config") {
+        Some(yaml) => Some(Config::from_yaml(
+            yaml,
+            &[],
+            &format!("stored in {}", path.display()),
+        )?),
+        None => None,
+    };
+    let num = |k: &str| {
+        meta.get(k)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    let train_state = TrainState {
+        epoch: num("epoch"),
+        batch: num("batch"),
+        best: meta
+            .get("best")
+            .and_then(|b| serde_json::from_str(b).ok())
+            .flatten(),
+        metrics: meta
+            .get("metrics")
+            .and_then(|m| serde_json::from_str(m).ok()),
+    };
+    let mut params = HashMap::new();
+    let mut optimizer = HashMap::new();
+    for (name, t) in tensors {
+        let t = t.to_dtype(DType::F32)?;
+        match name.strip_prefix(OPTIMIZER_PREFIX) {
+            Some(p) => optimizer.insert(p.to_string(), t),
+            None => params.insert(name, t),
+        };
+    }
+    Ok(Checkpoint {
+        params,
+        optimizer,
+        config,
+        train_state,
+    })
+}
+
+fn load_torch(path: &Path) -> Result<Checkpoint> {
+    let read = |key: Option<&str>| {
+        candle_core::pickle::read_all_with_key(path, key)
+            .map_err(|e| Error::checkpoint(path, format!("not a readable PyTorch checkpoint: {e}")))
+    };
+    // A Lightning checkpoint nests the weights under `state_dict`; a plain `.pth` is the dict.
+    let mut tensors = read(None)?;
+    if tensors.is_empty() {
+        tensors = read(Some("state_dict"))?;
+    }
+    if tensors.is_empty() {
+        return Err(Error::checkpoint(
+            path,
+            "no tensors found (neither a state dict nor a `state_dict` entry)",
+        ));
+    }
+    let mut params = HashMap::new();
+    for (name, t) in tensors {
+        let name = name.strip_prefix("model.").unwrap_or(&name).to_string();
+        params.insert(name, t.to_dtype(DType::F32)?);
+    }
+    Ok(Checkpoint {
+        params,
+        optimizer: HashMap::new(),
+        config: None,
+        train_state: TrainState::default(),
+    })
+}
+
+/// Keys that fix the model's shape and wiring: a checkpoint only fits a config that agrees on them.
+pub fn architecture_mismatches(a: &Config, b: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cmp = |key: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("{key}: {x} in the checkpoint, {y} in the config"));
+        }
+    };
+    cmp(
+        "INPUT.DIM",
+        a.input.dim.to_string(),
+        b.input.dim.to_string(),
+    );
+    cmp(
+        "INPUT.NUM_MASKS",
+        a.input.num_masks.to_string(),
+        b.input.num_masks.to_string(),
+    );
+    cmp(
+        "MODEL.DIM_STATE",
+        a.model.dim_state.to_string(),
+        b.model.dim_state.to_string(),
+    );
+    cmp(
+        "MODEL.NUM_HEADS",
+        a.model.num_heads.to_string(),
+        b.model.num_heads.to_string(),
+    );
+    cmp(
+        "MODEL.MLP.LAYERS",
+        a.model.mlp.layers.to_string(),
+        b.model.mlp.layers.to_string(),
+    );
+    cmp(
+        "MODEL.MLP.ACT",
+        format!("{:?}", a.model.mlp.act),
+        format!("{:?}", b.model.mlp.act),
+    );
+    cmp(
+        "MODEL.HISTORY.ARCH",
+        format!("{:?}", a.model.history.arch),
+        format!("{:?}", b.model.history.arch),
+    );
+    out
+}

@@ -1,0 +1,353 @@
+//! The encoded-features layout: what the encoder writes and the engine reads (docs/encoded-features.md).
+//!
+//! ```text
+//! ROOT/<folder>/video.safetensors   features f32 [T, D], timestamps f32 [T] (seconds)
+//! ROOT/<folder>/script.safetensors  features f32 [S, D]
+//! ROOT/<folder>/script.json         {"sentences": [{"text", "line", "start", "end"}]}
+//! ROOT/<folder>/qa.safetensors      q{i}.question [D], q{i}.s{j}.text [A, D], q{i}.s{j}.button [A, D * NUM_MASKS]
+//! ROOT/<folder>/qa.json             [{"question", "answers", "images", "correct"?, "buttons"}] in the original order
+//! ROOT/<folder>/encoder.json        which encoders and settings made the features
+//! ```
+//! Every file is written atomically, so an interrupted encoder never leaves a half-written folder
+//! that looks complete.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use assistq::script::Sentence;
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub const VIDEO_FILE: &str = "video.safetensors";
+pub const SCRIPT_FILE: &str = "script.safetensors";
+pub const SCRIPT_JSON: &str = "script.json";
+pub const QA_FILE: &str = "qa.safetensors";
+pub const QA_JSON: &str = "qa.json";
+pub const ENCODER_JSON: &str = "encoder.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScriptJson {
+    pub sentences: Vec<Sentence>,
+}
+
+/// One QA of `qa.json`: the original annotation plus the button linked to each candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaEntry {
+    pub question: String,
+    pub answers: Vec<Vec<String>>,
+    pub images: Vec<String>,
+    /// 1-based index of the right candidate per step, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct: Option<Vec<usize>>,
+    /// Per step, per candidate: the button name the candidate refers to.
+    pub buttons: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EncodedStep {
+    /// `[A, D]`
+    pub text: Tensor,
+    /// `[A, D * NUM_MASKS]`
+    pub button: Tensor,
+}
+
+#[derive(Debug, Clone)]
+pub struct EncodedQa {
+    pub entry: QaEntry,
+    /// `[D]`
+    pub question: Tensor,
+    pub steps: Vec<EncodedStep>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EncodedFolder {
+    pub name: String,
+    /// `[T, D]`
+    pub video: Tensor,
+    /// `[T]` seconds
+    pub timestamps: Tensor,
+    /// `[S, D]`
+    pub script: Tensor,
+    pub sentences: Vec<Sentence>,
+    pub qas: Vec<EncodedQa>,
+    pub encoder: serde_json::Value,
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::features(
+            path,
+            format!("line {}, column {}: {e}", e.line(), e.column()),
+        )
+    })
+}
+
+fn load_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
+    if !path.exists() {
+        return Err(Error::features(path, "missing (encode the folder first)"));
+    }
+    candle_core::safetensors::load(path, &Device::Cpu)
+        .map_err(|e| Error::features(path, format!("not a readable safetensors file: {e}")))
+}
+
+fn take(map: &mut HashMap<String, Tensor>, path: &Path, name: &str, rank: usize) -> Result<Tensor> {
+    let t = map
+        .remove(name)
+        .ok_or_else(|| Error::features(path, format!("tensor `{name}` is missing")))?;
+    if t.rank() != rank {
+        return Err(Error::features(
+            path,
+            format!(
+                "tensor `{name}` has shape {:?}, expected rank {rank}",
+                t.dims()
+            ),
+        ));
+    }
+    if t.dtype() != DType::F32 {
+        return Err(Error::features(
+            path,
+            format!("tensor `{name}` is {:?}, expected f32", t.dtype()),
+        ));
+    }
+    Ok(t)
+}
+
+impl EncodedFolder {
+    pub fn dim(&self) -> Result<usize> {
+        Ok(self.video.dim(1)?)
+    }
+
+    /// Reads and cross-checks one folder: every shape against D, the QA count and the
+    /// candidate counts of `qa.json`.
+    pub fn read(dir: &Path) -> Result<Self> {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let video_path = dir.join(VIDEO_FILE);
+        let mut video_map = load_tensors(&video_path)?;
+        let video = take(&mut video_map, &video_path, "features", 2)?;
+        let timestamps = take(&mut video_map, &video_path, "timestamps", 1)?;
+        let (t, d) = video.dims2()?;
+        if t == 0 {
+            return Err(Error::features(&video_path, "the video has no frames"));
+        }
+        if timestamps.dim(0)? != t {
+            return Err(Error::features(
+                &video_path,
+                format!(
+                    "`timestamps` has {} entries for {t} frames",
+                    timestamps.dim(0)?
+                ),
+            ));
+        }
+        let script_path = dir.join(SCRIPT_FILE);
+        let script = take(
+            &mut load_tensors(&script_path)?,
+            &script_path,
+            "features",
+            2,
+        )?;
+        let (s, sd) = script.dims2()?;
+        if sd != d {
+            return Err(Error::features(
+                &script_path,
+                format!("features are {sd}-d but the video's are {d}-d"),
+            ));
+        }
+        if s == 0 {
+            return Err(Error::features(&script_path, "the script has no sentences"));
+        }
+        let script_json: ScriptJson = read_json(&dir.join(SCRIPT_JSON))?;
+        if script_json.sentences.len() != s {
+            return Err(Error::features(
+                dir.join(SCRIPT_JSON),
+                format!(
+                    "{} sentences, but {SCRIPT_FILE} has {s} rows",
+                    script_json.sentences.len()
+                ),
+            ));
+        }
+        let encoder: serde_json::Value = read_json(&dir.join(ENCODER_JSON))?;
+        let qa_json_path = dir.join(QA_JSON);
+        let entries: Vec<QaEntry> = read_json(&qa_json_path)?;
+        let qa_path = dir.join(QA_FILE);
+        let mut qa_map = load_tensors(&qa_path)?;
+        let mut qas = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.into_iter().enumerate() {
+            let at = |msg: String| {
+                Error::features(
+                    &qa_json_path,
+                    format!("[{i}] ({:?}): {msg}", entry.question),
+                )
+            };
+            if entry.answers.len() != entry.buttons.len()
+                || entry.answers.len() != entry.images.len()
+            {
+                return Err(at(format!(
+                    "{} answer steps, {} button steps, {} images",
+                    entry.answers.len(),
+                    entry.buttons.len(),
+                    entry.images.len()
+                )));
+            }
+            if let Some(correct) = &entry.correct {
+                if correct.len() != entry.answers.len() {
+                    return Err(at(format!(
+                        "{} `correct` values for {} steps",
+                        correct.len(),
+                        entry.answers.len()
+                    )));
+                }
+                for (j, (&c, answers)) in correct.iter().zip(&entry.answers).enumerate() {
+                    if c == 0 || c > answers.len() {
+                        return Err(at(format!(
+                            "step {j}: correct = {c}, expected 1..={}",
+                            answers.len()
+                        )));
+                    }
+                }
+            }
+            let question = take(&mut qa_map, &qa_path, &format!("q{i}.question"), 1)?;
+            if question.dim(0)? != d {
+                return Err(Error::features(
+                    &qa_path,
+                    format!("`q{i}.question` is {}-d, expected {d}", question.dim(0)?),
+                ));
+            }
+            let mut steps = Vec::with_capacity(entry.answers.len());
+            for (j, answers) in entry.answers.iter().enumerate() {
+                let text_name = format!("q{i}.s{j}.text");
+                let button_name = format!("q{i}.s{j}.button");
+                let text = take(&mut qa_map, &qa_path, &text_name, 2)?;
+                let button = take(&mut qa_map, &qa_path, &button_name, 2)?;
+                let a = answers.len();
+                if a == 0 {
+                    return Err(at(format!("step {j} has no candidates")));
+                }
+                if entry.buttons[j].len() != a {
+                    return Err(at(format!(
+                        "step {j}: {} buttons for {a} candidates",
+                        entry.buttons[j].len()
+                    )));
+                }
+                if text.dims() != [a, d] {
+                    return Err(Error::features(
+                        &qa_path,
+                        format!(
+                            "`{text_name}` has shape {:?}, expected [{a}, {d}]",
+                            text.dims()
+                        ),
+                    ));
+                }
+                let (ba, bw) = button.dims2()?;
+                if ba != a || bw == 0 || bw % d != 0 {
+                    return Err(Error::features(
+                        &qa_path,
+                        format!(
+                            "`{button_name}` has shape {:?}, expected [{a}, {d} * NUM_MASKS]",
+                            button.dims()
+                        ),
+                    ));
+                }
+                steps.push(EncodedStep { text, button });
+            }
+            qas.push(EncodedQa {
+                entry,
+                question,
+                steps,
+            });
+        }
+        Ok(EncodedFolder {
+            name,
+            video,
+            timestamps,
+            script,
+            sentences: script_json.sentences,
+            qas,
+            encoder,
+        })
+    }
+
+    /// Writes the folder into `dir` (created if needed), each file atomically.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        write_safetensors(
+            &dir.join(VIDEO_FILE),
+            vec![
+                ("features".into(), self.video.clone()),
+                ("timestamps".into(), self.timestamps.clone()),
+            ],
+            None,
+        )?;
+        write_safetensors(
+            &dir.join(SCRIPT_FILE),
+            vec![("features".into(), self.script.clone())],
+            None,
+        )?;
+        write_json(
+            &dir.join(SCRIPT_JSON),
+            &ScriptJson {
+                sentences: self.sentences.clone(),
+            },
+        )?;
+        let mut qa_tensors = Vec::new();
+        for (i, qa) in self.qas.iter().enumerate() {
+            qa_tensors.push((format!("q{i}.question"), qa.question.clone()));
+            for (j, step) in qa.steps.iter().enumerate() {
+                qa_tensors.push((format!("q{i}.s{j}.text"), step.text.clone()));
+                qa_tensors.push((format!("q{i}.s{j}.button"), step.button.clone()));
+            }
+        }
+        write_safetensors(&dir.join(QA_FILE), qa_tensors, None)?;
+        let entries: Vec<&QaEntry> = self.qas.iter().map(|q| &q.entry).collect();
+        write_json(&dir.join(QA_JSON), &entries)?;
+        // encoder.json last: its presence marks a complete folder.
+        write_json(&dir.join(ENCODER_JSON), &self.encoder)
+    }
+}
+
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let mut text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::features(path, e.to_string()))?;
+    text.push('\n');
+    assistq::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))
+}
+
+/// Serialises tensors (moved to the CPU, made contiguous) with optional metadata, atomically.
+pub fn write_safetensors(
+    path: &Path,
+    tensors: Vec<(String, Tensor)>,
+    metadata: Option<HashMap<String, String>>,
+) -> Result<()> {
+    let mut cpu = Vec::with_capacity(tensors.len());
+    for (name, t) in tensors {
+        cpu.push((name, t.to_device(&Device::Cpu)?.contiguous()?));
+    }
+    let bytes = safetensors::serialize(cpu.iter().map(|(n, t)| (n.as_str(), t)), metadata)
+        .map_err(|e| Error::features(path, format!("cannot serialise: {e}")))?;
+    assistq::fsutil::write_atomic(path, &bytes).map_err(|e| Error::io(path, e))
+}
+
+/// The folders of an encoded root (those holding `qa.json`), sorted by name.
+pub fn list_folders(root: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(root, e))?.path();
+        if path.is_dir() && path.join(QA_JSON).exists() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(Error::features(
+            root,
+            format!("no encoded folders (subfolders with {QA_JSON}) here"),
+        ));
+    }
+    Ok(dirs)
+}

@@ -1,0 +1,122 @@
+//! Inference: scores for every QA of a split, as the CodaLab submission JSON, and the challenge
+//! metrics when the split carries labels.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use assistq::metrics::Metrics;
+use assistq::qa::{Qa, QaFile};
+use assistq::submission::{Prediction, Submission};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::batch::Batch;
+use crate::checkpoint;
+use crate::config::{Config, HistoryMode};
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::model::Q2a;
+
+/// Builds the model of `cfg` from a checkpoint (ours or the reference's).
+pub fn load_model(cfg: &Config, path: &Path, device: &Device) -> Result<Q2a> {
+    let init_state = (!cfg.model.init_state.is_empty()).then(|| Path::new(&cfg.model.init_state));
+    let ckpt = checkpoint::load(path, init_state)?;
+    if let Some(stored) = &ckpt.config {
+        let diff = checkpoint::architecture_mismatches(stored, cfg);
+        if !diff.is_empty() {
+            return Err(Error::checkpoint(
+                path,
+                format!("does not fit the config: {}", diff.join("; ")),
+            ));
+        }
+    }
+    let tensors: HashMap<String, Tensor> = ckpt
+        .params
+        .into_iter()
+        .map(|(k, v)| Ok((k, v.to_device(device)?)))
+        .collect::<Result<_>>()?;
+    let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+    Q2a::new(cfg, vb).map_err(|e| Error::checkpoint(path, format!("does not fit the config: {e}")))
+}
+
+/// Scores every sample of `ds`, `batch_size` samples at a time, in dataset order.
+pub fn predict(
+    model: &Q2a,
+    ds: &Dataset,
+    history: HistoryMode,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Submission> {
+    let mut submission = Submission::default();
+    for chunk in ds.samples.chunks(batch_size.max(1)) {
+        let batch = Batch::new(ds, chunk, device)?;
+        let scores = model.scores(&batch, history)?;
+        for (r, scores) in chunk.iter().zip(scores) {
+            let folder = &ds.folders[r.folder];
+            submission.push(
+                &folder.name,
+                Prediction {
+                    question: folder.qas[r.qa].entry.question.clone(),
+                    scores,
+                },
+            );
+        }
+    }
+    Ok(submission)
+}
+
+/// The split's annotations as a QA file, for scoring a submission against its labels.
+pub fn ground_truth(ds: &Dataset) -> QaFile {
+    QaFile {
+        folders: ds
+            .folders
+            .iter()
+            .map(|f| {
+                let qas = f
+                    .qas
+                    .iter()
+                    .map(|q| Qa {
+                        question: q.entry.question.clone(),
+                        answers: q.entry.answers.clone(),
+                        correct: q.entry.correct.clone(),
+                        images: q.entry.images.clone(),
+                        extra: Default::default(),
+                    })
+                    .collect();
+                (f.name.clone(), qas)
+            })
+            .collect(),
+    }
+}
+
+/// Metrics of a submission when the split is labelled.
+pub fn evaluate(ds: &Dataset, submission: &Submission) -> Result<Option<Metrics>> {
+    if !ds.has_labels() {
+        return Ok(None);
+    }
+    Ok(Some(assistq::metrics::evaluate(
+        submission,
+        &ground_truth(ds),
+    )?))
+}
+
+/// Loads `DATASET.VAL` (with `DATASET.GT` labels when set).
+pub fn load_val(cfg: &Config) -> Result<Dataset> {
+    if cfg.dataset.val.is_empty() {
+        return Err(Error::config(
+            "DATASET.VAL",
+            "is empty: point it at an encoded-features root",
+        ));
+    }
+    let mut ds = Dataset::load(
+        Path::new(&cfg.dataset.val),
+        cfg.input.dim,
+        cfg.input.num_masks,
+    )?;
+    if !cfg.dataset.gt.is_empty() {
+        let gt_path = Path::new(&cfg.dataset.gt);
+        let gt = QaFile::read(gt_path)?;
+        ds.apply_ground_truth(&gt, gt_path)?;
+    }
+    Ok(ds)
+}

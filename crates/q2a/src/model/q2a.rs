@@ -1,0 +1,255 @@
+//! Q2A: question-to-actions (Wong et al., "AssistQ: Affordance-centric Question-driven Task
+//! Completion for Egocentric Assistant", ECCV 2022, <https://arxiv.org/abs/2203.04203>), as
+//! specified in `shared/docs/q2a-spec.md` section 3.
+//!
+//! Per sample: script sentences attend over video frames (`s2v`); each candidate's question+answer
+//! embedding attends over the sentences (`qa2s`), and the same weights pool the sentence-aligned
+//! video; `mlp_pre` fuses `[video, script, question+answer, button]`; a history head (GRU cell by
+//! default) scores each candidate given the embedding of the candidate chosen at the step before.
+//!
+//! Everything up to `mlp_pre` is independent of the history, so it runs once over all packed
+//! candidates of the batch; only the cheap history head runs step by step.
+
+use candle_core::{DType, Module, Tensor, D};
+use candle_nn::VarBuilder;
+
+use crate::batch::Batch;
+use crate::config::{Config, HistoryArch, HistoryMode};
+use crate::error::{Error, Result};
+use crate::model::attention::MultiheadAttention;
+use crate::model::gru::GruCell;
+use crate::model::mlp::Mlp;
+
+/// The scoring head: how the history state enters the candidate score.
+#[derive(Debug, Clone)]
+enum Head {
+    /// `proj(GRUCell(x, h))`
+    Gru { gru: GruCell, proj: Mlp },
+    /// `proj(cat[x, h])`
+    Concat { proj: Mlp },
+    /// `proj(x)`
+    Plain { proj: Mlp },
+}
+
+#[derive(Debug, Clone)]
+pub struct Q2a {
+    mlp_v: Mlp,
+    mlp_t: Mlp,
+    mlp_pre: Mlp,
+    s2v: MultiheadAttention,
+    qa2s: MultiheadAttention,
+    head: Head,
+    /// Initial history state `[DIM_STATE]`, stored in checkpoints as `state`.
+    state: Tensor,
+    dim: usize,
+    num_masks: usize,
+    dim_state: usize,
+}
+
+impl Q2a {
+    pub fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.input.dim;
+        let ds = cfg.model.dim_state;
+        let nm = cfg.input.num_masks;
+        let (layers, act) = (cfg.model.mlp.layers, cfg.model.mlp.act);
+        let mlp = |i: usize, o: usize, name: &str| Mlp::new(i, o, layers, act, vb.pp(name));
+        let head = match cfg.model.history.arch {
+            HistoryArch::Gru => Head::Gru {
+                gru: GruCell::new(ds, ds, vb.pp("gru"))?,
+                proj: mlp(ds, 1, "proj")?,
+            },
+            HistoryArch::Mlp => Head::Concat {
+                proj: mlp(2 * ds, 1, "proj")?,
+            },
+            HistoryArch::None => Head::Plain {
+                proj: mlp(ds, 1, "proj")?,
+            },
+        };
+        Ok(Q2a {
+            mlp_v: mlp(d, d, "mlp_v")?,
+            mlp_t: mlp(d, d, "mlp_t")?,
+            mlp_pre: mlp(d * (3 + nm), ds, "mlp_pre")?,
+            s2v: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("s2v"))?,
+            qa2s: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("qa2s"))?,
+            head,
+            state: vb.get_with_hints(
+                ds,
+                "state",
+                candle_nn::Init::Randn {
+                    mean: 0.0,
+                    stdev: 1.0,
+                },
+            )?,
+            dim: d,
+            num_masks: nm,
+            dim_state: ds,
+        })
+    }
+
+    pub fn state(&self) -> &Tensor {
+        &self.state
+    }
+
+    /// `mlp_pre` embedding of every packed candidate, `[N + 1, DIM_STATE]`, the last row zero.
+    fn embed_candidates(&self, batch: &Batch) -> Result<Tensor> {
+        let (b, c, n, d) = (batch.size(), batch.slots, batch.num_candidates, self.dim);
+        let dev = batch.text.device();
+        let video = self.mlp_v.forward(&batch.video)?;
+        let script = self.mlp_t.forward(&batch.script)?;
+        let (video_per_sentence, _) =
+            self.s2v
+                .forward(&script, &video, &video, &batch.video_bias)?;
+        let question = self.mlp_t.forward(&batch.question)?;
+        let text = self.mlp_t.forward(&batch.text)?;
+        let button = self
+            .mlp_v
+            .forward(&batch.button.reshape((n * self.num_masks, d))?)?
+            .reshape((n, self.num_masks * d))?;
+        let qa = (text + question.index_select(&batch.candidate_sample, 0)?)?;
+        // qa2s: project the packed queries, lay them out per sample for attention over that
+        // sample's sentences, then bring the results back to the packed order.
+        let zero_row = Tensor::zeros((1, d), DType::F32, dev)?;
+        let queries = Tensor::cat(&[self.qa2s.project_query(&qa)?, zero_row], 0)?
+            .index_select(&batch.slot_index, 0)?
+            .reshape((b, c, d))?;
+        let (attended, weights) =
+            self.qa2s
+                .attend_projected(&queries, &script, &script, &batch.script_bias)?;
+        let qa_video = weights
+            .matmul(&video_per_sentence)?
+            .reshape((b * c, d))?
+            .index_select(&batch.packed_slot, 0)?;
+        let qa_script = self.qa2s.project_output(
+            &attended
+                .reshape((b * c, d))?
+                .index_select(&batch.packed_slot, 0)?,
+        )?;
+        let x = self
+            .mlp_pre
+            .forward(&Tensor::cat(&[qa_video, qa_script, qa, button], 1)?)?;
+        Ok(Tensor::cat(
+            &[x, Tensor::zeros((1, self.dim_state), DType::F32, dev)?],
+            0,
+        )?)
+    }
+
+    /// Candidate logits step by step, `[B, A_k]` per step with padding at `MASKED`. The history
+    /// follows the labels (`Gt`) or the model's own best candidate (`Max`).
+    pub fn step_logits(&self, batch: &Batch, history: HistoryMode) -> Result<Vec<Tensor>> {
+        let (b, ds) = (batch.size(), self.dim_state);
+        let dev = batch.text.device();
+        if history == HistoryMode::Gt && batch.labels.iter().any(|l| l.is_none()) {
+            return Err(Error::Data(
+                "history `gt` needs labels (`correct`) for every sample".into(),
+            ));
+        }
+        let x = self.embed_candidates(batch)?;
+        let gates = match &self.head {
+            Head::Gru { gru, .. } => Some(gru.input_gates(&x)?),
+            _ => None,
+        };
+        let mut h = self
+            .state
+            .unsqueeze(0)?
+            .broadcast_as((b, ds))?
+            .contiguous()?;
+        let mut out = Vec::with_capacity(batch.steps.len());
+        for (k, step) in batch.steps.iter().enumerate() {
+            let a = step.width;
+            let logits = match &self.head {
+                Head::Gru { gru, proj } => {
+                    let gi = gates
+                        .as_ref()
+                        .expect("gru gates")
+                        .index_select(&step.index, 0)?
+                        .reshape((b, a, 3 * ds))?;
+                    proj.forward(&gru.step(&gi, &h)?)?
+                }
+                Head::Concat { proj } => {
+                    let xk = x.index_select(&step.index, 0)?.reshape((b, a, ds))?;
+                    let hk = h.unsqueeze(1)?.broadcast_as((b, a, ds))?;
+                    proj.forward(&Tensor::cat(&[xk, hk], 2)?)?
+                }
+                Head::Plain { proj } => {
+                    proj.forward(&x.index_select(&step.index, 0)?.reshape((b, a, ds))?)?
+                }
+            };
+            let logits = logits.squeeze(D::Minus1)?.add(&step.bias)?;
+            if k + 1 < batch.steps.len() && !matches!(self.head, Head::Plain { .. }) {
+                let choice: Vec<u32> = match history {
+                    HistoryMode::Gt => step.labels_host.clone(),
+                    HistoryMode::Max => argmax_rows(&logits)?,
+                };
+                let chosen: Vec<u32> = (0..b)
+                    .map(|bi| {
+                        if step.valid[bi] {
+                            step.index_host[bi * a + choice[bi] as usize]
+                        } else {
+                            batch.num_candidates as u32
+                        }
+                    })
+                    .collect();
+                h = x.index_select(&Tensor::from_vec(chosen, b, dev)?, 0)?;
+            }
+            out.push(logits);
+        }
+        Ok(out)
+    }
+
+    /// Mean softmax cross-entropy over every step of the batch (the reference's loss).
+    pub fn loss(&self, batch: &Batch, history: HistoryMode) -> Result<Tensor> {
+        let logits = self.step_logits(batch, history)?;
+        let dev = batch.text.device();
+        let mut total: Option<Tensor> = None;
+        for (step, logits) in batch.steps.iter().zip(&logits) {
+            let log_probs = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+            let labels = Tensor::from_slice(&step.labels_host, (step.labels_host.len(), 1), dev)?;
+            let picked = log_probs
+                .gather(&labels, 1)?
+                .squeeze(1)?
+                .mul(&step.valid_mask)?
+                .sum_all()?;
+            total = Some(match total {
+                Some(t) => (t + picked)?,
+                None => picked,
+            });
+        }
+        let count = batch.num_steps();
+        match total {
+            Some(t) if count > 0 => Ok((t.neg()? / count as f64)?),
+            _ => Err(Error::Data("a batch without steps has no loss".into())),
+        }
+    }
+
+    /// Scores per sample, per step, per candidate (padding removed).
+    pub fn scores(&self, batch: &Batch, history: HistoryMode) -> Result<Vec<Vec<Vec<f32>>>> {
+        let logits = self.step_logits(batch, history)?;
+        let mut out: Vec<Vec<Vec<f32>>> = vec![Vec::new(); batch.size()];
+        for (k, l) in logits.iter().enumerate() {
+            let rows = l.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+            for (bi, row) in rows.into_iter().enumerate() {
+                if let Some(&a) = batch.candidates[bi].get(k) {
+                    out[bi].push(row[..a].to_vec());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Index of the first maximum of each row, as `torch.argmax` picks it.
+fn argmax_rows(logits: &Tensor) -> Result<Vec<u32>> {
+    let rows = logits.to_vec2::<f32>()?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut best = 0;
+            for (i, &v) in r.iter().enumerate() {
+                if v > r[best] {
+                    best = i;
+                }
+            }
+            best as u32
+        })
+        .collect())
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace (unit, numerics against the committed PyTorch fixtures,
+# CLI end to end). Dev profile, dependencies at opt-level 3; the target folder lives outside the
+# clone so repeated runs on one machine reuse it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
+export CARGO_TERM_COLOR=never
+cargo test --workspace --locked 2>&1

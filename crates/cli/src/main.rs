@@ -56,7 +56,7 @@ enum Command {
         #[arg(long)]
         resume: bool,
         /// Upper-case config overrides, e.g. SOLVER.LR 0.001 MODEL.HISTORY.ARCH mlp.
-        #[arg(value_name = "KEY VALUE", allow_hyphen_values = true)]
+        #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
         overrides: Vec<String>,
     },
     /// Score the VAL split with a checkpoint: `pressnext infer --cfg FILE.yaml CKPT PATH [--out FILE]`.
@@ -69,7 +69,7 @@ enum Command {
         /// Print the metrics as JSON (when the split has labels).
         #[arg(long)]
         json: bool,
-        #[arg(value_name = "KEY VALUE", allow_hyphen_values = true)]
+        #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
         overrides: Vec<String>,
     },
     /// Measure training throughput and inference latency of the engine.

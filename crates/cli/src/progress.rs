@@ -23,8 +23,9 @@ impl BarSink {
 
     fn println(&self, line: String) {
         match self.bar.lock().expect("bar lock").as_ref() {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            // A hidden bar (stderr is not a terminal) would swallow the line.
+            Some(bar) if !bar.is_hidden() => bar.println(line),
+            _ => eprintln!("{line}"),
         }
     }
 }

@@ -39,10 +39,10 @@ pub struct Batch {
     pub candidates: Vec<Vec<usize>>,
     /// 0-based labels per step of each sample, when known.
     pub labels: Vec<Option<Vec<usize>>>,
-    /// `[B, T, D]` and `[B, T]`
+    /// `[G, T, D]` and `[G, T]`, one row per distinct folder of the batch
     pub video: Tensor,
     pub video_bias: Tensor,
-    /// `[B, S, D]` and `[B, S]`
+    /// `[G, S, D]` and `[G, S]`
     pub script: Tensor,
     pub script_bias: Tensor,
     /// `[B, D]`
@@ -52,9 +52,11 @@ pub struct Batch {
     pub button: Tensor,
     /// `[N]` sample of each packed candidate.
     pub candidate_sample: Tensor,
-    /// Per-sample layout width C (most candidates of one sample over all its steps).
+    /// Distinct folders G of the batch.
+    pub groups: usize,
+    /// Per-folder layout width C (most candidates of one folder's samples, all steps).
     pub slots: usize,
-    /// `[B * C]` packed index (or N) of each slot.
+    /// `[G * C]` packed index (or N) of each slot.
     pub slot_index: Tensor,
     /// `[N]` slot of each packed candidate.
     pub packed_slot: Tensor,
@@ -82,7 +84,19 @@ fn key_bias(lengths: &[usize], max: usize, device: &Device) -> Result<Tensor> {
 impl Batch {
     pub fn new(ds: &Dataset, refs: &[SampleRef], device: &Device) -> Result<Self> {
         let b = refs.len();
-        let folders: Vec<_> = refs.iter().map(|r| &ds.folders[r.folder]).collect();
+        // Samples of one folder share its video and script: encode each folder once per batch.
+        let mut groups: Vec<usize> = Vec::new();
+        let sample_group: Vec<usize> = refs
+            .iter()
+            .map(|r| match groups.iter().position(|&f| f == r.folder) {
+                Some(g) => g,
+                None => {
+                    groups.push(r.folder);
+                    groups.len() - 1
+                }
+            })
+            .collect();
+        let folders: Vec<_> = groups.iter().map(|&f| &ds.folders[f]).collect();
         let qas: Vec<_> = refs
             .iter()
             .map(|r| &ds.folders[r.folder].qas[r.qa])
@@ -148,21 +162,23 @@ impl Batch {
             }
             start.push(starts);
         }
-        let slots = candidates
-            .iter()
-            .map(|c| c.iter().sum::<usize>())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let mut slot_index = vec![n as u32; b * slots];
+        // Per-folder layout: all candidates of the batch's samples of one folder, in order.
+        let mut slots = vec![0usize; groups.len()];
+        for (bi, c) in candidates.iter().enumerate() {
+            slots[sample_group[bi]] += c.iter().sum::<usize>();
+        }
+        let slots = slots.into_iter().max().unwrap_or(1).max(1);
+        let mut slot_index = vec![n as u32; groups.len() * slots];
         let mut packed_slot = vec![0u32; n];
+        let mut filled = vec![0usize; groups.len()];
         for (bi, starts) in start.iter().enumerate() {
-            let mut c = 0;
+            let g = sample_group[bi];
             for (k, &s) in starts.iter().enumerate() {
                 for a in 0..candidates[bi][k] {
-                    slot_index[bi * slots + c] = (s + a) as u32;
-                    packed_slot[s + a] = (bi * slots + c) as u32;
-                    c += 1;
+                    let slot = g * slots + filled[g];
+                    slot_index[slot] = (s + a) as u32;
+                    packed_slot[s + a] = slot as u32;
+                    filled[g] += 1;
                 }
             }
         }
@@ -214,8 +230,9 @@ impl Batch {
             text: Tensor::cat(&texts, 0)?.to_device(device)?,
             button: Tensor::cat(&buttons, 0)?.to_device(device)?,
             candidate_sample: Tensor::from_vec(candidate_sample, n, device)?,
+            groups: groups.len(),
             slots,
-            slot_index: Tensor::from_vec(slot_index, b * slots, device)?,
+            slot_index: Tensor::from_vec(slot_index, groups.len() * slots, device)?,
             packed_slot: Tensor::from_vec(packed_slot, n, device)?,
             steps,
             num_candidates: n,

@@ -7,10 +7,11 @@
 //! are the mean over heads, as PyTorch returns them by default. Batched over samples with an
 //! additive key mask so padded keys get no weight.
 
-use candle_core::{Module, Result, Tensor, D};
+use candle_core::{Result, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 
 use crate::init::{linear_uniform, xavier_uniform};
+use crate::model::mlp::forward_2d;
 
 #[derive(Debug, Clone)]
 pub struct MultiheadAttention {
@@ -54,11 +55,11 @@ impl MultiheadAttention {
 
     /// Query projection alone, so callers can project packed queries before padding them.
     pub fn project_query(&self, xs: &Tensor) -> Result<Tensor> {
-        self.q_proj.forward(xs)
+        forward_2d(&self.q_proj, xs)
     }
 
     pub fn project_output(&self, xs: &Tensor) -> Result<Tensor> {
-        self.out_proj.forward(xs)
+        forward_2d(&self.out_proj, xs)
     }
 
     /// Full attention: `query [B, Lq, D]`, `key`/`value [B, Lk, D]`, `key_bias [B, Lk]` (0 for
@@ -71,9 +72,9 @@ impl MultiheadAttention {
         value: &Tensor,
         key_bias: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        let q = self.q_proj.forward(query)?;
+        let q = forward_2d(&self.q_proj, query)?;
         let (out, weights) = self.attend_projected(&q, key, value, key_bias)?;
-        Ok((self.out_proj.forward(&out)?, weights))
+        Ok((forward_2d(&self.out_proj, &out)?, weights))
     }
 
     /// Attention from already projected queries `[B, Lq, D]`; returns the concatenated head
@@ -88,8 +89,8 @@ impl MultiheadAttention {
         let (b, lq, dim) = q.dims3()?;
         let lk = key.dim(1)?;
         let (h, hd) = (self.num_heads, self.head_dim);
-        let k = self.k_proj.forward(key)?;
-        let v = self.v_proj.forward(value)?;
+        let k = forward_2d(&self.k_proj, key)?;
+        let v = forward_2d(&self.v_proj, value)?;
         let split = |t: &Tensor, l: usize| -> Result<Tensor> {
             t.reshape((b, l, h, hd))?.transpose(1, 2)?.contiguous()
         };

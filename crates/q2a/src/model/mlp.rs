@@ -67,9 +67,24 @@ impl Mlp {
     }
 }
 
+/// Applies a `Linear` to `[.., in]` as one 2-D matrix product: candle's batched path for 3-D
+/// inputs broadcasts the weight per batch entry and is several times slower.
+pub fn forward_2d(layer: &Linear, xs: &Tensor) -> Result<Tensor> {
+    if xs.rank() == 2 {
+        return layer.forward(xs);
+    }
+    let dims = xs.dims().to_vec();
+    let rows: usize = dims[..dims.len() - 1].iter().product();
+    let out = layer.forward(&xs.reshape((rows, dims[dims.len() - 1]))?)?;
+    let mut out_dims = dims;
+    *out_dims.last_mut().expect("rank >= 1") = out.dim(1)?;
+    out.reshape(out_dims)
+}
+
 impl Module for Mlp {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let mut xs = xs.clone();
+        let dims = xs.dims().to_vec();
+        let mut xs = xs.flatten_to(xs.rank().saturating_sub(2))?;
         let last = self.layers.len() - 1;
         for (i, layer) in self.layers.iter().enumerate() {
             xs = layer.forward(&xs)?;
@@ -84,6 +99,8 @@ impl Module for Mlp {
                 };
             }
         }
-        Ok(xs)
+        let mut out_dims = dims;
+        *out_dims.last_mut().expect("rank >= 1") = xs.dim(1)?;
+        xs.reshape(out_dims)
     }
 }

@@ -92,7 +92,7 @@ impl Q2a {
 
     /// `mlp_pre` embedding of every packed candidate, `[N + 1, DIM_STATE]`, the last row zero.
     fn embed_candidates(&self, batch: &Batch) -> Result<Tensor> {
-        let (b, c, n, d) = (batch.size(), batch.slots, batch.num_candidates, self.dim);
+        let (g, c, n, d) = (batch.groups, batch.slots, batch.num_candidates, self.dim);
         let dev = batch.text.device();
         let video = self.mlp_v.forward(&batch.video)?;
         let script = self.mlp_t.forward(&batch.script)?;
@@ -106,22 +106,22 @@ impl Q2a {
             .forward(&batch.button.reshape((n * self.num_masks, d))?)?
             .reshape((n, self.num_masks * d))?;
         let qa = (text + question.index_select(&batch.candidate_sample, 0)?)?;
-        // qa2s: project the packed queries, lay them out per sample for attention over that
-        // sample's sentences, then bring the results back to the packed order.
+        // qa2s: project the packed queries, lay them out per folder for attention over that
+        // folder's sentences, then bring the results back to the packed order.
         let zero_row = Tensor::zeros((1, d), DType::F32, dev)?;
         let queries = Tensor::cat(&[self.qa2s.project_query(&qa)?, zero_row], 0)?
             .index_select(&batch.slot_index, 0)?
-            .reshape((b, c, d))?;
+            .reshape((g, c, d))?;
         let (attended, weights) =
             self.qa2s
                 .attend_projected(&queries, &script, &script, &batch.script_bias)?;
         let qa_video = weights
             .matmul(&video_per_sentence)?
-            .reshape((b * c, d))?
+            .reshape((g * c, d))?
             .index_select(&batch.packed_slot, 0)?;
         let qa_script = self.qa2s.project_output(
             &attended
-                .reshape((b * c, d))?
+                .reshape((g * c, d))?
                 .index_select(&batch.packed_slot, 0)?,
         )?;
         let x = self
@@ -138,7 +138,8 @@ impl Q2a {
     pub fn step_logits(&self, batch: &Batch, history: HistoryMode) -> Result<Vec<Tensor>> {
         let (b, ds) = (batch.size(), self.dim_state);
         let dev = batch.text.device();
-        if history == HistoryMode::Gt && batch.labels.iter().any(|l| l.is_none()) {
+        let uses_history = !matches!(self.head, Head::Plain { .. });
+        if uses_history && history == HistoryMode::Gt && batch.labels.iter().any(|l| l.is_none()) {
             return Err(Error::Data(
                 "history `gt` needs labels (`correct`) for every sample".into(),
             ));
@@ -175,7 +176,7 @@ impl Q2a {
                 }
             };
             let logits = logits.squeeze(D::Minus1)?.add(&step.bias)?;
-            if k + 1 < batch.steps.len() && !matches!(self.head, Head::Plain { .. }) {
+            if k + 1 < batch.steps.len() && uses_history {
                 let choice: Vec<u32> = match history {
                     HistoryMode::Gt => step.labels_host.clone(),
                     HistoryMode::Max => argmax_rows(&logits)?,

@@ -4,7 +4,9 @@
 //! throughput benchmark (realistic sizes: tens of frames and sentences, 1-5 steps, 5-15
 //! candidates) and the quick demo. The right candidate's text vector leans towards the question's
 //! and its button vector towards a script sentence, so a model can learn the task while a random
-//! ranking cannot. They say nothing about accuracy on real tutorials (see the synth generator).
+//! ranking cannot: right answers also share one direction of the feature space (the same for
+//! every seed, so train and test splits agree), as real right answers share a look. They say
+//! nothing about accuracy on real tutorials.
 
 use std::path::Path;
 
@@ -53,6 +55,17 @@ impl SyntheticSpec {
     }
 }
 
+/// Real encoder outputs (BERT pooler, ViT CLS) have components of about +-0.5, not unit norm; the
+/// reference's small-gain initialisation only passes a signal at that scale.
+fn feature_scale(dim: usize) -> f32 {
+    0.5 * (dim as f32).sqrt()
+}
+
+fn scaled(v: Vec<f32>, dim: usize) -> Vec<f32> {
+    let s = feature_scale(dim);
+    v.into_iter().map(|x| x * s).collect()
+}
+
 fn unit(rng: &mut ChaCha8Rng, dim: usize) -> Vec<f32> {
     let v: Vec<f32> = (0..dim).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
@@ -72,6 +85,7 @@ fn range(rng: &mut ChaCha8Rng, (lo, hi): (usize, usize)) -> usize {
 pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
     let d = spec.dim;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let right_look = unit(&mut ChaCha8Rng::seed_from_u64(0xA55157), d);
     let mut folders = Vec::with_capacity(spec.folders);
     for f in 0..spec.folders {
         let t = range(&mut rng, spec.frames);
@@ -110,7 +124,12 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
                 for c in 0..a {
                     let noise = unit(&mut rng, d);
                     text.extend(if c == right {
-                        mix(&question, spec.signal, &noise, 1.0)
+                        mix(
+                            &mix(&question, 1.0, &right_look, 1.0),
+                            spec.signal,
+                            &noise,
+                            1.0,
+                        )
                     } else {
                         noise
                     });
@@ -126,8 +145,12 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
                     step_buttons.push(format!("button{}", c + 1));
                 }
                 steps.push(EncodedStep {
-                    text: Tensor::from_vec(text, (a, d), &Device::Cpu)?,
-                    button: Tensor::from_vec(button, (a, d * spec.num_masks), &Device::Cpu)?,
+                    text: Tensor::from_vec(scaled(text, d), (a, d), &Device::Cpu)?,
+                    button: Tensor::from_vec(
+                        scaled(button, d),
+                        (a, d * spec.num_masks),
+                        &Device::Cpu,
+                    )?,
                 });
                 answers.push(step_answers);
                 buttons.push(step_buttons);
@@ -141,7 +164,7 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
                     correct: spec.labelled.then_some(correct),
                     buttons,
                 },
-                question: Tensor::from_vec(question, d, &Device::Cpu)?,
+                question: Tensor::from_vec(scaled(question, d), d, &Device::Cpu)?,
                 steps,
             });
         }
@@ -152,8 +175,8 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
                 t,
                 &Device::Cpu,
             )?,
-            video: Tensor::from_vec(video, (t, d), &Device::Cpu)?,
-            script: Tensor::from_vec(script, (s, d), &Device::Cpu)?,
+            video: Tensor::from_vec(scaled(video, d), (t, d), &Device::Cpu)?,
+            script: Tensor::from_vec(scaled(script, d), (s, d), &Device::Cpu)?,
             sentences: script_meta,
             qas,
             encoder: serde_json::json!({

@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 export CARGO_TERM_COLOR=never
+bash scripts/setup.sh
 cargo test --workspace --locked 2>&1

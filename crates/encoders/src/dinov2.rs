@@ -1,0 +1,303 @@
+//! DINOv2 vision transformer backbone (Oquab et al. 2023, "DINOv2: Learning Robust Visual Features
+//! without Supervision", arXiv:2304.07193), batched, without a classifier head.
+//!
+//! Written with `candle_transformers::models::dinov2` as a guide and with the same timm/Meta
+//! parameter names (`cls_token`, `pos_embed`, `patch_embed.proj`, `blocks.N.{norm1, attn.qkv,
+//! attn.proj, ls1.gamma, norm2, mlp.fc1, mlp.fc2, ls2.gamma}`, `norm`), but differing where the
+//! stock module does not fit us (docs/weights.md): it broadcasts the class token over the batch,
+//! has no 1000-class `head`, uses the original LayerNorm eps (1e-6) and exact (erf) GELU, and
+//! expects `pos_embed` already at the patch grid of the input size: the importer resizes it once,
+//! bicubically as the original does, so no interpolation happens here.
+
+use candle_core::{IndexOp, Module, Result, Tensor};
+use candle_nn::{layer_norm, Conv2d, LayerNorm, Linear, VarBuilder};
+use serde::{Deserialize, Serialize};
+
+fn default_mlp_ratio() -> f64 {
+    4.0
+}
+
+fn default_layer_norm_eps() -> f64 {
+    1e-6
+}
+
+/// Shape of a DINOv2 ViT backbone at one input size; stored as the model folder's `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dinov2Config {
+    /// Side of the square input in pixels; a multiple of `patch_size`.
+    pub image_size: usize,
+    pub patch_size: usize,
+    pub hidden_size: usize,
+    pub num_layers: usize,
+    pub num_heads: usize,
+    #[serde(default = "default_mlp_ratio")]
+    pub mlp_ratio: f64,
+    #[serde(default = "default_layer_norm_eps")]
+    pub layer_norm_eps: f64,
+}
+
+impl Dinov2Config {
+    /// ViT-S/14 (dim 384, 12 layers, 6 heads) at 224 px, a 16 x 16 patch grid.
+    pub fn vit_small_224() -> Self {
+        Self {
+            image_size: 224,
+            patch_size: 14,
+            hidden_size: 384,
+            num_layers: 12,
+            num_heads: 6,
+            mlp_ratio: 4.0,
+            layer_norm_eps: 1e-6,
+        }
+    }
+
+    /// Patches per side.
+    pub fn grid(&self) -> usize {
+        self.image_size / self.patch_size
+    }
+
+    /// Patch tokens per image (`grid * grid`).
+    pub fn num_patches(&self) -> usize {
+        self.grid() * self.grid()
+    }
+
+    fn mlp_hidden(&self) -> usize {
+        (self.hidden_size as f64 * self.mlp_ratio).round() as usize
+    }
+
+    /// Rejects shapes the model cannot run, before any tensor is read.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.patch_size == 0
+            || self.image_size == 0
+            || !self.image_size.is_multiple_of(self.patch_size)
+        {
+            return Err(format!(
+                "image_size {} is not a positive multiple of patch_size {}",
+                self.image_size, self.patch_size
+            ));
+        }
+        if self.num_heads == 0 || !self.hidden_size.is_multiple_of(self.num_heads) {
+            return Err(format!(
+                "hidden_size {} is not divisible by num_heads {}",
+                self.hidden_size, self.num_heads
+            ));
+        }
+        if self.mlp_ratio <= 0.0 {
+            return Err(format!("mlp_ratio {} must be positive", self.mlp_ratio));
+        }
+        Ok(())
+    }
+}
+
+/// Multi-head self-attention with a fused `qkv` projection ([3D, D], rows q then k then v).
+#[derive(Debug, Clone)]
+struct Attention {
+    qkv: Linear,
+    proj: Linear,
+    num_heads: usize,
+    scale: f64,
+}
+
+impl Attention {
+    fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
+        let dim = cfg.hidden_size;
+        let qkv = candle_nn::linear(dim, dim * 3, vb.pp("qkv"))?;
+        let proj = candle_nn::linear(dim, dim, vb.pp("proj"))?;
+        Ok(Self {
+            qkv,
+            proj,
+            num_heads: cfg.num_heads,
+            scale: 1.0 / ((dim / cfg.num_heads) as f64).sqrt(),
+        })
+    }
+}
+
+impl Module for Attention {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let (b, n, c) = xs.dims3()?;
+        let h = self.num_heads;
+        // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]
+        let qkv = self
+            .qkv
+            .forward(xs)?
+            .reshape((b, n, 3, h, c / h))?
+            .permute((2, 0, 3, 1, 4))?;
+        let q = (qkv.i(0)? * self.scale)?.contiguous()?;
+        let k = qkv.i(1)?.contiguous()?;
+        let v = qkv.i(2)?.contiguous()?;
+        let attn = candle_nn::ops::softmax_last_dim(&q.matmul(&k.t()?)?)?;
+        let out = attn.matmul(&v)?.transpose(1, 2)?.reshape((b, n, c))?;
+        self.proj.forward(&out)
+    }
+}
+
+/// LayerScale (Touvron et al. 2021): a learnt per-channel scale on each residual branch.
+#[derive(Debug, Clone)]
+struct LayerScale {
+    gamma: Tensor,
+}
+
+impl LayerScale {
+    fn new(dim: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            gamma: vb.get(dim, "gamma")?,
+        })
+    }
+}
+
+impl Module for LayerScale {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        xs.broadcast_mul(&self.gamma)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mlp {
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl Mlp {
+    fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
+        let hidden = cfg.mlp_hidden();
+        Ok(Self {
+            fc1: candle_nn::linear(cfg.hidden_size, hidden, vb.pp("fc1"))?,
+            fc2: candle_nn::linear(hidden, cfg.hidden_size, vb.pp("fc2"))?,
+        })
+    }
+}
+
+impl Module for Mlp {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        // nn.GELU() in the original is the exact erf form, not the tanh approximation.
+        self.fc2.forward(&self.fc1.forward(xs)?.gelu_erf()?)
+    }
+}
+
+/// Pre-norm transformer block: `x + ls1(attn(norm1(x)))`, then `x + ls2(mlp(norm2(x)))`.
+#[derive(Debug, Clone)]
+struct Block {
+    norm1: LayerNorm,
+    attn: Attention,
+    ls1: LayerScale,
+    norm2: LayerNorm,
+    mlp: Mlp,
+    ls2: LayerScale,
+}
+
+impl Block {
+    fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.hidden_size;
+        Ok(Self {
+            norm1: layer_norm(d, cfg.layer_norm_eps, vb.pp("norm1"))?,
+            attn: Attention::new(cfg, vb.pp("attn"))?,
+            ls1: LayerScale::new(d, vb.pp("ls1"))?,
+            norm2: layer_norm(d, cfg.layer_norm_eps, vb.pp("norm2"))?,
+            mlp: Mlp::new(cfg, vb.pp("mlp"))?,
+            ls2: LayerScale::new(d, vb.pp("ls2"))?,
+        })
+    }
+}
+
+impl Module for Block {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let xs = (xs
+            + self
+                .ls1
+                .forward(&self.attn.forward(&self.norm1.forward(xs)?)?)?)?;
+        &xs + self
+            .ls2
+            .forward(&self.mlp.forward(&self.norm2.forward(&xs)?)?)?
+    }
+}
+
+/// Non-overlapping patch projection: a conv with kernel = stride = patch size.
+#[derive(Debug, Clone)]
+struct PatchEmbed {
+    proj: Conv2d,
+}
+
+impl PatchEmbed {
+    fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
+        let conv_cfg = candle_nn::Conv2dConfig {
+            stride: cfg.patch_size,
+            ..Default::default()
+        };
+        let proj = candle_nn::conv2d(3, cfg.hidden_size, cfg.patch_size, conv_cfg, vb.pp("proj"))?;
+        Ok(Self { proj })
+    }
+}
+
+impl Module for PatchEmbed {
+    /// `[B, 3, H, W]` to `[B, (H/p)*(W/p), D]`, patches in row-major grid order.
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let xs = self.proj.forward(xs)?;
+        let (b, c, h, w) = xs.dims4()?;
+        xs.reshape((b, c, h * w))?.transpose(1, 2)
+    }
+}
+
+/// The DINOv2 backbone at a fixed input size.
+#[derive(Debug, Clone)]
+pub struct Dinov2 {
+    patch_embed: PatchEmbed,
+    cls_token: Tensor,
+    pos_embed: Tensor,
+    blocks: Vec<Block>,
+    norm: LayerNorm,
+    cfg: Dinov2Config,
+}
+
+impl Dinov2 {
+    pub fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
+        if let Err(e) = cfg.validate() {
+            candle_core::bail!("bad DINOv2 config: {e}");
+        }
+        let d = cfg.hidden_size;
+        let patch_embed = PatchEmbed::new(cfg, vb.pp("patch_embed"))?;
+        let cls_token = vb.get((1, 1, d), "cls_token")?;
+        let pos_embed = vb.get((1, 1 + cfg.num_patches(), d), "pos_embed")?;
+        let vb_b = vb.pp("blocks");
+        let blocks = (0..cfg.num_layers)
+            .map(|i| Block::new(cfg, vb_b.pp(i)))
+            .collect::<Result<Vec<_>>>()?;
+        let norm = layer_norm(d, cfg.layer_norm_eps, vb.pp("norm"))?;
+        Ok(Self {
+            patch_embed,
+            cls_token,
+            pos_embed,
+            blocks,
+            norm,
+            cfg: cfg.clone(),
+        })
+    }
+
+    pub fn config(&self) -> &Dinov2Config {
+        &self.cfg
+    }
+
+    /// All tokens after the final norm, `[B, 1 + G*G, D]`, class token first.
+    pub fn forward_tokens(&self, pixels: &Tensor) -> Result<Tensor> {
+        let (b, c, h, w) = pixels.dims4()?;
+        let s = self.cfg.image_size;
+        if c != 3 || h != s || w != s {
+            // pos_embed is fixed to this grid; another size would need the importer to resize it.
+            candle_core::bail!("DINOv2 expects [B, 3, {s}, {s}] pixels, got [{b}, {c}, {h}, {w}]");
+        }
+        let patches = self.patch_embed.forward(pixels)?;
+        let cls = self.cls_token.broadcast_as((b, 1, self.cfg.hidden_size))?;
+        let xs = Tensor::cat(&[&cls, &patches], 1)?.broadcast_add(&self.pos_embed)?;
+        let xs = self
+            .blocks
+            .iter()
+            .try_fold(xs, |xs, blk| blk.forward(&xs))?;
+        self.norm.forward(&xs)
+    }
+
+    /// `(cls [B, D], patches [B, G*G, D])` after the final norm; patches in row-major grid order.
+    pub fn forward(&self, pixels: &Tensor) -> Result<(Tensor, Tensor)> {
+        let xs = self.forward_tokens(pixels)?;
+        let cls = xs.i((.., 0))?.contiguous()?;
+        let patches = xs.i((.., 1..))?.contiguous()?;
+        Ok((cls, patches))
+    }
+}

@@ -1,0 +1,14 @@
+//! Frozen encoders that turn tutorial folders into Q2A features: a BERT-family text encoder
+//! ([`text`]), a DINOv2-family image encoder ([`dinov2`], [`vision`]), the import of the pinned
+//! pretrained weights ([`import`], [`models`]).
+
+pub mod dinov2;
+pub mod encode;
+pub mod error;
+pub mod import;
+pub mod models;
+pub mod onnx;
+pub mod text;
+pub mod vision;
+
+pub use error::{Error, Result};

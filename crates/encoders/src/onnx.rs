@@ -1,0 +1,269 @@
+//! A minimal ONNX reader: just enough of the protobuf schema (`prost` derive, no `protoc`, no
+//! `candle-onnx`) to read a model's weights and its node list, which is all the one-time weight
+//! import ([`crate::import`]) needs. Nothing here executes a graph.
+//!
+//! Field numbers follow the official `onnx/onnx.proto` (IR version 10): `ModelProto.graph = 7`;
+//! `GraphProto.node = 1, name = 2, initializer = 5`; `NodeProto.input = 1, output = 2, name = 3,
+//! op_type = 4`; `TensorProto.dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9,
+//! data_location = 14`. Fields not declared here are skipped by the decoder.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use prost::Message;
+
+use crate::error::{Error, Result};
+
+/// `TensorProto.DataType.FLOAT`.
+pub const DATA_TYPE_FLOAT: i32 = 1;
+/// `TensorProto.DataLocation.EXTERNAL`: the bytes live in a side file, which we do not read.
+pub const DATA_LOCATION_EXTERNAL: i32 = 1;
+
+/// `onnx.ModelProto`, reduced to the fields we use.
+#[derive(Clone, PartialEq, Message)]
+pub struct ModelProto {
+    #[prost(int64, tag = "1")]
+    pub ir_version: i64,
+    #[prost(string, tag = "2")]
+    pub producer_name: String,
+    #[prost(message, optional, tag = "7")]
+    pub graph: Option<GraphProto>,
+    #[prost(message, repeated, tag = "8")]
+    pub opset_import: Vec<OperatorSetIdProto>,
+}
+
+/// `onnx.OperatorSetIdProto`.
+#[derive(Clone, PartialEq, Message)]
+pub struct OperatorSetIdProto {
+    #[prost(string, tag = "1")]
+    pub domain: String,
+    #[prost(int64, tag = "2")]
+    pub version: i64,
+}
+
+/// `onnx.GraphProto`, reduced to nodes and initializers.
+#[derive(Clone, PartialEq, Message)]
+pub struct GraphProto {
+    #[prost(message, repeated, tag = "1")]
+    pub node: Vec<NodeProto>,
+    #[prost(string, tag = "2")]
+    pub name: String,
+    #[prost(message, repeated, tag = "5")]
+    pub initializer: Vec<TensorProto>,
+}
+
+/// `onnx.NodeProto` without attributes.
+#[derive(Clone, PartialEq, Message)]
+pub struct NodeProto {
+    #[prost(string, repeated, tag = "1")]
+    pub input: Vec<String>,
+    #[prost(string, repeated, tag = "2")]
+    pub output: Vec<String>,
+    #[prost(string, tag = "3")]
+    pub name: String,
+    #[prost(string, tag = "4")]
+    pub op_type: String,
+}
+
+/// `onnx.TensorProto`, reduced to dense float storage.
+#[derive(Clone, PartialEq, Message)]
+pub struct TensorProto {
+    #[prost(int64, repeated, tag = "1")]
+    pub dims: Vec<i64>,
+    #[prost(int32, tag = "2")]
+    pub data_type: i32,
+    #[prost(float, repeated, tag = "4")]
+    pub float_data: Vec<f32>,
+    #[prost(string, tag = "8")]
+    pub name: String,
+    #[prost(bytes = "vec", tag = "9")]
+    pub raw_data: Vec<u8>,
+    #[prost(int32, tag = "14")]
+    pub data_location: i32,
+}
+
+impl TensorProto {
+    /// A float initializer stored as little-endian `raw_data`, the way exporters write weights.
+    pub fn from_f32(name: &str, dims: &[usize], data: &[f32]) -> Self {
+        Self {
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: DATA_TYPE_FLOAT,
+            float_data: Vec::new(),
+            name: name.to_string(),
+            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data_location: 0,
+        }
+    }
+}
+
+impl NodeProto {
+    pub fn new(op_type: &str, name: &str, inputs: &[&str], outputs: &[&str]) -> Self {
+        Self {
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            name: name.to_string(),
+            op_type: op_type.to_string(),
+        }
+    }
+}
+
+/// One graph node (attributes are not read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub op_type: String,
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+/// What [`load`] returns: the float initializers as CPU tensors, and the nodes in file order.
+#[derive(Debug)]
+pub struct OnnxGraph {
+    /// The file this came from, for error messages.
+    pub path: PathBuf,
+    /// Float (`FLOAT`) initializers by name, with their ONNX shapes.
+    pub initializers: BTreeMap<String, Tensor>,
+    /// Initializers of other data types (name -> `TensorProto.DataType`), not converted.
+    pub other_initializers: BTreeMap<String, i32>,
+    pub nodes: Vec<Node>,
+}
+
+impl OnnxGraph {
+    /// Builds the view from a decoded model; `path` is only used in messages.
+    pub fn from_model(model: ModelProto, path: &Path) -> Result<Self> {
+        let graph = model
+            .graph
+            .ok_or_else(|| onnx_err(path, "the model has no graph"))?;
+        let mut initializers = BTreeMap::new();
+        let mut other_initializers = BTreeMap::new();
+        for t in graph.initializer {
+            if t.data_type != DATA_TYPE_FLOAT {
+                other_initializers.insert(t.name, t.data_type);
+                continue;
+            }
+            let tensor = tensor_to_candle(&t, path)?;
+            initializers.insert(t.name, tensor);
+        }
+        let nodes = graph
+            .node
+            .into_iter()
+            .map(|n| Node {
+                name: n.name,
+                op_type: n.op_type,
+                inputs: n.input,
+                outputs: n.output,
+            })
+            .collect();
+        Ok(Self {
+            path: path.to_path_buf(),
+            initializers,
+            other_initializers,
+            nodes,
+        })
+    }
+
+    /// The node producing each value name.
+    pub fn producers(&self) -> HashMap<&str, &Node> {
+        let mut map = HashMap::new();
+        for n in &self.nodes {
+            for o in &n.outputs {
+                map.insert(o.as_str(), n);
+            }
+        }
+        map
+    }
+
+    /// The nodes consuming each value name.
+    pub fn consumers(&self) -> HashMap<&str, Vec<&Node>> {
+        let mut map: HashMap<&str, Vec<&Node>> = HashMap::new();
+        for n in &self.nodes {
+            for i in &n.inputs {
+                map.entry(i.as_str()).or_default().push(n);
+            }
+        }
+        map
+    }
+}
+
+/// Reads and decodes an ONNX file (weights must be embedded, not external).
+pub fn load(path: &Path) -> Result<OnnxGraph> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let model = decode_model(&bytes, path)?;
+    OnnxGraph::from_model(model, path)
+}
+
+/// Decodes ONNX protobuf bytes; `path` is only used in messages.
+pub fn decode_model(bytes: &[u8], path: &Path) -> Result<ModelProto> {
+    ModelProto::decode(bytes)
+        .map_err(|e| onnx_err(path, format!("not a readable ONNX model (protobuf: {e})")))
+}
+
+/// Encodes a model (the tests write small synthetic ONNX files with it).
+pub fn encode_model(model: &ModelProto) -> Vec<u8> {
+    model.encode_to_vec()
+}
+
+fn tensor_to_candle(t: &TensorProto, path: &Path) -> Result<Tensor> {
+    if t.data_location == DATA_LOCATION_EXTERNAL {
+        return Err(onnx_err(
+            path,
+            format!(
+                "initializer `{}` uses external data, which is not supported",
+                t.name
+            ),
+        ));
+    }
+    let mut shape = Vec::with_capacity(t.dims.len());
+    for &d in &t.dims {
+        if d < 0 {
+            return Err(onnx_err(
+                path,
+                format!("initializer `{}` has dim {d}", t.name),
+            ));
+        }
+        shape.push(d as usize);
+    }
+    let numel: usize = shape.iter().product();
+    let data: Vec<f32> = if !t.raw_data.is_empty() {
+        if t.raw_data.len() != numel * 4 {
+            return Err(onnx_err(
+                path,
+                format!(
+                    "initializer `{}`: {} raw bytes for shape {shape:?} ({} floats)",
+                    t.name,
+                    t.raw_data.len(),
+                    numel
+                ),
+            ));
+        }
+        t.raw_data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    } else {
+        if t.float_data.len() != numel {
+            return Err(onnx_err(
+                path,
+                format!(
+                    "initializer `{}`: {} floats for shape {shape:?} ({} expected)",
+                    t.name,
+                    t.float_data.len(),
+                    numel
+                ),
+            ));
+        }
+        t.float_data.clone()
+    };
+    Ok(Tensor::from_vec(data, shape, &Device::Cpu)?)
+}
+
+fn onnx_err(path: &Path, message: impl Into<String>) -> Error {
+    Error::Onnx {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}

@@ -1,0 +1,35 @@
+//! Errors of the media crate. Every variant names the file it is about, so a
+//! message shown to the user (or in a log) says which video was the problem.
+
+use std::path::PathBuf;
+
+/// Why a video could not be probed or decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file exists but FFmpeg does not recognise it as media, or it has no
+    /// video stream.
+    #[error("{}: not a video file: {message}", path.display())]
+    NotAVideo { path: PathBuf, message: String },
+
+    /// The file could not be opened as media or its video decoder could not be
+    /// set up (an unsupported codec, for example).
+    #[error("{}: cannot open video: {message}", path.display())]
+    Open { path: PathBuf, message: String },
+
+    /// Decoding failed before a single frame came out.
+    #[error("{}: cannot decode video: {message}", path.display())]
+    Decode { path: PathBuf, message: String },
+
+    /// The caller asked for something impossible (a sampling rate of 0 fps,
+    /// for example).
+    #[error("{}: {message}", path.display())]
+    InvalidArgument { path: PathBuf, message: String },
+
+    /// The file itself could not be accessed (missing, no permission, ...).
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

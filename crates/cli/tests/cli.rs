@@ -302,3 +302,25 @@ fn check_reports_every_problem_and_sets_the_exit_status() {
     let out = pressnext(&["check", "no-such-dir"], d);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn embedding_commands_without_weights_say_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["embed-text", "Press the start button"],
+        vec!["embed-image", "x.png"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_pressnext"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env("PRESSNEXT_MODELS", dir.path().join("no-models"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("manifest.json") && err.contains("fix:"),
+            "{err}"
+        );
+    }
+}

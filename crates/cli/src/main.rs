@@ -197,10 +197,7 @@ fn run(command: Command) -> Result<ExitCode> {
             json,
             device,
         } => {
-            let (device, line) = q2a::device::select(&device)?;
-            eprintln!("{line}");
-            let (paths, _) =
-                encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+            let (device, paths) = installed_models(&device)?;
             let enc = encoders::text::TextEncoder::load(&paths.text, &device)?;
             print_embeddings(&sentences, &enc.encode(&sentences)?, json)
         }
@@ -209,10 +206,7 @@ fn run(command: Command) -> Result<ExitCode> {
             json,
             device,
         } => {
-            let (device, line) = q2a::device::select(&device)?;
-            eprintln!("{line}");
-            let (paths, _) =
-                encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+            let (device, paths) = installed_models(&device)?;
             let enc = encoders::vision::ImageEncoder::load(&paths.image, &device)?;
             let images = files
                 .iter()
@@ -240,6 +234,14 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The chosen device and the verified (re-hashed) encoder weights.
+fn installed_models(device: &str) -> Result<(candle_core::Device, encoders::models::ModelPaths)> {
+    let (device, line) = q2a::device::select(device)?;
+    eprintln!("{line}");
+    let (paths, _) = encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+    Ok((device, paths))
 }
 
 fn print_embeddings(inputs: &[String], embeddings: &[Vec<f32>], json: bool) -> Result<ExitCode> {

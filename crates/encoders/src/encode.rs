@@ -21,6 +21,7 @@ use q2a::features::{EncodedFolder, EncodedQa, EncodedStep, QaEntry, ENCODER_JSON
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::models::Role;
 use crate::text::TextEncoder;
 use crate::vision::ImageEncoder;
 
@@ -116,11 +117,41 @@ pub struct EncodeSummary {
     pub failed: Vec<(String, String)>,
 }
 
+/// The two frozen encoders and what they are (name, sha256 of the weights), for `encoder.json`.
 pub struct Encoders {
     pub text: TextEncoder,
     pub image: ImageEncoder,
     pub info_text: (String, String),
     pub info_image: (String, String),
+}
+
+impl Encoders {
+    /// Verifies the installed models under `root` (re-hashing every file against the manifest)
+    /// and loads both encoders on `device`.
+    pub fn load(root: &Path, device: &Device) -> Result<Self> {
+        let (paths, manifest) = crate::models::ModelPaths::verified(root)?;
+        let describe = |role: Role, dir: &str| -> Result<(String, String)> {
+            let m = manifest.model(role).ok_or_else(|| Error::Weights {
+                path: root.join(crate::models::MANIFEST_FILE),
+                message: format!("lists no {role:?} model"),
+                fix: crate::error::FIX_WEIGHTS.to_string(),
+            })?;
+            let weights = format!("{dir}/model.safetensors");
+            let sha = m
+                .files
+                .iter()
+                .find(|f| f.path == weights)
+                .map(|f| f.sha256.clone())
+                .unwrap_or_else(|| m.source_sha256.clone());
+            Ok((format!("{} {}", m.name, m.source_version), sha))
+        };
+        Ok(Self {
+            info_text: describe(Role::Text, crate::models::TEXT_DIR)?,
+            info_image: describe(Role::Image, crate::models::IMAGE_DIR)?,
+            text: TextEncoder::load(&paths.text, device)?,
+            image: ImageEncoder::load(&paths.image, device)?,
+        })
+    }
 }
 
 /// The folder of a split holding `name`: `DATA/SPLIT/name`.
@@ -258,6 +289,57 @@ fn rows_tensor(rows: Vec<Vec<f32>>, dim: usize) -> Result<Tensor> {
     )?)
 }
 
+/// Samples the video at `fps` and encodes the frames in batches as they are decoded, so memory
+/// holds one batch of frames, not the whole video. Returns the rows and their timestamps.
+fn encode_video(
+    image: &ImageEncoder,
+    video_file: &Path,
+    fps: f64,
+    folder: &str,
+    sink: &dyn EncodeSink,
+) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
+    let mut rows = Vec::new();
+    let mut timestamps = Vec::new();
+    let mut batch: Vec<RgbImage> = Vec::with_capacity(crate::vision::IMAGE_BATCH);
+    let mut failed: Option<Error> = None;
+    let outcome = media::for_each_sampled_frame(video_file, fps, |frame| {
+        timestamps.push(frame.timestamp as f32);
+        batch.push(frame.image);
+        if batch.len() < crate::vision::IMAGE_BATCH {
+            return true;
+        }
+        match image.encode(&batch) {
+            Ok(r) => {
+                rows.extend(r);
+                batch.clear();
+                true
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    })
+    .map_err(|e| Error::Other(e.to_string()))?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    rows.extend(image.encode(&batch)?);
+    for w in &outcome.warnings {
+        sink.event(&EncodeEvent::Warning {
+            folder: folder.to_string(),
+            message: format!("{}: {w}", video_file.display()),
+        });
+    }
+    if rows.is_empty() {
+        return Err(Error::Other(format!(
+            "{}: no frames decoded",
+            video_file.display()
+        )));
+    }
+    Ok((rows, timestamps))
+}
+
 /// The image the encoder sees for one button.
 pub fn button_view(
     image: &RgbImage,
@@ -333,23 +415,8 @@ fn encode_folder(
     let d = info.dim;
     // Video.
     let video_file = video_path(&dir)?;
-    let sampled =
-        media::sample_frames(&video_file, opts.fps).map_err(|e| Error::Other(e.to_string()))?;
-    for w in &sampled.warnings {
-        sink.event(&EncodeEvent::Warning {
-            folder: name.to_string(),
-            message: format!("{}: {w}", video_file.display()),
-        });
-    }
-    if sampled.frames.is_empty() {
-        return Err(Error::Other(format!(
-            "{}: no frames decoded",
-            video_file.display()
-        )));
-    }
-    let frames: Vec<RgbImage> = sampled.frames.iter().map(|f| f.image.clone()).collect();
-    let timestamps: Vec<f32> = sampled.frames.iter().map(|f| f.timestamp as f32).collect();
-    let video = rows_tensor(enc.image.encode(&frames)?, d)?;
+    let (video_rows, timestamps) = encode_video(&enc.image, &video_file, opts.fps, name, sink)?;
+    let video = rows_tensor(video_rows, d)?;
     // Script.
     let script = Script::read(&dir.join("script.txt")).map_err(|e| Error::Other(e.to_string()))?;
     let sentences = script.sentences();

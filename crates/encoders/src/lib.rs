@@ -2,7 +2,9 @@
 //! ([`text`]), a DINOv2-family image encoder ([`dinov2`], [`vision`]), the import of the pinned
 //! pretrained weights ([`import`], [`models`]).
 
+pub mod bench;
 pub mod dinov2;
+pub mod embed;
 pub mod encode;
 pub mod error;
 pub mod import;
@@ -11,4 +13,5 @@ pub mod onnx;
 pub mod text;
 pub mod vision;
 
+pub use embed::Embedder;
 pub use error::{Error, Result};

@@ -18,6 +18,8 @@ use encoders::models::{self, Manifest, ManifestFile, ManifestModel, Role};
 use encoders::onnx::{self, GraphProto, ModelProto, NodeProto, TensorProto};
 use encoders::Error;
 
+mod common;
+
 // ---------------------------------------------------------------- synthetic ONNX
 
 const D: usize = 32;
@@ -673,14 +675,7 @@ fn real_models_root() -> PathBuf {
 }
 
 fn real_manifest() -> Option<(PathBuf, Manifest)> {
-    let root = real_models_root();
-    if !root.join(models::MANIFEST_FILE).exists() {
-        eprintln!(
-            "skipped: {} has no manifest.json (run scripts/fetch_weights.sh and the import)",
-            root.display()
-        );
-        return None;
-    }
+    let root = common::real_models_root()?;
     let manifest = models::verify(&root).unwrap();
     Some((root, manifest))
 }

@@ -87,6 +87,35 @@ pub fn probe(path: &Path) -> Result<VideoInfo, Error> {
 /// be read and a warning in [`SampledVideo::warnings`] saying where decoding
 /// stopped, provided at least one frame decoded; otherwise an error.
 pub fn sample_frames(path: &Path, fps: f64) -> Result<SampledVideo, Error> {
+    let mut frames = Vec::new();
+    let sampled = for_each_sampled_frame(path, fps, |frame| {
+        frames.push(frame);
+        true
+    })?;
+    Ok(SampledVideo {
+        info: sampled.info,
+        frames,
+        stride: sampled.stride,
+        warnings: sampled.warnings,
+    })
+}
+
+/// What [`for_each_sampled_frame`] read, without the frames.
+#[derive(Debug, Clone)]
+pub struct SamplingOutcome {
+    pub info: VideoInfo,
+    pub stride: usize,
+    pub warnings: Vec<String>,
+}
+
+/// [`sample_frames`] without holding every frame in memory: `f` gets each sampled frame in order
+/// (and may stop the decoding by returning `false`), so a long 1080p video costs one frame of
+/// memory, not all of them.
+pub fn for_each_sampled_frame(
+    path: &Path,
+    fps: f64,
+    f: impl FnMut(Frame) -> bool,
+) -> Result<SamplingOutcome, Error> {
     if !(fps.is_finite() && fps > 0.0) {
         return Err(Error::InvalidArgument {
             path: path.to_path_buf(),
@@ -97,17 +126,9 @@ pub fn sample_frames(path: &Path, fps: f64) -> Result<SampledVideo, Error> {
     }
     let mut video = OpenVideo::open(path)?;
     let stride = sampling_stride(video.info.fps, fps);
-    let mut frames = Vec::new();
-    let outcome = video.decode(
-        |index| index % stride as u64 == 0,
-        |frame| {
-            frames.push(frame);
-            true
-        },
-    )?;
-    Ok(SampledVideo {
+    let outcome = video.decode(|index| index % stride as u64 == 0, f)?;
+    Ok(SamplingOutcome {
         info: video.info,
-        frames,
         stride,
         warnings: outcome.warnings,
     })

@@ -11,6 +11,7 @@ pub mod check;
 pub mod error;
 pub mod fsutil;
 pub mod metrics;
+pub mod paragraphs;
 pub mod qa;
 pub mod script;
 pub mod submission;

@@ -17,7 +17,7 @@ use assistq::qa::{Qa, QaFile};
 use assistq::script::Script;
 use candle_core::{Device, Tensor};
 use image::RgbImage;
-use q2a::features::{EncodedFolder, EncodedQa, EncodedStep, QaEntry, ENCODER_JSON};
+use q2a::features::{EncodedFolder, EncodedParas, EncodedQa, EncodedStep, QaEntry, ENCODER_JSON};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -45,6 +45,9 @@ impl std::str::FromStr for ButtonView {
     }
 }
 
+/// Version of what `encode` writes per folder; 2 added the function paragraphs.
+pub const LAYOUT_VERSION: u32 = 2;
+
 /// Fraction of the box's width and height added on each side of a `crop` view.
 pub const CROP_MARGIN: f64 = 0.5;
 
@@ -62,6 +65,8 @@ pub struct EncodeOptions {
 /// need not be encoded again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncoderInfo {
+    /// [`LAYOUT_VERSION`]: folders written by an older encoder are encoded again.
+    pub layout: u32,
     pub text_model: String,
     pub text_sha256: String,
     pub image_model: String,
@@ -171,6 +176,7 @@ pub fn encode_dataset(
     };
     let qa_file = QaFile::read(&label_path).map_err(|e| Error::Other(e.to_string()))?;
     let info = EncoderInfo {
+        layout: LAYOUT_VERSION,
         text_model: enc.info_text.0.clone(),
         text_sha256: enc.info_text.1.clone(),
         image_model: enc.info_image.0.clone(),
@@ -432,6 +438,17 @@ fn encode_folder(
         encode_texts(&enc.text, &sentence_texts, &mut text_cache)?,
         d,
     )?;
+    // Function paragraphs (for MODEL.ARCH q2a_function).
+    let paragraphs = assistq::paragraphs::paragraphs(&script);
+    let paras = if paragraphs.is_empty() {
+        None
+    } else {
+        let texts: Vec<String> = paragraphs.iter().map(|p| p.text.clone()).collect();
+        Some(EncodedParas {
+            features: rows_tensor(encode_texts(&enc.text, &texts, &mut text_cache)?, d)?,
+            paragraphs,
+        })
+    };
     // Buttons: one feature per (image, button), computed once.
     let buttons =
         Buttons::read(&dir.join("buttons.csv")).map_err(|e| Error::Other(e.to_string()))?;
@@ -527,6 +544,7 @@ fn encode_folder(
         script: script_features,
         sentences,
         qas: encoded_qas,
+        paras,
         encoder: serde_json::to_value(info).map_err(|e| Error::Other(e.to_string()))?,
     })
 }

@@ -120,6 +120,13 @@ fn encoded_shapes_follow_the_folder() {
     let text2 = rows(&folder.qas[1].steps[0].text);
     assert_eq!(text0[0], text2[0]); // "Answer: press <button1>" in both
     assert_ne!(text0[0], text0[2]);
+    // The script has no paragraph-opening line: one function paragraph spanning it all.
+    let paras = folder.paras.as_ref().expect("paragraphs written");
+    assert_eq!(paras.features.dims(), [1, 32]);
+    assert_eq!(
+        (paras.paragraphs[0].start, paras.paragraphs[0].end),
+        (0.0, 5.0)
+    );
     assert_eq!(folder.encoder["button_view"], "mask");
     assert_eq!(folder.encoder["dim"], 32);
 

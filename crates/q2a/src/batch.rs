@@ -32,6 +32,20 @@ pub struct BatchStep {
     pub labels_host: Vec<u32>,
 }
 
+/// The inputs of the function-centric grounding (`MODEL.ARCH: q2a_function`, q2a-spec 3.6).
+#[derive(Debug)]
+pub struct FunctionInputs {
+    /// `[G, P, D]` text features of each folder's function paragraphs (zero rows as padding).
+    pub paras: Tensor,
+    /// `[G, P, T]` weights that average each paragraph's frames (those whose timestamp lies in
+    /// its span; the frame nearest its start when none does).
+    pub para_pool: Tensor,
+    /// `[B, P]` TF-IDF score of each sample's question for each paragraph, `MASKED` on padding.
+    pub para_score: Tensor,
+    /// `[B]` folder group of each sample.
+    pub sample_group: Tensor,
+}
+
 #[derive(Debug)]
 pub struct Batch {
     pub samples: Vec<SampleRef>,
@@ -62,6 +76,8 @@ pub struct Batch {
     pub packed_slot: Tensor,
     pub steps: Vec<BatchStep>,
     pub num_candidates: usize,
+    /// Present when every folder of the batch has its function paragraphs.
+    pub function: Option<FunctionInputs>,
 }
 
 fn pad_rows(t: &Tensor, rows: usize) -> Result<Tensor> {
@@ -79,6 +95,78 @@ fn key_bias(lengths: &[usize], max: usize, device: &Device) -> Result<Tensor> {
         bias[b * max..b * max + len].fill(0.0);
     }
     Ok(Tensor::from_vec(bias, (lengths.len(), max), device)?)
+}
+
+/// Paragraph features, frame pooling and question-to-paragraph TF-IDF scores, or `None` when a
+/// folder was encoded without paragraphs.
+fn function_inputs(
+    folders: &[&crate::features::EncodedFolder],
+    qas: &[&crate::features::EncodedQa],
+    sample_group: &[usize],
+    t_max: usize,
+    device: &Device,
+) -> Result<Option<FunctionInputs>> {
+    let Some(paras) = folders
+        .iter()
+        .map(|f| f.paras.as_ref())
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let p_max = paras.iter().map(|p| p.paragraphs.len()).max().unwrap_or(1);
+    let features = Tensor::stack(
+        &paras
+            .iter()
+            .map(|p| pad_rows(&p.features, p_max))
+            .collect::<Result<Vec<_>>>()?,
+        0,
+    )?;
+    let mut pool = vec![0f32; folders.len() * p_max * t_max];
+    for (g, (folder, p)) in folders.iter().zip(&paras).enumerate() {
+        let times: Vec<f32> = folder.timestamps.to_vec1()?;
+        for (pi, para) in p.paragraphs.iter().enumerate() {
+            let inside: Vec<usize> = (0..times.len())
+                .filter(|&t| {
+                    let ts = times[t] as f64;
+                    ts >= para.start && ts < para.end
+                })
+                .collect();
+            let frames = if inside.is_empty() {
+                let nearest = (0..times.len())
+                    .min_by(|&a, &b| {
+                        let da = (times[a] as f64 - para.start).abs();
+                        let db = (times[b] as f64 - para.start).abs();
+                        da.total_cmp(&db)
+                    })
+                    .unwrap_or(0);
+                vec![nearest]
+            } else {
+                inside
+            };
+            let w = 1.0 / frames.len() as f32;
+            for t in frames {
+                pool[(g * p_max + pi) * t_max + t] = w;
+            }
+        }
+    }
+    let mut scores = vec![MASKED; qas.len() * p_max];
+    for (bi, qa) in qas.iter().enumerate() {
+        let p = paras[sample_group[bi]];
+        let docs: Vec<&str> = p.paragraphs.iter().map(|x| x.text.as_str()).collect();
+        for (pi, score) in assistq::paragraphs::tfidf_scores(&qa.entry.question, &docs)
+            .into_iter()
+            .enumerate()
+        {
+            scores[bi * p_max + pi] = score as f32;
+        }
+    }
+    let group: Vec<u32> = sample_group.iter().map(|&g| g as u32).collect();
+    Ok(Some(FunctionInputs {
+        paras: features.to_device(device)?,
+        para_pool: Tensor::from_vec(pool, (folders.len(), p_max, t_max), device)?,
+        para_score: Tensor::from_vec(scores, (qas.len(), p_max), device)?,
+        sample_group: Tensor::from_vec(group, qas.len(), device)?,
+    }))
 }
 
 impl Batch {
@@ -218,7 +306,9 @@ impl Batch {
                 labels_host,
             });
         }
+        let function = function_inputs(&folders, &qas, &sample_group, t_max, device)?;
         Ok(Batch {
+            function,
             samples: refs.to_vec(),
             candidates,
             labels,

@@ -1,8 +1,8 @@
 //! Checkpoints: ours (safetensors with the config inside) and the reference's PyTorch files.
 //!
 //! Ours hold every parameter under its PyTorch-compatible name, the initial history state as
-//! `state`, and, in `last.safetensors`, the optimizer's momentum buffers as
-//! `optimizer.momentum.<name>`. Metadata: `format` = `pressnext-q2a`, `config` (YAML), `epoch`
+//! `state`, and, in `last.safetensors`, the optimizer's state as `optimizer.momentum.<name>` (SGD)
+//! or `optimizer.exp_avg.<name>`, `optimizer.exp_avg_sq.<name>`, `optimizer.step` (Adam). Metadata: `format` = `pressnext-q2a`, `config` (YAML), `epoch`
 //! (epochs completed), `batch` (batches of the next epoch already done), `best` (JSON), `metrics`.
 //!
 //! The reference's `.pth` state dicts and Lightning `.ckpt` files (`state_dict`, keys prefixed
@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::features::write_safetensors;
 
 pub const FORMAT: &str = "pressnext-q2a";
-pub const OPTIMIZER_PREFIX: &str = "optimizer.momentum.";
+/// Optimizer state tensors are stored as `optimizer.<name>`: SGD's `momentum.<param>`, Adam's
+/// `exp_avg.<param>`, `exp_avg_sq.<param>` and `step`.
+pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 
 #[derive(Debug, Clone, Default)]
 pub struct TrainState {
@@ -232,6 +234,11 @@ pub fn architecture_mismatches(a: &Config, b: &Config) -> Vec<String> {
         "MODEL.MLP.ACT",
         format!("{:?}", a.model.mlp.act),
         format!("{:?}", b.model.mlp.act),
+    );
+    cmp(
+        "MODEL.ARCH",
+        format!("{:?}", a.model.arch),
+        format!("{:?}", b.model.arch),
     );
     cmp(
         "MODEL.HISTORY.ARCH",

@@ -89,9 +89,32 @@ pub struct InputConfig {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Arch {
+    /// The baseline: sentences attend over frames, each question+answer over the sentences.
+    #[serde(rename = "q2a")]
     Q2a,
+    /// The 2022 winner's function-centric grounding (q2a-spec 3.6): the question picks the
+    /// script's function paragraphs by TF-IDF; their text and their span of video are pooled.
+    #[serde(rename = "q2a_function")]
+    Q2aFunction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// SGD with momentum and weight decay (the reference).
+    Sgd,
+    /// Adam (beta 0.9, 0.999, eps 1e-8; L2 weight decay as torch.optim.Adam): the winner's.
+    Adam,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchedulerKind {
+    /// Linear warm-up then cosine annealing, per epoch (the reference).
+    WarmupCosine,
+    /// `SOLVER.LR` throughout (the winner's "no scheduler").
+    Constant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +216,10 @@ pub struct SolverConfig {
     pub monitor: String,
     #[serde(rename = "MONITOR_MODE")]
     pub monitor_mode: MonitorMode,
+    #[serde(rename = "OPTIMIZER")]
+    pub optimizer: OptimizerKind,
+    #[serde(rename = "SCHEDULER")]
+    pub scheduler: SchedulerKind,
 }
 
 impl Default for Config {
@@ -272,6 +299,8 @@ impl Default for SolverConfig {
             eta_min: 0.0,
             monitor: "mean_rank".into(),
             monitor_mode: MonitorMode::Min,
+            optimizer: OptimizerKind::Sgd,
+            scheduler: SchedulerKind::WarmupCosine,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! ROOT/<folder>/script.json         {"sentences": [{"text", "line", "start", "end"}]}
 //! ROOT/<folder>/qa.safetensors      q{i}.question [D], q{i}.s{j}.text [A, D], q{i}.s{j}.button [A, D * NUM_MASKS]
 //! ROOT/<folder>/qa.json             [{"question", "answers", "images", "correct"?, "buttons"}] in the original order
+//! ROOT/<folder>/paras.safetensors   features f32 [P, D]   (optional) function paragraphs
+//! ROOT/<folder>/paras.json          {"paragraphs": [{"text", "start", "end", "lines"}]}
 //! ROOT/<folder>/encoder.json        which encoders and settings made the features
 //! ```
 //! Every file is written atomically, so an interrupted encoder never leaves a half-written folder
@@ -14,6 +16,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use assistq::paragraphs::Paragraph;
 use assistq::script::Sentence;
 use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -26,6 +29,22 @@ pub const SCRIPT_JSON: &str = "script.json";
 pub const QA_FILE: &str = "qa.safetensors";
 pub const QA_JSON: &str = "qa.json";
 pub const ENCODER_JSON: &str = "encoder.json";
+pub const PARAS_FILE: &str = "paras.safetensors";
+pub const PARAS_JSON: &str = "paras.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParasJson {
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// The script's function paragraphs (`assistq::paragraphs`) and their text features, for
+/// `MODEL.ARCH: q2a_function`.
+#[derive(Debug, Clone)]
+pub struct EncodedParas {
+    /// `[P, D]`
+    pub features: Tensor,
+    pub paragraphs: Vec<Paragraph>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScriptJson {
@@ -72,6 +91,8 @@ pub struct EncodedFolder {
     pub script: Tensor,
     pub sentences: Vec<Sentence>,
     pub qas: Vec<EncodedQa>,
+    /// Absent in folders encoded before paragraphs were written.
+    pub paras: Option<EncodedParas>,
     pub encoder: serde_json::Value,
 }
 
@@ -172,6 +193,7 @@ impl EncodedFolder {
             ));
         }
         let encoder: serde_json::Value = read_json(&dir.join(ENCODER_JSON))?;
+        let paras = read_paras(dir, d)?;
         let qa_json_path = dir.join(QA_JSON);
         let entries: Vec<QaEntry> = read_json(&qa_json_path)?;
         let qa_path = dir.join(QA_FILE);
@@ -268,6 +290,7 @@ impl EncodedFolder {
             script,
             sentences: script_json.sentences,
             qas,
+            paras,
             encoder,
         })
     }
@@ -305,9 +328,46 @@ impl EncodedFolder {
         write_safetensors(&dir.join(QA_FILE), qa_tensors, None)?;
         let entries: Vec<&QaEntry> = self.qas.iter().map(|q| &q.entry).collect();
         write_json(&dir.join(QA_JSON), &entries)?;
+        if let Some(paras) = &self.paras {
+            write_safetensors(
+                &dir.join(PARAS_FILE),
+                vec![("features".into(), paras.features.clone())],
+                None,
+            )?;
+            write_json(
+                &dir.join(PARAS_JSON),
+                &ParasJson {
+                    paragraphs: paras.paragraphs.clone(),
+                },
+            )?;
+        }
         // encoder.json last: its presence marks a complete folder.
         write_json(&dir.join(ENCODER_JSON), &self.encoder)
     }
+}
+
+fn read_paras(dir: &Path, d: usize) -> Result<Option<EncodedParas>> {
+    let path = dir.join(PARAS_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let features = take(&mut load_tensors(&path)?, &path, "features", 2)?;
+    let json: ParasJson = read_json(&dir.join(PARAS_JSON))?;
+    let (p, pd) = features.dims2()?;
+    if pd != d || p != json.paragraphs.len() || p == 0 {
+        return Err(Error::features(
+            &path,
+            format!(
+                "features have shape [{p}, {pd}]; expected [{}, {d}] ({PARAS_JSON} lists {} paragraphs)",
+                json.paragraphs.len(),
+                json.paragraphs.len()
+            ),
+        ));
+    }
+    Ok(Some(EncodedParas {
+        features,
+        paragraphs: json.paragraphs,
+    }))
 }
 
 pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {

@@ -1,10 +1,17 @@
-//! SGD with momentum and weight decay, exactly as `torch.optim.SGD` (dampening 0, no Nesterov):
-//! `g = grad + wd * p; buf = g` on the first step, then `buf = momentum * buf + g`; `p -= lr * buf`.
-//! candle-nn's `SGD` has neither momentum nor weight decay, and the reference trains with both.
+//! The optimizers, exactly as PyTorch defines them:
+//! - SGD with momentum and weight decay (`torch.optim.SGD`, dampening 0, no Nesterov):
+//!   `g = grad + wd * p; buf = g` on the first step, then `buf = momentum * buf + g`; `p -= lr * buf`.
+//!   candle-nn's `SGD` has neither momentum nor weight decay, and the reference trains with both.
+//! - Adam (`torch.optim.Adam`, L2 weight decay added to the gradient): `m = b1 m + (1 - b1) g`,
+//!   `v = b2 v + (1 - b2) g^2`, `p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
+//!
+//! State tensors have names (`momentum.<param>`, `exp_avg.<param>`, `exp_avg_sq.<param>`, `step`)
+//! so `last.safetensors` can carry them and a resumed run continues exactly.
 
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
+use crate::config::{OptimizerKind, SolverConfig};
 use crate::error::Result;
 
 pub struct Sgd {
@@ -60,7 +67,7 @@ impl Sgd {
         Ok(())
     }
 
-    /// Momentum buffers by parameter name, for checkpoints that resume training.
+    /// Momentum buffers by parameter name.
     pub fn buffers(&self) -> Vec<(String, Tensor)> {
         self.params
             .iter()
@@ -77,5 +84,161 @@ impl Sgd {
             }
             None => false,
         }
+    }
+}
+
+pub const ADAM_BETAS: (f64, f64) = (0.9, 0.999);
+pub const ADAM_EPS: f64 = 1e-8;
+
+pub struct Adam {
+    params: Vec<(String, Var)>,
+    /// First and second moment per parameter, once it has had a gradient.
+    moments: Vec<Option<(Tensor, Tensor)>>,
+    step: u64,
+    lr: f64,
+    weight_decay: f64,
+}
+
+impl Adam {
+    pub fn new(mut params: Vec<(String, Var)>, lr: f64, weight_decay: f64) -> Self {
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        let n = params.len();
+        Adam {
+            params,
+            moments: vec![None; n],
+            step: 0,
+            lr,
+            weight_decay,
+        }
+    }
+
+    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
+        self.step += 1;
+        let (b1, b2) = ADAM_BETAS;
+        let bias1 = 1.0 - b1.powi(self.step as i32);
+        let bias2 = 1.0 - b2.powi(self.step as i32);
+        for ((_, var), moments) in self.params.iter().zip(self.moments.iter_mut()) {
+            let Some(grad) = grads.get(var.as_tensor()) else {
+                continue;
+            };
+            let p = var.as_tensor().detach();
+            let mut g = grad.detach();
+            if self.weight_decay != 0.0 {
+                g = (g + (&p * self.weight_decay)?)?;
+            }
+            let (m, v) = match moments.take() {
+                Some((m, v)) => (m, v),
+                None => (g.zeros_like()?, g.zeros_like()?),
+            };
+            let m = ((m * b1)? + (&g * (1.0 - b1))?)?;
+            let v = ((v * b2)? + (g.sqr()? * (1.0 - b2))?)?;
+            let denom = ((&v / bias2)?.sqrt()? + ADAM_EPS)?;
+            let update = ((&m / bias1)? / denom)?;
+            var.set(&(p - (update * self.lr)?)?)?;
+            *moments = Some((m, v));
+        }
+        Ok(())
+    }
+}
+
+/// The optimizer `SOLVER.OPTIMIZER` names.
+pub enum Optimizer {
+    Sgd(Sgd),
+    Adam(Adam),
+}
+
+impl Optimizer {
+    pub fn new(params: Vec<(String, Var)>, solver: &SolverConfig) -> Self {
+        match solver.optimizer {
+            OptimizerKind::Sgd => Optimizer::Sgd(Sgd::new(
+                params,
+                solver.lr,
+                solver.momentum,
+                solver.weight_decay,
+            )),
+            OptimizerKind::Adam => {
+                Optimizer::Adam(Adam::new(params, solver.lr, solver.weight_decay))
+            }
+        }
+    }
+
+    pub fn set_lr(&mut self, lr: f64) {
+        match self {
+            Optimizer::Sgd(o) => o.set_lr(lr),
+            Optimizer::Adam(o) => o.lr = lr,
+        }
+    }
+
+    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
+        match self {
+            Optimizer::Sgd(o) => o.step(grads),
+            Optimizer::Adam(o) => o.step(grads),
+        }
+    }
+
+    /// Every state tensor by name, for `last.safetensors`.
+    pub fn state(&self) -> Result<Vec<(String, Tensor)>> {
+        Ok(match self {
+            Optimizer::Sgd(o) => o
+                .buffers()
+                .into_iter()
+                .map(|(n, t)| (format!("momentum.{n}"), t))
+                .collect(),
+            Optimizer::Adam(o) => {
+                let mut out = Vec::new();
+                for ((name, _), m) in o.params.iter().zip(&o.moments) {
+                    if let Some((m, v)) = m {
+                        out.push((format!("exp_avg.{name}"), m.clone()));
+                        out.push((format!("exp_avg_sq.{name}"), v.clone()));
+                    }
+                }
+                let step = Tensor::new(&[o.step as f32], &candle_core::Device::Cpu)?;
+                out.push(("step".to_string(), step));
+                out
+            }
+        })
+    }
+
+    /// Restores the state written by [`Optimizer::state`]; names of another optimizer are an
+    /// error (a run cannot resume with a different `SOLVER.OPTIMIZER`).
+    pub fn load_state(&mut self, state: Vec<(String, Tensor)>) -> Result<()> {
+        let kind = match self {
+            Optimizer::Sgd(_) => "sgd",
+            Optimizer::Adam(_) => "adam",
+        };
+        let wrong = |name: &str| {
+            crate::error::Error::Data(format!(
+                "the checkpoint's optimizer state `{name}` does not belong to SOLVER.OPTIMIZER {kind}"
+            ))
+        };
+        let mut adam_parts: std::collections::HashMap<String, (Option<Tensor>, Option<Tensor>)> =
+            Default::default();
+        for (name, t) in state {
+            match (&mut *self, name.split_once('.')) {
+                (Optimizer::Sgd(o), Some(("momentum", param))) => {
+                    o.set_buffer(param, t);
+                }
+                (Optimizer::Adam(o), None) if name == "step" => {
+                    o.step = t.flatten_all()?.to_vec1::<f32>()?[0] as u64;
+                }
+                (Optimizer::Adam(_), Some(("exp_avg", param))) => {
+                    adam_parts.entry(param.to_string()).or_default().0 = Some(t);
+                }
+                (Optimizer::Adam(_), Some(("exp_avg_sq", param))) => {
+                    adam_parts.entry(param.to_string()).or_default().1 = Some(t);
+                }
+                _ => return Err(wrong(&name)),
+            }
+        }
+        if let Optimizer::Adam(o) = self {
+            for (param, (m, v)) in adam_parts {
+                if let (Some(m), Some(v), Some(i)) =
+                    (m, v, o.params.iter().position(|(n, _)| *n == param))
+                {
+                    o.moments[i] = Some((m, v));
+                }
+            }
+        }
+        Ok(())
     }
 }

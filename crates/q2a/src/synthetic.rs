@@ -177,6 +177,7 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
             )?,
             video: Tensor::from_vec(scaled(video, d), (t, d), &Device::Cpu)?,
             script: Tensor::from_vec(scaled(script, d), (s, d), &Device::Cpu)?,
+            paras: Some(synthetic_paragraphs(&sentences, &script_meta, d)?),
             sentences: script_meta,
             qas,
             encoder: serde_json::json!({
@@ -189,6 +190,36 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
         });
     }
     Ok(folders)
+}
+
+/// Function paragraphs of three sentences each; their features are the mean of the sentences'.
+fn synthetic_paragraphs(
+    sentences: &[Vec<f32>],
+    meta: &[assistq::script::Sentence],
+    d: usize,
+) -> Result<crate::features::EncodedParas> {
+    let mut rows = Vec::new();
+    let mut paragraphs = Vec::new();
+    for (p, (vectors, metas)) in sentences.chunks(3).zip(meta.chunks(3)).enumerate() {
+        let mut mean = vec![0f32; d];
+        for v in vectors {
+            for (m, x) in mean.iter_mut().zip(v) {
+                *m += x / vectors.len() as f32;
+            }
+        }
+        rows.extend(mean);
+        paragraphs.push(assistq::paragraphs::Paragraph {
+            text: format!("To use function {p}."),
+            start: metas[0].start,
+            end: metas[metas.len() - 1].end,
+            lines: metas.iter().map(|m| m.line).collect(),
+        });
+    }
+    let n = paragraphs.len();
+    Ok(crate::features::EncodedParas {
+        features: Tensor::from_vec(scaled(rows, d), (n, d), &Device::Cpu)?,
+        paragraphs,
+    })
 }
 
 /// Generates and writes the folders under `root`.

@@ -1,5 +1,5 @@
-//! Training, as the reference's `train.py` does it: SGD with momentum and weight decay, linear
-//! warm-up then cosine per epoch, shuffled batches with the last incomplete one dropped, and a
+//! Training, as the reference's `train.py` does it: SGD with momentum and weight decay (or Adam,
+//! `SOLVER.OPTIMIZER`), linear warm-up then cosine per epoch (or a constant rate), shuffled batches with the last incomplete one dropped, and a
 //! validation pass every `CHECK_VAL_EVERY_N_EPOCH` epochs.
 //!
 //! Written to `OUTPUT_DIR`: `config.yaml`, `metrics.jsonl` (one line per epoch), `last.safetensors`
@@ -22,13 +22,13 @@ use serde::Serialize;
 
 use crate::batch::Batch;
 use crate::checkpoint::{self, TrainState};
-use crate::config::{Config, MonitorMode};
+use crate::config::{Config, MonitorMode, SchedulerKind};
 use crate::dataset::{Dataset, SampleRef};
 use crate::error::{Error, Result};
 use crate::infer;
 use crate::init::SeededInit;
 use crate::model::Q2a;
-use crate::optim::Sgd;
+use crate::optim::Optimizer;
 use crate::progress::{ProgressSink, TrainEvent};
 use crate::schedule::lr_at_epoch;
 
@@ -164,7 +164,7 @@ pub fn train(
 
     let varmap = VarMap::new();
     let mut state = TrainState::default();
-    let mut momentum = Vec::new();
+    let mut optimizer_state = Vec::new();
     let start_from = if opts.resume {
         if !last_path.exists() {
             return Err(Error::checkpoint(
@@ -199,7 +199,7 @@ pub fn train(
         }
         if opts.resume {
             state = ckpt.train_state;
-            momentum = ckpt.optimizer.into_iter().collect();
+            optimizer_state = ckpt.optimizer.into_iter().collect();
         }
     }
     let vb = SeededInit::var_builder(&varmap, cfg.seed, device);
@@ -211,15 +211,13 @@ pub fn train(
             .map(|(n, v)| (n.clone(), v.clone()))
             .collect()
     };
-    let mut opt = Sgd::new(
-        params,
-        cfg.solver.lr,
-        cfg.solver.momentum,
-        cfg.solver.weight_decay,
-    );
-    for (name, buf) in momentum {
-        opt.set_buffer(&name, buf.to_device(device)?);
-    }
+    let mut opt = Optimizer::new(params, &cfg.solver);
+    opt.load_state(
+        optimizer_state
+            .into_iter()
+            .map(|(n, t)| Ok((n, t.to_device(device)?)))
+            .collect::<Result<Vec<_>>>()?,
+    )?;
     assistq::fsutil::write_atomic(&out.join("config.yaml"), cfg.to_yaml().as_bytes())
         .map_err(|e| Error::io(out.join("config.yaml"), e))?;
 
@@ -238,14 +236,17 @@ pub fn train(
     let s = &cfg.solver;
     while state.epoch < s.max_epochs {
         let epoch = state.epoch;
-        let lr = lr_at_epoch(
-            epoch,
-            s.lr,
-            s.warmup_epochs,
-            s.max_epochs,
-            s.lr * s.warmup_start_factor,
-            s.eta_min,
-        );
+        let lr = match s.scheduler {
+            SchedulerKind::WarmupCosine => lr_at_epoch(
+                epoch,
+                s.lr,
+                s.warmup_epochs,
+                s.max_epochs,
+                s.lr * s.warmup_start_factor,
+                s.eta_min,
+            ),
+            SchedulerKind::Constant => s.lr,
+        };
         opt.set_lr(lr);
         let order = epoch_order(train_ds.len(), cfg.seed, epoch);
         let started = Instant::now();
@@ -253,7 +254,7 @@ pub fn train(
         for bi in state.batch..batches {
             if opts.stop.load(Ordering::SeqCst) {
                 state.batch = bi;
-                checkpoint::save(&last_path, &varmap, cfg, &state, &opt.buffers())?;
+                checkpoint::save(&last_path, &varmap, cfg, &state, &opt.state()?)?;
                 sink.event(&TrainEvent::Stopped {
                     epoch,
                     batch: bi,
@@ -335,7 +336,7 @@ pub fn train(
             &metrics_path,
             &serde_json::to_string(&record).expect("record json"),
         )?;
-        checkpoint::save(&last_path, &varmap, cfg, &state, &opt.buffers())?;
+        checkpoint::save(&last_path, &varmap, cfg, &state, &opt.state()?)?;
         sink.event(&TrainEvent::Checkpoint {
             path: last_path.display().to_string(),
             best: false,

@@ -16,8 +16,13 @@ use q2a::Q2a;
 fn batched_scores_and_loss_equal_per_sample_ones() {
     let dir = tempfile::tempdir().unwrap();
     common::write_splits(dir.path(), 4);
-    for arch in ["gru", "mlp", "none"] {
-        let cfg = common::tiny_config(dir.path(), &["MODEL.HISTORY.ARCH", arch]);
+    for (key, arch) in [
+        ("MODEL.HISTORY.ARCH", "gru"),
+        ("MODEL.HISTORY.ARCH", "mlp"),
+        ("MODEL.HISTORY.ARCH", "none"),
+        ("MODEL.ARCH", "q2a_function"),
+    ] {
+        let cfg = common::tiny_config(dir.path(), &[key, arch]);
         let ds = Dataset::load(&dir.path().join("train"), 16, 1).unwrap();
         let varmap = VarMap::new();
         let model = Q2a::new(&cfg, SeededInit::var_builder(&varmap, 3, &Device::Cpu)).unwrap();

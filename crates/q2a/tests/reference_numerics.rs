@@ -127,6 +127,7 @@ impl Fixture {
                     question: self.get(&format!("s{b}.question")),
                     steps,
                 }],
+                paras: None,
                 encoder: serde_json::json!({}),
             });
         }

@@ -67,10 +67,37 @@ impl ProgressSink for StopAfter {
 
 #[test]
 fn interrupted_run_resumes_to_the_uninterrupted_weights() {
+    interrupted_run_resumes_exactly(&[]);
+}
+
+/// The winner's variant: function grounding, Adam (its moments and step count are in
+/// last.safetensors), constant learning rate.
+#[test]
+fn interrupted_adam_function_run_resumes_exactly() {
+    interrupted_run_resumes_exactly(&[
+        "MODEL.ARCH",
+        "q2a_function",
+        "SOLVER.OPTIMIZER",
+        "adam",
+        "SOLVER.SCHEDULER",
+        "constant",
+        "SOLVER.LR",
+        "0.001",
+    ]);
+}
+
+fn interrupted_run_resumes_exactly(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     common::write_splits(dir.path(), 4); // 16 samples, batch 4: 4 batches per epoch
     let full_out = dir.path().join("full").display().to_string();
-    let cfg_full = common::tiny_config(dir.path(), &["OUTPUT_DIR", &full_out]);
+    let with = |out: &str| -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        v.extend(["OUTPUT_DIR".to_string(), out.to_string()]);
+        v
+    };
+    let args = with(&full_out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cfg_full = common::tiny_config(dir.path(), &args);
     let full = train(
         &cfg_full,
         &Device::Cpu,
@@ -82,7 +109,9 @@ fn interrupted_run_resumes_to_the_uninterrupted_weights() {
     assert_eq!(full.records.len(), 3);
 
     let cut_out = dir.path().join("cut").display().to_string();
-    let cfg_cut = common::tiny_config(dir.path(), &["OUTPUT_DIR", &cut_out]);
+    let args = with(&cut_out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cfg_cut = common::tiny_config(dir.path(), &args);
     let stop = Arc::new(AtomicBool::new(false));
     let sink = StopAfter {
         after: 6,
@@ -136,21 +165,38 @@ fn interrupted_run_resumes_to_the_uninterrupted_weights() {
 
 #[test]
 fn training_learns_the_planted_signal_and_keeps_the_best() {
+    learns_and_keeps_the_best(&["SOLVER.LR", "0.1"]);
+}
+
+#[test]
+fn function_grounding_with_adam_learns_too() {
+    learns_and_keeps_the_best(&[
+        "MODEL.ARCH",
+        "q2a_function",
+        "SOLVER.OPTIMIZER",
+        "adam",
+        "SOLVER.SCHEDULER",
+        "constant",
+        "SOLVER.LR",
+        "0.002",
+        "SOLVER.WEIGHT_DECAY",
+        "0",
+    ]);
+}
+
+fn learns_and_keeps_the_best(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     common::write_splits(dir.path(), 12);
-    let cfg = common::tiny_config(
-        dir.path(),
-        &[
-            "SOLVER.MAX_EPOCHS",
-            "8",
-            "SOLVER.LR",
-            "0.1",
-            "SOLVER.MONITOR",
-            "recall_at_1",
-            "SOLVER.MONITOR_MODE",
-            "max",
-        ],
-    );
+    let mut args = vec![
+        "SOLVER.MAX_EPOCHS",
+        "8",
+        "SOLVER.MONITOR",
+        "recall_at_1",
+        "SOLVER.MONITOR_MODE",
+        "max",
+    ];
+    args.extend_from_slice(extra);
+    let cfg = common::tiny_config(dir.path(), &args);
     let summary = train(&cfg, &Device::Cpu, &TrainOptions::default(), &NoProgress).unwrap();
     let best = summary.best_value.unwrap();
     let val = q2a::infer::load_val(&cfg).unwrap();

@@ -14,7 +14,7 @@ use candle_core::{DType, Module, Tensor, D};
 use candle_nn::VarBuilder;
 
 use crate::batch::Batch;
-use crate::config::{Config, HistoryArch, HistoryMode};
+use crate::config::{Arch, Config, HistoryArch, HistoryMode};
 use crate::error::{Error, Result};
 use crate::model::attention::MultiheadAttention;
 use crate::model::gru::GruCell;
@@ -31,13 +31,25 @@ enum Head {
     Plain { proj: Mlp },
 }
 
+/// How the question and answer are grounded in the tutorial.
+#[derive(Debug, Clone)]
+enum Grounding {
+    /// Q2A: sentences attend over frames (`s2v`), question+answer over sentences (`qa2s`).
+    Attention {
+        s2v: MultiheadAttention,
+        qa2s: MultiheadAttention,
+    },
+    /// The function-centric grounding (q2a-spec 3.6): `w = softmax(tfidf(question, paragraphs))`
+    /// pools the paragraphs' text and their spans of video, once per question.
+    Function,
+}
+
 #[derive(Debug, Clone)]
 pub struct Q2a {
     mlp_v: Mlp,
     mlp_t: Mlp,
     mlp_pre: Mlp,
-    s2v: MultiheadAttention,
-    qa2s: MultiheadAttention,
+    grounding: Grounding,
     head: Head,
     /// Initial history state `[DIM_STATE]`, stored in checkpoints as `state`.
     state: Tensor,
@@ -69,8 +81,13 @@ impl Q2a {
             mlp_v: mlp(d, d, "mlp_v")?,
             mlp_t: mlp(d, d, "mlp_t")?,
             mlp_pre: mlp(d * (3 + nm), ds, "mlp_pre")?,
-            s2v: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("s2v"))?,
-            qa2s: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("qa2s"))?,
+            grounding: match cfg.model.arch {
+                Arch::Q2a => Grounding::Attention {
+                    s2v: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("s2v"))?,
+                    qa2s: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("qa2s"))?,
+                },
+                Arch::Q2aFunction => Grounding::Function,
+            },
             head,
             state: vb.get_with_hints(
                 ds,
@@ -92,13 +109,9 @@ impl Q2a {
 
     /// `mlp_pre` embedding of every packed candidate, `[N + 1, DIM_STATE]`, the last row zero.
     fn embed_candidates(&self, batch: &Batch) -> Result<Tensor> {
-        let (g, c, n, d) = (batch.groups, batch.slots, batch.num_candidates, self.dim);
+        let (n, d) = (batch.num_candidates, self.dim);
         let dev = batch.text.device();
         let video = self.mlp_v.forward(&batch.video)?;
-        let script = self.mlp_t.forward(&batch.script)?;
-        let (video_per_sentence, _) =
-            self.s2v
-                .forward(&script, &video, &video, &batch.video_bias)?;
         let question = self.mlp_t.forward(&batch.question)?;
         let text = self.mlp_t.forward(&batch.text)?;
         let button = self
@@ -106,24 +119,17 @@ impl Q2a {
             .forward(&batch.button.reshape((n * self.num_masks, d))?)?
             .reshape((n, self.num_masks * d))?;
         let qa = (text + question.index_select(&batch.candidate_sample, 0)?)?;
-        // qa2s: project the packed queries, lay them out per folder for attention over that
-        // folder's sentences, then bring the results back to the packed order.
-        let zero_row = Tensor::zeros((1, d), DType::F32, dev)?;
-        let queries = Tensor::cat(&[self.qa2s.project_query(&qa)?, zero_row], 0)?
-            .index_select(&batch.slot_index, 0)?
-            .reshape((g, c, d))?;
-        let (attended, weights) =
-            self.qa2s
-                .attend_projected(&queries, &script, &script, &batch.script_bias)?;
-        let qa_video = weights
-            .matmul(&video_per_sentence)?
-            .reshape((g * c, d))?
-            .index_select(&batch.packed_slot, 0)?;
-        let qa_script = self.qa2s.project_output(
-            &attended
-                .reshape((g * c, d))?
-                .index_select(&batch.packed_slot, 0)?,
-        )?;
+        let (qa_video, qa_script) = match &self.grounding {
+            Grounding::Attention { s2v, qa2s } => Self::attention_grounding(
+                s2v,
+                qa2s,
+                batch,
+                &video,
+                &qa,
+                self.mlp_t.forward(&batch.script)?,
+            )?,
+            Grounding::Function => self.function_grounding(batch, &video)?,
+        };
         let x = self
             .mlp_pre
             .forward(&Tensor::cat(&[qa_video, qa_script, qa, button], 1)?)?;
@@ -131,6 +137,61 @@ impl Q2a {
             &[x, Tensor::zeros((1, self.dim_state), DType::F32, dev)?],
             0,
         )?)
+    }
+
+    /// Q2A's grounding: per packed candidate, the script attended by its question+answer and the
+    /// video aligned to those sentences, each `[N, D]`.
+    fn attention_grounding(
+        s2v: &MultiheadAttention,
+        qa2s: &MultiheadAttention,
+        batch: &Batch,
+        video: &Tensor,
+        qa: &Tensor,
+        script: Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let (g, c, d) = (batch.groups, batch.slots, qa.dim(1)?);
+        let dev = qa.device();
+        let (video_per_sentence, _) = s2v.forward(&script, video, video, &batch.video_bias)?;
+        // qa2s: project the packed queries, lay them out per folder for attention over that
+        // folder's sentences, then bring the results back to the packed order.
+        let zero_row = Tensor::zeros((1, d), DType::F32, dev)?;
+        let queries = Tensor::cat(&[qa2s.project_query(qa)?, zero_row], 0)?
+            .index_select(&batch.slot_index, 0)?
+            .reshape((g, c, d))?;
+        let (attended, weights) =
+            qa2s.attend_projected(&queries, &script, &script, &batch.script_bias)?;
+        let qa_video = weights
+            .matmul(&video_per_sentence)?
+            .reshape((g * c, d))?
+            .index_select(&batch.packed_slot, 0)?;
+        let qa_script = qa2s.project_output(
+            &attended
+                .reshape((g * c, d))?
+                .index_select(&batch.packed_slot, 0)?,
+        )?;
+        Ok((qa_video, qa_script))
+    }
+
+    /// The winner's grounding: `w = softmax(paras_score)`, `text_seg = w @ mlp_t(paras)`,
+    /// `video_seg = w @ (mean of mlp_v(video) over each paragraph's span)`, per question, then
+    /// copied to each of its candidates.
+    fn function_grounding(&self, batch: &Batch, video: &Tensor) -> Result<(Tensor, Tensor)> {
+        let f = batch.function.as_ref().ok_or_else(|| {
+            Error::Data(
+                "MODEL.ARCH q2a_function needs the script's function paragraphs (paras.safetensors), \
+                 which this encoding lacks: run `pressnext encode` again"
+                    .into(),
+            )
+        })?;
+        let para_video = f.para_pool.matmul(video)?; // [G, P, D]
+        let para_text = self.mlp_t.forward(&f.paras)?; // [G, P, D]
+        let w = candle_nn::ops::softmax_last_dim(&f.para_score)?.unsqueeze(1)?; // [B, 1, P]
+        let per_sample = |t: &Tensor| -> Result<Tensor> {
+            Ok(w.matmul(&t.index_select(&f.sample_group, 0)?)?
+                .squeeze(1)?
+                .index_select(&batch.candidate_sample, 0)?)
+        };
+        Ok((per_sample(&para_video)?, per_sample(&para_text)?))
     }
 
     /// Candidate logits step by step, `[B, A_k]` per step with padding at `MASKED`. The history

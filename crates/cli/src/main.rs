@@ -163,6 +163,24 @@ enum Command {
         #[arg(long)]
         models: Option<PathBuf>,
     },
+    /// Score an encoded split with a baseline: `random` (seeded) or `text` (cosine between the
+    /// question's and each answer's text feature); writes a submission, prints metrics when labelled.
+    Baseline {
+        /// Encoded split (the layout `pressnext encode` writes).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_parser = ["random", "text"])]
+        kind: String,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Ground-truth QA JSON when the split's qa.json has no labels.
+        #[arg(long)]
+        gt: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write synthetic encoded features (planted signal) in the encoded layout.
     SynthFeatures {
         #[arg(long)]
@@ -319,6 +337,32 @@ fn run(command: Command) -> Result<ExitCode> {
                 .collect::<Result<Vec<_>, _>>()?;
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             print_embeddings(&names, &enc.encode(&images)?, json)
+        }
+        Command::Baseline {
+            data,
+            kind,
+            seed,
+            out,
+            gt,
+            json,
+        } => {
+            let (_, mut ds) = load_encoded(&data)?;
+            if let Some(gt) = &gt {
+                ds.apply_ground_truth(&assistq::qa::QaFile::read(gt)?, gt)?;
+            }
+            let submission = match kind.as_str() {
+                "random" => q2a::baseline::random(&ds, seed),
+                _ => q2a::baseline::text_similarity(&ds)?,
+            };
+            if let Some(out) = &out {
+                submission.write(out)?;
+                eprintln!("submission: {}", out.display());
+            }
+            match q2a::infer::evaluate(&ds, &submission)? {
+                Some(m) => print_metrics(&m, json),
+                None => eprintln!("no labels for this split: metrics not computed"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::SynthFeatures {
             out,
@@ -522,20 +566,7 @@ fn bench(
     eprintln!("{line}");
     let mut results = Vec::new();
     let runs: Vec<(usize, q2a::dataset::Dataset)> = match data {
-        Some(root) => {
-            let first = q2a::features::list_folders(root)?;
-            let folder = q2a::features::EncodedFolder::read(&first[0])?;
-            let dim = folder.dim()?;
-            let nm = folder
-                .qas
-                .first()
-                .and_then(|q| q.steps.first())
-                .map(|s| s.button.dim(1))
-                .transpose()?
-                .unwrap_or(dim)
-                / dim;
-            vec![(nm, q2a::dataset::Dataset::load(root, dim, nm)?)]
-        }
+        Some(root) => vec![load_encoded(root)?],
         None => {
             let mut v = Vec::new();
             for &dim in dims {
@@ -575,6 +606,22 @@ fn bench(
         results.push(r);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An encoded split with its width and button views per candidate read from its first folder.
+fn load_encoded(root: &Path) -> Result<(usize, q2a::dataset::Dataset)> {
+    let first = q2a::features::list_folders(root)?;
+    let folder = q2a::features::EncodedFolder::read(&first[0])?;
+    let dim = folder.dim()?;
+    let nm = folder
+        .qas
+        .first()
+        .and_then(|q| q.steps.first())
+        .map(|s| s.button.dim(1))
+        .transpose()?
+        .unwrap_or(dim)
+        / dim;
+    Ok((nm, q2a::dataset::Dataset::load(root, dim, nm)?))
 }
 
 fn tempdir_for_bench(dim: usize) -> Result<PathBuf> {

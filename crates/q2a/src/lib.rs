@@ -13,6 +13,7 @@
 //! - [`train`], [`infer`]: the training loop and inference, reporting through [`progress`].
 //! - [`synthetic`], [`bench`]: feature-level synthetic data and the throughput benchmark.
 
+pub mod baseline;
 pub mod batch;
 pub mod bench;
 pub mod checkpoint;

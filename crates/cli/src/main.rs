@@ -6,6 +6,7 @@
 //! features for smoke tests and benchmarks).
 
 mod progress;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,6 +132,8 @@ enum Command {
         #[arg(long)]
         unlabelled: bool,
     },
+    /// Write a synthetic AssistQ-format dataset (`--out`) or the demo pack (`--demo`).
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -233,6 +236,7 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Synth(args) => synth::run(args),
     }
 }
 

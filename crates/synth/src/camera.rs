@@ -92,21 +92,55 @@ impl Pose {
     }
 }
 
-/// Renders a `width` x `height` image of `world` seen through `to_image` (world to image).
+/// Renders a `width` x `height` image of `world` seen through `to_image` (world to image),
+/// sampling bilinearly; points outside the world take its edge colour.
 pub fn warp(world: &Canvas, to_image: &Homography, width: usize, height: usize) -> Canvas {
     let inv = to_image.inverse().0;
-    let mut out = Canvas::new(width, height, [0.0; 3]);
+    let ww = world.w;
+    // Keep x0 + 1 and y0 + 1 inside the world so that no per-pixel bound check is needed.
+    let max_x = (ww.max(2) - 1) as f32 - 1e-3;
+    let max_y = (world.h.max(2) - 1) as f32 - 1e-3;
+    let src = &world.px;
+    let mut px = Vec::with_capacity(width * height);
     for y in 0..height {
         let py = y as f64 + 0.5;
-        for x in 0..width {
-            let px = x as f64 + 0.5;
-            let w = inv[6] * px + inv[7] * py + inv[8];
-            let sx = (inv[0] * px + inv[1] * py + inv[2]) / w;
-            let sy = (inv[3] * px + inv[4] * py + inv[5]) / w;
-            out.px[y * width + x] = world.sample(sx as f32, sy as f32);
+        // Numerators and denominator are affine in x: start at x = 0.5 and step by one pixel.
+        let (mut nx, mut ny, mut d) = (
+            inv[0] * 0.5 + inv[1] * py + inv[2],
+            inv[3] * 0.5 + inv[4] * py + inv[5],
+            inv[6] * 0.5 + inv[7] * py + inv[8],
+        );
+        for _ in 0..width {
+            let r = 1.0 / d;
+            let sx = (nx * r) as f32 - 0.5;
+            let sy = (ny * r) as f32 - 0.5;
+            nx += inv[0];
+            ny += inv[3];
+            d += inv[6];
+            let fx = sx.clamp(0.0, max_x);
+            let fy = sy.clamp(0.0, max_y);
+            let (x0, y0) = (fx as usize, fy as usize);
+            let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+            let i = y0 * ww + x0;
+            let top = &src[i..i + 2];
+            let bottom = &src[i + ww..i + ww + 2];
+            let (a, b, c, e) = (top[0], top[1], bottom[0], bottom[1]);
+            let w00 = (1.0 - tx) * (1.0 - ty);
+            let w01 = tx * (1.0 - ty);
+            let w10 = (1.0 - tx) * ty;
+            let w11 = tx * ty;
+            px.push([
+                a[0] * w00 + b[0] * w01 + c[0] * w10 + e[0] * w11,
+                a[1] * w00 + b[1] * w01 + c[1] * w10 + e[1] * w11,
+                a[2] * w00 + b[2] * w01 + c[2] * w10 + e[2] * w11,
+            ]);
         }
     }
-    out
+    Canvas {
+        w: width,
+        h: height,
+        px,
+    }
 }
 
 /// Smooth uneven illumination: a tinted directional gradient, a vignette and a soft
@@ -143,11 +177,13 @@ impl Lighting {
         }
     }
 
-    pub fn apply(&self, img: &mut Canvas) {
-        let (w, h) = (img.w as f32, img.h as f32);
-        for y in 0..img.h {
+    /// Per-pixel, per-channel gain for an image of `width` x `height`.
+    pub fn gain_map(&self, width: usize, height: usize) -> Vec<[f32; 3]> {
+        let (w, h) = (width as f32, height as f32);
+        let mut map = Vec::with_capacity(width * height);
+        for y in 0..height {
             let v = (y as f32 + 0.5) / h;
-            for x in 0..img.w {
+            for x in 0..width {
                 let u = (x as f32 + 0.5) / w;
                 let (du, dv) = (u - 0.5, v - 0.5);
                 let mut k = self.gain
@@ -156,11 +192,23 @@ impl Lighting {
                 let (su, sv) = (u - self.spot.0, (v - self.spot.1) * h / w);
                 k += self.spot_gain
                     * (-(su * su + sv * sv) / (self.spot_radius * self.spot_radius)).exp();
-                let p = &mut img.px[y * img.w + x];
-                for c in 0..3 {
-                    p[c] = (p[c] * k * self.tint[c]).clamp(0.0, 1.0);
-                }
+                map.push([k * self.tint[0], k * self.tint[1], k * self.tint[2]]);
             }
+        }
+        map
+    }
+
+    pub fn apply(&self, img: &mut Canvas) {
+        let map = self.gain_map(img.w, img.h);
+        apply_gain(img, &map);
+    }
+}
+
+/// Multiplies every pixel by its gain (see [`Lighting::gain_map`]), clamping to 0..=1.
+pub fn apply_gain(img: &mut Canvas, map: &[[f32; 3]]) {
+    for (p, g) in img.px.iter_mut().zip(map) {
+        for c in 0..3 {
+            p[c] = (p[c] * g[c]).clamp(0.0, 1.0);
         }
     }
 }

@@ -288,13 +288,18 @@ impl Canvas {
 
     /// 8-bit RGB, row-major.
     pub fn to_rgb8(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.w * self.h * 3);
-        for p in &self.px {
-            for c in p {
-                out.push((c.clamp(0.0, 1.0) * 255.0 + 0.5) as u8);
-            }
-        }
+        let mut out = vec![0u8; self.w * self.h * 3];
+        self.write_rgb8(&mut out);
         out
+    }
+
+    /// 8-bit RGB into `out` (`w * h * 3` bytes).
+    pub fn write_rgb8(&self, out: &mut [u8]) {
+        for (o, p) in out.chunks_exact_mut(3).zip(&self.px) {
+            o[0] = (p[0].clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            o[1] = (p[1].clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            o[2] = (p[2].clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+        }
     }
 }
 

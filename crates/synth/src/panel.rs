@@ -62,7 +62,8 @@ impl Control {
         }
     }
 
-    /// Points on the body's outline, in panel coordinates (knobs include their skirt).
+    /// Points on the body's outline, in panel coordinates (for a knob, the grip without the
+    /// printed scale around it).
     pub fn outline(&self) -> Vec<(f32, f32)> {
         let n = 48;
         (0..n)

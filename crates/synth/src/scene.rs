@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::camera::{add_noise, warp, Lighting, Pose};
+use crate::camera::{add_noise, apply_gain, warp, Lighting, Pose};
 use crate::draw::{mix, rgb, scale, Canvas, Rgb};
 use crate::hand::{Grip, Hand};
 use crate::panel::{Panel, PanelState, PANEL_H, PANEL_W};
@@ -495,6 +495,8 @@ pub fn render_video(
         (x / n, y / n)
     };
 
+    let gain = lighting.gain_map(width, height);
+    let mut rgb8 = vec![0u8; width * height * 3];
     let mut writer = VideoWriter::create(path, width, height, crf)?;
     let mut shown: Option<PanelState> = None;
     let frames = timeline.duration as usize * FPS as usize;
@@ -556,8 +558,9 @@ pub fn render_video(
         if let Some(hand) = hand {
             hand.draw(&mut frame);
         }
-        lighting.apply(&mut frame);
-        writer.push_rgb(&frame.to_rgb8())?;
+        apply_gain(&mut frame, &gain);
+        frame.write_rgb8(&mut rgb8);
+        writer.push_rgb(&rgb8)?;
     }
     writer.finish()
 }

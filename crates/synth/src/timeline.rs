@@ -96,13 +96,27 @@ impl Function {
         if let Some(w) = values.get(1) {
             goal = goal.replace("{w}", w);
         }
-        goal
+        fix_articles(&goal)
     }
 
     /// Same spec and same values.
     pub fn same_as(&self, other: &Function) -> bool {
         std::ptr::eq(self.spec, other.spec) && self.actions == other.actions
     }
+}
+
+/// "a Intensive wash" -> "an Intensive wash" (values are filled into "a {v}" templates).
+fn fix_articles(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let next_vowel = words
+            .get(i + 1)
+            .and_then(|n| n.chars().next())
+            .is_some_and(|c| "aeiouAEIOU".contains(c));
+        out.push(if *w == "a" && next_vowel { "an" } else { w });
+    }
+    out.join(" ")
 }
 
 /// Seconds from a step's start at which the hand reaches the control.
@@ -229,5 +243,14 @@ impl Timeline {
             intro,
             duration: duration.max(t + 2),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn articles_follow_the_value() {
+        assert_eq!(super::fix_articles("start a Intensive wash"), "start an Intensive wash");
+        assert_eq!(super::fix_articles("run a Cotton cycle"), "run a Cotton cycle");
     }
 }

@@ -63,7 +63,7 @@ impl VideoWriter {
         opts.set("crf", &crf.to_string());
         opts.set("threads", "1");
         opts.set("flags", "+bitexact");
-        opts.set("x264-params", "threads=1:lookahead-threads=1:sliced-threads=0");
+        opts.set("x264-params", "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0");
         let encoder = enc.open_with(opts).map_err(|e| Error::video(path, e))?;
         ost.set_parameters(&encoder);
         ost.set_time_base(Rational(1, FPS as i32));
@@ -95,6 +95,7 @@ impl VideoWriter {
     /// Appends one frame of `width * height * 3` RGB bytes.
     pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), Error> {
         assert_eq!(rgb.len(), self.width * self.height * 3, "frame size");
+        assert!(self.width % 2 == 0 && self.height % 2 == 0, "even frame size");
         rgb_to_yuv420(rgb, self.width, self.height, &mut self.frame);
         self.frame.set_pts(Some(self.pts));
         self.pts += 1;
@@ -108,6 +109,9 @@ impl VideoWriter {
         let mut packet = Packet::empty();
         while self.encoder.receive_packet(&mut packet).is_ok() {
             packet.set_stream(0);
+            // libx264 leaves durations unset; without them the mp4's last sample gets none
+            // and the stream reads as slightly shorter than its frames.
+            packet.set_duration(1);
             packet.rescale_ts(Rational(1, FPS as i32), self.stream_time_base);
             packet
                 .write_interleaved(&mut self.octx)
@@ -142,32 +146,26 @@ fn rgb_to_yuv420(rgb: &[u8], w: usize, h: usize, frame: &mut frame::Video) {
     {
         let y_plane = frame.data_mut(0);
         for y in 0..h {
-            for x in 0..w {
-                let i = (y * w + x) * 3;
-                let (r, g, b) = (rgb[i] as i32, rgb[i + 1] as i32, rgb[i + 2] as i32);
-                y_plane[y * y_stride + x] = (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16) as u8;
+            let row = &rgb[y * w * 3..(y + 1) * w * 3];
+            let out = &mut y_plane[y * y_stride..y * y_stride + w];
+            for (o, p) in out.iter_mut().zip(row.chunks_exact(3)) {
+                let (r, g, b) = (p[0] as i32, p[1] as i32, p[2] as i32);
+                *o = (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16) as u8;
             }
         }
     }
-    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    // Frame sizes are even (checked by the options), so every chroma sample has 4 pixels.
+    let (cw, ch) = (w / 2, h / 2);
     let mut u = vec![0u8; cw * ch];
     let mut v = vec![0u8; cw * ch];
     for cy in 0..ch {
+        let top = &rgb[(2 * cy) * w * 3..(2 * cy + 1) * w * 3];
+        let bottom = &rgb[(2 * cy + 1) * w * 3..(2 * cy + 2) * w * 3];
         for cx in 0..cw {
-            let (mut r, mut g, mut b, mut n) = (0i32, 0i32, 0i32, 0i32);
-            for dy in 0..2 {
-                for dx in 0..2 {
-                    let (x, y) = (cx * 2 + dx, cy * 2 + dy);
-                    if x < w && y < h {
-                        let i = (y * w + x) * 3;
-                        r += rgb[i] as i32;
-                        g += rgb[i + 1] as i32;
-                        b += rgb[i + 2] as i32;
-                        n += 1;
-                    }
-                }
-            }
-            let (r, g, b) = (r / n, g / n, b / n);
+            let i = cx * 6;
+            let r = (top[i] as i32 + top[i + 3] as i32 + bottom[i] as i32 + bottom[i + 3] as i32) / 4;
+            let g = (top[i + 1] as i32 + top[i + 4] as i32 + bottom[i + 1] as i32 + bottom[i + 4] as i32) / 4;
+            let b = (top[i + 2] as i32 + top[i + 5] as i32 + bottom[i + 2] as i32 + bottom[i + 5] as i32) / 4;
             u[cy * cw + cx] = (((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128) as u8;
             v[cy * cw + cx] = (((112 * r - 94 * g - 18 * b + 128) >> 8) + 128) as u8;
         }

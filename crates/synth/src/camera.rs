@@ -101,8 +101,8 @@ pub fn warp(world: &Canvas, to_image: &Homography, width: usize, height: usize) 
     let max_x = (ww.max(2) - 1) as f32 - 1e-3;
     let max_y = (world.h.max(2) - 1) as f32 - 1e-3;
     let src = &world.px;
-    let mut px = Vec::with_capacity(width * height);
-    for y in 0..height {
+    let mut px = vec![[0.0f32; 3]; width * height];
+    for (y, row) in px.chunks_exact_mut(width).enumerate() {
         let py = y as f64 + 0.5;
         // Numerators and denominator are affine in x: start at x = 0.5 and step by one pixel.
         let (mut nx, mut ny, mut d) = (
@@ -110,7 +110,7 @@ pub fn warp(world: &Canvas, to_image: &Homography, width: usize, height: usize) 
             inv[3] * 0.5 + inv[4] * py + inv[5],
             inv[6] * 0.5 + inv[7] * py + inv[8],
         );
-        for _ in 0..width {
+        for out in row.iter_mut() {
             let r = 1.0 / d;
             let sx = (nx * r) as f32 - 0.5;
             let sy = (ny * r) as f32 - 0.5;
@@ -121,19 +121,13 @@ pub fn warp(world: &Canvas, to_image: &Homography, width: usize, height: usize) 
             let fy = sy.clamp(0.0, max_y);
             let (x0, y0) = (fx as usize, fy as usize);
             let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-            let i = y0 * ww + x0;
-            let top = &src[i..i + 2];
-            let bottom = &src[i + ww..i + ww + 2];
-            let (a, b, c, e) = (top[0], top[1], bottom[0], bottom[1]);
-            let w00 = (1.0 - tx) * (1.0 - ty);
-            let w01 = tx * (1.0 - ty);
-            let w10 = (1.0 - tx) * ty;
-            let w11 = tx * ty;
-            px.push([
-                a[0] * w00 + b[0] * w01 + c[0] * w10 + e[0] * w11,
-                a[1] * w00 + b[1] * w01 + c[1] * w10 + e[1] * w11,
-                a[2] * w00 + b[2] * w01 + c[2] * w10 + e[2] * w11,
-            ]);
+            let i = y0.wrapping_mul(ww).wrapping_add(x0);
+            let (a, b) = (src[i], src[i + 1]);
+            let (c, e) = (src[i + ww], src[i + ww + 1]);
+            let (ux, uy) = (1.0 - tx, 1.0 - ty);
+            for k in 0..3 {
+                out[k] = (a[k] * ux + b[k] * tx) * uy + (c[k] * ux + e[k] * tx) * ty;
+            }
         }
     }
     Canvas {

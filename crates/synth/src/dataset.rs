@@ -346,7 +346,7 @@ pub(crate) fn generate(opts: &SynthOptions, progress: &dyn Progress) -> Result<V
 pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error> {
     let opts = SynthOptions {
         appliances: 1,
-        video_seconds: (28, 40),
+        video_seconds: (22, 32),
         ..SynthOptions::new(out, 1, seed)
     };
     let infos_dir = out.join("test");
@@ -379,7 +379,7 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
     let function = a.qa_functions[question]
         .map(|f| a.timeline.functions[f].clone())
         .unwrap_or_else(|| a.timeline.functions[0].clone());
-    let clip = crate::timeline::Timeline::performing(function, 30, &mut rng);
+    let clip = crate::timeline::Timeline::performing(function, 24, &mut rng);
     let camera = out.join("camera.mp4");
     let mut vrng = ChaCha8Rng::seed_from_u64(rng.random());
     render_video(

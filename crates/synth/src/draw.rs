@@ -293,6 +293,15 @@ impl Canvas {
         out
     }
 
+    /// 8-bit RGB of every pixel times its per-channel gain, into `out` (`w * h * 3` bytes).
+    pub fn write_rgb8_gain(&self, gain: &[[f32; 3]], out: &mut [u8]) {
+        for ((o, p), g) in out.chunks_exact_mut(3).zip(&self.px).zip(gain) {
+            o[0] = ((p[0] * g[0]).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            o[1] = ((p[1] * g[1]).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+            o[2] = ((p[2] * g[2]).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+        }
+    }
+
     /// 8-bit RGB into `out` (`w * h * 3` bytes).
     pub fn write_rgb8(&self, out: &mut [u8]) {
         for (o, p) in out.chunks_exact_mut(3).zip(&self.px) {

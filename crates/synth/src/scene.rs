@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::camera::{add_noise, apply_gain, warp, Lighting, Pose};
+use crate::camera::{add_noise, warp, Lighting, Pose};
 use crate::draw::{mix, rgb, scale, Canvas, Rgb};
 use crate::hand::{Grip, Hand};
 use crate::panel::{Panel, PanelState, PANEL_H, PANEL_W};
@@ -558,8 +558,7 @@ pub fn render_video(
         if let Some(hand) = hand {
             hand.draw(&mut frame);
         }
-        apply_gain(&mut frame, &gain);
-        frame.write_rgb8(&mut rgb8);
+        frame.write_rgb8_gain(&gain, &mut rgb8);
         writer.push_rgb(&rgb8)?;
     }
     writer.finish()

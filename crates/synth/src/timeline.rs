@@ -222,6 +222,9 @@ impl Timeline {
     /// seconds (the demo's camera view of a user following the instructions).
     pub fn performing(function: Function, duration: u32, rng: &mut ChaCha8Rng) -> Timeline {
         let intro = rng.random_range(4..=6);
+        // Pauses between steps of 1 to 3 s, shorter when needed to end by 38 s.
+        let busy: u32 = function.actions.iter().map(|a| step_seconds(&a.kind)).sum();
+        let room = 38u32.saturating_sub(intro + busy) / function.actions.len().max(1) as u32;
         let mut t = intro;
         let mut steps = Vec::new();
         for (s, a) in function.actions.iter().enumerate() {
@@ -235,7 +238,7 @@ impl Timeline {
                 act_start,
                 act_end: act_start + action_seconds(&a.kind),
             });
-            t += len + rng.random_range(2..=3);
+            t += len + rng.random_range(1..=3).min(room.max(1));
         }
         Timeline {
             functions: vec![function],

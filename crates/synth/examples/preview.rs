@@ -9,7 +9,9 @@ use synth::panel::{Panel, PANEL_H, PANEL_W};
 fn main() {
     let mut args = std::env::args().skip(1);
     let out = std::path::PathBuf::from(args.next().expect("usage: preview OUT_DIR [SEED]"));
-    let seed: u64 = args.next().map_or(0, |s| s.parse().expect("seed is a number"));
+    let seed: u64 = args
+        .next()
+        .map_or(0, |s| s.parse().expect("seed is a number"));
     std::fs::create_dir_all(&out).expect("create the output folder");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for kind in KINDS {

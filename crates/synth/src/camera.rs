@@ -74,7 +74,13 @@ pub struct Pose {
 impl Pose {
     /// Homography from plane coordinates (origin at `center`) to image pixels for a camera of
     /// focal length `focal` (pixels) and an image of `width` x `height`.
-    pub fn homography(&self, center: (f64, f64), focal: f64, width: f64, height: f64) -> Homography {
+    pub fn homography(
+        &self,
+        center: (f64, f64),
+        focal: f64,
+        width: f64,
+        height: f64,
+    ) -> Homography {
         let (cy, sy) = (self.yaw.cos(), self.yaw.sin());
         let (cp, sp) = (self.pitch.cos(), self.pitch.sin());
         let (cr, sr) = (self.roll.cos(), self.roll.sin());
@@ -84,9 +90,27 @@ impl Pose {
         let r = Homography(rz).mul(&Homography(rx)).mul(&Homography(ry)).0;
         // Columns 1 and 2 of R, and the translation.
         let extrinsic = Homography([
-            r[0], r[1], self.tx, r[3], r[4], self.ty, r[6], r[7], self.distance,
+            r[0],
+            r[1],
+            self.tx,
+            r[3],
+            r[4],
+            self.ty,
+            r[6],
+            r[7],
+            self.distance,
         ]);
-        let k = Homography([focal, 0.0, width / 2.0, 0.0, focal, height / 2.0, 0.0, 0.0, 1.0]);
+        let k = Homography([
+            focal,
+            0.0,
+            width / 2.0,
+            0.0,
+            focal,
+            height / 2.0,
+            0.0,
+            0.0,
+            1.0,
+        ]);
         k.mul(&extrinsic)
             .mul(&Homography::translation(-center.0, -center.1))
     }

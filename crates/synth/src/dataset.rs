@@ -150,7 +150,9 @@ impl Appliance {
                 .unwrap_or(0)
         });
         let csv = dir.join("buttons.csv");
-        buttons.write(&csv).map_err(|e| Error::from_assistq(e, &csv))?;
+        buttons
+            .write(&csv)
+            .map_err(|e| Error::from_assistq(e, &csv))?;
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.script_seed);
         let script = narrate(&self.panel, &self.timeline, &self.script_goals, &mut rng);
@@ -254,7 +256,10 @@ fn assignments(opts: &SynthOptions) -> Vec<(&'static KindSpec, Split)> {
     (0..n).map(|i| (kinds[i % kinds.len()], split[i])).collect()
 }
 
-pub(crate) fn generate(opts: &SynthOptions, progress: &dyn Progress) -> Result<Vec<ApplianceInfo>, Error> {
+pub(crate) fn generate(
+    opts: &SynthOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<ApplianceInfo>, Error> {
     opts.validate()?;
     let out = &opts.out;
     if out.exists() {
@@ -325,7 +330,11 @@ pub(crate) fn generate(opts: &SynthOptions, progress: &dyn Progress) -> Result<V
     let mut train = QaFile::default();
     let mut test = QaFile::default();
     for (a, split) in &appliances {
-        let file = if *split == Split::Train { &mut train } else { &mut test };
+        let file = if *split == Split::Train {
+            &mut train
+        } else {
+            &mut test
+        };
         file.folders.push((a.folder.clone(), a.qas.clone()));
     }
     for dir in [Split::Train, Split::Test] {
@@ -350,7 +359,12 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
         ..SynthOptions::new(out, 1, seed)
     };
     let infos_dir = out.join("test");
-    if out.exists() && fs::read_dir(out).map_err(|e| Error::io(out, e))?.next().is_some() {
+    if out.exists()
+        && fs::read_dir(out)
+            .map_err(|e| Error::io(out, e))?
+            .next()
+            .is_some()
+    {
         return Err(Error::Option(format!(
             "{} exists and is not empty: expected a new or empty output folder",
             out.display()
@@ -365,17 +379,16 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
     let file = QaFile {
         folders: vec![(a.folder.clone(), a.qas.clone())],
     };
-    for (name, f) in [("test_with_gt.json", file.clone()), ("test_without_gt.json", without_gt(&file))] {
+    for (name, f) in [
+        ("test_with_gt.json", file.clone()),
+        ("test_without_gt.json", without_gt(&file)),
+    ] {
         let path = out.join(name);
         f.write(&path).map_err(|e| Error::from_assistq(e, &path))?;
     }
 
     // The camera clip: the user's own handheld view while doing the first question's steps.
-    let question = a
-        .qa_functions
-        .iter()
-        .position(|f| f.is_some())
-        .unwrap_or(0);
+    let question = a.qa_functions.iter().position(|f| f.is_some()).unwrap_or(0);
     let function = a.qa_functions[question]
         .map(|f| a.timeline.functions[f].clone())
         .unwrap_or_else(|| a.timeline.functions[0].clone());

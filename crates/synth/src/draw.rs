@@ -121,12 +121,9 @@ impl Canvas {
     }
 
     pub fn circle(&mut self, cx: f32, cy: f32, r: f32, color: Rgb, alpha: f32) {
-        self.fill(
-            (cx - r, cy - r, cx + r, cy + r),
-            color,
-            alpha,
-            |x, y| sd_circle(x - cx, y - cy, r),
-        );
+        self.fill((cx - r, cy - r, cx + r, cy + r), color, alpha, |x, y| {
+            sd_circle(x - cx, y - cy, r)
+        });
     }
 
     pub fn ring(&mut self, cx: f32, cy: f32, r: f32, thick: f32, color: Rgb, alpha: f32) {
@@ -161,7 +158,12 @@ impl Canvas {
         alpha: f32,
     ) {
         self.fill(
-            (cx - hw - thick, cy - hh - thick, cx + hw + thick, cy + hh + thick),
+            (
+                cx - hw - thick,
+                cy - hh - thick,
+                cx + hw + thick,
+                cy + hh + thick,
+            ),
             color,
             alpha,
             |x, y| sd_rrect(x - cx, y - cy, hw, hh, r).abs() - thick / 2.0,

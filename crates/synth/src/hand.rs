@@ -40,33 +40,76 @@ impl Hand {
         let (px, py) = (-wy, wx); // perpendicular
         let f = self.finger;
         let at = |o: (f32, f32), along: f32, across: f32| {
-            (o.0 + wx * along + px * across, o.1 + wy * along + py * across)
+            (
+                o.0 + wx * along + px * across,
+                o.1 + wy * along + py * across,
+            )
         };
         match self.grip {
             Grip::Point { tip } => {
                 let knuckle = at(tip, 5.0 * f, 0.0);
                 vec![
                     // Palm, leaving the frame.
-                    Limb { a: at(tip, 7.5 * f, 0.8 * f), b: at(tip, 16.0 * f, 1.5 * f), r: 3.4 * f },
+                    Limb {
+                        a: at(tip, 7.5 * f, 0.8 * f),
+                        b: at(tip, 16.0 * f, 1.5 * f),
+                        r: 3.4 * f,
+                    },
                     // Curled fingers.
-                    Limb { a: at(tip, 5.6 * f, 1.9 * f), b: at(tip, 7.2 * f, 2.2 * f), r: 1.05 * f },
-                    Limb { a: at(tip, 5.9 * f, 3.5 * f), b: at(tip, 7.5 * f, 3.6 * f), r: 1.0 * f },
-                    Limb { a: at(tip, 6.4 * f, 4.9 * f), b: at(tip, 8.0 * f, 4.8 * f), r: 0.9 * f },
+                    Limb {
+                        a: at(tip, 5.6 * f, 1.9 * f),
+                        b: at(tip, 7.2 * f, 2.2 * f),
+                        r: 1.05 * f,
+                    },
+                    Limb {
+                        a: at(tip, 5.9 * f, 3.5 * f),
+                        b: at(tip, 7.5 * f, 3.6 * f),
+                        r: 1.0 * f,
+                    },
+                    Limb {
+                        a: at(tip, 6.4 * f, 4.9 * f),
+                        b: at(tip, 8.0 * f, 4.8 * f),
+                        r: 0.9 * f,
+                    },
                     // Thumb along the side.
-                    Limb { a: at(tip, 6.0 * f, -2.0 * f), b: at(tip, 9.5 * f, -2.6 * f), r: 1.15 * f },
+                    Limb {
+                        a: at(tip, 6.0 * f, -2.0 * f),
+                        b: at(tip, 9.5 * f, -2.6 * f),
+                        r: 1.15 * f,
+                    },
                     // The pointing finger.
-                    Limb { a: tip, b: knuckle, r: f },
+                    Limb {
+                        a: tip,
+                        b: knuckle,
+                        r: f,
+                    },
                 ]
             }
-            Grip::Turn { center, radius, angle } => {
+            Grip::Turn {
+                center,
+                radius,
+                angle,
+            } => {
                 let (c, s) = (angle.cos(), angle.sin());
                 let g1 = (center.0 + c * radius * 1.05, center.1 + s * radius * 1.05);
                 let g2 = (center.0 - c * radius * 1.05, center.1 - s * radius * 1.05);
                 let palm = at(center, radius + 6.5 * f, 0.0);
                 vec![
-                    Limb { a: palm, b: at(center, radius + 15.0 * f, 0.5 * f), r: 3.6 * f },
-                    Limb { a: g1, b: palm, r: 1.05 * f },
-                    Limb { a: g2, b: palm, r: 1.15 * f },
+                    Limb {
+                        a: palm,
+                        b: at(center, radius + 15.0 * f, 0.5 * f),
+                        r: 3.6 * f,
+                    },
+                    Limb {
+                        a: g1,
+                        b: palm,
+                        r: 1.05 * f,
+                    },
+                    Limb {
+                        a: g2,
+                        b: palm,
+                        r: 1.15 * f,
+                    },
                 ]
             }
         }
@@ -87,7 +130,12 @@ impl Hand {
         for l in &limbs {
             let (a, b, r) = (l.a, l.b, l.r);
             canvas.paint(
-                (a.0.min(b.0) - r, a.1.min(b.1) - r, a.0.max(b.0) + r, a.1.max(b.1) + r),
+                (
+                    a.0.min(b.0) - r,
+                    a.1.min(b.1) - r,
+                    a.0.max(b.0) + r,
+                    a.1.max(b.1) + r,
+                ),
                 1.0,
                 |x, y| sd_capsule(x, y, a, b, r),
                 |_, _, d| mix(dark, skin, (-d / r).clamp(0.0, 1.0).sqrt()),

@@ -127,7 +127,9 @@ const fn knob(id: &'static str, labels: &'static [&'static str]) -> ControlSpec 
 }
 
 static MINUTES: Dial = Dial {
-    values: &["0", "1", "2", "3", "5", "8", "10", "12", "15", "20", "25", "30"],
+    values: &[
+        "0", "1", "2", "3", "5", "8", "10", "12", "15", "20", "25", "30",
+    ],
     spoken: "{} minutes",
     shown: "{}:00",
     default: 0,
@@ -154,7 +156,14 @@ static WASH_PROGRAMMES: Dial = Dial {
     default: 0,
 };
 static OVEN_MODES: Dial = Dial {
-    values: &["Conventional", "Fan", "Grill", "Fan Grill", "Pizza", "Defrost"],
+    values: &[
+        "Conventional",
+        "Fan",
+        "Grill",
+        "Fan Grill",
+        "Pizza",
+        "Defrost",
+    ],
     spoken: "{}",
     shown: "{}",
     default: 0,
@@ -313,7 +322,11 @@ pub static KINDS: &[KindSpec] = &[
                     "run a {v} cycle",
                     "start a {v} wash",
                 ],
-                steps: &[Press("power"), Turn("programme", &WASH_PROGRAMMES), Press("start")],
+                steps: &[
+                    Press("power"),
+                    Turn("programme", &WASH_PROGRAMMES),
+                    Press("start"),
+                ],
                 done: "WASH",
             },
             FunctionSpec {
@@ -386,7 +399,11 @@ pub static KINDS: &[KindSpec] = &[
                     "cook with {v} at {w}",
                     "roast something using {v} at {w}",
                 ],
-                steps: &[Turn("mode", &OVEN_MODES), Turn("temp", &OVEN_TEMPS), Press("start")],
+                steps: &[
+                    Turn("mode", &OVEN_MODES),
+                    Turn("temp", &OVEN_TEMPS),
+                    Press("start"),
+                ],
                 done: "HEAT",
             },
             FunctionSpec {
@@ -417,11 +434,7 @@ pub static KINDS: &[KindSpec] = &[
                 done: "LAMP",
             },
             FunctionSpec {
-                goals: &[
-                    "stop cooking",
-                    "turn the oven off",
-                    "cancel the cooking",
-                ],
+                goals: &["stop cooking", "turn the oven off", "cancel the cooking"],
                 steps: &[Hold("stop", 3)],
                 done: "OFF",
             },
@@ -515,7 +528,11 @@ pub static KINDS: &[KindSpec] = &[
                     "brew an espresso with {v}",
                     "get a {v} espresso",
                 ],
-                steps: &[Press("power"), Turn("strength", &STRENGTH), Press("espresso")],
+                steps: &[
+                    Press("power"),
+                    Turn("strength", &STRENGTH),
+                    Press("espresso"),
+                ],
                 done: "BREW",
             },
             FunctionSpec {
@@ -649,11 +666,7 @@ pub static KINDS: &[KindSpec] = &[
         ],
         functions: &[
             FunctionSpec {
-                goals: &[
-                    "boil water",
-                    "bring water to the boil",
-                    "get boiling water",
-                ],
+                goals: &["boil water", "bring water to the boil", "get boiling water"],
                 steps: &[Press("power")],
                 done: "BOIL",
             },
@@ -685,11 +698,7 @@ pub static KINDS: &[KindSpec] = &[
                 done: "80°C",
             },
             FunctionSpec {
-                goals: &[
-                    "cancel heating",
-                    "stop the kettle",
-                    "switch the kettle off",
-                ],
+                goals: &["cancel heating", "stop the kettle", "switch the kettle off"],
                 steps: &[Hold("power", 2)],
                 done: "OFF",
             },
@@ -779,7 +788,11 @@ pub static KINDS: &[KindSpec] = &[
                     "wash the dishes on {v}",
                     "start a {v} wash",
                 ],
-                steps: &[Press("power"), Turn("programme", &DISH_PROGRAMMES), Press("start")],
+                steps: &[
+                    Press("power"),
+                    Turn("programme", &DISH_PROGRAMMES),
+                    Press("start"),
+                ],
                 done: "WASH",
             },
             FunctionSpec {
@@ -802,7 +815,12 @@ pub static KINDS: &[KindSpec] = &[
                     "start the dishwasher two hours later",
                     "set a two hour delay",
                 ],
-                steps: &[Press("power"), Press("delay"), Press("delay"), Press("start")],
+                steps: &[
+                    Press("power"),
+                    Press("delay"),
+                    Press("delay"),
+                    Press("start"),
+                ],
                 done: "2h",
             },
             FunctionSpec {

@@ -149,7 +149,10 @@ const SYLLABLES: &[&str] = &[
     "ta", "qu", "en", "ix",
 ];
 
-fn pick_colour(rng: &mut ChaCha8Rng, table: &'static [(&'static str, [u8; 3])]) -> (&'static str, Rgb) {
+fn pick_colour(
+    rng: &mut ChaCha8Rng,
+    table: &'static [(&'static str, [u8; 3])],
+) -> (&'static str, Rgb) {
     let (name, c) = table[rng.random_range(0..table.len())];
     (name, rgb(c[0], c[1], c[2]))
 }
@@ -191,8 +194,7 @@ impl Panel {
         };
         let traffic_lights = rng.random_bool(0.5);
         let knob_colour = loop {
-            let (name, c) =
-                pick_colour(rng, &BUTTON_COLOURS[..4]);
+            let (name, c) = pick_colour(rng, &BUTTON_COLOURS[..4]);
             if (luma(c) - luma(body)).abs() > 0.15 {
                 break (name, c);
             }
@@ -256,7 +258,8 @@ impl Panel {
             let f = DISPLAY_FG[rng.random_range(0..DISPLAY_FG.len())];
             rgb(f[0], f[1], f[2])
         };
-        let idle_text = ["0:00", "--:--", "12:00", "READY", "- -"][rng.random_range(0..5)].to_string();
+        let idle_text =
+            ["0:00", "--:--", "12:00", "READY", "- -"][rng.random_range(0..5)].to_string();
         let mut brand: String = (0..rng.random_range(2..=3))
             .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
             .collect();
@@ -272,7 +275,8 @@ impl Panel {
             let (_, c) = pick_colour(rng, BUTTON_COLOURS);
             (mix(body, c, 0.5), rng.random_range(8.0f32..18.0))
         });
-        let led_color = [rgb(80, 255, 120), rgb(255, 160, 40), rgb(90, 200, 255)][rng.random_range(0..3)];
+        let led_color =
+            [rgb(80, 255, 120), rgb(255, 160, 40), rgb(90, 200, 255)][rng.random_range(0..3)];
         Panel {
             kind,
             body,
@@ -309,16 +313,30 @@ impl Panel {
     /// same sort shares the description.
     pub fn position_phrase(&self, index: usize) -> Option<String> {
         let region = |c: &Control| {
-            let (x0, x1) = self.controls.iter().fold((f32::MAX, f32::MIN), |a, c| {
-                (a.0.min(c.cx), a.1.max(c.cx))
-            });
-            let (y0, y1) = self.controls.iter().fold((f32::MAX, f32::MIN), |a, c| {
-                (a.0.min(c.cy), a.1.max(c.cy))
-            });
+            let (x0, x1) = self
+                .controls
+                .iter()
+                .fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.cx), a.1.max(c.cx)));
+            let (y0, y1) = self
+                .controls
+                .iter()
+                .fold((f32::MAX, f32::MIN), |a, c| (a.0.min(c.cy), a.1.max(c.cy)));
             let u = (c.cx - x0) / (x1 - x0).max(1.0);
             let v = (c.cy - y0) / (y1 - y0).max(1.0);
-            let col = if u < 0.3 { 0 } else if u > 0.7 { 2 } else { 1 };
-            let row = if v < 0.3 { 0 } else if v > 0.7 { 2 } else { 1 };
+            let col = if u < 0.3 {
+                0
+            } else if u > 0.7 {
+                2
+            } else {
+                1
+            };
+            let row = if v < 0.3 {
+                0
+            } else if v > 0.7 {
+                2
+            } else {
+                1
+            };
             (row, col)
         };
         let me = &self.controls[index];
@@ -350,11 +368,10 @@ impl Panel {
     /// The control's colour, if no other control of the same sort has it.
     pub fn colour_phrase(&self, index: usize) -> Option<&'static str> {
         let me = &self.controls[index];
-        let unique = !self
-            .controls
-            .iter()
-            .enumerate()
-            .any(|(j, c)| j != index && c.thing() == me.thing() && c.color_name == me.color_name);
+        let unique =
+            !self.controls.iter().enumerate().any(|(j, c)| {
+                j != index && c.thing() == me.thing() && c.color_name == me.color_name
+            });
         (unique && me.shape != Shape::Touch).then_some(me.color_name)
     }
 
@@ -386,12 +403,32 @@ impl Panel {
         }
         // Brand, under or over the display.
         let (dx, dy, dw, dh) = self.display;
-        let brand_y = if dy > 120.0 { dy - dh / 2.0 - 28.0 } else { dy + dh / 2.0 + 30.0 };
+        let brand_y = if dy > 120.0 {
+            dy - dh / 2.0 - 28.0
+        } else {
+            dy + dh / 2.0 + 30.0
+        };
         c.text_centered(dx, brand_y, 22.0, scale(self.ink, 1.0), &self.brand);
 
         // Display.
-        c.rrect(dx, dy + 3.0, dw / 2.0 + 8.0, dh / 2.0 + 8.0, 10.0, scale(self.body, 0.6), 0.6);
-        c.rrect(dx, dy, dw / 2.0 + 6.0, dh / 2.0 + 6.0, 10.0, scale(self.body, 0.7), 1.0);
+        c.rrect(
+            dx,
+            dy + 3.0,
+            dw / 2.0 + 8.0,
+            dh / 2.0 + 8.0,
+            10.0,
+            scale(self.body, 0.6),
+            0.6,
+        );
+        c.rrect(
+            dx,
+            dy,
+            dw / 2.0 + 6.0,
+            dh / 2.0 + 6.0,
+            10.0,
+            scale(self.body, 0.7),
+            1.0,
+        );
         c.rrect(dx, dy, dw / 2.0, dh / 2.0, 6.0, self.display_bg, 1.0);
         let mut size = dh * 0.52;
         while size > 10.0 && text_width(size, &state.display) > dw * 0.86 {
@@ -408,9 +445,17 @@ impl Panel {
                 _ => self.draw_push(&mut c, ctl, pressed, lit),
             }
             if ctl.label_pos != LabelPos::On {
-                let gap = if ctl.shape == Shape::Knob { ctl.hh * 0.42 } else { 0.0 };
+                let gap = if ctl.shape == Shape::Knob {
+                    ctl.hh * 0.42
+                } else {
+                    0.0
+                };
                 let off = ctl.hh + gap + ctl.label_size * 0.9;
-                let y = if ctl.label_pos == LabelPos::Above { ctl.cy - off } else { ctl.cy + off };
+                let y = if ctl.label_pos == LabelPos::Above {
+                    ctl.cy - off
+                } else {
+                    ctl.cy + off
+                };
                 c.text_centered(ctl.cx, y, ctl.label_size, self.ink, &ctl.label);
             }
         }
@@ -425,9 +470,29 @@ impl Panel {
             _ => ctl.hh.min(ctl.hw) * 0.35,
         };
         let shadow = if pressed { 1.5 } else { 5.0 };
-        c.rrect(ctl.cx + shadow * 0.4, ctl.cy + shadow, ctl.hw + 1.0, ctl.hh + 1.0, r, [0.0; 3], 0.35);
-        c.rrect(cx, cy, ctl.hw + 2.0, ctl.hh + 2.0, r + 2.0, scale(ctl.color, 0.7), 1.0);
-        let body = if pressed { scale(ctl.color, 0.82) } else { ctl.color };
+        c.rrect(
+            ctl.cx + shadow * 0.4,
+            ctl.cy + shadow,
+            ctl.hw + 1.0,
+            ctl.hh + 1.0,
+            r,
+            [0.0; 3],
+            0.35,
+        );
+        c.rrect(
+            cx,
+            cy,
+            ctl.hw + 2.0,
+            ctl.hh + 2.0,
+            r + 2.0,
+            scale(ctl.color, 0.7),
+            1.0,
+        );
+        let body = if pressed {
+            scale(ctl.color, 0.82)
+        } else {
+            ctl.color
+        };
         let (hw, hh) = (ctl.hw, ctl.hh);
         c.paint(
             (cx - hw, cy - hh, cx + hw, cy + hh),
@@ -456,13 +521,46 @@ impl Panel {
     }
 
     fn draw_touch(&self, c: &mut Canvas, ctl: &Control, pressed: bool, lit: bool) {
-        let glow = if lit || pressed { self.led_color } else { ctl.color };
+        let glow = if lit || pressed {
+            self.led_color
+        } else {
+            ctl.color
+        };
         if pressed {
-            c.rrect(ctl.cx, ctl.cy, ctl.hw + 6.0, ctl.hh + 6.0, 12.0, self.led_color, 0.25);
+            c.rrect(
+                ctl.cx,
+                ctl.cy,
+                ctl.hw + 6.0,
+                ctl.hh + 6.0,
+                12.0,
+                self.led_color,
+                0.25,
+            );
         }
-        c.rrect_outline(ctl.cx, ctl.cy, ctl.hw, ctl.hh, 10.0, 2.0, mix(self.body, ctl.color, 0.45), 1.0);
-        let icon = if ctl.icon == Icon::None { Icon::Star } else { ctl.icon };
-        draw_icon(c, icon, ctl.cx, ctl.cy, ctl.hh.min(ctl.hw) * 0.55, glow, self.body);
+        c.rrect_outline(
+            ctl.cx,
+            ctl.cy,
+            ctl.hw,
+            ctl.hh,
+            10.0,
+            2.0,
+            mix(self.body, ctl.color, 0.45),
+            1.0,
+        );
+        let icon = if ctl.icon == Icon::None {
+            Icon::Star
+        } else {
+            ctl.icon
+        };
+        draw_icon(
+            c,
+            icon,
+            ctl.cx,
+            ctl.cy,
+            ctl.hh.min(ctl.hw) * 0.55,
+            glow,
+            self.body,
+        );
     }
 
     fn draw_knob(&self, c: &mut Canvas, ctl: &Control, angle: f32) {
@@ -471,7 +569,11 @@ impl Panel {
         for i in 0..24 {
             let a = i as f32 / 24.0 * std::f32::consts::TAU;
             let (s, co) = (a.sin(), -a.cos());
-            let (r0, r1) = if i % 3 == 0 { (1.18, 1.36) } else { (1.2, 1.28) };
+            let (r0, r1) = if i % 3 == 0 {
+                (1.18, 1.36)
+            } else {
+                (1.2, 1.28)
+            };
             c.capsule(
                 (cx + s * r * r0, cy + co * r * r0),
                 (cx + s * r * r1, cy + co * r * r1),
@@ -489,12 +591,20 @@ impl Panel {
             |x, y| crate::draw::sd_circle(x - cx, y - cy, r),
             |x, y, d| {
                 let t = ((y - cy) / r * 0.5 + 0.5 + (x - cx) / r * 0.15).clamp(0.0, 1.0);
-                let grip = if d > -r * 0.18 && d < -r * 0.12 { 0.85 } else { 1.0 };
+                let grip = if d > -r * 0.18 && d < -r * 0.12 {
+                    0.85
+                } else {
+                    1.0
+                };
                 scale(mix(scale(color, 1.2), scale(color, 0.78), t), grip)
             },
         );
         let (s, co) = (angle.sin(), -angle.cos());
-        let pointer = if luma(color) > 0.5 { rgb(200, 30, 30) } else { rgb(250, 250, 250) };
+        let pointer = if luma(color) > 0.5 {
+            rgb(200, 30, 30)
+        } else {
+            rgb(250, 250, 250)
+        };
         c.capsule(
             (cx + s * r * 0.3, cy + co * r * 0.3),
             (cx + s * r * 0.84, cy + co * r * 0.84),
@@ -549,7 +659,12 @@ fn layout(controls: &mut [Control], rng: &mut ChaCha8Rng, shape: Shape) -> (f32,
             let kw = w * 0.32;
             knob_region = (m, m, m + kw, h - m - 20.0);
             let rx0 = m + kw + 30.0;
-            display = ((rx0 + w - m) / 2.0, m + 30.0 + dh / 2.0, dw.min(w - m - rx0 - 20.0), dh);
+            display = (
+                (rx0 + w - m) / 2.0,
+                m + 30.0 + dh / 2.0,
+                dw.min(w - m - rx0 - 20.0),
+                dh,
+            );
             button_region = (rx0, m + dh + 90.0, w - m, h - m - 20.0);
         }
     }
@@ -600,9 +715,18 @@ fn layout(controls: &mut [Control], rng: &mut ChaCha8Rng, shape: Shape) -> (f32,
                 let r = (cw.min(ch) * 0.24 * size_k).min(46.0);
                 (r, r)
             }
-            Shape::Rect => ((cw * 0.36 * size_k).min(80.0), (ch * 0.2 * size_k).min(34.0)),
-            Shape::Pill => ((cw * 0.38 * size_k).min(84.0), (ch * 0.16 * size_k).min(26.0)),
-            _ => ((cw * 0.3 * size_k).min(60.0), (ch * 0.22 * size_k).min(38.0)),
+            Shape::Rect => (
+                (cw * 0.36 * size_k).min(80.0),
+                (ch * 0.2 * size_k).min(34.0),
+            ),
+            Shape::Pill => (
+                (cw * 0.38 * size_k).min(84.0),
+                (ch * 0.16 * size_k).min(26.0),
+            ),
+            _ => (
+                (cw * 0.3 * size_k).min(60.0),
+                (ch * 0.22 * size_k).min(38.0),
+            ),
         };
         c.hw = hw;
         c.hh = hh;
@@ -611,7 +735,11 @@ fn layout(controls: &mut [Control], rng: &mut ChaCha8Rng, shape: Shape) -> (f32,
             c.label_pos = LabelPos::On;
             c.label_size = on_size;
         } else {
-            c.label_pos = if label_above { LabelPos::Above } else { LabelPos::Below };
+            c.label_pos = if label_above {
+                LabelPos::Above
+            } else {
+                LabelPos::Below
+            };
             c.label_size = fit_label(&c.label, (ch * 0.13).clamp(14.0, 22.0), cw * 0.92);
         }
     }
@@ -632,7 +760,11 @@ pub fn draw_icon(c: &mut Canvas, icon: Icon, cx: f32, cy: f32, s: f32, color: Rg
     match icon {
         Icon::None => {}
         Icon::Play => c.polygon(
-            &[(cx - 0.55 * s, cy - 0.75 * s), (cx + 0.75 * s, cy), (cx - 0.55 * s, cy + 0.75 * s)],
+            &[
+                (cx - 0.55 * s, cy - 0.75 * s),
+                (cx + 0.75 * s, cy),
+                (cx - 0.55 * s, cy + 0.75 * s),
+            ],
             color,
             1.0,
         ),
@@ -657,12 +789,20 @@ pub fn draw_icon(c: &mut Canvas, icon: Icon, cx: f32, cy: f32, s: f32, color: Rg
             c.capsule((cx, cy), (cx + 0.35 * s, cy + 0.1 * s), t * 0.7, color, 1.0);
         }
         Icon::Up => c.polygon(
-            &[(cx - 0.7 * s, cy + 0.5 * s), (cx, cy - 0.6 * s), (cx + 0.7 * s, cy + 0.5 * s)],
+            &[
+                (cx - 0.7 * s, cy + 0.5 * s),
+                (cx, cy - 0.6 * s),
+                (cx + 0.7 * s, cy + 0.5 * s),
+            ],
             color,
             1.0,
         ),
         Icon::Down => c.polygon(
-            &[(cx - 0.7 * s, cy - 0.5 * s), (cx + 0.7 * s, cy - 0.5 * s), (cx, cy + 0.6 * s)],
+            &[
+                (cx - 0.7 * s, cy - 0.5 * s),
+                (cx + 0.7 * s, cy - 0.5 * s),
+                (cx, cy + 0.6 * s),
+            ],
             color,
             1.0,
         ),
@@ -680,7 +820,11 @@ pub fn draw_icon(c: &mut Canvas, icon: Icon, cx: f32, cy: f32, s: f32, color: Rg
         Icon::Drop => {
             c.circle(cx, cy + 0.25 * s, 0.5 * s, color, 1.0);
             c.polygon(
-                &[(cx - 0.46 * s, cy + 0.1 * s), (cx, cy - 0.8 * s), (cx + 0.46 * s, cy + 0.1 * s)],
+                &[
+                    (cx - 0.46 * s, cy + 0.1 * s),
+                    (cx, cy - 0.8 * s),
+                    (cx + 0.46 * s, cy + 0.1 * s),
+                ],
                 color,
                 1.0,
             );
@@ -688,15 +832,37 @@ pub fn draw_icon(c: &mut Canvas, icon: Icon, cx: f32, cy: f32, s: f32, color: Rg
         Icon::Wave => {
             for k in -1..=1 {
                 let y = cy + k as f32 * 0.45 * s;
-                c.capsule((cx - 0.7 * s, y + 0.1 * s), (cx - 0.2 * s, y - 0.1 * s), t * 0.7, color, 1.0);
-                c.capsule((cx - 0.2 * s, y - 0.1 * s), (cx + 0.2 * s, y + 0.1 * s), t * 0.7, color, 1.0);
-                c.capsule((cx + 0.2 * s, y + 0.1 * s), (cx + 0.7 * s, y - 0.1 * s), t * 0.7, color, 1.0);
+                c.capsule(
+                    (cx - 0.7 * s, y + 0.1 * s),
+                    (cx - 0.2 * s, y - 0.1 * s),
+                    t * 0.7,
+                    color,
+                    1.0,
+                );
+                c.capsule(
+                    (cx - 0.2 * s, y - 0.1 * s),
+                    (cx + 0.2 * s, y + 0.1 * s),
+                    t * 0.7,
+                    color,
+                    1.0,
+                );
+                c.capsule(
+                    (cx + 0.2 * s, y + 0.1 * s),
+                    (cx + 0.7 * s, y - 0.1 * s),
+                    t * 0.7,
+                    color,
+                    1.0,
+                );
             }
         }
         Icon::Flame => {
             c.circle(cx, cy + 0.3 * s, 0.45 * s, color, 1.0);
             c.polygon(
-                &[(cx - 0.42 * s, cy + 0.2 * s), (cx + 0.1 * s, cy - 0.85 * s), (cx + 0.42 * s, cy + 0.2 * s)],
+                &[
+                    (cx - 0.42 * s, cy + 0.2 * s),
+                    (cx + 0.1 * s, cy - 0.85 * s),
+                    (cx + 0.42 * s, cy + 0.2 * s),
+                ],
                 color,
                 1.0,
             );

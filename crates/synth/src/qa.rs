@@ -20,7 +20,11 @@ pub fn answer_text(panel: &Panel, action: &Action) -> String {
         ActionKind::Hold(n) => format!("Press and hold <{b}> for {n} seconds"),
         ActionKind::Turn { dial, to } => format!(
             "Turn <{b}> {} to {}",
-            if action.clockwise() { "clockwise" } else { "anticlockwise" },
+            if action.clockwise() {
+                "clockwise"
+            } else {
+                "anticlockwise"
+            },
             dial.spoken(to)
         ),
     }
@@ -30,7 +34,11 @@ fn turn_text(panel: &Panel, control: usize, clockwise: bool, value: &str) -> Str
     format!(
         "Turn <{}> {} to {value}",
         panel.controls[control].button_name,
-        if clockwise { "clockwise" } else { "anticlockwise" }
+        if clockwise {
+            "clockwise"
+        } else {
+            "anticlockwise"
+        }
     )
 }
 
@@ -49,18 +57,28 @@ pub fn candidates(panel: &Panel, action: &Action, rng: &mut ChaCha8Rng) -> (Vec<
         ActionKind::Press | ActionKind::Hold(_) => {
             for &b in &buttons {
                 if b != action.control {
-                    wrong.push(answer_text(panel, &Action { control: b, kind: action.kind }));
+                    wrong.push(answer_text(
+                        panel,
+                        &Action {
+                            control: b,
+                            kind: action.kind,
+                        },
+                    ));
                 }
             }
             let hold = rng.random_range(2..=5);
             match action.kind {
-                ActionKind::Press => {
-                    wrong.push(format!("Press and hold <{}> for {hold} seconds", name(action.control)))
-                }
+                ActionKind::Press => wrong.push(format!(
+                    "Press and hold <{}> for {hold} seconds",
+                    name(action.control)
+                )),
                 ActionKind::Hold(n) => {
                     wrong.push(format!("Press <{}>", name(action.control)));
                     let other = if n == hold { n + 2 } else { hold };
-                    wrong.push(format!("Press and hold <{}> for {other} seconds", name(action.control)));
+                    wrong.push(format!(
+                        "Press and hold <{}> for {other} seconds",
+                        name(action.control)
+                    ));
                 }
                 ActionKind::Turn { .. } => unreachable!(),
             }
@@ -79,9 +97,19 @@ pub fn candidates(panel: &Panel, action: &Action, rng: &mut ChaCha8Rng) -> (Vec<
                 if v == dial.default {
                     continue;
                 }
-                wrong.push(turn_text(panel, action.control, v > dial.default, &dial.spoken(v)));
+                wrong.push(turn_text(
+                    panel,
+                    action.control,
+                    v > dial.default,
+                    &dial.spoken(v),
+                ));
                 if rng.random_bool(0.3) {
-                    wrong.push(turn_text(panel, action.control, v < dial.default, &dial.spoken(v)));
+                    wrong.push(turn_text(
+                        panel,
+                        action.control,
+                        v < dial.default,
+                        &dial.spoken(v),
+                    ));
                 }
             }
             for &k in &knobs {
@@ -106,7 +134,11 @@ pub fn candidates(panel: &Panel, action: &Action, rng: &mut ChaCha8Rng) -> (Vec<
     let mut all = wrong;
     all.push(right.clone());
     all.shuffle(rng);
-    let correct = all.iter().position(|a| *a == right).expect("the right answer is in") + 1;
+    let correct = all
+        .iter()
+        .position(|a| *a == right)
+        .expect("the right answer is in")
+        + 1;
     (all, correct)
 }
 

@@ -57,7 +57,11 @@ impl Surroundings {
         let casing = if rng.random_bool(0.5) {
             scale(panel.body, rng.random_range(0.85f32..1.1))
         } else {
-            mix(panel.body, rgb(200, 200, 200), rng.random_range(0.3f32..0.7))
+            mix(
+                panel.body,
+                rgb(200, 200, 200),
+                rng.random_range(0.3f32..0.7),
+            )
         };
         let skin = SKINS[rng.random_range(0..SKINS.len())];
         Surroundings {
@@ -91,19 +95,25 @@ impl Surroundings {
                 let grout = scale(self.wall, 0.8);
                 let mut y = 0.0;
                 while y < h as f32 {
-                    c.fill((0.0, y - 2.0, w as f32, y + 2.0), grout, 0.8, |_, py| (py - y).abs() - 1.2 * s.max(0.6));
+                    c.fill((0.0, y - 2.0, w as f32, y + 2.0), grout, 0.8, |_, py| {
+                        (py - y).abs() - 1.2 * s.max(0.6)
+                    });
                     y += tile;
                 }
                 let mut x = 0.0;
                 while x < w as f32 {
-                    c.fill((x - 2.0, 0.0, x + 2.0, h as f32), grout, 0.8, |px, _| (px - x).abs() - 1.2 * s.max(0.6));
+                    c.fill((x - 2.0, 0.0, x + 2.0, h as f32), grout, 0.8, |px, _| {
+                        (px - x).abs() - 1.2 * s.max(0.6)
+                    });
                     x += tile;
                 }
             }
             1 => {
                 // Wood-like horizontal grain.
                 for y in 0..h {
-                    let k = 1.0 + 0.06 * ((y as f32 / (7.0 * s)).sin() + 0.5 * (y as f32 / (23.0 * s)).sin());
+                    let k = 1.0
+                        + 0.06
+                            * ((y as f32 / (7.0 * s)).sin() + 0.5 * (y as f32 / (23.0 * s)).sin());
                     for x in 0..w {
                         let p = &mut c.px[y * w + x];
                         *p = scale(*p, k);
@@ -116,7 +126,12 @@ impl Surroundings {
         let [l, t, r, b] = self.casing_margin.map(|v| v * s);
         let (x0, y0) = (m - l, m - t);
         let (x1, y1) = (m + PANEL_W as f32 * s + r, m + PANEL_H as f32 * s + b);
-        let (cx, cy, hw, hh) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0) / 2.0, (y1 - y0) / 2.0);
+        let (cx, cy, hw, hh) = (
+            (x0 + x1) / 2.0,
+            (y0 + y1) / 2.0,
+            (x1 - x0) / 2.0,
+            (y1 - y0) / 2.0,
+        );
         c.rrect(cx + 8.0 * s, cy + 14.0 * s, hw, hh, 24.0 * s, [0.0; 3], 0.3);
         let casing = self.casing;
         c.paint(
@@ -161,11 +176,18 @@ pub struct Photo {
 pub const PHOTO_W: usize = 1024;
 pub const PHOTO_H: usize = 768;
 
-pub fn render_photo(panel: &Panel, sur: &Surroundings, rng: &mut ChaCha8Rng) -> Result<Photo, Error> {
+pub fn render_photo(
+    panel: &Panel,
+    sur: &Surroundings,
+    rng: &mut ChaCha8Rng,
+) -> Result<Photo, Error> {
     let margin = 480;
     let mut world = sur.backdrop(1.0, margin);
     world.blit(&panel.render(&panel.idle_state()), margin, margin);
-    let center = (margin as f64 + PANEL_W as f64 / 2.0, margin as f64 + PANEL_H as f64 / 2.0);
+    let center = (
+        margin as f64 + PANEL_W as f64 / 2.0,
+        margin as f64 + PANEL_H as f64 / 2.0,
+    );
     let (w, h) = (PHOTO_W as f64, PHOTO_H as f64);
     // A pose that keeps the whole panel in view.
     let to_image = loop {
@@ -181,7 +203,12 @@ pub fn render_photo(panel: &Panel, sur: &Surroundings, rng: &mut ChaCha8Rng) -> 
             distance,
         };
         let hm = pose.homography(center, focal, w, h);
-        let corners = [(0.0, 0.0), (PANEL_W as f64, 0.0), (0.0, PANEL_H as f64), (PANEL_W as f64, PANEL_H as f64)];
+        let corners = [
+            (0.0, 0.0),
+            (PANEL_W as f64, 0.0),
+            (0.0, PANEL_H as f64),
+            (PANEL_W as f64, PANEL_H as f64),
+        ];
         let inside = corners.iter().all(|&(x, y)| {
             let (u, v) = hm.apply(x + margin as f64, y + margin as f64);
             u > 12.0 && v > 12.0 && u < w - 12.0 && v < h - 12.0
@@ -221,7 +248,12 @@ pub fn render_photo(panel: &Panel, sur: &Surroundings, rng: &mut ChaCha8Rng) -> 
     let mut jpeg = Vec::new();
     let rgb8 = img.to_rgb8();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
-        .encode(&rgb8, PHOTO_W as u32, PHOTO_H as u32, image::ExtendedColorType::Rgb8)
+        .encode(
+            &rgb8,
+            PHOTO_W as u32,
+            PHOTO_H as u32,
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| Error::Format {
             path: "user photo".into(),
             message: e.to_string(),
@@ -332,7 +364,11 @@ pub fn state_at(panel: &Panel, timeline: &Timeline, t: f64) -> PanelState {
     };
     let function = &timeline.functions[current.function];
     let last = function.actions.len() - 1;
-    for step in timeline.steps.iter().filter(|s| s.function == current.function) {
+    for step in timeline
+        .steps
+        .iter()
+        .filter(|s| s.function == current.function)
+    {
         if step.act_start > t {
             break;
         }
@@ -398,7 +434,13 @@ enum HandAt {
     Turn { control: usize, angle: f32 },
 }
 
-fn hand_at(panel: &Panel, timeline: &Timeline, state: &PanelState, t: f64, rest: (f32, f32)) -> HandAt {
+fn hand_at(
+    panel: &Panel,
+    timeline: &Timeline,
+    state: &PanelState,
+    t: f64,
+    rest: (f32, f32),
+) -> HandAt {
     let Some((k, step)) = timeline
         .steps
         .iter()
@@ -445,7 +487,10 @@ fn hand_at(panel: &Panel, timeline: &Timeline, state: &PanelState, t: f64, rest:
                 control: action.control,
                 angle: state.angles[action.control],
             },
-            _ => HandAt::Point { at: target, height: 0.0 },
+            _ => HandAt::Point {
+                at: target,
+                height: 0.0,
+            },
         };
     }
     let p = (t - step.act_end) / (step.end as f64 - step.act_end).max(0.1);

@@ -46,9 +46,21 @@ pub fn step_sentence(panel: &Panel, action: &Action, rng: &mut ChaCha8Rng) -> St
     match action.kind {
         ActionKind::Press => {
             let verb = if panel.controls[action.control].thing() == "key" {
-                pick(rng, &["Tap {r}.", "Touch {r}.", "Press {r}.", "Now tap {r}."])
+                pick(
+                    rng,
+                    &["Tap {r}.", "Touch {r}.", "Press {r}.", "Now tap {r}."],
+                )
             } else {
-                pick(rng, &["Press {r}.", "Push {r}.", "Then press {r}.", "Next, hit {r}.", "Now press {r} once."])
+                pick(
+                    rng,
+                    &[
+                        "Press {r}.",
+                        "Push {r}.",
+                        "Then press {r}.",
+                        "Next, hit {r}.",
+                        "Now press {r} once.",
+                    ],
+                )
             };
             verb.replace("{r}", &r)
         }
@@ -93,7 +105,12 @@ fn lower_first(s: &str) -> String {
 
 /// The narration of a timeline. `script_goal[f]` is the goal phrasing variant used for
 /// function `f` (the questions use a different one).
-pub fn narrate(panel: &Panel, timeline: &Timeline, script_goal: &[usize], rng: &mut ChaCha8Rng) -> Script {
+pub fn narrate(
+    panel: &Panel,
+    timeline: &Timeline,
+    script_goal: &[usize],
+    rng: &mut ChaCha8Rng,
+) -> Script {
     let mut lines = Vec::new();
     let noun = panel.kind.noun;
     let opening = pick(
@@ -121,7 +138,11 @@ pub fn narrate(panel: &Panel, timeline: &Timeline, script_goal: &[usize], rng: &
                 _ => format!("You can {goal} like this. {sentence}"),
             }
         } else if step.step + 1 == function.actions.len() && rng.random_bool(0.3) {
-            format!("{} {}", sentence, pick(rng, &["That's it.", "Done.", "And it starts."]))
+            format!(
+                "{} {}",
+                sentence,
+                pick(rng, &["That's it.", "Done.", "And it starts."])
+            )
         } else {
             sentence
         };

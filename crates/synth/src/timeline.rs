@@ -15,7 +15,10 @@ pub enum ActionKind {
     /// Press and hold for whole seconds.
     Hold(u32),
     /// Turn from the dial's default value to `to`.
-    Turn { dial: &'static Dial, to: usize },
+    Turn {
+        dial: &'static Dial,
+        to: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -253,7 +256,13 @@ impl Timeline {
 mod tests {
     #[test]
     fn articles_follow_the_value() {
-        assert_eq!(super::fix_articles("start a Intensive wash"), "start an Intensive wash");
-        assert_eq!(super::fix_articles("run a Cotton cycle"), "run a Cotton cycle");
+        assert_eq!(
+            super::fix_articles("start a Intensive wash"),
+            "start an Intensive wash"
+        );
+        assert_eq!(
+            super::fix_articles("run a Cotton cycle"),
+            "run a Cotton cycle"
+        );
     }
 }

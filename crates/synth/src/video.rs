@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, encoder, format, frame, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
 
 use crate::Error;
 
@@ -63,7 +63,10 @@ impl VideoWriter {
         opts.set("crf", &crf.to_string());
         opts.set("threads", "1");
         opts.set("flags", "+bitexact");
-        opts.set("x264-params", "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0");
+        opts.set(
+            "x264-params",
+            "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0",
+        );
         let encoder = enc.open_with(opts).map_err(|e| Error::video(path, e))?;
         ost.set_parameters(&encoder);
         ost.set_time_base(Rational(1, FPS as i32));
@@ -95,7 +98,10 @@ impl VideoWriter {
     /// Appends one frame of `width * height * 3` RGB bytes.
     pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), Error> {
         assert_eq!(rgb.len(), self.width * self.height * 3, "frame size");
-        assert!(self.width % 2 == 0 && self.height % 2 == 0, "even frame size");
+        assert!(
+            self.width % 2 == 0 && self.height % 2 == 0,
+            "even frame size"
+        );
         rgb_to_yuv420(rgb, self.width, self.height, &mut self.frame);
         self.frame.set_pts(Some(self.pts));
         self.pts += 1;
@@ -163,9 +169,18 @@ fn rgb_to_yuv420(rgb: &[u8], w: usize, h: usize, frame: &mut frame::Video) {
         let bottom = &rgb[(2 * cy + 1) * w * 3..(2 * cy + 2) * w * 3];
         for cx in 0..cw {
             let i = cx * 6;
-            let r = (top[i] as i32 + top[i + 3] as i32 + bottom[i] as i32 + bottom[i + 3] as i32) / 4;
-            let g = (top[i + 1] as i32 + top[i + 4] as i32 + bottom[i + 1] as i32 + bottom[i + 4] as i32) / 4;
-            let b = (top[i + 2] as i32 + top[i + 5] as i32 + bottom[i + 2] as i32 + bottom[i + 5] as i32) / 4;
+            let r =
+                (top[i] as i32 + top[i + 3] as i32 + bottom[i] as i32 + bottom[i + 3] as i32) / 4;
+            let g = (top[i + 1] as i32
+                + top[i + 4] as i32
+                + bottom[i + 1] as i32
+                + bottom[i + 4] as i32)
+                / 4;
+            let b = (top[i + 2] as i32
+                + top[i + 5] as i32
+                + bottom[i + 2] as i32
+                + bottom[i + 5] as i32)
+                / 4;
             u[cy * cw + cx] = (((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128) as u8;
             v[cy * cw + cx] = (((112 * r - 94 * g - 18 * b + 128) >> 8) + 128) as u8;
         }

@@ -100,7 +100,10 @@ fn split_is_by_appliance_and_test_files_differ_only_in_ground_truth() {
     for ((_, a), (_, b)) in with_gt.folders.iter().zip(&without_gt.folders) {
         for (qa, qb) in a.iter().zip(b) {
             assert!(qa.correct.is_some() && qb.correct.is_none());
-            assert_eq!((&qa.question, &qa.answers, &qa.images), (&qb.question, &qb.answers, &qb.images));
+            assert_eq!(
+                (&qa.question, &qa.answers, &qa.images),
+                (&qb.question, &qb.answers, &qb.images)
+            );
         }
     }
     for a in &data.summary.appliances {
@@ -139,19 +142,29 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
     };
     generate(&opts, &NoProgress).unwrap();
     let third = all_files(&other);
-    assert!(third.keys().all(|k| !first.contains_key(k) || third[k] != first[k]));
+    assert!(third
+        .keys()
+        .all(|k| !first.contains_key(k) || third[k] != first[k]));
 }
 
 #[test]
 fn videos_decode_at_30_fps_with_the_planned_duration() {
     let data = dataset();
     for a in &data.summary.appliances {
-        let path = data.root.join(a.split.dir_name()).join(&a.folder).join("video.mp4");
+        let path = data
+            .root
+            .join(a.split.dir_name())
+            .join(&a.folder)
+            .join("video.mp4");
         let video = media::sample_frames(&path, 1.0).unwrap();
         assert_eq!(video.info.fps, 30.0, "{}", path.display());
         assert_eq!((video.info.width, video.info.height), (320, 180));
         let duration = video.info.duration.expect("mp4 has a duration");
-        assert!((duration - a.video_seconds as f64).abs() < 0.1, "{duration} vs {}", a.video_seconds);
+        assert!(
+            (duration - a.video_seconds as f64).abs() < 0.1,
+            "{duration} vs {}",
+            a.video_seconds
+        );
         assert!((20..=24).contains(&a.video_seconds));
         assert_eq!(video.frames.len(), a.video_seconds as usize);
     }
@@ -198,14 +211,20 @@ fn right_answers_act_on_the_controls_the_script_and_video_act_on() {
     let data = dataset();
     let mut checked = 0;
     for a in &data.summary.appliances {
-        let label_file = if a.split == Split::Train { "train.json" } else { "test_with_gt.json" };
+        let label_file = if a.split == Split::Train {
+            "train.json"
+        } else {
+            "test_with_gt.json"
+        };
         let file = QaFile::read(&data.root.join(label_file)).unwrap();
         let qas = file.get(&a.folder).unwrap();
         let dir = data.root.join(a.split.dir_name()).join(&a.folder);
         let script = Script::read(&dir.join("script.txt")).unwrap();
         for (qa, info) in qas.iter().zip(&a.questions) {
             assert_eq!(qa.question, info.question);
-            let Some(f) = info.video_function else { continue };
+            let Some(f) = info.video_function else {
+                continue;
+            };
             let steps: Vec<_> = a.steps.iter().filter(|s| s.function == f).collect();
             let correct = qa.correct.as_ref().unwrap();
             assert_eq!(steps.len(), qa.answers.len());
@@ -245,5 +264,8 @@ fn demo_pack_is_small_valid_and_its_camera_clip_lasts_20_to_40_seconds() {
     let bytes: u64 = all_files(&pack.root).values().map(|b| b.len() as u64).sum();
     assert!(bytes < 12_000_000, "{bytes} bytes");
     let file = QaFile::read(&pack.root.join("test_with_gt.json")).unwrap();
-    assert!(file.folders[0].1.iter().any(|q| q.question == pack.question));
+    assert!(file.folders[0]
+        .1
+        .iter()
+        .any(|q| q.question == pack.question));
 }

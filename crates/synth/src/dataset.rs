@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::kinds::{KindSpec, StepSpec, KINDS};
 use crate::panel::Panel;
 use crate::qa::{answer_text, make_qa, question};
-use crate::scene::{render_photo, render_video, state_at, Surroundings, TUTORIAL_CAMERA};
+use crate::scene::{render_photo, render_video, state_at, Filming, Surroundings, TUTORIAL_CAMERA};
 use crate::script::narrate;
 use crate::timeline::{Function, Timeline};
 use crate::{ApplianceInfo, Error, Event, Progress, QuestionInfo, Split, StepInfo, SynthOptions};
@@ -162,15 +162,18 @@ impl Appliance {
             .map_err(|e| Error::from_assistq(e, &script_path))?;
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.video_seed);
+        let filming = Filming {
+            style: TUTORIAL_CAMERA,
+            size: video_size,
+            crf: 26,
+        };
         render_video(
             &self.panel,
             &self.surroundings,
             &self.timeline,
-            TUTORIAL_CAMERA,
+            filming,
             &mut rng,
             &dir.join("video.mp4"),
-            video_size,
-            26,
         )
     }
 
@@ -395,15 +398,18 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
     let clip = crate::timeline::Timeline::performing(function, 24, &mut rng);
     let camera = out.join("camera.mp4");
     let mut vrng = ChaCha8Rng::seed_from_u64(rng.random());
+    let filming = Filming {
+        style: crate::scene::USER_CAMERA,
+        size: opts.video_size,
+        crf: 28,
+    };
     render_video(
         &a.panel,
         &a.surroundings,
         &clip,
-        crate::scene::USER_CAMERA,
+        filming,
         &mut vrng,
         &camera,
-        opts.video_size,
-        28,
     )?;
     Ok(crate::DemoPack {
         root: out.to_path_buf(),

@@ -136,6 +136,7 @@ impl Canvas {
         );
     }
 
+    #[allow(clippy::too_many_arguments)] // a drawing primitive: geometry, colour, opacity
     /// A rounded rectangle centred at (cx, cy) with half sizes (hw, hh) and corner radius r.
     pub fn rrect(&mut self, cx: f32, cy: f32, hw: f32, hh: f32, r: f32, color: Rgb, alpha: f32) {
         self.fill(
@@ -146,6 +147,7 @@ impl Canvas {
         );
     }
 
+    #[allow(clippy::too_many_arguments)] // a drawing primitive: geometry, colour, opacity
     pub fn rrect_outline(
         &mut self,
         cx: f32,

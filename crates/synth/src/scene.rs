@@ -507,17 +507,30 @@ fn hand_at(
     }
 }
 
-/// Films the timeline: `width` x `height` at 30 fps for `timeline.duration` seconds.
+/// How a video is filmed and encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Filming {
+    pub style: CameraStyle,
+    /// Frame width and height.
+    pub size: (usize, usize),
+    /// x264 constant rate factor.
+    pub crf: u32,
+}
+
+/// Films the timeline at 30 fps for `timeline.duration` seconds.
 pub fn render_video(
     panel: &Panel,
     sur: &Surroundings,
     timeline: &Timeline,
-    style: CameraStyle,
+    filming: Filming,
     rng: &mut ChaCha8Rng,
     path: &Path,
-    (width, height): (usize, usize),
-    crf: u32,
 ) -> Result<(), Error> {
+    let Filming {
+        style,
+        size: (width, height),
+        crf,
+    } = filming;
     // The world at half the panel's resolution: the panel covers about as many frame pixels.
     let s = 0.5f32;
     let margin = 300;

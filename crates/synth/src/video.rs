@@ -98,10 +98,7 @@ impl VideoWriter {
     /// Appends one frame of `width * height * 3` RGB bytes.
     pub fn push_rgb(&mut self, rgb: &[u8]) -> Result<(), Error> {
         assert_eq!(rgb.len(), self.width * self.height * 3, "frame size");
-        assert!(
-            self.width % 2 == 0 && self.height % 2 == 0,
-            "even frame size"
-        );
+        assert!((self.width | self.height) & 1 == 0, "even frame size");
         rgb_to_yuv420(rgb, self.width, self.height, &mut self.frame);
         self.frame.set_pts(Some(self.pts));
         self.pts += 1;

@@ -119,8 +119,8 @@ impl Appliance {
         fs::create_dir_all(&images).map_err(|e| Error::io(&images, e))?;
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.photo_seed);
-        let photo = render_photo(&self.panel, &self.surroundings, &mut rng)?;
         let photo_path = images.join(&self.image);
+        let photo = render_photo(&self.panel, &self.surroundings, &mut rng, &photo_path)?;
         write_atomic(&photo_path, &photo.jpeg).map_err(|e| Error::io(&photo_path, e))?;
         let buttons = Buttons {
             buttons: self

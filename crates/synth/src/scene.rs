@@ -176,10 +176,12 @@ pub struct Photo {
 pub const PHOTO_W: usize = 1024;
 pub const PHOTO_H: usize = 768;
 
+/// Photographs the idle panel; `path` (where the JPEG will go) only names errors.
 pub fn render_photo(
     panel: &Panel,
     sur: &Surroundings,
     rng: &mut ChaCha8Rng,
+    path: &Path,
 ) -> Result<Photo, Error> {
     let margin = 480;
     let mut world = sur.backdrop(1.0, margin);
@@ -255,8 +257,8 @@ pub fn render_photo(
             image::ExtendedColorType::Rgb8,
         )
         .map_err(|e| Error::Format {
-            path: "user photo".into(),
-            message: e.to_string(),
+            path: path.to_path_buf(),
+            message: format!("JPEG encoding failed: {e}"),
         })?;
     Ok(Photo {
         jpeg,

@@ -177,8 +177,10 @@ impl Timeline {
         let mut t = intro;
         let mut attempts = 0;
         while attempts < 40 {
+            // Cycle through the kind's functions; one that cannot be repeated (no values to
+            // vary) or does not fit is skipped for the next.
+            let spec = order[attempts % order.len()];
             attempts += 1;
-            let spec = order[functions.len() % order.len()];
             let f = Function::random(spec, panel, rng);
             if functions.iter().any(|g| g.same_as(&f)) {
                 continue;
@@ -254,6 +256,25 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+
+    #[test]
+    fn durations_stay_in_range_and_spread_over_it() {
+        let mut durations = Vec::new();
+        for seed in 0..60u64 {
+            let mut rng = super::ChaCha8Rng::seed_from_u64(seed);
+            let kind = &crate::kinds::KINDS[seed as usize % crate::kinds::KINDS.len()];
+            let panel = crate::panel::Panel::random(kind, &mut rng);
+            let t = super::Timeline::random(&panel, &mut rng, 20, 120);
+            assert!((20..=120).contains(&t.duration), "{}", t.duration);
+            let last = t.steps.last().expect("at least one step");
+            assert!(last.end + 2 <= t.duration);
+            durations.push(t.duration);
+        }
+        durations.sort_unstable();
+        assert!(durations[0] < 35 && durations[59] > 100, "{durations:?}");
+    }
+
     #[test]
     fn articles_follow_the_value() {
         assert_eq!(

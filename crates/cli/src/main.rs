@@ -8,6 +8,7 @@
 
 mod encode;
 mod progress;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -197,6 +198,8 @@ enum Command {
         #[arg(long)]
         unlabelled: bool,
     },
+    /// Write a synthetic AssistQ-format dataset (`--out`) or the demo pack (`--demo`).
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -382,6 +385,7 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Synth(args) => synth::run(args),
     }
 }
 

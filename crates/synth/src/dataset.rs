@@ -1,0 +1,422 @@
+//! A whole dataset: appliance instances (each from its own seeded RNG stream, so they can be
+//! made in parallel and in any order), their folders, the train/test split by instance, and
+//! the three label files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use assistq::buttons::{Button, Buttons};
+use assistq::fsutil::write_atomic;
+use assistq::qa::{Qa, QaFile};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::kinds::{KindSpec, StepSpec, KINDS};
+use crate::panel::Panel;
+use crate::qa::{answer_text, make_qa, question};
+use crate::scene::{render_photo, render_video, state_at, Filming, Surroundings, TUTORIAL_CAMERA};
+use crate::script::narrate;
+use crate::timeline::{Function, Timeline};
+use crate::{ApplianceInfo, Error, Event, Progress, QuestionInfo, Split, StepInfo, SynthOptions};
+
+/// The RNG of appliance `index` of a dataset made with `seed`.
+pub(crate) fn appliance_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index + 1);
+    rng
+}
+
+fn short_id(rng: &mut ChaCha8Rng) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..5)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// Everything one appliance folder holds, before it is written.
+pub(crate) struct Appliance {
+    pub folder: String,
+    pub panel: Panel,
+    pub surroundings: Surroundings,
+    pub timeline: Timeline,
+    /// Goal phrasing variant the narration uses, per function of the timeline.
+    pub script_goals: Vec<usize>,
+    pub qas: Vec<Qa>,
+    /// Per QA, the timeline function it asks for with the same values, if any.
+    pub qa_functions: Vec<Option<usize>>,
+    pub image: String,
+    /// Seeds of the narration's, the photo's and the video's own RNGs.
+    script_seed: u64,
+    photo_seed: u64,
+    video_seed: u64,
+}
+
+impl Appliance {
+    pub fn plan(kind: &'static KindSpec, rng: &mut ChaCha8Rng, seconds: (u32, u32)) -> Appliance {
+        let folder = format!("{}_{}", kind.name, short_id(rng));
+        let panel = Panel::random(kind, rng);
+        let surroundings = Surroundings::random(&panel, rng);
+        let timeline = Timeline::random(&panel, rng, seconds.0, seconds.1);
+        let image = format!("{}-user.jpg", kind.name);
+        let mut qas: Vec<Qa> = Vec::new();
+        let mut qa_functions = Vec::new();
+        let mut script_goals = Vec::new();
+        for (f, function) in timeline.functions.iter().enumerate() {
+            let n = function.spec.goals.len();
+            let script_goal = rng.random_range(0..n);
+            script_goals.push(script_goal);
+            // The question phrases the goal differently from the narration.
+            let question_goal = (script_goal + rng.random_range(1..n.max(2))) % n;
+            let mut qa = make_qa(&panel, function, question_goal, &image, rng);
+            for _ in 0..8 {
+                if !qas.iter().any(|q| q.question == qa.question) {
+                    break;
+                }
+                qa.question = question(&function.goal(question_goal), kind.noun, rng);
+            }
+            if !qas.iter().any(|q| q.question == qa.question) {
+                qas.push(qa);
+                qa_functions.push(Some(f));
+            }
+            // Sometimes the same function with other values, answerable by analogy.
+            let has_turn = function
+                .spec
+                .steps
+                .iter()
+                .any(|s| matches!(s, StepSpec::Turn(..)));
+            if has_turn && rng.random_bool(0.5) {
+                let other = Function::random(function.spec, &panel, rng);
+                if !timeline.functions.iter().any(|g| g.same_as(&other)) {
+                    let qa = make_qa(&panel, &other, rng.random_range(0..n), &image, rng);
+                    if !qas.iter().any(|q| q.question == qa.question) {
+                        qas.push(qa);
+                        qa_functions.push(None);
+                    }
+                }
+            }
+        }
+        Appliance {
+            folder,
+            panel,
+            surroundings,
+            timeline,
+            script_goals,
+            qas,
+            qa_functions,
+            image,
+            script_seed: rng.random(),
+            photo_seed: rng.random(),
+            video_seed: rng.random(),
+        }
+    }
+
+    /// Writes the folder `dir`: images/, buttons.csv, script.txt, video.mp4.
+    pub fn write(&self, dir: &Path, video_size: (usize, usize)) -> Result<(), Error> {
+        let images = dir.join("images");
+        fs::create_dir_all(&images).map_err(|e| Error::io(&images, e))?;
+
+        let mut rng = ChaCha8Rng::seed_from_u64(self.photo_seed);
+        let photo_path = images.join(&self.image);
+        let photo = render_photo(&self.panel, &self.surroundings, &mut rng, &photo_path)?;
+        write_atomic(&photo_path, &photo.jpeg).map_err(|e| Error::io(&photo_path, e))?;
+        let buttons = Buttons {
+            buttons: self
+                .panel
+                .controls
+                .iter()
+                .zip(&photo.boxes)
+                .map(|(c, &(x, y, w, h))| Button {
+                    name: c.button_name.clone(),
+                    x,
+                    y,
+                    w,
+                    h,
+                    image: self.image.clone(),
+                    image_width: photo.width as i64,
+                    image_height: photo.height as i64,
+                    line: 0,
+                })
+                .collect(),
+        };
+        // CSV in button-number order, as annotators list them.
+        let mut buttons = buttons;
+        buttons.buttons.sort_by_key(|b| {
+            b.name
+                .trim_start_matches("button")
+                .parse::<usize>()
+                .unwrap_or(0)
+        });
+        let csv = dir.join("buttons.csv");
+        buttons
+            .write(&csv)
+            .map_err(|e| Error::from_assistq(e, &csv))?;
+
+        let mut rng = ChaCha8Rng::seed_from_u64(self.script_seed);
+        let script = narrate(&self.panel, &self.timeline, &self.script_goals, &mut rng);
+        let script_path = dir.join("script.txt");
+        script
+            .write(&script_path)
+            .map_err(|e| Error::from_assistq(e, &script_path))?;
+
+        let mut rng = ChaCha8Rng::seed_from_u64(self.video_seed);
+        let filming = Filming {
+            style: TUTORIAL_CAMERA,
+            size: video_size,
+            crf: 26,
+        };
+        render_video(
+            &self.panel,
+            &self.surroundings,
+            &self.timeline,
+            filming,
+            &mut rng,
+            &dir.join("video.mp4"),
+        )
+    }
+
+    pub fn info(&self, split: Split) -> ApplianceInfo {
+        ApplianceInfo {
+            folder: self.folder.clone(),
+            split,
+            kind: self.panel.kind.name,
+            video_seconds: self.timeline.duration,
+            steps: self
+                .timeline
+                .steps
+                .iter()
+                .map(|s| {
+                    let action = &self.timeline.functions[s.function].actions[s.step];
+                    let state = state_at(&self.panel, &self.timeline, s.act_end + 0.2);
+                    StepInfo {
+                        function: s.function,
+                        step: s.step,
+                        start: s.start,
+                        end: s.end,
+                        act_start: s.act_start,
+                        act_end: s.act_end,
+                        button: self.panel.controls[action.control].button_name.clone(),
+                        label: self.panel.controls[action.control].label.clone(),
+                        answer: answer_text(&self.panel, action),
+                        display_after: state.display,
+                    }
+                })
+                .collect(),
+            questions: self
+                .qas
+                .iter()
+                .zip(&self.qa_functions)
+                .map(|(qa, f)| QuestionInfo {
+                    question: qa.question.clone(),
+                    video_function: *f,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Removes `correct` from every question.
+fn without_gt(file: &QaFile) -> QaFile {
+    QaFile {
+        folders: file
+            .folders
+            .iter()
+            .map(|(name, qas)| {
+                (
+                    name.clone(),
+                    qas.iter()
+                        .map(|qa| Qa {
+                            correct: None,
+                            ..qa.clone()
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Which kind and split each appliance gets: kinds cycle through a shuffled list so that
+/// both splits see variety; the test instances are a random subset.
+fn assignments(opts: &SynthOptions) -> Vec<(&'static KindSpec, Split)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut kinds: Vec<&'static KindSpec> = KINDS.iter().collect();
+    kinds.shuffle(&mut rng);
+    let n = opts.appliances;
+    let n_test = if n < 2 {
+        0
+    } else {
+        ((n as f64 * opts.test_fraction).round() as usize).clamp(1, n - 1)
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let mut split = vec![Split::Train; n];
+    for &i in order.iter().take(n_test) {
+        split[i] = Split::Test;
+    }
+    (0..n).map(|i| (kinds[i % kinds.len()], split[i])).collect()
+}
+
+pub(crate) fn generate(
+    opts: &SynthOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<ApplianceInfo>, Error> {
+    opts.validate()?;
+    let out = &opts.out;
+    if out.exists() {
+        let busy = fs::read_dir(out)
+            .map_err(|e| Error::io(out, e))?
+            .next()
+            .is_some();
+        if busy {
+            return Err(Error::Option(format!(
+                "{} exists and is not empty: expected a new or empty output folder",
+                out.display()
+            )));
+        }
+    }
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let plan = assignments(opts);
+    progress.event(&Event::Started {
+        appliances: plan.len(),
+    });
+
+    // Plans are cheap and made in order; folder names must be unique.
+    let mut appliances: Vec<(Appliance, Split)> = Vec::new();
+    for (i, &(kind, split)) in plan.iter().enumerate() {
+        let mut rng = appliance_rng(opts.seed, i as u64);
+        let mut a = Appliance::plan(kind, &mut rng, opts.video_seconds);
+        while appliances.iter().any(|(b, _)| b.folder == a.folder) {
+            a.folder.push(char::from(b'a' + (i % 26) as u8));
+        }
+        appliances.push((a, split));
+    }
+
+    // Rendering is the slow part: worker threads take appliances in turn.
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let done = AtomicUsize::new(0);
+    let threads = opts.threads.max(1).min(appliances.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= appliances.len() || failure.lock().expect("lock").is_some() {
+                    break;
+                }
+                let (a, split) = &appliances[i];
+                let dir: PathBuf = out.join(split.dir_name()).join(&a.folder);
+                match a.write(&dir, opts.video_size) {
+                    Ok(()) => {
+                        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                        progress.event(&Event::Appliance {
+                            done: n,
+                            total: appliances.len(),
+                            folder: a.folder.clone(),
+                            split: *split,
+                        });
+                    }
+                    Err(e) => {
+                        failure.lock().expect("lock").get_or_insert(e);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("lock") {
+        return Err(e);
+    }
+
+    let mut train = QaFile::default();
+    let mut test = QaFile::default();
+    for (a, split) in &appliances {
+        let file = if *split == Split::Train {
+            &mut train
+        } else {
+            &mut test
+        };
+        file.folders.push((a.folder.clone(), a.qas.clone()));
+    }
+    for dir in [Split::Train, Split::Test] {
+        let d = out.join(dir.dir_name());
+        fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+    }
+    let write = |file: &QaFile, name: &str| {
+        let path = out.join(name);
+        file.write(&path).map_err(|e| Error::from_assistq(e, &path))
+    };
+    write(&train, "train.json")?;
+    write(&test, "test_with_gt.json")?;
+    write(&without_gt(&test), "test_without_gt.json")?;
+    Ok(appliances.iter().map(|(a, s)| a.info(*s)).collect())
+}
+
+/// Writes the demo pack (see [`crate::demo_pack`]).
+pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error> {
+    let opts = SynthOptions {
+        appliances: 1,
+        video_seconds: (22, 32),
+        ..SynthOptions::new(out, 1, seed)
+    };
+    let infos_dir = out.join("test");
+    if out.exists()
+        && fs::read_dir(out)
+            .map_err(|e| Error::io(out, e))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Option(format!(
+            "{} exists and is not empty: expected a new or empty output folder",
+            out.display()
+        )));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let kind = &KINDS[rng.random_range(0..KINDS.len())];
+    let mut arng = appliance_rng(seed, 0);
+    let a = Appliance::plan(kind, &mut arng, opts.video_seconds);
+    let dir = infos_dir.join(&a.folder);
+    a.write(&dir, opts.video_size)?;
+    let file = QaFile {
+        folders: vec![(a.folder.clone(), a.qas.clone())],
+    };
+    for (name, f) in [
+        ("test_with_gt.json", file.clone()),
+        ("test_without_gt.json", without_gt(&file)),
+    ] {
+        let path = out.join(name);
+        f.write(&path).map_err(|e| Error::from_assistq(e, &path))?;
+    }
+
+    // The camera clip: the user's own handheld view while doing the first question's steps.
+    let question = a.qa_functions.iter().position(|f| f.is_some()).unwrap_or(0);
+    let function = a.qa_functions[question]
+        .map(|f| a.timeline.functions[f].clone())
+        .unwrap_or_else(|| a.timeline.functions[0].clone());
+    let clip = crate::timeline::Timeline::performing(function, 24, &mut rng);
+    let camera = out.join("camera.mp4");
+    let mut vrng = ChaCha8Rng::seed_from_u64(rng.random());
+    let filming = Filming {
+        style: crate::scene::USER_CAMERA,
+        size: opts.video_size,
+        crf: 28,
+    };
+    render_video(
+        &a.panel,
+        &a.surroundings,
+        &clip,
+        filming,
+        &mut vrng,
+        &camera,
+    )?;
+    Ok(crate::DemoPack {
+        root: out.to_path_buf(),
+        folder: dir,
+        camera,
+        question: a.qas[question].question.clone(),
+        camera_seconds: clip.duration,
+        info: a.info(Split::Test),
+    })
+}

@@ -1,0 +1,42 @@
+//! The generator's errors; each names the file it was writing or the setting that was wrong.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+    #[error("{path}: video encoding failed: {message}")]
+    Video { path: PathBuf, message: String },
+    #[error("invalid option: {0}")]
+    Option(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn video(path: impl Into<PathBuf>, message: impl ToString) -> Self {
+        Error::Video {
+            path: path.into(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn from_assistq(error: assistq::Error, path: impl Into<PathBuf>) -> Self {
+        Error::Format {
+            path: path.into(),
+            message: error.to_string(),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! features for smoke tests and benchmarks).
 
 mod progress;
+mod register;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,6 +132,9 @@ enum Command {
         #[arg(long)]
         unlabelled: bool,
     },
+    /// Find the reference photo in a frame or clip and project its button boxes
+    /// (`--reference REF --buttons CSV --frame IMG | --video CLIP [--json]`).
+    Register(register::RegisterArgs),
 }
 
 fn main() -> ExitCode {
@@ -233,6 +237,7 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Register(args) => register::run(args),
     }
 }
 

@@ -204,28 +204,35 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
 
 fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: &DetectorParams) -> Features {
     let corners = fast9(img, p.fast_threshold);
-    // Rank by Harris response, keep the best few per grid cell first so that
-    // a single busy region (a logo, a label) does not take the whole budget.
-    let mut scored: Vec<(usize, usize, f32)> =
-        corners.into_iter().map(|(x, y)| (x, y, harris(img, x, y))).filter(|c| c.2 > 0.0).collect();
-    scored.sort_by(|a, b| b.2.total_cmp(&a.2));
+    // Spread over a grid by FAST score first (cheap), keeping twice the
+    // budget; then rank those by the Harris response, which prefers true
+    // corners over edge points (as OpenCV's ORB does), and keep the budget.
+    // A single busy region (a logo, a label) cannot take the whole budget.
+    let mut scored = corners;
+    scored.sort_unstable_by(|a, b| b.2.cmp(&a.2));
     let cols = img.width.div_ceil(p.cell);
     let rows = img.height.div_ceil(p.cell);
-    let per_cell = (budget * 2).div_ceil(cols * rows).max(1);
+    let want = budget * 2;
+    let per_cell = want.div_ceil(cols * rows).max(1);
     let mut counts = vec![0usize; cols * rows];
-    let mut kept: Vec<(usize, usize, f32)> = Vec::with_capacity(budget);
+    let mut pre: Vec<(usize, usize)> = Vec::with_capacity(want);
     let mut spill = Vec::new();
-    for c in scored {
-        let cell = (c.1 / p.cell) * cols + c.0 / p.cell;
+    for (x, y, _) in scored {
+        let cell = (y / p.cell) * cols + x / p.cell;
         if counts[cell] < per_cell {
             counts[cell] += 1;
-            kept.push(c);
-        } else {
-            spill.push(c);
+            pre.push((x, y));
+        } else if spill.len() < want {
+            spill.push((x, y));
         }
     }
+    pre.truncate(want);
+    let room = want.saturating_sub(pre.len());
+    pre.extend(spill.into_iter().take(room));
+    let mut kept: Vec<(usize, usize, f32)> =
+        pre.into_iter().map(|(x, y)| (x, y, harris(img, x, y))).filter(|c| c.2 > 0.0).collect();
+    kept.sort_by(|a, b| b.2.total_cmp(&a.2));
     kept.truncate(budget);
-    kept.extend(spill.into_iter().take(budget.saturating_sub(kept.len())));
 
     let smooth = img.blur5();
     let pats = patterns();
@@ -267,7 +274,7 @@ fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: 
 /// FAST-9 with 3x3 non-maximum suppression on the FAST score (sum of
 /// absolute differences beyond the threshold). Returns pixel positions
 /// inside the descriptor border.
-fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize)> {
+fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize, u16)> {
     let (w, h) = (img.width, img.height);
     if w <= 2 * BORDER || h <= 2 * BORDER {
         return Vec::new();
@@ -277,20 +284,44 @@ fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize)> {
     let t = i16::from(t);
     let mut score = vec![0u16; w * h];
     let mut cands = Vec::new();
+    let tu = t as u8;
+    let mut flags = vec![false; w];
     for y in BORDER..h - BORDER {
+        // Vectorisable pre-pass over the row: any 9-arc of the 16 covers at
+        // least two of the four compass points (up, right, down, left), so a
+        // pixel with fewer than two of them beyond the threshold on the same
+        // side is rejected without looking at the other twelve.
+        {
+            let row = &d[y * w..(y + 1) * w];
+            let up = &d[(y - 3) * w..(y - 2) * w];
+            let down = &d[(y + 3) * w..(y + 4) * w];
+            let (xs, xe) = (BORDER, w - BORDER);
+            let it = row[xs..xe]
+                .iter()
+                .zip(&up[xs..xe])
+                .zip(&down[xs..xe])
+                .zip(&row[xs + 3..xe + 3])
+                .zip(&row[xs - 3..xe - 3]);
+            for (f, ((((&c, &u), &dn), &r), &l)) in flags[xs..xe].iter_mut().zip(it) {
+                let hi = c.saturating_add(tu);
+                let lo = c.saturating_sub(tu);
+                let nb = (u > hi) as u8 + (dn > hi) as u8 + (r > hi) as u8 + (l > hi) as u8;
+                let nd = (u < lo) as u8 + (dn < lo) as u8 + (r < lo) as u8 + (l < lo) as u8;
+                *f = nb >= 2 || nd >= 2;
+            }
+        }
         for x in BORDER..w - BORDER {
+            if !flags[x] {
+                continue;
+            }
             let i = y * w + x;
             let c = i16::from(d[i]);
             let hi = c + t;
             let lo = c - t;
             let px = |k: usize| i16::from(d[(i as isize + offs[k]) as usize]);
-            // Any 9-arc of the 16 covers at least two of the four compass points.
             let (p0, p4, p8, p12) = (px(0), px(4), px(8), px(12));
             let nb = (p0 > hi) as u8 + (p4 > hi) as u8 + (p8 > hi) as u8 + (p12 > hi) as u8;
             let nd = (p0 < lo) as u8 + (p4 < lo) as u8 + (p8 < lo) as u8 + (p12 < lo) as u8;
-            if nb < 2 && nd < 2 {
-                continue;
-            }
             let mut bright = 0u32;
             let mut dark = 0u32;
             let mut sb = 0u16;
@@ -334,7 +365,7 @@ fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize)> {
             [i - wi - 1, i - wi, i - wi + 1, i - 1].iter().all(|&j| score[j] < s)
                 && [i + 1, i + wi - 1, i + wi, i + wi + 1].iter().all(|&j| score[j] <= s)
         })
-        .map(|i| (i % w, i / w))
+        .map(|i| (i % w, i / w, score[i]))
         .collect()
 }
 
@@ -446,24 +477,44 @@ fn unique_by_reference(mut m: Vec<Match>, n_ref: usize) -> Vec<Match> {
 /// descriptor, with the ratio test. For 1500 x 1500 descriptors this is
 /// 2.25 M XOR-popcounts of 4 words, a few milliseconds.
 pub fn match_all(frame: &Features, reference: &Features, p: &MatchParams) -> Vec<Match> {
+    let n = frame.descriptors.len();
+    let out = if n * reference.descriptors.len() > 200_000 {
+        // Two halves on two threads (the target machine has two cores).
+        let half = n / 2;
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| match_range(frame, reference, p, half..n));
+            let mut a = match_range(frame, reference, p, 0..half);
+            a.extend(h.join().expect("matcher thread panicked"));
+            a
+        })
+    } else {
+        match_range(frame, reference, p, 0..n)
+    };
+    unique_by_reference(out, reference.descriptors.len())
+}
+
+fn match_range(frame: &Features, reference: &Features, p: &MatchParams, range: std::ops::Range<usize>) -> Vec<Match> {
     let mut out = Vec::new();
-    for (qi, q) in frame.descriptors.iter().enumerate() {
+    for qi in range {
+        let q = &frame.descriptors[qi];
         let (mut b1, mut b2, mut bi) = (u32::MAX, u32::MAX, usize::MAX);
         for (ti, t) in reference.descriptors.iter().enumerate() {
             let d = hamming(q, t);
-            if d < b1 {
-                b2 = b1;
-                b1 = d;
-                bi = ti;
-            } else if d < b2 {
-                b2 = d;
+            if d < b2 {
+                if d < b1 {
+                    b2 = b1;
+                    b1 = d;
+                    bi = ti;
+                } else {
+                    b2 = d;
+                }
             }
         }
         if bi != usize::MAX && b1 <= p.max_distance && (b1 as f32) < p.ratio * b2 as f32 {
             out.push(Match { frame: qi, reference: bi, distance: b1 });
         }
     }
-    unique_by_reference(out, reference.descriptors.len())
+    out
 }
 
 /// Matching under a spatial prior: a frame keypoint is only compared with
@@ -559,3 +610,4 @@ mod tests {
         assert!(detect(&p, &DetectorParams::default(), None).keypoints.is_empty());
     }
 }
+

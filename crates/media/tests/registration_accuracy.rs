@@ -18,7 +18,7 @@ use media::register::{NotInViewReason, Plane, RegisterConfig, Registrar, Tracker
 use support::*;
 
 const POSITIVES_PER_REFERENCE: usize = 12;
-const NEGATIVES_PER_REFERENCE: usize = 6;
+const NEGATIVES_PER_REFERENCE: usize = 9;
 
 struct Reference {
     name: String,
@@ -48,15 +48,15 @@ fn references() -> Vec<Reference> {
     out
 }
 
-/// An appliance that is not the reference: another panel or another photo.
+/// An appliance that is not the reference: another drawn panel (`k` even)
+/// or another photograph (`k` odd).
 fn other_appliance(reference: &str, k: usize) -> RgbImage {
-    match k % 3 {
-        0 | 1 => draw_panel(100 + k as u64 + reference.len() as u64 * 7, 460, 320).0,
-        _ => {
-            let photos = ["astronaut.jpg", "coffee.jpg", "chelsea.jpg"];
-            let candidates: Vec<&str> = photos.iter().copied().filter(|p| *p != reference).collect();
-            photo(candidates[k % candidates.len()], 480, 340)
-        }
+    if k % 2 == 0 {
+        draw_panel(100 + k as u64 + reference.len() as u64 * 7, 460, 320).0
+    } else {
+        let photos = ["astronaut.jpg", "coffee.jpg", "chelsea.jpg"];
+        let candidates: Vec<&str> = photos.iter().copied().filter(|p| *p != reference).collect();
+        photo(candidates[k % candidates.len()], 480, 340)
     }
 }
 
@@ -104,6 +104,9 @@ fn registration_accuracy_and_no_false_positives() {
     let (mut positives, mut found, mut negatives, mut false_positives) = (0usize, 0usize, 0usize, 0usize);
     let mut missed = Vec::new();
     let mut detect_ms = Vec::new();
+    // Margins of the decision: the most RANSAC inliers any negative frame
+    // got, and the fewest any positive frame reported in view had.
+    let (mut negative_max_inliers, mut positive_min_inliers) = (0usize, usize::MAX);
     let t_all = Instant::now();
     for r in &refs {
         let reg = Registrar::from_rgb(&r.image, RegisterConfig::default()).expect("reference describes");
@@ -121,6 +124,7 @@ fn registration_accuracy_and_no_false_positives() {
             match res.homography {
                 Some(h) if res.in_view => {
                     found += 1;
+                    positive_min_inliers = positive_min_inliers.min(res.inliers);
                     let e = max_corner_error(&truth, &h, &r.boxes);
                     errors.push(e);
                     mean_errors.push(mean_corner_error(&truth, &h, &r.boxes));
@@ -138,10 +142,11 @@ fn registration_accuracy_and_no_false_positives() {
         }
         for k in 0..NEGATIVES_PER_REFERENCE {
             let mut frame = background(rng.next_u64(), FRAME_W, FRAME_H);
-            let what = if k % 3 == 2 && k > 0 {
+            // Kinds cycle: other panel, other photo, background only.
+            let what = if k % 3 == 2 {
                 "background only".to_string()
             } else {
-                let other = other_appliance(&r.name, k);
+                let other = other_appliance(&r.name, k % 3 + k / 3 * 2);
                 let (ow, oh) = (f64::from(other.width()), f64::from(other.height()));
                 let h = random_view(&mut rng, ow, oh);
                 warp_into(&mut frame, &other, &h);
@@ -149,6 +154,7 @@ fn registration_accuracy_and_no_false_positives() {
             };
             let res = reg.register_plane(&Plane::from_rgb(&frame));
             negatives += 1;
+            negative_max_inliers = negative_max_inliers.max(res.inliers);
             if res.in_view {
                 false_positives += 1;
                 println!("FALSE POSITIVE: {} negative {k} ({what}): {} inliers of {}", r.name, res.inliers, res.matches);
@@ -178,6 +184,10 @@ fn registration_accuracy_and_no_false_positives() {
         errors.iter().cloned().fold(0.0, f64::max),
         within3 * 100.0
     );
+    println!(
+        "  inliers: at most {negative_max_inliers} on a negative frame, at least {positive_min_inliers} on an in-view positive (threshold {})",
+        RegisterConfig::default().min_inliers
+    );
     println!("  per-frame mean corner error: mean {mean_of_means:.2} px, p95 {:.2} px", percentile(&mean_errors, 95.0));
     println!(
         "  full detection (test profile) ms/frame: mean {:.1}, p95 {:.1}; whole test {:.1} s",
@@ -191,8 +201,9 @@ fn registration_accuracy_and_no_false_positives() {
     assert!(recall >= RECALL_FLOOR, "recall {recall:.3} below the measured floor {RECALL_FLOOR}");
 }
 
-/// Measured recall minus a small margin (docs/registration.md).
-const RECALL_FLOOR: f64 = 0.85;
+/// Measured recall (100 %, docs/registration.md) minus a margin for
+/// platform differences in floating point and image decoding.
+const RECALL_FLOOR: f64 = 0.95;
 
 /// A camera sweep: the view drifts smoothly over 40 frames; the tracker must
 /// keep the boxes on within 3 px and answer most frames by tracking.

@@ -51,7 +51,7 @@ fn references() -> Vec<Reference> {
 /// An appliance that is not the reference: another drawn panel (`k` even)
 /// or another photograph (`k` odd).
 fn other_appliance(reference: &str, k: usize) -> RgbImage {
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         draw_panel(100 + k as u64 + reference.len() as u64 * 7, 460, 320).0
     } else {
         let photos = ["astronaut.jpg", "coffee.jpg", "chelsea.jpg"];

@@ -79,8 +79,11 @@ const CIRCLE: [(i32, i32); 16] = [
 /// layout of Calonder et al.) clipped to radius 13, pre-rotated for every
 /// orientation bin. Deterministic, so descriptors are comparable between
 /// runs and machines.
-fn patterns() -> &'static Vec<[(i8, i8, i8, i8); 256]> {
-    static P: OnceLock<Vec<[(i8, i8, i8, i8); 256]>> = OnceLock::new();
+/// 256 test pairs `(x1, y1, x2, y2)`, offsets from the keypoint.
+type Pattern = [(i8, i8, i8, i8); 256];
+
+fn patterns() -> &'static Vec<Pattern> {
+    static P: OnceLock<Vec<Pattern>> = OnceLock::new();
     P.get_or_init(|| {
         let mut rng = super::homography::SplitMix64(0x0B_12_1E_F5);
         let mut gauss = || loop {
@@ -209,7 +212,7 @@ fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: 
     // corners over edge points (as OpenCV's ORB does), and keep the budget.
     // A single busy region (a logo, a label) cannot take the whole budget.
     let mut scored = corners;
-    scored.sort_unstable_by(|a, b| b.2.cmp(&a.2));
+    scored.sort_unstable_by_key(|c| std::cmp::Reverse(c.2));
     let cols = img.width.div_ceil(p.cell);
     let rows = img.height.div_ceil(p.cell);
     let want = budget * 2;
@@ -310,10 +313,7 @@ fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize, u16)> {
                 *f = nb >= 2 || nd >= 2;
             }
         }
-        for x in BORDER..w - BORDER {
-            if !flags[x] {
-                continue;
-            }
+        for (x, _) in flags.iter().enumerate().take(w - BORDER).skip(BORDER).filter(|(_, f)| **f) {
             let i = y * w + x;
             let c = i16::from(d[i]);
             let hi = c + t;

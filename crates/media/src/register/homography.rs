@@ -9,6 +9,11 @@
 //! `[x', y', w'] = H [x, y, 1]`, row-major `[[f64; 3]; 3]`, normalised so
 //! that `H[2][2] = 1`.
 
+// Index loops are the clearest way to write small dense matrix algebra.
+#![allow(clippy::needless_range_loop)]
+// `!(x < y)` is deliberate: it is also true for NaN, which must fail.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 /// Row-major 3x3 matrix.
 pub type Mat3 = [[f64; 3]; 3];
 
@@ -334,7 +339,7 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64

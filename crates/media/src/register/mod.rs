@@ -322,7 +322,7 @@ impl Registrar {
     }
 
     pub fn track_plane(&self, frame: &Plane, prior: &Mat3) -> Registration {
-        let work_prior = homography::mul(prior, &self.from_work());
+        let work_prior = homography::mul(prior, &self.work_to_original());
         let corners = self.work_outline();
         let proj: Option<Vec<[f64; 2]>> = corners.iter().map(|&c| apply(&work_prior, c)).collect();
         let Some(proj) = proj else {
@@ -354,7 +354,7 @@ impl Registrar {
     }
 
     /// Described pixels -> original reference pixels.
-    fn from_work(&self) -> Mat3 {
+    fn work_to_original(&self) -> Mat3 {
         let s = 1.0 / self.to_work;
         [[s, 0.0, 0.0], [0.0, s, 0.0], [0.0, 0.0, 1.0]]
     }
@@ -365,6 +365,7 @@ impl Registrar {
         [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]]
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn estimate(
         &self,
         frame: &Plane,
@@ -410,7 +411,7 @@ impl Registrar {
         };
         let inlier_src: Vec<[f64; 2]> = res.inliers.iter().map(|&i| corrs[i].src).collect();
         let verdict = self.assess(&res.h, &inlier_src, corrs.len(), res.rms_error, frame);
-        let h_full = homography::normalized(homography::mul(&res.h, &self.to_work_matrix()));
+        let h_full = homography::normalized(homography::mul(&res.h, &self.original_to_work()));
         let (in_view, reason) = match (verdict, h_full) {
             (Ok(()), Some(_)) => (true, None),
             (Ok(()), None) => (false, Some(NotInViewReason::Degenerate)),
@@ -429,11 +430,13 @@ impl Registrar {
     }
 
     /// Original reference pixels -> described pixels.
-    fn to_work_matrix(&self) -> Mat3 {
+    fn original_to_work(&self) -> Mat3 {
         let s = self.to_work;
         [[s, 0.0, 0.0], [0.0, s, 0.0], [0.0, 0.0, 1.0]]
     }
 
+    // `!(x > y)` is deliberate: NaN must fail the checks.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     /// The conservative "in view" decision for a candidate homography `h`
     /// (described reference pixels -> frame pixels).
     fn assess(

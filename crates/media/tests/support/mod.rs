@@ -4,7 +4,7 @@
 //! occlusion). Depends only on `image`, so the CLI tests and the benchmark
 //! can include it with `#[path]` too. Everything is seeded: the same seed
 //! gives the same pixels.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::too_many_arguments, clippy::needless_range_loop)]
 
 use image::{Rgb, RgbImage};
 

@@ -242,6 +242,28 @@ pub struct Registrar {
 impl Registrar {
     /// Describes the reference photo. Fails when it is too small or too
     /// plain (too few keypoints) to ever be registered.
+    ///
+    /// ```
+    /// use image::{GrayImage, Luma};
+    /// use media::register::{Registrar, RegisterConfig};
+    /// // A textured 320x240 reference: blocks of pseudo-random grey.
+    /// let texture = |x: u32, y: u32| {
+    ///     let h = (x / 10).wrapping_mul(2654435761) ^ (y / 8).wrapping_mul(40503);
+    ///     Luma([(h.wrapping_mul(2246822519) >> 24) as u8])
+    /// };
+    /// let reference = GrayImage::from_fn(320, 240, texture);
+    /// // The frame shows it 100 px right and 50 px down on a flat wall.
+    /// let frame = GrayImage::from_fn(640, 480, |x, y| {
+    ///     if (100..420).contains(&x) && (50..290).contains(&y) { texture(x - 100, y - 50) } else { Luma([90]) }
+    /// });
+    /// let reg = Registrar::new(&reference, RegisterConfig::default()).unwrap();
+    /// let r = reg.register(&frame);
+    /// assert!(r.in_view, "{:?}", r.reason);
+    /// let h = r.homography.unwrap();
+    /// assert!((h[0][2] - 100.0).abs() < 0.5 && (h[1][2] - 50.0).abs() < 0.5, "{h:?}");
+    /// // A blank frame is not in view.
+    /// assert!(!reg.register(&GrayImage::from_pixel(640, 480, Luma([90]))).in_view);
+    /// ```
     pub fn new(reference: &GrayImage, cfg: RegisterConfig) -> Result<Self, Error> {
         Self::from_plane(Plane::from_gray(reference), cfg)
     }

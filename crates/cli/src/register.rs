@@ -2,10 +2,12 @@
 //! frame (or in every frame of a clip) and print where each annotated button
 //! lands, so registration can be checked from outside the app.
 //!
-//! `--json` prints, per frame, the object of `media::register::registration_json`:
-//! `{"in_view", "homography", "inliers", "buttons": [{"name", "quad"}], ...}`.
-//! For `--video` the lines also carry `frame` (decode index) and `timestamp`
-//! (seconds) and come from the tracker, as in the app.
+//! `--json` prints, per frame (one line each), exactly the object of
+//! `media::register::registration_json`:
+//! `{"in_view", "homography", "inliers", "buttons": [{"name", "quad"}]}`.
+//! `--details` appends `reason`, `reprojection_error`, `matches`, `sharpness`,
+//! `mode` and, for `--video`, `frame` (decode index) and `timestamp` (s).
+//! `--video` results come from the tracker, as in the app.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use media::register::{registration_json, ButtonBox, Plane, RegisterConfig, Registrar, Registration, Tracker};
+use media::register::{
+    add_details, registration_json, ButtonBox, Plane, RegisterConfig, Registrar, Registration, Tracker,
+};
 
 #[derive(Args)]
 pub struct RegisterArgs {
@@ -33,6 +37,10 @@ pub struct RegisterArgs {
     /// One JSON object per frame instead of a summary.
     #[arg(long)]
     json: bool,
+    /// With --json: add the diagnostics (reason, reprojection_error, matches,
+    /// sharpness, mode; frame and timestamp for --video).
+    #[arg(long, requires = "json")]
+    details: bool,
 }
 
 pub fn run(args: RegisterArgs) -> Result<ExitCode> {
@@ -46,7 +54,11 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
         let frame = media::register::load_image(frame_path)?;
         let reg = registrar.register_plane(&Plane::from_rgb(&frame));
         if args.json {
-            writeln!(out, "{}", registration_json(&reg, &boxes))?;
+            let mut v = registration_json(&reg, &boxes);
+            if args.details {
+                add_details(&mut v, &reg);
+            }
+            writeln!(out, "{v}")?;
         } else {
             writeln!(out, "{}: {}", frame_path.display(), summary(&reg))?;
             if let Some(h) = &reg.homography {
@@ -69,9 +81,12 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
         in_view += u64::from(reg.in_view);
         let written = if args.json {
             let mut v = registration_json(&reg, &boxes);
-            if let Some(map) = v.as_object_mut() {
-                map.insert("frame".into(), frame.index.into());
-                map.insert("timestamp".into(), ((frame.timestamp * 1000.0).round() / 1000.0).into());
+            if args.details {
+                add_details(&mut v, &reg);
+                if let Some(map) = v.as_object_mut() {
+                    map.insert("frame".into(), frame.index.into());
+                    map.insert("timestamp".into(), ((frame.timestamp * 1000.0).round() / 1000.0).into());
+                }
             }
             writeln!(out, "{v}")
         } else {

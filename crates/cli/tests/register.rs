@@ -72,7 +72,7 @@ fn frame_json_matches_known_homography_and_other_appliance_is_not_in_view() {
     let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--frame", &s(&frame), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).take(4).collect();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["in_view", "homography", "inliers", "buttons"]);
     assert!(v["inliers"].as_u64().unwrap() >= 20);
     let h = v["homography"].as_array().unwrap();
@@ -88,6 +88,9 @@ fn frame_json_matches_known_homography_and_other_appliance_is_not_in_view() {
     assert_eq!(v["in_view"], false, "{v}");
     assert_eq!(v["homography"], Value::Null);
     assert_eq!(v["buttons"], serde_json::json!([]));
+    let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--frame", &s(&negative), "--json", "--details"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reason"], "not_found", "{v}");
 
     // The human summary says it too.
     let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--frame", &s(&negative)]);
@@ -115,7 +118,7 @@ fn video_prints_one_tracked_line_per_frame() {
         .expect("the ffmpeg command line is needed to make the test clip (apt install ffmpeg)");
     assert!(status.success());
     let s = |p: &Path| p.to_str().unwrap().to_owned();
-    let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--video", &s(&clip), "--json"]);
+    let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--video", &s(&clip), "--json", "--details"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), views.len());
@@ -124,6 +127,14 @@ fn video_prints_one_tracked_line_per_frame() {
         check_quads(v, h, &boxes, 3.0);
     }
     assert!(lines[1..].iter().any(|v| v["mode"] == "tracked"), "no frame was tracked");
+    // Without --details each line is exactly the four-key object.
+    let out = pressnext(&["register", "--reference", &s(&reference), "--buttons", &s(&csv), "--video", &s(&clip), "--json"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), views.len());
+    for l in text.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["in_view", "homography", "inliers", "buttons"]);
+    }
 }
 
 #[test]

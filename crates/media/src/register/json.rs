@@ -7,6 +7,7 @@
 //! Quads are in frame pixels, corners top-left, top-right, bottom-right,
 //! bottom-left of the button's box; `buttons` is empty when not in view, so
 //! a consumer that draws every quad it gets can never draw a wrong box.
+//! [`add_details`] appends diagnostics for `--details`.
 
 use serde_json::{json, Value};
 
@@ -27,8 +28,8 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-/// The registration of one frame as the CLI's JSON object. Extra keys
-/// (`reason`, `reprojection_error`, `mode`) follow the four required ones.
+/// The registration of one frame as the CLI's JSON object: exactly the keys
+/// `in_view`, `homography`, `inliers`, `buttons`, in that order.
 pub fn registration_json(reg: &Registration, buttons: &[ButtonBox]) -> Value {
     let (homography, quads) = match (&reg.homography, reg.in_view) {
         (Some(h), true) => (
@@ -48,10 +49,24 @@ pub fn registration_json(reg: &Registration, buttons: &[ButtonBox]) -> Value {
         "homography": homography,
         "inliers": reg.inliers,
         "buttons": quads,
-        "reason": reg.reason.map(|r| r.code()),
-        "reprojection_error": reg.reprojection_error.map(round3),
-        "mode": match reg.mode { super::Mode::Detected => "detected", super::Mode::Tracked => "tracked" },
     })
+}
+
+/// Adds the diagnostics (`reason` code or null, `reprojection_error`,
+/// `matches`, `sharpness`, `mode`) after the four keys of
+/// [`registration_json`] (`pressnext register --details`).
+pub fn add_details(v: &mut Value, reg: &Registration) {
+    if let Some(map) = v.as_object_mut() {
+        map.insert("reason".into(), json!(reg.reason.map(|r| r.code())));
+        map.insert("reprojection_error".into(), json!(reg.reprojection_error.map(round3)));
+        map.insert("matches".into(), json!(reg.matches));
+        map.insert("sharpness".into(), json!(round3(reg.sharpness)));
+        let mode = match reg.mode {
+            super::Mode::Detected => "detected",
+            super::Mode::Tracked => "tracked",
+        };
+        map.insert("mode".into(), json!(mode));
+    }
 }
 
 #[cfg(test)]
@@ -80,12 +95,15 @@ mod tests {
         assert_eq!(v["inliers"], 42);
         assert_eq!(v["homography"], json!([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]));
         assert_eq!(v["buttons"], json!([{"name": "power", "quad": [[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]}]));
-        let keys: Vec<&String> = v.as_object().unwrap().keys().take(4).collect();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["in_view", "homography", "inliers", "buttons"]);
-        let n = registration_json(&reg(false), &b);
+        let mut n = registration_json(&reg(false), &b);
         assert_eq!(n["in_view"], false);
         assert_eq!(n["homography"], Value::Null);
         assert_eq!(n["buttons"], json!([]));
+        add_details(&mut n, &reg(false));
         assert_eq!(n["reason"], "not_found");
+        assert_eq!(n["mode"], "detected");
+        assert_eq!(n.as_object().unwrap().keys().take(4).collect::<Vec<_>>(), ["in_view", "homography", "inliers", "buttons"]);
     }
 }

@@ -42,7 +42,7 @@ use image::{GrayImage, RgbImage};
 pub use features::{DetectorParams, MatchParams};
 pub use gray::Plane;
 pub use homography::{apply, project_box, Mat3, IDENTITY};
-pub use json::{registration_json, ButtonBox};
+pub use json::{add_details, registration_json, ButtonBox};
 pub use tracker::Tracker;
 
 use crate::Error;

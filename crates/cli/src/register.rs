@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use media::register::{
-    add_details, registration_json, ButtonBox, Plane, RegisterConfig, Registrar, Registration, Tracker,
+    add_details, registration_json, ButtonBox, Plane, RegisterConfig, Registrar, Registration,
+    Tracker,
 };
 
 #[derive(Args)]
@@ -45,9 +46,19 @@ pub struct RegisterArgs {
 
 pub fn run(args: RegisterArgs) -> Result<ExitCode> {
     let reference = media::register::load_image(&args.reference)?;
-    let boxes = button_boxes(&args.buttons, &args.reference, reference.width(), reference.height())?;
-    let registrar = Registrar::from_rgb(&reference, RegisterConfig::default())
-        .with_context(|| format!("{}: cannot use as a reference photo", args.reference.display()))?;
+    let boxes = button_boxes(
+        &args.buttons,
+        &args.reference,
+        reference.width(),
+        reference.height(),
+    )?;
+    let registrar =
+        Registrar::from_rgb(&reference, RegisterConfig::default()).with_context(|| {
+            format!(
+                "{}: cannot use as a reference photo",
+                args.reference.display()
+            )
+        })?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if let Some(frame_path) = &args.frame {
@@ -64,14 +75,20 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
             if let Some(h) = &reg.homography {
                 for b in &boxes {
                     let q = media::register::project_box(h, b.x, b.y, b.w, b.h);
-                    let pts: Vec<String> = q.iter().map(|p| format!("({:.1}, {:.1})", p[0], p[1])).collect();
+                    let pts: Vec<String> = q
+                        .iter()
+                        .map(|p| format!("({:.1}, {:.1})", p[0], p[1]))
+                        .collect();
                     writeln!(out, "  {}: {}", b.name, pts.join(" "))?;
                 }
             }
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let video = args.video.as_ref().expect("clap requires --frame or --video");
+    let video = args
+        .video
+        .as_ref()
+        .expect("clap requires --frame or --video");
     let mut tracker = Tracker::new(registrar);
     let (mut frames, mut in_view) = (0u64, 0u64);
     let mut failure: Option<std::io::Error> = None;
@@ -85,12 +102,21 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
                 add_details(&mut v, &reg);
                 if let Some(map) = v.as_object_mut() {
                     map.insert("frame".into(), frame.index.into());
-                    map.insert("timestamp".into(), ((frame.timestamp * 1000.0).round() / 1000.0).into());
+                    map.insert(
+                        "timestamp".into(),
+                        ((frame.timestamp * 1000.0).round() / 1000.0).into(),
+                    );
                 }
             }
             writeln!(out, "{v}")
         } else {
-            writeln!(out, "frame {} ({:.2} s): {}", frame.index, frame.timestamp, summary(&reg))
+            writeln!(
+                out,
+                "frame {} ({:.2} s): {}",
+                frame.index,
+                frame.timestamp,
+                summary(&reg)
+            )
         };
         match written.and_then(|()| out.flush()) {
             Ok(()) => true,
@@ -130,7 +156,10 @@ fn summary(reg: &Registration) -> String {
             reg.matches,
             reg.reprojection_error.unwrap_or(f64::NAN)
         ),
-        (false, Some(r)) => format!("not in view: {r} ({} inliers of {} matches)", reg.inliers, reg.matches),
+        (false, Some(r)) => format!(
+            "not in view: {r} ({} inliers of {} matches)",
+            reg.inliers, reg.matches
+        ),
         (false, None) => "not in view".into(),
     }
 }
@@ -142,7 +171,10 @@ fn button_boxes(csv: &Path, reference: &Path, width: u32, height: u32) -> Result
     if all.buttons.is_empty() {
         bail!("{}: no buttons in the file", csv.display());
     }
-    let name = reference.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = reference
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut rows = all.for_image(&name);
     if rows.is_empty() {
         let images = all.images();
@@ -159,8 +191,16 @@ fn button_boxes(csv: &Path, reference: &Path, width: u32, height: u32) -> Result
     Ok(rows
         .into_iter()
         .map(|b| {
-            let sx = if b.image_width > 0 { f64::from(width) / b.image_width as f64 } else { 1.0 };
-            let sy = if b.image_height > 0 { f64::from(height) / b.image_height as f64 } else { 1.0 };
+            let sx = if b.image_width > 0 {
+                f64::from(width) / b.image_width as f64
+            } else {
+                1.0
+            };
+            let sy = if b.image_height > 0 {
+                f64::from(height) / b.image_height as f64
+            } else {
+                1.0
+            };
             ButtonBox {
                 name: b.name.clone(),
                 x: b.x as f64 * sx,

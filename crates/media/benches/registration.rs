@@ -18,7 +18,16 @@ fn frames() -> (Registrar, Vec<(Plane, Mat3)>) {
     let frames = (0..8)
         .map(|t| {
             let f = f64::from(t) / 7.0;
-            let h = view(480.0, 320.0, 1.0 + 0.3 * f, -10.0 + 10.0 * f, 0.1, -0.05, 600.0 + 40.0 * f, 360.0);
+            let h = view(
+                480.0,
+                320.0,
+                1.0 + 0.3 * f,
+                -10.0 + 10.0 * f,
+                0.1,
+                -0.05,
+                600.0 + 40.0 * f,
+                360.0,
+            );
             let mut frame = bg.clone();
             warp_into(&mut frame, &panel, &h);
             (Plane::from_rgb(&frame), h)
@@ -46,11 +55,15 @@ fn bench(c: &mut Criterion) {
         })
     });
     let cfg = RegisterConfig::default();
-    g.bench_function("stage_detect_features", |b| b.iter(|| detect(plane, &cfg.detector, None)));
+    g.bench_function("stage_detect_features", |b| {
+        b.iter(|| detect(plane, &cfg.detector, None))
+    });
     let ff = detect(plane, &cfg.detector, None);
     let (panel, _) = draw_panel(1, 480, 320);
     let rf = detect(&Plane::from_rgb(&panel), &cfg.reference_detector, None);
-    g.bench_function("stage_match_all", |b| b.iter(|| match_all(&ff, &rf, &cfg.matching)));
+    g.bench_function("stage_match_all", |b| {
+        b.iter(|| match_all(&ff, &rf, &cfg.matching))
+    });
     g.finish();
     let _ = truth;
 }

@@ -27,23 +27,45 @@ struct Reference {
 }
 
 fn photo(name: &str, max_w: u32, max_h: u32) -> RgbImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    let img = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
-    let s = (f64::from(max_w) / f64::from(img.width())).min(f64::from(max_h) / f64::from(img.height())).min(1.0);
-    let (w, h) = ((f64::from(img.width()) * s).round() as u32, (f64::from(img.height()) * s).round() as u32);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let img = image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    let s = (f64::from(max_w) / f64::from(img.width()))
+        .min(f64::from(max_h) / f64::from(img.height()))
+        .min(1.0);
+    let (w, h) = (
+        (f64::from(img.width()) * s).round() as u32,
+        (f64::from(img.height()) * s).round() as u32,
+    );
     image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle)
 }
 
 fn references() -> Vec<Reference> {
     let mut out = Vec::new();
-    for (seed, w, h) in [(1u64, 480u32, 320u32), (2, 420, 300), (3, 520, 340), (4, 440, 330)] {
+    for (seed, w, h) in [
+        (1u64, 480u32, 320u32),
+        (2, 420, 300),
+        (3, 520, 340),
+        (4, 440, 330),
+    ] {
         let (image, boxes) = draw_panel(seed, w, h);
-        out.push(Reference { name: format!("panel{seed}"), image, boxes });
+        out.push(Reference {
+            name: format!("panel{seed}"),
+            image,
+            boxes,
+        });
     }
     for name in ["astronaut.jpg", "coffee.jpg", "chelsea.jpg"] {
         let image = photo(name, 480, 340);
         let boxes = grid_boxes(image.width(), image.height());
-        out.push(Reference { name: name.into(), image, boxes });
+        out.push(Reference {
+            name: name.into(),
+            image,
+            boxes,
+        });
     }
     out
 }
@@ -75,7 +97,11 @@ fn degrade(frame: &mut RgbImage, rng: &mut Rng, i: usize, h: &Mat3, rw: f64, rh:
             format!("noise {s:.0}")
         }
         3 => {
-            let (g, o, gm) = (rng.range(0.55, 1.4), rng.range(-30.0, 30.0), rng.range(0.7, 1.4));
+            let (g, o, gm) = (
+                rng.range(0.55, 1.4),
+                rng.range(-30.0, 30.0),
+                rng.range(0.7, 1.4),
+            );
             relight(frame, g, o, gm);
             format!("light g{g:.2} o{o:.0} y{gm:.2}")
         }
@@ -101,7 +127,8 @@ fn registration_accuracy_and_no_false_positives() {
     let mut rng = Rng(20261127);
     let mut errors = Vec::new(); // per in-view positive frame: max corner error
     let mut mean_errors = Vec::new(); // per in-view positive frame: mean corner error
-    let (mut positives, mut found, mut negatives, mut false_positives) = (0usize, 0usize, 0usize, 0usize);
+    let (mut positives, mut found, mut negatives, mut false_positives) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut missed = Vec::new();
     let mut detect_ms = Vec::new();
     // Margins of the decision: the most RANSAC inliers any negative frame
@@ -109,7 +136,8 @@ fn registration_accuracy_and_no_false_positives() {
     let (mut negative_max_inliers, mut positive_min_inliers) = (0usize, usize::MAX);
     let t_all = Instant::now();
     for r in &refs {
-        let reg = Registrar::from_rgb(&r.image, RegisterConfig::default()).expect("reference describes");
+        let reg =
+            Registrar::from_rgb(&r.image, RegisterConfig::default()).expect("reference describes");
         let (rw, rh) = (f64::from(r.image.width()), f64::from(r.image.height()));
         for i in 0..POSITIVES_PER_REFERENCE {
             let truth = random_view(&mut rng, rw, rh);
@@ -129,7 +157,10 @@ fn registration_accuracy_and_no_false_positives() {
                     errors.push(e);
                     mean_errors.push(mean_corner_error(&truth, &h, &r.boxes));
                     if e > 3.0 {
-                        println!("{} #{i} ({what}): in view, max corner error {e:.2} px, {} inliers", r.name, res.inliers);
+                        println!(
+                            "{} #{i} ({what}): in view, max corner error {e:.2} px, {} inliers",
+                            r.name, res.inliers
+                        );
                     }
                 }
                 _ => {
@@ -157,7 +188,10 @@ fn registration_accuracy_and_no_false_positives() {
             negative_max_inliers = negative_max_inliers.max(res.inliers);
             if res.in_view {
                 false_positives += 1;
-                println!("FALSE POSITIVE: {} negative {k} ({what}): {} inliers of {}", r.name, res.inliers, res.matches);
+                println!(
+                    "FALSE POSITIVE: {} negative {k} ({what}): {} inliers of {}",
+                    r.name, res.inliers, res.matches
+                );
             }
         }
     }
@@ -188,17 +222,29 @@ fn registration_accuracy_and_no_false_positives() {
         "  inliers: at most {negative_max_inliers} on a negative frame, at least {positive_min_inliers} on an in-view positive (threshold {})",
         RegisterConfig::default().min_inliers
     );
-    println!("  per-frame mean corner error: mean {mean_of_means:.2} px, p95 {:.2} px", percentile(&mean_errors, 95.0));
+    println!(
+        "  per-frame mean corner error: mean {mean_of_means:.2} px, p95 {:.2} px",
+        percentile(&mean_errors, 95.0)
+    );
     println!(
         "  full detection (test profile) ms/frame: mean {:.1}, p95 {:.1}; whole test {:.1} s",
         detect_ms.iter().sum::<f64>() / detect_ms.len() as f64,
         percentile(&detect_ms, 95.0),
         t_all.elapsed().as_secs_f64()
     );
-    assert_eq!(false_positives, 0, "a frame without the appliance was reported in view");
+    assert_eq!(
+        false_positives, 0,
+        "a frame without the appliance was reported in view"
+    );
     assert!(p95 < 3.0, "p95 corner error {p95:.2} px");
-    assert!(errors.iter().all(|&e| e < 10.0), "a grossly wrong box was reported in view");
-    assert!(recall >= RECALL_FLOOR, "recall {recall:.3} below the measured floor {RECALL_FLOOR}");
+    assert!(
+        errors.iter().all(|&e| e < 10.0),
+        "a grossly wrong box was reported in view"
+    );
+    assert!(
+        recall >= RECALL_FLOOR,
+        "recall {recall:.3} below the measured floor {RECALL_FLOOR}"
+    );
 }
 
 /// Measured recall (100 %, docs/registration.md) minus a margin for
@@ -216,16 +262,34 @@ fn tracker_follows_a_moving_view() {
     let mut worst: f64 = 0.0;
     for t in 0..40 {
         let f = t as f64 / 39.0;
-        let truth = view(480.0, 320.0, 0.8 + 0.6 * f, -15.0 + 30.0 * f, 0.15 * f, -0.1, 450.0 + 300.0 * f, 330.0 + 40.0 * f);
+        let truth = view(
+            480.0,
+            320.0,
+            0.8 + 0.6 * f,
+            -15.0 + 30.0 * f,
+            0.15 * f,
+            -0.1,
+            450.0 + 300.0 * f,
+            330.0 + 40.0 * f,
+        );
         let mut frame = bg.clone();
         warp_into(&mut frame, &panel, &truth);
         let r = tracker.process_plane(&Plane::from_rgb(&frame));
-        let h = r.homography.unwrap_or_else(|| panic!("frame {t} not in view: {:?}", r.reason));
+        let h = r
+            .homography
+            .unwrap_or_else(|| panic!("frame {t} not in view: {:?}", r.reason));
         worst = worst.max(max_corner_error(&truth, &h, &boxes));
     }
-    println!("tracking sweep: {} tracked, {} detected, worst corner error {worst:.2} px", tracker.tracked_frames, tracker.detected_frames);
+    println!(
+        "tracking sweep: {} tracked, {} detected, worst corner error {worst:.2} px",
+        tracker.tracked_frames, tracker.detected_frames
+    );
     assert!(worst < 3.0, "worst corner error {worst:.2}");
-    assert!(tracker.tracked_frames >= 30, "only {} frames tracked", tracker.tracked_frames);
+    assert!(
+        tracker.tracked_frames >= 30,
+        "only {} frames tracked",
+        tracker.tracked_frames
+    );
 
     // The appliance leaves the picture: the tracker must not keep a stale box.
     let r = tracker.process_plane(&Plane::from_rgb(&background(5, FRAME_W, FRAME_H)));
@@ -237,14 +301,26 @@ fn heavily_blurred_frame_is_reported_as_blurred() {
     let (panel, _) = draw_panel(3, 480, 320);
     let reg = Registrar::from_rgb(&panel, RegisterConfig::default()).unwrap();
     let mut frame = RgbImage::from_pixel(FRAME_W, FRAME_H, image::Rgb([128, 128, 128]));
-    warp_into(&mut frame, &panel, &view(480.0, 320.0, 1.2, 5.0, 0.0, 0.0, 640.0, 360.0));
+    warp_into(
+        &mut frame,
+        &panel,
+        &view(480.0, 320.0, 1.2, 5.0, 0.0, 0.0, 640.0, 360.0),
+    );
     let sharp = reg.register_plane(&Plane::from_rgb(&frame));
     assert!(sharp.in_view, "sharp frame: {:?}", sharp.reason);
     let blurred = blur(&frame, 9.0);
     let r = reg.register_plane(&Plane::from_rgb(&blurred));
     assert!(!r.in_view);
-    println!("sharpness: sharp {:.1}, blurred {:.2}", sharp.sharpness, r.sharpness);
-    assert_eq!(r.reason, Some(NotInViewReason::TooBlurred), "sharpness {}", r.sharpness);
+    println!(
+        "sharpness: sharp {:.1}, blurred {:.2}",
+        sharp.sharpness, r.sharpness
+    );
+    assert_eq!(
+        r.reason,
+        Some(NotInViewReason::TooBlurred),
+        "sharpness {}",
+        r.sharpness
+    );
 }
 
 #[test]

@@ -71,8 +71,22 @@ const ANGLE_BINS: usize = 30;
 
 /// The 16-pixel Bresenham circle of radius 3 used by FAST.
 const CIRCLE: [(i32, i32); 16] = [
-    (0, -3), (1, -3), (2, -2), (3, -1), (3, 0), (3, 1), (2, 2), (1, 3),
-    (0, 3), (-1, 3), (-2, 2), (-3, 1), (-3, 0), (-3, -1), (-2, -2), (-1, -3),
+    (0, -3),
+    (1, -3),
+    (2, -2),
+    (3, -1),
+    (3, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 3),
+    (-1, 3),
+    (-2, 2),
+    (-3, 1),
+    (-3, 0),
+    (-3, -1),
+    (-2, -2),
+    (-1, -3),
 ];
 
 /// The BRIEF test pairs, isotropic Gaussian (sigma = patch/5, the "G II"
@@ -105,7 +119,8 @@ fn patterns() -> &'static Vec<Pattern> {
             .map(|bin| {
                 let th = bin as f64 * 2.0 * std::f64::consts::PI / ANGLE_BINS as f64;
                 let (s, c) = th.sin_cos();
-                let rot = |x: f64, y: f64| ((c * x - s * y).round() as i8, (s * x + c * y).round() as i8);
+                let rot =
+                    |x: f64, y: f64| ((c * x - s * y).round() as i8, (s * x + c * y).round() as i8);
                 std::array::from_fn(|i| {
                     let (x1, y1, x2, y2) = base[i];
                     let (a, b) = rot(x1, y1);
@@ -150,7 +165,11 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
             if x1 - x0 < 2 * BORDER + 8 || y1 - y0 < 2 * BORDER + 8 {
                 return Features::default();
             }
-            (std::borrow::Cow::Owned(img.crop(x0, y0, x1 - x0, y1 - y0)), x0, y0)
+            (
+                std::borrow::Cow::Owned(img.crop(x0, y0, x1 - x0, y1 - y0)),
+                x0,
+                y0,
+            )
         }
         None => (std::borrow::Cow::Borrowed(img), 0, 0),
     };
@@ -174,7 +193,12 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
     let jobs: Vec<(usize, usize)> = levels
         .iter()
         .enumerate()
-        .map(|(l, (_, sx, sy))| (l, ((p.max_features as f32) / (sx * sy) / total_area).ceil() as usize))
+        .map(|(l, (_, sx, sy))| {
+            (
+                l,
+                ((p.max_features as f32) / (sx * sy) / total_area).ceil() as usize,
+            )
+        })
         .collect();
     let per_level: Vec<Features> = if levels[0].0.width * levels[0].0.height > 300_000 {
         // Large frames: levels 0 and 1+ on two threads (the machine target has two cores).
@@ -183,7 +207,15 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
             let levels_ref = &levels;
             let h = sc.spawn(move || {
                 rest.iter()
-                    .map(|&(l, n)| detect_level(&levels_ref[l].0, l, (levels_ref[l].1, levels_ref[l].2), n, p))
+                    .map(|&(l, n)| {
+                        detect_level(
+                            &levels_ref[l].0,
+                            l,
+                            (levels_ref[l].1, levels_ref[l].2),
+                            n,
+                            p,
+                        )
+                    })
                     .collect::<Vec<_>>()
             });
             let mut out = vec![detect_level(&levels[0].0, 0, (1.0, 1.0), first[0].1, p)];
@@ -191,7 +223,9 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
             out
         })
     } else {
-        jobs.iter().map(|&(l, n)| detect_level(&levels[l].0, l, (levels[l].1, levels[l].2), n, p)).collect()
+        jobs.iter()
+            .map(|&(l, n)| detect_level(&levels[l].0, l, (levels[l].1, levels[l].2), n, p))
+            .collect()
     };
     let mut out = Features::default();
     for mut f in per_level {
@@ -205,7 +239,13 @@ pub fn detect(img: &Plane, p: &DetectorParams, roi: Option<Rect>) -> Features {
     out
 }
 
-fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: &DetectorParams) -> Features {
+fn detect_level(
+    img: &Plane,
+    level: usize,
+    scale: (f32, f32),
+    budget: usize,
+    p: &DetectorParams,
+) -> Features {
     let corners = fast9(img, p.fast_threshold);
     // Spread over a grid by FAST score first (cheap), keeping twice the
     // budget; then rank those by the Harris response, which prefers true
@@ -232,8 +272,11 @@ fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: 
     pre.truncate(want);
     let room = want.saturating_sub(pre.len());
     pre.extend(spill.into_iter().take(room));
-    let mut kept: Vec<(usize, usize, f32)> =
-        pre.into_iter().map(|(x, y)| (x, y, harris(img, x, y))).filter(|c| c.2 > 0.0).collect();
+    let mut kept: Vec<(usize, usize, f32)> = pre
+        .into_iter()
+        .map(|(x, y)| (x, y, harris(img, x, y)))
+        .filter(|c| c.2 > 0.0)
+        .collect();
     kept.sort_by(|a, b| b.2.total_cmp(&a.2));
     kept.truncate(budget);
 
@@ -245,8 +288,9 @@ fn detect_level(img: &Plane, level: usize, scale: (f32, f32), budget: usize, p: 
     };
     for (x, y, score) in kept {
         let angle = orientation(img, x, y);
-        let bin = ((angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU * ANGLE_BINS as f32).round()
-            as usize)
+        let bin = ((angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU
+            * ANGLE_BINS as f32)
+            .round() as usize)
             % ANGLE_BINS;
         let pat = &pats[bin];
         let w = smooth.width as isize;
@@ -313,7 +357,13 @@ fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize, u16)> {
                 *f = nb >= 2 || nd >= 2;
             }
         }
-        for (x, _) in flags.iter().enumerate().take(w - BORDER).skip(BORDER).filter(|(_, f)| **f) {
+        for (x, _) in flags
+            .iter()
+            .enumerate()
+            .take(w - BORDER)
+            .skip(BORDER)
+            .filter(|(_, f)| **f)
+        {
             let i = y * w + x;
             let c = i16::from(d[i]);
             let hi = c + t;
@@ -362,8 +412,12 @@ fn fast9(img: &Plane, t: u8) -> Vec<(usize, usize, u16)> {
         .filter(|&i| {
             let s = score[i];
             let wi = w;
-            [i - wi - 1, i - wi, i - wi + 1, i - 1].iter().all(|&j| score[j] < s)
-                && [i + 1, i + wi - 1, i + wi, i + wi + 1].iter().all(|&j| score[j] <= s)
+            [i - wi - 1, i - wi, i - wi + 1, i - 1]
+                .iter()
+                .all(|&j| score[j] < s)
+                && [i + 1, i + wi - 1, i + wi, i + wi + 1]
+                    .iter()
+                    .all(|&j| score[j] <= s)
         })
         .map(|i| (i % w, i / w, score[i]))
         .collect()
@@ -428,7 +482,10 @@ fn orientation(img: &Plane, x: usize, y: usize) -> f32 {
 
 #[inline]
 pub fn hamming(a: &Descriptor, b: &Descriptor) -> u32 {
-    (a[0] ^ b[0]).count_ones() + (a[1] ^ b[1]).count_ones() + (a[2] ^ b[2]).count_ones() + (a[3] ^ b[3]).count_ones()
+    (a[0] ^ b[0]).count_ones()
+        + (a[1] ^ b[1]).count_ones()
+        + (a[2] ^ b[2]).count_ones()
+        + (a[3] ^ b[3]).count_ones()
 }
 
 /// A putative match: query (frame) index, train (reference) index, distance.
@@ -450,7 +507,10 @@ pub struct MatchParams {
 
 impl Default for MatchParams {
     fn default() -> Self {
-        Self { max_distance: 80, ratio: 0.85 }
+        Self {
+            max_distance: 80,
+            ratio: 0.85,
+        }
     }
 }
 
@@ -493,7 +553,12 @@ pub fn match_all(frame: &Features, reference: &Features, p: &MatchParams) -> Vec
     unique_by_reference(out, reference.descriptors.len())
 }
 
-fn match_range(frame: &Features, reference: &Features, p: &MatchParams, range: std::ops::Range<usize>) -> Vec<Match> {
+fn match_range(
+    frame: &Features,
+    reference: &Features,
+    p: &MatchParams,
+    range: std::ops::Range<usize>,
+) -> Vec<Match> {
     let mut out = Vec::new();
     for qi in range {
         let q = &frame.descriptors[qi];
@@ -511,7 +576,11 @@ fn match_range(frame: &Features, reference: &Features, p: &MatchParams, range: s
             }
         }
         if bi != usize::MAX && b1 <= p.max_distance && (b1 as f32) < p.ratio * b2 as f32 {
-            out.push(Match { frame: qi, reference: bi, distance: b1 });
+            out.push(Match {
+                frame: qi,
+                reference: bi,
+                distance: b1,
+            });
         }
     }
     out
@@ -521,7 +590,13 @@ fn match_range(frame: &Features, reference: &Features, p: &MatchParams, range: s
 /// reference keypoints that `h` projects within `radius` pixels of it. Far
 /// fewer comparisons, and far fewer wrong matches on repeated patterns
 /// (rows of identical buttons), than [`match_all`].
-pub fn match_guided(frame: &Features, reference: &Features, h: &Mat3, radius: f32, p: &MatchParams) -> Vec<Match> {
+pub fn match_guided(
+    frame: &Features,
+    reference: &Features,
+    h: &Mat3,
+    radius: f32,
+    p: &MatchParams,
+) -> Vec<Match> {
     let cell = radius.max(1.0);
     // Bucket the projected reference keypoints on a grid of `radius` cells.
     let proj: Vec<Option<[f32; 2]>> = reference
@@ -529,11 +604,14 @@ pub fn match_guided(frame: &Features, reference: &Features, h: &Mat3, radius: f3
         .iter()
         .map(|k| apply(h, [f64::from(k.x), f64::from(k.y)]).map(|q| [q[0] as f32, q[1] as f32]))
         .collect();
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = std::collections::HashMap::new();
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
     for (i, q) in proj.iter().enumerate() {
         if let Some(q) = q {
             if q[0].is_finite() && q[1].is_finite() && q[0].abs() < 1e6 && q[1].abs() < 1e6 {
-                grid.entry(((q[0] / cell).floor() as i32, (q[1] / cell).floor() as i32)).or_default().push(i);
+                grid.entry(((q[0] / cell).floor() as i32, (q[1] / cell).floor() as i32))
+                    .or_default()
+                    .push(i);
             }
         }
     }
@@ -544,7 +622,9 @@ pub fn match_guided(frame: &Features, reference: &Features, h: &Mat3, radius: f3
         let (mut b1, mut b2, mut bi) = (u32::MAX, u32::MAX, usize::MAX);
         for gy in cy - 1..=cy + 1 {
             for gx in cx - 1..=cx + 1 {
-                let Some(list) = grid.get(&(gx, gy)) else { continue };
+                let Some(list) = grid.get(&(gx, gy)) else {
+                    continue;
+                };
                 for &ti in list {
                     let pr = proj[ti].expect("bucketed points are projected");
                     if (pr[0] - k.x).powi(2) + (pr[1] - k.y).powi(2) > r2 {
@@ -561,8 +641,15 @@ pub fn match_guided(frame: &Features, reference: &Features, h: &Mat3, radius: f3
                 }
             }
         }
-        if bi != usize::MAX && b1 <= p.max_distance && (b2 == u32::MAX || (b1 as f32) < p.ratio * b2 as f32) {
-            out.push(Match { frame: qi, reference: bi, distance: b1 });
+        if bi != usize::MAX
+            && b1 <= p.max_distance
+            && (b2 == u32::MAX || (b1 as f32) < p.ratio * b2 as f32)
+        {
+            out.push(Match {
+                frame: qi,
+                reference: bi,
+                distance: b1,
+            });
         }
     }
     unique_by_reference(out, reference.descriptors.len())
@@ -578,7 +665,9 @@ mod tests {
             for x in 0..w {
                 // Blocks of pseudo-random grey levels: corners everywhere, no repetition.
                 let (bx, by) = ((x + shift) / 9, y / 7);
-                let v = (bx.wrapping_mul(2654435761) ^ by.wrapping_mul(40503)).wrapping_mul(2246822519) >> 7;
+                let v = (bx.wrapping_mul(2654435761) ^ by.wrapping_mul(40503))
+                    .wrapping_mul(2246822519)
+                    >> 7;
                 p.data[y * w + x] = (v % 6 * 45) as u8;
             }
         }
@@ -589,7 +678,10 @@ mod tests {
     fn translated_image_gives_translated_matches() {
         let a = checker(320, 240, 0);
         let b = checker(320, 240, 6); // content moved 6 px to the left
-        let pa = DetectorParams { levels: 2, ..Default::default() };
+        let pa = DetectorParams {
+            levels: 2,
+            ..Default::default()
+        };
         let fa = detect(&a, &pa, None);
         let fb = detect(&b, &pa, None);
         assert!(fa.keypoints.len() > 50, "{}", fa.keypoints.len());
@@ -606,8 +698,13 @@ mod tests {
 
     #[test]
     fn flat_image_has_no_keypoints() {
-        let p = Plane { width: 200, height: 200, data: vec![128; 40_000] };
-        assert!(detect(&p, &DetectorParams::default(), None).keypoints.is_empty());
+        let p = Plane {
+            width: 200,
+            height: 200,
+            data: vec![128; 40_000],
+        };
+        assert!(detect(&p, &DetectorParams::default(), None)
+            .keypoints
+            .is_empty());
     }
 }
-

@@ -112,7 +112,9 @@ impl Plane {
         for y in 0..h {
             let row = &self.data[y * w..(y + 1) * w];
             let out = &mut tmp[y * w..(y + 1) * w];
-            let p = |x: usize, dx: isize| u16::from(row[(x as isize + dx).clamp(0, w as isize - 1) as usize]);
+            let p = |x: usize, dx: isize| {
+                u16::from(row[(x as isize + dx).clamp(0, w as isize - 1) as usize])
+            };
             let edge = |x: usize| p(x, -2) + 4 * p(x, -1) + 6 * p(x, 0) + 4 * p(x, 1) + p(x, 2);
             if w < 5 {
                 for (x, o) in out.iter_mut().enumerate() {
@@ -122,7 +124,11 @@ impl Plane {
             }
             // Interior without clamping, as windows the compiler can vectorise.
             for (o, win) in out[2..w - 2].iter_mut().zip(row.windows(5)) {
-                *o = u16::from(win[0]) + 4 * u16::from(win[1]) + 6 * u16::from(win[2]) + 4 * u16::from(win[3]) + u16::from(win[4]);
+                *o = u16::from(win[0])
+                    + 4 * u16::from(win[1])
+                    + 6 * u16::from(win[2])
+                    + 4 * u16::from(win[3])
+                    + u16::from(win[4]);
             }
             for x in [0, 1, w - 2, w - 1] {
                 out[x] = edge(x);
@@ -133,7 +139,13 @@ impl Plane {
             let r = |dy: isize| (y as isize + dy).clamp(0, h as isize - 1) as usize * w;
             let (a, b, c, d, e) = (r(-2), r(-1), r(0), r(1), r(2));
             let o = &mut out.data[y * w..(y + 1) * w];
-            let rows = (&tmp[a..a + w], &tmp[b..b + w], &tmp[c..c + w], &tmp[d..d + w], &tmp[e..e + w]);
+            let rows = (
+                &tmp[a..a + w],
+                &tmp[b..b + w],
+                &tmp[c..c + w],
+                &tmp[d..d + w],
+                &tmp[e..e + w],
+            );
             for (x, o) in o.iter_mut().enumerate() {
                 let s = u32::from(rows.0[x])
                     + 4 * u32::from(rows.1[x])

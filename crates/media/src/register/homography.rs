@@ -63,7 +63,8 @@ pub fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
 }
 
 pub fn det(m: &Mat3) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
@@ -72,7 +73,8 @@ pub fn inverse(m: &Mat3) -> Option<Mat3> {
     if !d.is_finite() || d.abs() < 1e-300 {
         return None;
     }
-    let c = |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+    let c =
+        |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
     let adj = [
         [c(1, 1, 2, 2), -c(0, 1, 2, 2), c(0, 1, 1, 2)],
         [-c(1, 0, 2, 2), c(0, 0, 2, 2), -c(0, 0, 1, 2)],
@@ -133,7 +135,10 @@ fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; 
 /// for a degenerate sample.
 pub fn from_four(c: &[Correspondence; 4]) -> Option<Mat3> {
     // Normalise so the 8x8 system is well conditioned in pixel units.
-    let (ts, td) = (similarity_norm(c.iter().map(|c| c.src)), similarity_norm(c.iter().map(|c| c.dst)));
+    let (ts, td) = (
+        similarity_norm(c.iter().map(|c| c.src)),
+        similarity_norm(c.iter().map(|c| c.dst)),
+    );
     let mut a = [[0.0; 8]; 8];
     let mut b = [0.0; 8];
     for (i, cc) in c.iter().enumerate() {
@@ -156,8 +161,16 @@ fn similarity_norm(points: impl Iterator<Item = [f64; 2]>) -> Mat3 {
     let n = pts.len().max(1) as f64;
     let cx = pts.iter().map(|p| p[0]).sum::<f64>() / n;
     let cy = pts.iter().map(|p| p[1]).sum::<f64>() / n;
-    let md = pts.iter().map(|p| (p[0] - cx).hypot(p[1] - cy)).sum::<f64>() / n;
-    let s = if md > 1e-12 { std::f64::consts::SQRT_2 / md } else { 1.0 };
+    let md = pts
+        .iter()
+        .map(|p| (p[0] - cx).hypot(p[1] - cy))
+        .sum::<f64>()
+        / n;
+    let s = if md > 1e-12 {
+        std::f64::consts::SQRT_2 / md
+    } else {
+        1.0
+    };
     [[s, 0.0, -s * cx], [0.0, s, -s * cy], [0.0, 0.0, 1.0]]
 }
 
@@ -239,8 +252,26 @@ fn gauss_newton(mut h: Mat3, corrs: &[Correspondence], iters: usize) -> Option<M
             let py = (h[1][0] * x + h[1][1] * y + h[1][2]) / w;
             let rx = px - c.dst[0];
             let ry = py - c.dst[1];
-            let jx = [x / w, y / w, 1.0 / w, 0.0, 0.0, 0.0, -px * x / w, -px * y / w];
-            let jy = [0.0, 0.0, 0.0, x / w, y / w, 1.0 / w, -py * x / w, -py * y / w];
+            let jx = [
+                x / w,
+                y / w,
+                1.0 / w,
+                0.0,
+                0.0,
+                0.0,
+                -px * x / w,
+                -px * y / w,
+            ];
+            let jy = [
+                0.0,
+                0.0,
+                0.0,
+                x / w,
+                y / w,
+                1.0 / w,
+                -py * x / w,
+                -py * y / w,
+            ];
             let wt = c.weight;
             for i in 0..8 {
                 jtr[i] += wt * (jx[i] * rx + jy[i] * ry);
@@ -258,7 +289,9 @@ fn gauss_newton(mut h: Mat3, corrs: &[Correspondence], iters: usize) -> Option<M
             jtj[i][i] *= 1.0 + 1e-6;
         }
         let step = solve(jtj, jtr)?;
-        let flat = [h[0][0], h[0][1], h[0][2], h[1][0], h[1][1], h[1][2], h[2][0], h[2][1]];
+        let flat = [
+            h[0][0], h[0][1], h[0][2], h[1][0], h[1][1], h[1][2], h[2][0], h[2][1],
+        ];
         let n: Vec<f64> = flat.iter().zip(&step).map(|(a, d)| a - d).collect();
         let cand = [[n[0], n[1], n[2]], [n[3], n[4], n[5]], [n[6], n[7], 1.0]];
         let c = cost(&cand);
@@ -321,7 +354,9 @@ fn smallest_eigenvector(mut a: [[f64; 9]; 9]) -> [f64; 9] {
             }
         }
     }
-    let k = (0..9).min_by(|&i, &j| a[i][i].total_cmp(&a[j][j])).unwrap_or(8);
+    let k = (0..9)
+        .min_by(|&i, &j| a[i][i].total_cmp(&a[j][j]))
+        .unwrap_or(8);
     std::array::from_fn(|i| v[i][k])
 }
 
@@ -385,9 +420,12 @@ fn sample_ok(s: &[Correspondence; 4]) -> bool {
         }
     }
     // Same orientation of every triangle on both sides.
-    [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)].iter().all(|&(a, b, c)| {
-        twice_area(s[a].src, s[b].src, s[c].src).signum() == twice_area(s[a].dst, s[b].dst, s[c].dst).signum()
-    })
+    [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
+        .iter()
+        .all(|&(a, b, c)| {
+            twice_area(s[a].src, s[b].src, s[c].src).signum()
+                == twice_area(s[a].dst, s[b].dst, s[c].dst).signum()
+        })
 }
 
 /// Robust homography over putative matches: RANSAC with the minimal 4-point
@@ -418,7 +456,9 @@ pub fn ransac(corrs: &[Correspondence], p: &RansacParams) -> Option<RansacResult
         if !sample_ok(&sample) {
             continue;
         }
-        let Some(h) = from_four(&sample) else { continue };
+        let Some(h) = from_four(&sample) else {
+            continue;
+        };
         let count = corrs.iter().filter(|c| sq_error(&h, c) < t2).count();
         if best.as_ref().is_none_or(|b| count > b.1) {
             best = Some((h, count));
@@ -439,7 +479,9 @@ pub fn ransac(corrs: &[Correspondence], p: &RansacParams) -> Option<RansacResult
         }
         let set: Vec<Correspondence> = inliers.iter().map(|&i| corrs[i]).collect();
         let Some(refit) = fit(&set) else { break };
-        let new_inliers: Vec<usize> = (0..n).filter(|&i| sq_error(&refit, &corrs[i]) < t2).collect();
+        let new_inliers: Vec<usize> = (0..n)
+            .filter(|&i| sq_error(&refit, &corrs[i]) < t2)
+            .collect();
         if new_inliers.len() < inliers.len() {
             break;
         }
@@ -453,9 +495,17 @@ pub fn ransac(corrs: &[Correspondence], p: &RansacParams) -> Option<RansacResult
     if inliers.len() < 4 {
         return None;
     }
-    let rms_error =
-        (inliers.iter().map(|&i| sq_error(&h, &corrs[i])).sum::<f64>() / inliers.len() as f64).sqrt();
-    Some(RansacResult { h, inliers, rms_error })
+    let rms_error = (inliers
+        .iter()
+        .map(|&i| sq_error(&h, &corrs[i]))
+        .sum::<f64>()
+        / inliers.len() as f64)
+        .sqrt();
+    Some(RansacResult {
+        h,
+        inliers,
+        rms_error,
+    })
 }
 
 #[cfg(test)]
@@ -463,18 +513,29 @@ mod tests {
     use super::*;
 
     fn truth() -> Mat3 {
-        [[0.9, -0.3, 120.0], [0.25, 1.1, 40.0], [0.0004, -0.0002, 1.0]]
+        [
+            [0.9, -0.3, 120.0],
+            [0.25, 1.1, 40.0],
+            [0.0004, -0.0002, 1.0],
+        ]
     }
 
     #[test]
     fn four_points_recover_the_homography() {
         let h = truth();
         let src = [[0.0, 0.0], [300.0, 10.0], [280.0, 200.0], [20.0, 220.0]];
-        let c = src.map(|s| Correspondence { src: s, dst: apply(&h, s).unwrap(), weight: 1.0 });
+        let c = src.map(|s| Correspondence {
+            src: s,
+            dst: apply(&h, s).unwrap(),
+            weight: 1.0,
+        });
         let e = from_four(&c).unwrap();
         for i in 0..3 {
             for j in 0..3 {
-                assert!((e[i][j] - h[i][j]).abs() < 1e-6 * h[i][j].abs().max(1.0), "{e:?}");
+                assert!(
+                    (e[i][j] - h[i][j]).abs() < 1e-6 * h[i][j].abs().max(1.0),
+                    "{e:?}"
+                );
             }
         }
     }
@@ -493,14 +554,27 @@ mod tests {
                 d[0] += (rng.unit() - 0.5) * 1.0;
                 d[1] += (rng.unit() - 0.5) * 1.0;
             }
-            corrs.push(Correspondence { src: s, dst: d, weight: 1.0 });
+            corrs.push(Correspondence {
+                src: s,
+                dst: d,
+                weight: 1.0,
+            });
         }
         let r = ransac(
             &corrs,
-            &RansacParams { threshold: 3.0, max_iterations: 1000, confidence: 0.999, seed: 1 },
+            &RansacParams {
+                threshold: 3.0,
+                max_iterations: 1000,
+                confidence: 0.999,
+                seed: 1,
+            },
         )
         .unwrap();
-        assert!(r.inliers.len() >= 130 && r.inliers.len() <= 140, "{}", r.inliers.len());
+        assert!(
+            r.inliers.len() >= 130 && r.inliers.len() <= 140,
+            "{}",
+            r.inliers.len()
+        );
         assert!(r.rms_error < 0.5);
         for p in [[0.0, 0.0], [400.0, 300.0], [0.0, 300.0]] {
             let a = apply(&h, p).unwrap();

@@ -58,7 +58,10 @@ pub fn registration_json(reg: &Registration, buttons: &[ButtonBox]) -> Value {
 pub fn add_details(v: &mut Value, reg: &Registration) {
     if let Some(map) = v.as_object_mut() {
         map.insert("reason".into(), json!(reg.reason.map(|r| r.code())));
-        map.insert("reprojection_error".into(), json!(reg.reprojection_error.map(round3)));
+        map.insert(
+            "reprojection_error".into(),
+            json!(reg.reprojection_error.map(round3)),
+        );
         map.insert("matches".into(), json!(reg.matches));
         map.insert("sharpness".into(), json!(round3(reg.sharpness)));
         let mode = match reg.mode {
@@ -89,12 +92,24 @@ mod tests {
 
     #[test]
     fn shape_in_view_and_not_in_view() {
-        let b = [ButtonBox { name: "power".into(), x: 1.0, y: 2.0, w: 3.0, h: 4.0 }];
+        let b = [ButtonBox {
+            name: "power".into(),
+            x: 1.0,
+            y: 2.0,
+            w: 3.0,
+            h: 4.0,
+        }];
         let v = registration_json(&reg(true), &b);
         assert_eq!(v["in_view"], true);
         assert_eq!(v["inliers"], 42);
-        assert_eq!(v["homography"], json!([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]));
-        assert_eq!(v["buttons"], json!([{"name": "power", "quad": [[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]}]));
+        assert_eq!(
+            v["homography"],
+            json!([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        );
+        assert_eq!(
+            v["buttons"],
+            json!([{"name": "power", "quad": [[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]}])
+        );
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["in_view", "homography", "inliers", "buttons"]);
         let mut n = registration_json(&reg(false), &b);
@@ -104,6 +119,9 @@ mod tests {
         add_details(&mut n, &reg(false));
         assert_eq!(n["reason"], "not_found");
         assert_eq!(n["mode"], "detected");
-        assert_eq!(n.as_object().unwrap().keys().take(4).collect::<Vec<_>>(), ["in_view", "homography", "inliers", "buttons"]);
+        assert_eq!(
+            n.as_object().unwrap().keys().take(4).collect::<Vec<_>>(),
+            ["in_view", "homography", "inliers", "buttons"]
+        );
     }
 }

@@ -330,11 +330,22 @@ impl Registrar {
     pub fn register_plane(&self, frame: &Plane) -> Registration {
         let sharpness = frame.laplacian_variance(0, 0, frame.width, frame.height);
         if sharpness < self.cfg.min_sharpness {
-            return Registration::not_in_view(NotInViewReason::TooBlurred, sharpness, Mode::Detected);
+            return Registration::not_in_view(
+                NotInViewReason::TooBlurred,
+                sharpness,
+                Mode::Detected,
+            );
         }
         let f = features::detect(frame, &self.cfg.detector, None);
         let m = features::match_all(&f, &self.features, &self.cfg.matching);
-        self.estimate(frame, &f, &m, self.cfg.ransac_iterations, sharpness, Mode::Detected)
+        self.estimate(
+            frame,
+            &f,
+            &m,
+            self.cfg.ransac_iterations,
+            sharpness,
+            Mode::Detected,
+        )
     }
 
     /// Tracking: registers `frame` near the homography `prior` (original
@@ -368,11 +379,28 @@ impl Registrar {
         };
         let sharpness = frame.laplacian_variance(roi.x0, roi.y0, roi.x1, roi.y1);
         if sharpness < self.cfg.min_sharpness {
-            return Registration::not_in_view(NotInViewReason::TooBlurred, sharpness, Mode::Tracked);
+            return Registration::not_in_view(
+                NotInViewReason::TooBlurred,
+                sharpness,
+                Mode::Tracked,
+            );
         }
         let f = features::detect(frame, &self.cfg.detector, Some(roi));
-        let m = features::match_guided(&f, &self.features, &work_prior, self.cfg.track_radius, &self.cfg.matching);
-        self.estimate(frame, &f, &m, self.cfg.track_ransac_iterations, sharpness, Mode::Tracked)
+        let m = features::match_guided(
+            &f,
+            &self.features,
+            &work_prior,
+            self.cfg.track_radius,
+            &self.cfg.matching,
+        );
+        self.estimate(
+            frame,
+            &f,
+            &m,
+            self.cfg.track_ransac_iterations,
+            sharpness,
+            Mode::Tracked,
+        )
     }
 
     /// Described pixels -> original reference pixels.
@@ -403,7 +431,8 @@ impl Registrar {
                 let r = self.features.keypoints[m.reference];
                 let q = f.keypoints[m.frame];
                 // Position noise grows with the pyramid level's scale.
-                let sr = f64::from(self.cfg.reference_detector.scale_factor).powi(i32::from(r.level));
+                let sr =
+                    f64::from(self.cfg.reference_detector.scale_factor).powi(i32::from(r.level));
                 let sf = f64::from(self.cfg.detector.scale_factor).powi(i32::from(q.level));
                 Correspondence {
                     src: [f64::from(r.x), f64::from(r.y)],
@@ -427,7 +456,8 @@ impl Registrar {
             }
         };
         let Some(res) = homography::ransac(&corrs, &params) else {
-            let mut r = Registration::not_in_view(blurred_or(NotInViewReason::NotFound), sharpness, mode);
+            let mut r =
+                Registration::not_in_view(blurred_or(NotInViewReason::NotFound), sharpness, mode);
             r.matches = corrs.len();
             return r;
         };
@@ -437,7 +467,14 @@ impl Registrar {
         let (in_view, reason) = match (verdict, h_full) {
             (Ok(()), Some(_)) => (true, None),
             (Ok(()), None) => (false, Some(NotInViewReason::Degenerate)),
-            (Err(r), _) => (false, Some(if r == NotInViewReason::NotFound { blurred_or(r) } else { r })),
+            (Err(r), _) => (
+                false,
+                Some(if r == NotInViewReason::NotFound {
+                    blurred_or(r)
+                } else {
+                    r
+                }),
+            ),
         };
         Registration {
             in_view,
@@ -492,7 +529,9 @@ impl Registrar {
         // The projected outline must be a convex quadrilateral with the
         // reference's orientation and every corner in front of the camera.
         let q: Option<Vec<[f64; 2]>> = outline.iter().map(|&p| apply(h, p)).collect();
-        let Some(q) = q else { return Err(NotInViewReason::Degenerate) };
+        let Some(q) = q else {
+            return Err(NotInViewReason::Degenerate);
+        };
         for i in 0..4 {
             let (a, b, d) = (q[i], q[(i + 1) % 4], q[(i + 2) % 4]);
             let cross = (b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]);

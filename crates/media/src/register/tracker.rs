@@ -49,7 +49,9 @@ impl Tracker {
     pub fn process_plane(&mut self, frame: &Plane) -> Registration {
         if let Some(prior) = self.previous {
             let r = self.registrar.track_plane(frame, &prior);
-            let floor = (self.detected_inliers as f64 * self.registrar.config().track_min_inlier_fraction) as usize;
+            let floor = (self.detected_inliers as f64
+                * self.registrar.config().track_min_inlier_fraction)
+                as usize;
             if r.in_view && r.inliers >= floor {
                 self.previous = r.homography;
                 self.tracked_frames += 1;

@@ -39,7 +39,11 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
     }
     pub fn color(&mut self) -> Rgb<u8> {
-        Rgb([self.int(0, 255) as u8, self.int(0, 255) as u8, self.int(0, 255) as u8])
+        Rgb([
+            self.int(0, 255) as u8,
+            self.int(0, 255) as u8,
+            self.int(0, 255) as u8,
+        ])
     }
 }
 
@@ -82,8 +86,22 @@ pub fn line(img: &mut RgbImage, x0: f64, y0: f64, x1: f64, y1: f64, thick: f64, 
 }
 
 /// A made-up "letter": 2-4 strokes between points of a 3x4 grid in the cell.
-fn glyph(img: &mut RgbImage, rng: &mut Rng, x: f64, y: f64, w: f64, h: f64, thick: f64, c: Rgb<u8>) {
-    let pt = |rng: &mut Rng| (x + rng.int(0, 2) as f64 * w / 2.0, y + rng.int(0, 3) as f64 * h / 3.0);
+fn glyph(
+    img: &mut RgbImage,
+    rng: &mut Rng,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    thick: f64,
+    c: Rgb<u8>,
+) {
+    let pt = |rng: &mut Rng| {
+        (
+            x + rng.int(0, 2) as f64 * w / 2.0,
+            y + rng.int(0, 3) as f64 * h / 3.0,
+        )
+    };
     for _ in 0..rng.int(2, 4) {
         let (a, b) = (pt(rng), pt(rng));
         line(img, a.0, a.1, b.0, b.1, thick, c);
@@ -91,9 +109,26 @@ fn glyph(img: &mut RgbImage, rng: &mut Rng, x: f64, y: f64, w: f64, h: f64, thic
 }
 
 /// A row of made-up letters (a label).
-pub fn text(img: &mut RgbImage, rng: &mut Rng, x: f64, y: f64, letters: usize, size: f64, c: Rgb<u8>) {
+pub fn text(
+    img: &mut RgbImage,
+    rng: &mut Rng,
+    x: f64,
+    y: f64,
+    letters: usize,
+    size: f64,
+    c: Rgb<u8>,
+) {
     for i in 0..letters {
-        glyph(img, rng, x + i as f64 * size * 0.8, y, size * 0.55, size, (size / 7.0).max(1.2), c);
+        glyph(
+            img,
+            rng,
+            x + i as f64 * size * 0.8,
+            y,
+            size * 0.55,
+            size,
+            (size / 7.0).max(1.2),
+            c,
+        );
     }
 }
 
@@ -112,7 +147,11 @@ fn contrast(c: Rgb<u8>) -> Rgb<u8> {
 /// button boxes.
 pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
     let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
-    let base = Rgb([rng.int(60, 220) as u8, rng.int(60, 220) as u8, rng.int(60, 220) as u8]);
+    let base = Rgb([
+        rng.int(60, 220) as u8,
+        rng.int(60, 220) as u8,
+        rng.int(60, 220) as u8,
+    ]);
     let mut img = RgbImage::from_pixel(w, h, base);
     // Casing texture: brushed streaks and speckle.
     for y in 0..h {
@@ -128,7 +167,12 @@ pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
     let (wf, hf) = (f64::from(w), f64::from(h));
     let dark = Rgb([30, 30, 35]);
     // Border and screws.
-    for (x, y) in [(12.0, 12.0), (wf - 12.0, 12.0), (wf - 12.0, hf - 12.0), (12.0, hf - 12.0)] {
+    for (x, y) in [
+        (12.0, 12.0),
+        (wf - 12.0, 12.0),
+        (wf - 12.0, hf - 12.0),
+        (12.0, hf - 12.0),
+    ] {
         fill_circle(&mut img, x, y, 6.0, Rgb([180, 180, 185]));
         line(&mut img, x - 4.0, y, x + 4.0, y, 1.5, dark);
     }
@@ -137,18 +181,48 @@ pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
     let dh = hf * rng.range(0.15, 0.22);
     let dx = wf * rng.range(0.06, 0.15);
     let dy = hf * 0.08;
-    fill_rect(&mut img, dx as i64 - 3, dy as i64 - 3, dw as i64 + 6, dh as i64 + 6, dark);
-    fill_rect(&mut img, dx as i64, dy as i64, dw as i64, dh as i64, Rgb([15, 40, 30]));
+    fill_rect(
+        &mut img,
+        dx as i64 - 3,
+        dy as i64 - 3,
+        dw as i64 + 6,
+        dh as i64 + 6,
+        dark,
+    );
+    fill_rect(
+        &mut img,
+        dx as i64,
+        dy as i64,
+        dw as i64,
+        dh as i64,
+        Rgb([15, 40, 30]),
+    );
     let seg = Rgb([rng.int(120, 255) as u8, 255, rng.int(60, 200) as u8]);
     let digits = rng.int(3, 5) as usize;
-    text(&mut img, &mut rng, dx + 8.0, dy + dh * 0.2, digits, dh * 0.6, seg);
+    text(
+        &mut img,
+        &mut rng,
+        dx + 8.0,
+        dy + dh * 0.2,
+        digits,
+        dh * 0.6,
+        seg,
+    );
     // Brand label and vents on the right of the display.
     let lx = dx + dw + wf * 0.05;
     let n = rng.int(3, 6) as usize;
     text(&mut img, &mut rng, lx, dy, n, hf * 0.06, contrast(base));
     for i in 0..rng.int(4, 8) {
         let y = dy + hf * 0.1 + i as f64 * 7.0;
-        line(&mut img, lx, y, (lx + wf * 0.3).min(wf - 20.0), y, 2.5, dark);
+        line(
+            &mut img,
+            lx,
+            y,
+            (lx + wf * 0.3).min(wf - 20.0),
+            y,
+            2.5,
+            dark,
+        );
     }
     // Button grid.
     let cols = rng.int(3, 5) as usize;
@@ -165,7 +239,14 @@ pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
             let bx = gx0 + c as f64 * cw;
             let by = gy0 + r as f64 * ch;
             let col = rng.color();
-            fill_rect(&mut img, bx as i64 - 2, by as i64 - 2, bw as i64 + 4, bh as i64 + 4, dark);
+            fill_rect(
+                &mut img,
+                bx as i64 - 2,
+                by as i64 - 2,
+                bw as i64 + 4,
+                bh as i64 + 4,
+                dark,
+            );
             fill_rect(&mut img, bx as i64, by as i64, bw as i64, bh as i64, col);
             let fg = contrast(col);
             match rng.int(0, 3) {
@@ -182,14 +263,43 @@ pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
                         line(&mut img, x, by + bh * 0.3, x, by + bh * 0.7, 2.0, fg);
                     }
                 }
-                _ => fill_rect(&mut img, (bx + bw * 0.12) as i64, (by + bh * 0.35) as i64, (bh * 0.3) as i64, (bh * 0.3) as i64, fg),
+                _ => fill_rect(
+                    &mut img,
+                    (bx + bw * 0.12) as i64,
+                    (by + bh * 0.35) as i64,
+                    (bh * 0.3) as i64,
+                    (bh * 0.3) as i64,
+                    fg,
+                ),
             }
             let n = rng.int(2, 3) as usize;
-            text(&mut img, &mut rng, bx + bw * 0.45, by + bh * 0.3, n, bh * 0.4, fg);
+            text(
+                &mut img,
+                &mut rng,
+                bx + bw * 0.45,
+                by + bh * 0.3,
+                n,
+                bh * 0.4,
+                fg,
+            );
             // A printed caption under the button.
             let n = rng.int(2, 4) as usize;
-            text(&mut img, &mut rng, bx, by + bh + 5.0, n, (ch - bh) * 0.35, contrast(base));
-            buttons.push(Btn { name: format!("button{}", buttons.len() + 1), x: bx, y: by, w: bw, h: bh });
+            text(
+                &mut img,
+                &mut rng,
+                bx,
+                by + bh + 5.0,
+                n,
+                (ch - bh) * 0.35,
+                contrast(base),
+            );
+            buttons.push(Btn {
+                name: format!("button{}", buttons.len() + 1),
+                x: bx,
+                y: by,
+                w: bw,
+                h: bh,
+            });
         }
     }
     // Knob.
@@ -199,12 +309,32 @@ pub fn draw_panel(seed: u64, w: u32, h: u32) -> (RgbImage, Vec<Btn>) {
     fill_circle(&mut img, kx, ky, kr + 3.0, dark);
     fill_circle(&mut img, kx, ky, kr, Rgb([200, 200, 205]));
     let a = rng.range(0.0, std::f64::consts::TAU);
-    line(&mut img, kx, ky, kx + a.cos() * kr * 0.8, ky + a.sin() * kr * 0.8, 4.0, dark);
+    line(
+        &mut img,
+        kx,
+        ky,
+        kx + a.cos() * kr * 0.8,
+        ky + a.sin() * kr * 0.8,
+        4.0,
+        dark,
+    );
     for i in 0..8 {
         let t = i as f64 * std::f64::consts::TAU / 8.0 + 0.3;
-        fill_circle(&mut img, kx + t.cos() * (kr + 10.0), ky + t.sin() * (kr + 10.0), 2.5, dark);
+        fill_circle(
+            &mut img,
+            kx + t.cos() * (kr + 10.0),
+            ky + t.sin() * (kr + 10.0),
+            2.5,
+            dark,
+        );
     }
-    buttons.push(Btn { name: "knob".into(), x: kx - kr, y: ky - kr, w: 2.0 * kr, h: 2.0 * kr });
+    buttons.push(Btn {
+        name: "knob".into(),
+        x: kx - kr,
+        y: ky - kr,
+        w: 2.0 * kr,
+        h: 2.0 * kr,
+    });
     (img, buttons)
 }
 
@@ -239,8 +369,21 @@ pub fn background(seed: u64, w: u32, h: u32) -> RgbImage {
     for _ in 0..40 {
         let c = rng.color();
         match rng.int(0, 2) {
-            0 => fill_rect(&mut img, rng.int(-50, w as i64), rng.int(-50, h as i64), rng.int(10, 200), rng.int(10, 200), c),
-            1 => fill_circle(&mut img, rng.range(0.0, f64::from(w)), rng.range(0.0, f64::from(h)), rng.range(5.0, 60.0), c),
+            0 => fill_rect(
+                &mut img,
+                rng.int(-50, w as i64),
+                rng.int(-50, h as i64),
+                rng.int(10, 200),
+                rng.int(10, 200),
+                c,
+            ),
+            1 => fill_circle(
+                &mut img,
+                rng.range(0.0, f64::from(w)),
+                rng.range(0.0, f64::from(h)),
+                rng.range(5.0, 60.0),
+                c,
+            ),
             _ => line(
                 &mut img,
                 rng.range(0.0, f64::from(w)),
@@ -267,13 +410,18 @@ pub fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
 
 pub fn apply(h: &Mat3, p: [f64; 2]) -> [f64; 2] {
     let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
-    [(h[0][0] * p[0] + h[0][1] * p[1] + h[0][2]) / w, (h[1][0] * p[0] + h[1][1] * p[1] + h[1][2]) / w]
+    [
+        (h[0][0] * p[0] + h[0][1] * p[1] + h[0][2]) / w,
+        (h[1][0] * p[0] + h[1][1] * p[1] + h[1][2]) / w,
+    ]
 }
 
 pub fn inverse(m: &Mat3) -> Mat3 {
-    let d = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    let d = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    let c = |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+    let c =
+        |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
     [
         [c(1, 1, 2, 2) / d, -c(0, 1, 2, 2) / d, c(0, 1, 1, 2) / d],
         [-c(1, 0, 2, 2) / d, c(0, 0, 2, 2) / d, -c(0, 0, 1, 2) / d],
@@ -285,10 +433,22 @@ pub fn inverse(m: &Mat3) -> Mat3 {
 /// `deg`, perspective `(px, py)` (the homogeneous weight changes by that
 /// fraction from the centre to the edge), reference centre at `(cx, cy)`.
 pub fn view(rw: f64, rh: f64, s: f64, deg: f64, px: f64, py: f64, cx: f64, cy: f64) -> Mat3 {
-    let t0 = [[1.0, 0.0, -rw / 2.0], [0.0, 1.0, -rh / 2.0], [0.0, 0.0, 1.0]];
-    let p = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [px / (rw / 2.0), py / (rh / 2.0), 1.0]];
+    let t0 = [
+        [1.0, 0.0, -rw / 2.0],
+        [0.0, 1.0, -rh / 2.0],
+        [0.0, 0.0, 1.0],
+    ];
+    let p = [
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [px / (rw / 2.0), py / (rh / 2.0), 1.0],
+    ];
     let (sn, cs) = deg.to_radians().sin_cos();
-    let rs = [[s * cs, -s * sn, 0.0], [s * sn, s * cs, 0.0], [0.0, 0.0, 1.0]];
+    let rs = [
+        [s * cs, -s * sn, 0.0],
+        [s * sn, s * cs, 0.0],
+        [0.0, 0.0, 1.0],
+    ];
     let t1 = [[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]];
     let h = mul(&t1, &mul(&rs, &mul(&p, &t0)));
     h.map(|r| r.map(|v| v / h[2][2]))
@@ -308,8 +468,14 @@ pub fn random_view(rng: &mut Rng, rw: f64, rh: f64) -> Mat3 {
     let py = m * (1.0 - t) * if rng.unit() < 0.5 { -1.0 } else { 1.0 };
     let h0 = view(rw, rh, s, deg, px, py, 0.0, 0.0);
     let q = [[0.0, 0.0], [rw, 0.0], [rw, rh], [0.0, rh]].map(|p| apply(&h0, p));
-    let (minx, maxx) = (q.iter().map(|p| p[0]).fold(f64::MAX, f64::min), q.iter().map(|p| p[0]).fold(f64::MIN, f64::max));
-    let (miny, maxy) = (q.iter().map(|p| p[1]).fold(f64::MAX, f64::min), q.iter().map(|p| p[1]).fold(f64::MIN, f64::max));
+    let (minx, maxx) = (
+        q.iter().map(|p| p[0]).fold(f64::MAX, f64::min),
+        q.iter().map(|p| p[0]).fold(f64::MIN, f64::max),
+    );
+    let (miny, maxy) = (
+        q.iter().map(|p| p[1]).fold(f64::MAX, f64::min),
+        q.iter().map(|p| p[1]).fold(f64::MIN, f64::max),
+    );
     let (fw, fh) = (f64::from(FRAME_W), f64::from(FRAME_H));
     let place = |rng: &mut Rng, lo: f64, hi: f64, size: f64| {
         let (a, b) = (-lo + 4.0, size - hi - 4.0);
@@ -337,9 +503,17 @@ pub fn warp_into(dst: &mut RgbImage, src: &RgbImage, h: &Mat3) {
                 continue;
             }
             let (x0, y0) = (p[0].floor() as u32, p[1].floor() as u32);
-            let (x1, y1) = ((x0 + 1).min(src.width() - 1), (y0 + 1).min(src.height() - 1));
+            let (x1, y1) = (
+                (x0 + 1).min(src.width() - 1),
+                (y0 + 1).min(src.height() - 1),
+            );
             let (fx, fy) = (p[0] - f64::from(x0), p[1] - f64::from(y0));
-            let (a, b, c, d) = (src.get_pixel(x0, y0), src.get_pixel(x1, y0), src.get_pixel(x0, y1), src.get_pixel(x1, y1));
+            let (a, b, c, d) = (
+                src.get_pixel(x0, y0),
+                src.get_pixel(x1, y0),
+                src.get_pixel(x0, y1),
+                src.get_pixel(x1, y1),
+            );
             let v = [0, 1, 2].map(|k| {
                 let top = f64::from(a[k]) * (1.0 - fx) + f64::from(b[k]) * fx;
                 let bot = f64::from(c[k]) * (1.0 - fx) + f64::from(d[k]) * fx;
@@ -353,7 +527,9 @@ pub fn warp_into(dst: &mut RgbImage, src: &RgbImage, h: &Mat3) {
 /// Separable Gaussian blur.
 pub fn blur(img: &RgbImage, sigma: f64) -> RgbImage {
     let r = (sigma * 3.0).ceil() as i64;
-    let k: Vec<f64> = (-r..=r).map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp()).collect();
+    let k: Vec<f64> = (-r..=r)
+        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let ks: f64 = k.iter().sum();
     let (w, h) = (img.width() as i64, img.height() as i64);
     let pass = |src: &RgbImage, dx: i64, dy: i64| {
@@ -377,7 +553,9 @@ pub fn blur(img: &RgbImage, sigma: f64) -> RgbImage {
 pub fn add_noise(img: &mut RgbImage, rng: &mut Rng, sigma: f64) {
     for p in img.pixels_mut() {
         for c in 0..3 {
-            p[c] = (f64::from(p[c]) + rng.gauss() * sigma).round().clamp(0.0, 255.0) as u8;
+            p[c] = (f64::from(p[c]) + rng.gauss() * sigma)
+                .round()
+                .clamp(0.0, 255.0) as u8;
         }
     }
 }
@@ -398,7 +576,11 @@ pub fn occlude(frame: &mut RgbImage, rng: &mut Rng, h: &Mat3, rw: f64, rh: f64, 
     let c = rng.color();
     let occ = RgbImage::from_pixel(((rw * fraction).ceil() as u32).max(2), rh as u32, c);
     // A vertical band at the left or right edge, like a hand or a door frame.
-    let x0 = if rng.unit() < 0.5 { 0.0 } else { rw - rw * fraction };
+    let x0 = if rng.unit() < 0.5 {
+        0.0
+    } else {
+        rw - rw * fraction
+    };
     let t = [[1.0, 0.0, x0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
     warp_into(frame, &occ, &mul(h, &t));
 }
@@ -408,7 +590,14 @@ pub fn occlude(frame: &mut RgbImage, rng: &mut Rng, h: &Mat3, rw: f64, rh: f64, 
 pub fn max_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
     boxes
         .iter()
-        .flat_map(|b| [[b.x, b.y], [b.x + b.w, b.y], [b.x + b.w, b.y + b.h], [b.x, b.y + b.h]])
+        .flat_map(|b| {
+            [
+                [b.x, b.y],
+                [b.x + b.w, b.y],
+                [b.x + b.w, b.y + b.h],
+                [b.x, b.y + b.h],
+            ]
+        })
         .map(|p| {
             let (a, e) = (apply(truth, p), apply(estimate, p));
             (a[0] - e[0]).hypot(a[1] - e[1])
@@ -419,7 +608,14 @@ pub fn max_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
 pub fn mean_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
     let errs: Vec<f64> = boxes
         .iter()
-        .flat_map(|b| [[b.x, b.y], [b.x + b.w, b.y], [b.x + b.w, b.y + b.h], [b.x, b.y + b.h]])
+        .flat_map(|b| {
+            [
+                [b.x, b.y],
+                [b.x + b.w, b.y],
+                [b.x + b.w, b.y + b.h],
+                [b.x, b.y + b.h],
+            ]
+        })
         .map(|p| {
             let (a, e) = (apply(truth, p), apply(estimate, p));
             (a[0] - e[0]).hypot(a[1] - e[1])

@@ -9,6 +9,7 @@
 mod encode;
 mod progress;
 mod synth;
+mod register;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -200,6 +201,9 @@ enum Command {
     },
     /// Write a synthetic AssistQ-format dataset (`--out`) or the demo pack (`--demo`).
     Synth(synth::SynthArgs),
+    /// Find the reference photo in a frame or clip and project its button boxes
+    /// (`--reference REF --buttons CSV --frame IMG | --video CLIP [--json]`).
+    Register(register::RegisterArgs),
 }
 
 fn main() -> ExitCode {
@@ -386,6 +390,7 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Synth(args) => synth::run(args),
+        Command::Register(args) => register::run(args),
     }
 }
 

@@ -6,10 +6,11 @@
 //! features for smoke tests and benchmarks), `models import|verify` (the encoder weights),
 //! `encode` (AssistQ folders to features), `embed-text` / `embed-image` (the encoders, checkable).
 
+mod accuracy;
 mod encode;
 mod progress;
-mod synth;
 mod register;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -204,6 +205,8 @@ enum Command {
     /// Find the reference photo in a frame or clip and project its button boxes
     /// (`--reference REF --buttons CSV --frame IMG | --video CLIP [--json]`).
     Register(register::RegisterArgs),
+    /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
+    BenchAccuracy(accuracy::AccuracyArgs),
 }
 
 fn main() -> ExitCode {
@@ -391,6 +394,10 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Synth(args) => synth::run(args),
         Command::Register(args) => register::run(args),
+        Command::BenchAccuracy(args) => {
+            let line: Vec<String> = std::env::args().skip(1).collect();
+            accuracy::run(args, &format!("pressnext {}", line.join(" ")))
+        }
     }
 }
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Sets up and runs the engine's main job on the bundled demo: synthetic 384-d encoded features,
-# training, inference on the held-out split, and the challenge metrics.
+# Sets up and runs PressNext's main job on the bundled demo: installs what is needed
+# (scripts/setup.sh: system packages, the pinned encoder weights), writes the demo pack (one
+# synthetic appliance with its questions, scripts/demo_pack.sh), makes the demo model if there is
+# none (scripts/demo_model.sh), encodes the pack and answers its questions step by step, printing
+# the button to press at every step and the challenge metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
-command -v cargo >/dev/null || { echo "error: cargo not found; install Rust with rustup" >&2; exit 1; }
-cargo build --locked -p pressnext
+bash scripts/setup.sh
 PN="$CARGO_TARGET_DIR/debug/pressnext"
-rm -rf demo
-"$PN" synth-features --out demo/features/train --dim 384 --folders 24 --questions 4 --seed 1
-"$PN" synth-features --out demo/features/test --dim 384 --folders 6 --questions 4 --seed 2
-"$PN" train --cfg configs/demo.yaml
-"$PN" infer --cfg configs/demo.yaml CKPT demo/run/best.safetensors --out demo/run/submission.json
+[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
+"$PN" encode --data demo/pack --split test --label test_with_gt.json --out demo/encoded
+"$PN" infer --cfg configs/q2a_best.yaml CKPT models/demo/q2a.safetensors \
+  DATASET.VAL demo/encoded OUTPUT_DIR demo/answers --out demo/answers/submission.json --show

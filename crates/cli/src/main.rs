@@ -97,6 +97,9 @@ enum Command {
         /// cpu, cuda, cuda:N or auto; overrides the config's DEVICE.
         #[arg(long)]
         device: Option<String>,
+        /// Print each question with the answer the model picks at every step.
+        #[arg(long)]
+        show: bool,
         #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
         overrides: Vec<String>,
     },
@@ -241,8 +244,9 @@ fn run(command: Command) -> Result<ExitCode> {
             out,
             json,
             device,
+            show,
             overrides,
-        } => infer(&cfg, out, json, &with_device(overrides, device)),
+        } => infer(&cfg, out, json, show, &with_device(overrides, device)),
         Command::Bench {
             data,
             dims,
@@ -474,6 +478,31 @@ fn check(root: &Path, json: bool) -> Result<ExitCode> {
     })
 }
 
+/// Each question and, per step, the candidate with the highest score (and the right one when it
+/// differs and is known).
+fn show_answers(ds: &q2a::dataset::Dataset, submission: &assistq::submission::Submission) {
+    for (name, preds) in &submission.folders {
+        let Some(folder) = ds.folders.iter().find(|f| &f.name == name) else {
+            continue;
+        };
+        for (qa, pred) in folder.qas.iter().zip(preds) {
+            println!("{name}: {}", qa.entry.question);
+            for (k, scores) in pred.scores.iter().enumerate() {
+                let best = (0..scores.len())
+                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+                    .unwrap_or(0);
+                let right = qa.entry.correct.as_ref().map(|c| c[k] - 1);
+                let mark = match right {
+                    Some(r) if r == best => "  (right)".to_string(),
+                    Some(r) => format!("  (right: {})", qa.entry.answers[k][r]),
+                    None => String::new(),
+                };
+                println!("  step {}: {}{mark}", k + 1, qa.entry.answers[k][best]);
+            }
+        }
+    }
+}
+
 fn print_metrics(m: &Metrics, json: bool) {
     if json {
         println!("{}", serde_json::to_string(m).expect("metrics json"));
@@ -540,6 +569,7 @@ fn infer(
     cfg_path: &Path,
     out: Option<PathBuf>,
     json: bool,
+    show: bool,
     overrides: &[String],
 ) -> Result<ExitCode> {
     let cfg = Config::load(cfg_path, overrides)?;
@@ -562,6 +592,9 @@ fn infer(
     }
     submission.write(&out)?;
     eprintln!("submission: {} ({} questions)", out.display(), ds.len());
+    if show {
+        show_answers(&ds, &submission);
+    }
     match q2a::infer::evaluate(&ds, &submission)? {
         Some(m) => print_metrics(&m, json),
         None => eprintln!("no labels for this split: metrics not computed"),

@@ -60,7 +60,7 @@ const TRAINED: &[Trained] = &[
     },
     Trained {
         name: "Q2A, best config",
-        what: "configs/q2a_best.yaml",
+        what: "configs/q2a_best.yaml: the reference model with INPUT.NORM l2 (unit-length inputs) and Adam at a constant 1e-3 for 20 epochs",
         config: "configs/q2a_best.yaml",
         overrides: &[],
     },

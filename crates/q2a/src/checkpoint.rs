@@ -236,6 +236,11 @@ pub fn architecture_mismatches(a: &Config, b: &Config) -> Vec<String> {
         format!("{:?}", b.model.mlp.act),
     );
     cmp(
+        "INPUT.NORM",
+        format!("{:?}", a.input.norm),
+        format!("{:?}", b.input.norm),
+    );
+    cmp(
         "MODEL.ARCH",
         format!("{:?}", a.model.arch),
         format!("{:?}", b.model.arch),

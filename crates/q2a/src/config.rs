@@ -79,6 +79,11 @@ pub struct InputConfig {
     /// Button feature vectors per candidate (the button tensor is `[A, DIM * NUM_MASKS]`).
     #[serde(rename = "NUM_MASKS")]
     pub num_masks: usize,
+    /// `l2` scales every input feature vector to unit length before the model sees it, so
+    /// encoders of different scales (DINOv2 CLS norms ~40, MiniLM 1) weigh alike; `none` keeps
+    /// them as encoded (the reference).
+    #[serde(rename = "NORM")]
+    pub norm: InputNorm,
     /// Accepted for reference configs; the encoded layout fixes the file names.
     #[serde(rename = "QA")]
     pub qa: String,
@@ -86,6 +91,13 @@ pub struct InputConfig {
     pub video: String,
     #[serde(rename = "SCRIPT")]
     pub script: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputNorm {
+    None,
+    L2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +257,7 @@ impl Default for InputConfig {
         InputConfig {
             dim: 768,
             num_masks: 1,
+            norm: InputNorm::None,
             qa: String::new(),
             video: String::new(),
             script: String::new(),

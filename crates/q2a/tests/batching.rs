@@ -21,6 +21,7 @@ fn batched_scores_and_loss_equal_per_sample_ones() {
         ("MODEL.HISTORY.ARCH", "mlp"),
         ("MODEL.HISTORY.ARCH", "none"),
         ("MODEL.ARCH", "q2a_function"),
+        ("INPUT.NORM", "l2"),
     ] {
         let cfg = common::tiny_config(dir.path(), &[key, arch]);
         let ds = Dataset::load(&dir.path().join("train"), 16, 1).unwrap();

@@ -122,7 +122,7 @@ pub fn narrate(
         ],
     )
     .replace("{n}", noun);
-    lines.push((0, timeline.intro, opening));
+    lines.push((0, timeline.intro, crate::timeline::fix_articles(&opening)));
     for step in &timeline.steps {
         let function = &timeline.functions[step.function];
         let action = &function.actions[step.step];

@@ -109,7 +109,7 @@ impl Function {
 }
 
 /// "a Intensive wash" -> "an Intensive wash" (values are filled into "a {v}" templates).
-fn fix_articles(text: &str) -> String {
+pub(crate) fn fix_articles(text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let mut out: Vec<&str> = Vec::with_capacity(words.len());
     for (i, w) in words.iter().enumerate() {

@@ -14,7 +14,7 @@ use candle_core::{DType, Module, Tensor, D};
 use candle_nn::VarBuilder;
 
 use crate::batch::Batch;
-use crate::config::{Arch, Config, HistoryArch, HistoryMode};
+use crate::config::{Arch, Config, HistoryArch, HistoryMode, InputNorm};
 use crate::error::{Error, Result};
 use crate::model::attention::MultiheadAttention;
 use crate::model::gru::GruCell;
@@ -56,6 +56,7 @@ pub struct Q2a {
     dim: usize,
     num_masks: usize,
     dim_state: usize,
+    l2_inputs: bool,
 }
 
 impl Q2a {
@@ -100,6 +101,7 @@ impl Q2a {
             dim: d,
             num_masks: nm,
             dim_state: ds,
+            l2_inputs: cfg.input.norm == InputNorm::L2,
         })
     }
 
@@ -111,12 +113,12 @@ impl Q2a {
     fn embed_candidates(&self, batch: &Batch) -> Result<Tensor> {
         let (n, d) = (batch.num_candidates, self.dim);
         let dev = batch.text.device();
-        let video = self.mlp_v.forward(&batch.video)?;
-        let question = self.mlp_t.forward(&batch.question)?;
-        let text = self.mlp_t.forward(&batch.text)?;
+        let video = self.mlp_v.forward(&self.input(&batch.video)?)?;
+        let question = self.mlp_t.forward(&self.input(&batch.question)?)?;
+        let text = self.mlp_t.forward(&self.input(&batch.text)?)?;
         let button = self
             .mlp_v
-            .forward(&batch.button.reshape((n * self.num_masks, d))?)?
+            .forward(&self.input(&batch.button.reshape((n * self.num_masks, d))?)?)?
             .reshape((n, self.num_masks * d))?;
         let qa = (text + question.index_select(&batch.candidate_sample, 0)?)?;
         let (qa_video, qa_script) = match &self.grounding {
@@ -137,6 +139,16 @@ impl Q2a {
             &[x, Tensor::zeros((1, self.dim_state), DType::F32, dev)?],
             0,
         )?)
+    }
+
+    /// An input feature as the model sees it: unit length per vector under `INPUT.NORM l2`
+    /// (zero padding rows stay zero).
+    fn input(&self, x: &Tensor) -> Result<Tensor> {
+        if !self.l2_inputs {
+            return Ok(x.clone());
+        }
+        let norm = (x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()? + 1e-12)?;
+        Ok(x.broadcast_div(&norm)?)
     }
 
     /// Q2A's grounding: per packed candidate, the script attended by its question+answer and the
@@ -184,7 +196,7 @@ impl Q2a {
             )
         })?;
         let para_video = f.para_pool.matmul(video)?; // [G, P, D]
-        let para_text = self.mlp_t.forward(&f.paras)?; // [G, P, D]
+        let para_text = self.mlp_t.forward(&self.input(&f.paras)?)?; // [G, P, D]
         let w = candle_nn::ops::softmax_last_dim(&f.para_score)?.unsqueeze(1)?; // [B, 1, P]
         let per_sample = |t: &Tensor| -> Result<Tensor> {
             Ok(w.matmul(&t.index_select(&f.sample_group, 0)?)?

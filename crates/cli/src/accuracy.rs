@@ -37,6 +37,9 @@ pub struct AccuracyArgs {
     /// Training epochs of every trained system (overrides the configs' SOLVER.MAX_EPOCHS).
     #[arg(long)]
     epochs: Option<usize>,
+    /// How buttons are shown to the image encoder (INPUT.BUTTON_VIEW): mask or crop.
+    #[arg(long, default_value = "mask")]
+    button_view: ButtonView,
     #[arg(long)]
     models: Option<PathBuf>,
     #[arg(long, default_value = "auto")]
@@ -104,7 +107,7 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
             label: label.into(),
             out: encoded.join(split),
             fps: 1.0,
-            button_view: ButtonView::Mask,
+            button_view: args.button_view,
         };
         let summary = encode_dataset(&encoders, &opts, &encoders_quiet())?;
         if !summary.failed.is_empty() {
@@ -374,7 +377,7 @@ fn report(
         args.appliances,
         args.seed
     );
-    let _ = writeln!(md, "2. `pressnext encode` of `train/` (train.json) and `test/` (test_with_gt.json) with DINOv2 ViT-S/14 + all-MiniLM-L6-v2, 1 fps, `--button-view mask`;");
+    let _ = writeln!(md, "2. `pressnext encode` of `train/` (train.json) and `test/` (test_with_gt.json) with DINOv2 ViT-S/14 + all-MiniLM-L6-v2, 1 fps, `--button-view {}`;", serde_json::to_value(args.button_view).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
     let _ = writeln!(md, "3. `pressnext train --cfg CONFIG` for each trained system below, on train, for the config's epochs{};", args.epochs.map(|e| format!(" (here {e})")).unwrap_or_default());
     let _ = writeln!(md, "4. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines.\n");
     let _ = writeln!(md, "## Dataset\n");

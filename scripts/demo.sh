@@ -11,6 +11,6 @@ bash scripts/setup.sh
 PN="$CARGO_TARGET_DIR/debug/pressnext"
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
 [ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
-"$PN" encode --data demo/pack --split test --label test_with_gt.json --out demo/encoded
+"$PN" encode --data demo/pack --split test --label test_with_gt.json --out demo/encoded --button-view crop
 "$PN" infer --cfg configs/q2a_best.yaml CKPT models/demo/q2a.safetensors \
   DATASET.VAL demo/encoded OUTPUT_DIR demo/answers --out demo/answers/submission.json --show

@@ -12,8 +12,8 @@ PN="$CARGO_TARGET_DIR/debug/pressnext"
 WORK=demo/model-data
 rm -rf "$WORK"
 "$PN" synth --out "$WORK/data" --appliances 16 --seed 7 --max-seconds 40
-"$PN" encode --data "$WORK/data" --split train --label train.json --out "$WORK/encoded/train"
-"$PN" encode --data "$WORK/data" --split test --label test_with_gt.json --out "$WORK/encoded/test"
+"$PN" encode --data "$WORK/data" --split train --label train.json --out "$WORK/encoded/train" --button-view crop
+"$PN" encode --data "$WORK/data" --split test --label test_with_gt.json --out "$WORK/encoded/test" --button-view crop
 "$PN" train --cfg configs/q2a_best.yaml DATASET.TRAIN "$WORK/encoded/train" \
   DATASET.VAL "$WORK/encoded/test" OUTPUT_DIR "$WORK/run"
 mkdir -p models/demo

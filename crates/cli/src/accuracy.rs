@@ -38,7 +38,7 @@ pub struct AccuracyArgs {
     #[arg(long)]
     epochs: Option<usize>,
     /// How buttons are shown to the image encoder (INPUT.BUTTON_VIEW): mask or crop.
-    #[arg(long, default_value = "mask")]
+    #[arg(long, default_value = "crop")]
     button_view: ButtonView,
     #[arg(long)]
     models: Option<PathBuf>,

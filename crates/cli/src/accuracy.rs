@@ -384,15 +384,7 @@ fn report(
     let _ = writeln!(md, "| split | appliances | questions | steps | candidates per step (mean) | video frames (1 fps) |");
     let _ = writeln!(md, "|---|---|---|---|---|---|");
     for (name, ds) in [("train", train), ("test", test)] {
-        let cands: Vec<usize> = ds
-            .folders
-            .iter()
-            .flat_map(|f| {
-                f.qas
-                    .iter()
-                    .flat_map(|q| q.entry.answers.iter().map(|a| a.len()))
-            })
-            .collect();
+        let cands = ds.candidates_per_step();
         let _ = writeln!(
             md,
             "| {name} | {} | {} | {} | {:.1} | {} |",

@@ -128,6 +128,19 @@ impl Dataset {
         Ok(())
     }
 
+    /// The candidate count of every step of every QA, folder by folder (chance R@1 of a step is
+    /// one over it).
+    pub fn candidates_per_step(&self) -> Vec<usize> {
+        self.folders
+            .iter()
+            .flat_map(|f| {
+                f.qas
+                    .iter()
+                    .flat_map(|q| q.entry.answers.iter().map(|a| a.len()))
+            })
+            .collect()
+    }
+
     /// True when every sample carries its labels, so metrics can be computed.
     pub fn has_labels(&self) -> bool {
         self.samples

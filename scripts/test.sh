@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace (unit, numerics against the committed PyTorch fixtures,
-# CLI end to end). Dev profile, dependencies at opt-level 3; the target folder lives outside the
+# Runs every test: the front end's unit tests (node --test), then the workspace's (unit, numerics
+# against the committed PyTorch fixtures, CLI end to end, the app's commands on the mock runtime
+# and its real window under Xvfb through WebDriver). Dev profile, dependencies at opt-level 3; the target folder lives outside the
 # clone so repeated runs on one machine reuse it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 export CARGO_TERM_COLOR=never
 bash scripts/setup.sh
-# The setup installed the real weights: their tests must run, not skip.
-export PRESSNEXT_REQUIRE_MODELS=1
-cargo test --workspace --locked 2>&1
+# The app's end-to-end test needs the demo pack, the demo model and tauri-driver.
+[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
+command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked
+# The setup installed everything: the real-weight and window tests must run, not skip.
+export PRESSNEXT_REQUIRE_MODELS=1 PRESSNEXT_REQUIRE_E2E=1
+node --test ui/tests/
+# The app's window tests need a display: a virtual one.
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked 2>&1

@@ -131,6 +131,7 @@ impl EncodeSink for EncodeBar {
             EncodeEvent::Warning { folder, message } => {
                 self.println(format!("warning: {folder}: {message}"))
             }
+            EncodeEvent::Frames { .. } => {}
         }
     }
 }

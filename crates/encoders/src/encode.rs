@@ -94,6 +94,13 @@ pub enum EncodeEvent {
         folder: String,
         message: String,
     },
+    /// Video frames of `folder` encoded so far, after each batch; `total` is estimated from the
+    /// container's duration.
+    Frames {
+        folder: String,
+        done: usize,
+        total: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +120,11 @@ pub enum FolderOutcome {
 
 pub trait EncodeSink: Send + Sync {
     fn event(&self, event: &EncodeEvent);
+    /// Polled between batches of frames: `true` stops the run with [`Error::Cancelled`], leaving
+    /// the folders finished so far in place (a later run resumes after them).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -215,7 +227,11 @@ pub fn encode_dataset(
             continue;
         }
         let started = std::time::Instant::now();
-        let outcome = match encode_folder(enc, opts, &info, name, qas, sink) {
+        let encoded = encode_folder(enc, opts, &info, name, qas, sink);
+        if matches!(encoded, Err(Error::Cancelled)) {
+            return Err(Error::Cancelled);
+        }
+        let outcome = match encoded {
             Ok(folder) => match folder.write(&out_dir) {
                 Ok(()) => {
                     summary.encoded += 1;
@@ -308,16 +324,29 @@ fn encode_video(
     let mut timestamps = Vec::new();
     let mut batch: Vec<RgbImage> = Vec::with_capacity(crate::vision::IMAGE_BATCH);
     let mut failed: Option<Error> = None;
+    let total = media::probe(video_file)
+        .ok()
+        .and_then(|i| i.duration)
+        .map_or(0, |d| (d * fps).ceil() as usize);
     let outcome = media::for_each_sampled_frame(video_file, fps, |frame| {
         timestamps.push(frame.timestamp as f32);
         batch.push(frame.image);
         if batch.len() < crate::vision::IMAGE_BATCH {
             return true;
         }
+        if sink.cancelled() {
+            failed = Some(Error::Cancelled);
+            return false;
+        }
         match image.encode(&batch) {
             Ok(r) => {
                 rows.extend(r);
                 batch.clear();
+                sink.event(&EncodeEvent::Frames {
+                    folder: folder.to_string(),
+                    done: rows.len(),
+                    total: total.max(rows.len()),
+                });
                 true
             }
             Err(e) => {

@@ -25,6 +25,9 @@ pub enum Error {
     Onnx { path: PathBuf, message: String },
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
+    /// The caller's sink asked to stop ([`crate::encode::EncodeSink::cancelled`]).
+    #[error("encoding was cancelled")]
+    Cancelled,
     #[error("{0}")]
     Other(String),
 }

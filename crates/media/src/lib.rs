@@ -3,9 +3,11 @@
 //!
 //! The main entry points are [`probe`] (stream facts only), [`sample_frames`]
 //! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]
-//! (every frame, for camera-like playback of a recorded file), plus
-//! [`register`]: finding the appliance of a reference photo in a live frame.
+//! (every frame, for camera-like playback of a recorded file), [`camera`]:
+//! live frame sources (a camera or a looped video file), plus [`register`]:
+//! finding the appliance of a reference photo in a live frame.
 
+pub mod camera;
 pub mod error;
 pub mod register;
 pub mod video;

@@ -114,13 +114,11 @@ impl Q2a {
         let (n, d) = (batch.num_candidates, self.dim);
         let dev = batch.text.device();
         let video = self.mlp_v.forward(&self.input(&batch.video)?)?;
-        let question = self.mlp_t.forward(&self.input(&batch.question)?)?;
-        let text = self.mlp_t.forward(&self.input(&batch.text)?)?;
         let button = self
             .mlp_v
             .forward(&self.input(&batch.button.reshape((n * self.num_masks, d))?)?)?
             .reshape((n, self.num_masks * d))?;
-        let qa = (text + question.index_select(&batch.candidate_sample, 0)?)?;
+        let qa = self.question_answer(batch)?;
         let (qa_video, qa_script) = match &self.grounding {
             Grounding::Attention { s2v, qa2s } => Self::attention_grounding(
                 s2v,
@@ -139,6 +137,46 @@ impl Q2a {
             &[x, Tensor::zeros((1, self.dim_state), DType::F32, dev)?],
             0,
         )?)
+    }
+
+    /// `mlp_t(question) + mlp_t(answer)` of every packed candidate, `[N, D]`.
+    fn question_answer(&self, batch: &Batch) -> Result<Tensor> {
+        let question = self.mlp_t.forward(&self.input(&batch.question)?)?;
+        let text = self.mlp_t.forward(&self.input(&batch.text)?)?;
+        Ok((text + question.index_select(&batch.candidate_sample, 0)?)?)
+    }
+
+    /// How much each packed candidate's question+answer attends to each script sentence of its
+    /// folder, `[N, S]` (the `qa2s` weights, heads averaged; padded sentences get 0): what "why
+    /// this button?" shows. `None` for the function grounding, which attends to paragraphs.
+    pub fn sentence_attention(&self, batch: &Batch) -> Result<Option<Tensor>> {
+        let Grounding::Attention { qa2s, .. } = &self.grounding else {
+            return Ok(None);
+        };
+        let qa = self.question_answer(batch)?;
+        let script = self.mlp_t.forward(&batch.script)?;
+        let queries = Self::per_folder_queries(qa2s, batch, &qa)?;
+        let (_, weights) = qa2s.attend_projected(&queries, &script, &script, &batch.script_bias)?;
+        let (g, c, s) = weights.dims3()?;
+        Ok(Some(
+            weights
+                .reshape((g * c, s))?
+                .index_select(&batch.packed_slot, 0)?,
+        ))
+    }
+
+    /// The packed question+answer rows projected as `qa2s` queries and laid out per folder,
+    /// `[G, C, D]`, for attention over that folder's sentences.
+    fn per_folder_queries(
+        qa2s: &MultiheadAttention,
+        batch: &Batch,
+        qa: &Tensor,
+    ) -> Result<Tensor> {
+        let (g, c, d) = (batch.groups, batch.slots, qa.dim(1)?);
+        let zero_row = Tensor::zeros((1, d), DType::F32, qa.device())?;
+        Ok(Tensor::cat(&[qa2s.project_query(qa)?, zero_row], 0)?
+            .index_select(&batch.slot_index, 0)?
+            .reshape((g, c, d))?)
     }
 
     /// An input feature as the model sees it: unit length per vector under `INPUT.NORM l2`
@@ -162,14 +200,9 @@ impl Q2a {
         script: Tensor,
     ) -> Result<(Tensor, Tensor)> {
         let (g, c, d) = (batch.groups, batch.slots, qa.dim(1)?);
-        let dev = qa.device();
         let (video_per_sentence, _) = s2v.forward(&script, video, video, &batch.video_bias)?;
-        // qa2s: project the packed queries, lay them out per folder for attention over that
-        // folder's sentences, then bring the results back to the packed order.
-        let zero_row = Tensor::zeros((1, d), DType::F32, dev)?;
-        let queries = Tensor::cat(&[qa2s.project_query(qa)?, zero_row], 0)?
-            .index_select(&batch.slot_index, 0)?
-            .reshape((g, c, d))?;
+        // qa2s: attend per folder, then bring the results back to the packed order.
+        let queries = Self::per_folder_queries(qa2s, batch, qa)?;
         let (attended, weights) =
             qa2s.attend_projected(&queries, &script, &script, &batch.script_bias)?;
         let qa_video = weights

@@ -1,0 +1,33 @@
+//! PressNext's assistant, everything the desktop app does that needs no window: tutorial packs
+//! encoded once and kept in a library ([`packs`]), asking the Q2A model about the active pack
+//! ([`ask`]), the live view with its registration to the reference photo ([`live`]), the models
+//! ([`models`]), training in the background ([`training`]) and settings ([`settings`]), tied
+//! together by [`Assistant`]. The Tauri shell (`src-tauri`) only turns these into commands.
+
+pub mod ask;
+pub mod assistant;
+pub mod error;
+pub mod live;
+pub mod models;
+pub mod packs;
+pub mod settings;
+pub mod training;
+
+pub use assistant::{AppState, Assistant, Paths, StartOptions};
+pub use error::{Error, Result};
+
+/// An error as the front end receives it: a stable code and a message saying what to do.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(e: &Error) -> Self {
+        ErrorPayload {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

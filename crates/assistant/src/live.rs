@@ -1,0 +1,392 @@
+//! The live view: frames from a camera or a video file, each registered to the active pack's
+//! reference photo and JPEG-encoded for the UI, which fetches them over a binary path (never as JSON
+//! events).
+//!
+//! Two threads: *capture* reads the source as fast as it delivers and keeps only the newest frame
+//! (a slow consumer drops frames instead of falling behind); *process* registers the newest frame
+//! (tracking between frames, re-detecting when lost) and publishes it with its registration, so
+//! the overlay drawn on a frame is always that frame's. A missing camera is a status, not an error:
+//! capture retries every second and picks the camera up again when it returns.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use image::RgbImage;
+use media::camera::{open_source, CameraError, CameraSpec, FrameSource};
+use media::register::{registration_json, ButtonBox, RegisterConfig, Registrar, Tracker};
+use serde::Serialize;
+
+/// How long capture waits before trying a missing or failed source again.
+const RETRY: Duration = Duration::from_secs(1);
+/// JPEG quality of the frames sent to the UI.
+const JPEG_QUALITY: u8 = 80;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CameraState {
+    Starting,
+    Running,
+    NoCamera,
+    Lost,
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraStatus {
+    pub source: String,
+    pub status: CameraState,
+    pub message: String,
+    pub width: u32,
+    pub height: u32,
+    /// Frames published per second, measured.
+    pub fps: f64,
+}
+
+/// A frame as the UI gets it.
+#[derive(Debug)]
+pub struct PublishedFrame {
+    pub seq: u64,
+    pub width: u32,
+    pub height: u32,
+    /// Capture time, milliseconds since the Unix epoch.
+    pub captured_ms: u64,
+    pub jpeg: Vec<u8>,
+    /// `media::register::registration_json` of this frame plus `reason` and `frame_seq`; `null`
+    /// when no pack is active.
+    pub registration: serde_json::Value,
+}
+
+/// The reference photo and button boxes of the active pack.
+pub struct Reference {
+    pub image: RgbImage,
+    pub buttons: Vec<ButtonBox>,
+}
+
+struct Captured {
+    seq: u64,
+    captured_ms: u64,
+    image: RgbImage,
+}
+
+#[derive(Default)]
+struct Slots {
+    captured: Mutex<Option<Captured>>,
+    captured_ready: Condvar,
+    published: Mutex<Option<Arc<PublishedFrame>>>,
+    published_ready: Condvar,
+}
+
+type StatusListener = Box<dyn Fn(&CameraStatus) + Send + Sync>;
+
+struct Shared {
+    slots: Slots,
+    source: Mutex<(CameraSpec, (u32, u32))>,
+    /// Bumped when the source changes: capture reopens.
+    source_generation: AtomicU64,
+    reference: Mutex<Option<Arc<(Registrar, Vec<ButtonBox>)>>>,
+    reference_generation: AtomicU64,
+    status: Mutex<CameraStatus>,
+    on_status: Mutex<Option<StatusListener>>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn set_status(&self, state: CameraState, message: String, size: Option<(u32, u32)>) {
+        let changed = {
+            let mut s = self.status.lock().expect("status lock");
+            let source = self.source.lock().expect("source lock").0.to_string();
+            let new = CameraStatus {
+                source,
+                status: state,
+                message,
+                width: size.map_or(s.width, |v| v.0),
+                height: size.map_or(s.height, |v| v.1),
+                fps: s.fps,
+            };
+            let changed = new.status != s.status || new.message != s.message || new.source != s.source;
+            *s = new;
+            changed.then(|| s.clone())
+        };
+        if let Some(status) = changed {
+            if let Some(listener) = self.on_status.lock().expect("listener lock").as_ref() {
+                listener(&status);
+            }
+        }
+    }
+}
+
+pub struct LiveView {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// What the user reads for a source that cannot be opened.
+fn explain(spec: &CameraSpec, e: &CameraError) -> (CameraState, String) {
+    match e {
+        CameraError::NoCamera => (
+            CameraState::NoCamera,
+            "No camera found. Plug one in, or choose a video file in Settings.".into(),
+        ),
+        CameraError::NotFound(..) => (
+            CameraState::NoCamera,
+            format!("{e}. Plug it in or choose another camera in Settings."),
+        ),
+        _ => (
+            CameraState::Lost,
+            format!("{spec}: {e}. Retrying; choose another camera in Settings if it persists."),
+        ),
+    }
+}
+
+fn capture_loop(shared: Arc<Shared>) {
+    let mut source: Option<Box<dyn FrameSource>> = None;
+    let mut generation = u64::MAX;
+    let mut seq = 0u64;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let current = shared.source_generation.load(Ordering::Acquire);
+        if current != generation {
+            source = None;
+            generation = current;
+        }
+        let Some(src) = source.as_mut() else {
+            let (spec, resolution) = shared.source.lock().expect("source lock").clone();
+            shared.set_status(CameraState::Starting, format!("opening {spec}"), None);
+            match open_source(&spec, resolution) {
+                Ok(s) => {
+                    shared.set_status(CameraState::Running, s.describe(), None);
+                    source = Some(s);
+                }
+                Err(e) => {
+                    let (state, message) = explain(&spec, &e);
+                    shared.set_status(state, message, None);
+                    sleep_unless_changed(&shared, generation, RETRY);
+                }
+            }
+            continue;
+        };
+        match src.next_frame() {
+            Ok(image) => {
+                seq += 1;
+                let mut slot = shared.slots.captured.lock().expect("capture lock");
+                *slot = Some(Captured {
+                    seq,
+                    captured_ms: now_ms(),
+                    image,
+                });
+                shared.slots.captured_ready.notify_all();
+            }
+            Err(e) => {
+                let spec = shared.source.lock().expect("source lock").0.clone();
+                shared.set_status(
+                    CameraState::Lost,
+                    format!("{spec}: {e}. Waiting for it to come back."),
+                    None,
+                );
+                source = None;
+                sleep_unless_changed(&shared, generation, RETRY);
+            }
+        }
+    }
+    shared.set_status(CameraState::Stopped, "stopped".into(), None);
+}
+
+fn sleep_unless_changed(shared: &Shared, generation: u64, total: Duration) {
+    let until = Instant::now() + total;
+    while Instant::now() < until
+        && !shared.stop.load(Ordering::Relaxed)
+        && shared.source_generation.load(Ordering::Acquire) == generation
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn process_loop(shared: Arc<Shared>) {
+    let mut last_seq = 0u64;
+    let mut tracker: Option<(u64, Tracker)> = None;
+    let mut fps_window: Vec<Instant> = Vec::new();
+    loop {
+        let captured = {
+            let mut slot = shared.slots.captured.lock().expect("capture lock");
+            loop {
+                if shared.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if slot.as_ref().is_some_and(|c| c.seq != last_seq) {
+                    break slot.take().expect("checked");
+                }
+                slot = shared
+                    .slots
+                    .captured_ready
+                    .wait_timeout(slot, Duration::from_millis(100))
+                    .expect("capture lock")
+                    .0;
+            }
+        };
+        last_seq = captured.seq;
+        let reference_gen = shared.reference_generation.load(Ordering::Acquire);
+        let reference = shared.reference.lock().expect("reference lock").clone();
+        let registration = match reference {
+            Some(reference) => {
+                if tracker.as_ref().map(|t| t.0) != Some(reference_gen) {
+                    tracker = Some((reference_gen, Tracker::new(reference.0.clone())));
+                }
+                let gray = image::imageops::grayscale(&captured.image);
+                let reg = tracker.as_mut().expect("set above").1.process(&gray);
+                let mut json = registration_json(&reg, &reference.1);
+                if let Some(map) = json.as_object_mut() {
+                    map.insert("reason".into(), serde_json::json!(reg.reason.map(|r| r.code())));
+                    map.insert("frame_seq".into(), serde_json::json!(captured.seq));
+                }
+                json
+            }
+            None => {
+                tracker = None;
+                serde_json::Value::Null
+            }
+        };
+        let (width, height) = captured.image.dimensions();
+        let mut jpeg = Vec::with_capacity((width * height / 8) as usize);
+        let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+            .encode_image(&captured.image);
+        if encoded.is_err() {
+            continue;
+        }
+        let now = Instant::now();
+        fps_window.push(now);
+        fps_window.retain(|t| now.duration_since(*t) < Duration::from_secs(2));
+        {
+            let mut s = shared.status.lock().expect("status lock");
+            s.fps = fps_window.len() as f64 / 2.0;
+            s.width = width;
+            s.height = height;
+        }
+        let frame = Arc::new(PublishedFrame {
+            seq: captured.seq,
+            width,
+            height,
+            captured_ms: captured.captured_ms,
+            jpeg,
+            registration,
+        });
+        *shared.slots.published.lock().expect("publish lock") = Some(frame);
+        shared.slots.published_ready.notify_all();
+    }
+}
+
+impl LiveView {
+    /// Starts capturing from `spec`.
+    pub fn start(spec: CameraSpec, resolution: (u32, u32)) -> Self {
+        let shared = Arc::new(Shared {
+            slots: Slots::default(),
+            status: Mutex::new(CameraStatus {
+                source: spec.to_string(),
+                status: CameraState::Starting,
+                message: String::new(),
+                width: 0,
+                height: 0,
+                fps: 0.0,
+            }),
+            source: Mutex::new((spec, resolution)),
+            source_generation: AtomicU64::new(0),
+            reference: Mutex::new(None),
+            reference_generation: AtomicU64::new(0),
+            on_status: Mutex::new(None),
+            stop: AtomicBool::new(false),
+        });
+        let threads = vec![
+            {
+                let s = shared.clone();
+                std::thread::Builder::new()
+                    .name("live-capture".into())
+                    .spawn(move || capture_loop(s))
+                    .expect("spawn capture thread")
+            },
+            {
+                let s = shared.clone();
+                std::thread::Builder::new()
+                    .name("live-process".into())
+                    .spawn(move || process_loop(s))
+                    .expect("spawn process thread")
+            },
+        ];
+        Self { shared, threads }
+    }
+
+    /// Called on every change of camera state (not on every frame).
+    pub fn on_status(&self, listener: impl Fn(&CameraStatus) + Send + Sync + 'static) {
+        *self.shared.on_status.lock().expect("listener lock") = Some(Box::new(listener));
+    }
+
+    pub fn status(&self) -> CameraStatus {
+        self.shared.status.lock().expect("status lock").clone()
+    }
+
+    /// Switches to another source (settings changed); capture reopens at once.
+    pub fn set_source(&self, spec: CameraSpec, resolution: (u32, u32)) {
+        let mut s = self.shared.source.lock().expect("source lock");
+        if s.0 == spec && s.1 == resolution {
+            return;
+        }
+        *s = (spec, resolution);
+        self.shared
+            .source_generation
+            .fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Registers frames against `reference` from now on (`None`: no pack, no registration).
+    pub fn set_reference(&self, reference: Option<Reference>) -> Result<(), media::Error> {
+        let prepared = match reference {
+            Some(r) => Some(Arc::new((
+                Registrar::from_rgb(&r.image, RegisterConfig::default())?,
+                r.buttons,
+            ))),
+            None => None,
+        };
+        *self.shared.reference.lock().expect("reference lock") = prepared;
+        self.shared
+            .reference_generation
+            .fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// The newest published frame if its sequence number is above `after`, waiting up to `wait`
+    /// for one.
+    pub fn frame_after(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {
+        let deadline = Instant::now() + wait;
+        let mut slot = self.shared.slots.published.lock().expect("publish lock");
+        loop {
+            if let Some(f) = slot.as_ref().filter(|f| f.seq > after) {
+                return Some(f.clone());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            slot = self
+                .shared
+                .slots
+                .published_ready
+                .wait_timeout(slot, deadline - now)
+                .expect("publish lock")
+                .0;
+        }
+    }
+}
+
+impl Drop for LiveView {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.slots.captured_ready.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}

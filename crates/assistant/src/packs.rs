@@ -1,0 +1,517 @@
+//! Tutorial packs: AssistQ-format appliance folders the user opens, encoded once into the app's
+//! cache and remembered in a library (`packs/index.json`). The user's folders are only read.
+//!
+//! A pack is one appliance: `ROOT/SPLIT/NAME/` (video, script, buttons, images) with its questions in
+//! one of `ROOT`'s label files (`train.json`, `test_with_gt.json`, `test_without_gt.json`). The user
+//! may point at the appliance folder itself, a split folder or a dataset root (then picks the
+//! appliance when there are several).
+
+use std::path::{Path, PathBuf};
+
+use assistq::buttons::Buttons;
+use assistq::qa::{Qa, QaFile};
+use assistq::script::Script;
+use encoders::encode::{ButtonView, EncodeEvent, EncodeOptions, EncodeSink, Encoders};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Label files, most informative first (a file with ground truth lets the app show metrics).
+const LABEL_FILES: [(&str, &str); 3] = [
+    ("test_with_gt.json", "test"),
+    ("train.json", "train"),
+    ("test_without_gt.json", "test"),
+];
+
+/// Frames per second the pack's video is encoded at (the AssistQ encoders' rate).
+pub const ENCODE_FPS: f64 = 1.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackSummary {
+    /// Stable id: a hash of the appliance folder's canonical path.
+    pub id: String,
+    /// What the UI shows.
+    pub name: String,
+    pub appliance: String,
+    /// The appliance folder.
+    pub folder: PathBuf,
+    /// The label file holding its questions.
+    pub label: PathBuf,
+    pub questions: usize,
+    pub encoded: bool,
+}
+
+/// What [`inspect`] finds at a path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inspection {
+    /// `folder` (one appliance folder) or `root` (a dataset root or split folder).
+    pub kind: &'static str,
+    pub appliances: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptLine {
+    pub index: usize,
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ButtonBox {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Size {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Everything the UI shows of a pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackDetail {
+    pub id: String,
+    pub name: String,
+    pub appliance: String,
+    pub folder: PathBuf,
+    pub questions: Vec<String>,
+    pub script: Vec<ScriptLine>,
+    pub buttons: Vec<ButtonBox>,
+    pub reference: Size,
+    pub video: VideoFacts,
+    pub video_url: String,
+    pub reference_url: String,
+    #[serde(skip)]
+    pub reference_path: PathBuf,
+    #[serde(skip)]
+    pub video_path: PathBuf,
+    #[serde(skip)]
+    pub qas: Vec<Qa>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VideoFacts {
+    pub duration: f64,
+}
+
+/// Where an appliance's files and questions are.
+#[derive(Debug, Clone)]
+struct Located {
+    root: PathBuf,
+    split: String,
+    appliance: String,
+    label: PathBuf,
+}
+
+fn is_appliance_folder(dir: &Path) -> bool {
+    ["script.txt", "buttons.csv", "video.mp4"]
+        .iter()
+        .any(|f| dir.join(f).is_file())
+}
+
+fn read_labels(path: &Path) -> Result<QaFile> {
+    QaFile::read(path).map_err(|e| Error::PackInvalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The appliances of `root`'s split `split` that have questions and a folder, with their label.
+fn appliances_in(root: &Path, split: &str) -> Result<Vec<Located>> {
+    let mut found: Vec<Located> = Vec::new();
+    for (file, s) in LABEL_FILES {
+        let label = root.join(file);
+        if s != split || !label.is_file() {
+            continue;
+        }
+        for (name, _) in read_labels(&label)?.folders {
+            if root.join(split).join(&name).is_dir() && !found.iter().any(|l| l.appliance == name)
+            {
+                found.push(Located {
+                    root: root.to_path_buf(),
+                    split: split.to_string(),
+                    appliance: name,
+                    label: label.clone(),
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Every appliance reachable from `path` (an appliance folder, split folder or dataset root).
+fn locate_all(path: &Path) -> Result<(bool, Vec<Located>)> {
+    if !path.is_dir() {
+        return Err(Error::PackNotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let path = path.canonicalize().map_err(|e| Error::io(path, e))?;
+    let invalid = |message: &str| Error::PackInvalid {
+        path: path.clone(),
+        message: message.to_string(),
+    };
+    if is_appliance_folder(&path) {
+        let appliance = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let split_dir = path.parent();
+        let (Some(appliance), Some(split_dir), Some(root)) =
+            (appliance, split_dir, split_dir.and_then(Path::parent))
+        else {
+            return Err(invalid("an appliance folder must sit in ROOT/train or ROOT/test"));
+        };
+        let split = split_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let found = appliances_in(root, &split)?
+            .into_iter()
+            .filter(|l| l.appliance == appliance)
+            .collect::<Vec<_>>();
+        if found.is_empty() {
+            return Err(invalid(&format!(
+                "no questions for `{appliance}` in {}: expected it in {}",
+                root.display(),
+                LABEL_FILES
+                    .iter()
+                    .filter(|(_, s)| *s == split)
+                    .map(|(f, _)| *f)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        }
+        return Ok((true, found));
+    }
+    let mut found = Vec::new();
+    let split_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    match (split_name.as_deref(), path.parent()) {
+        (Some(s @ ("train" | "test")), Some(root)) if !root.join(s).join("train").is_dir() => {
+            found.extend(appliances_in(root, s)?)
+        }
+        _ => {
+            for split in ["test", "train"] {
+                found.extend(appliances_in(&path, split)?);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(invalid(
+            "no appliance with questions here: expected an appliance folder (script.txt, \
+             buttons.csv, video.mp4, images/) or a dataset root (train.json or test_with_gt.json \
+             beside train/ or test/)",
+        ));
+    }
+    Ok((false, found))
+}
+
+/// What is at `path`: one appliance folder, or a root with the appliances it offers.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let (is_folder, found) = locate_all(path)?;
+    Ok(Inspection {
+        kind: if is_folder { "folder" } else { "root" },
+        appliances: found.into_iter().map(|l| l.appliance).collect(),
+    })
+}
+
+fn locate(path: &Path, appliance: Option<&str>) -> Result<Located> {
+    let (_, mut found) = locate_all(path)?;
+    match appliance {
+        Some(name) => found
+            .into_iter()
+            .find(|l| l.appliance == name)
+            .ok_or_else(|| Error::PackInvalid {
+                path: path.to_path_buf(),
+                message: format!("holds no appliance `{name}` with questions"),
+            }),
+        None if found.len() == 1 => Ok(found.remove(0)),
+        None => Err(Error::ChooseAppliance {
+            path: path.to_path_buf(),
+            appliances: found.into_iter().map(|l| l.appliance).collect(),
+        }),
+    }
+}
+
+fn pack_id(folder: &Path) -> String {
+    let digest = Sha256::digest(folder.to_string_lossy().as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// "coffeemachine_646bh" -> "Coffeemachine 646bh".
+fn display_name(appliance: &str) -> String {
+    let spaced = appliance.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
+/// The library of opened packs and their encoded features, under `DATA/packs`.
+pub struct PackLibrary {
+    dir: PathBuf,
+    packs: Vec<PackSummary>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Index {
+    packs: Vec<PackSummary>,
+}
+
+impl PackLibrary {
+    /// Opens the library at `dir` (created when missing). Packs whose folder has gone are kept
+    /// (the user may remount a drive) but show as not encoded only if their cache is gone.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let index_path = dir.join("index.json");
+        let packs = match std::fs::read_to_string(&index_path) {
+            Ok(text) => serde_json::from_str::<Index>(&text)
+                .map_err(|e| Error::PackInvalid {
+                    path: index_path.clone(),
+                    message: format!("the pack library index is damaged: {e}"),
+                })?
+                .packs,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(&index_path, e)),
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            packs,
+        })
+    }
+
+    pub fn list(&self) -> &[PackSummary] {
+        &self.packs
+    }
+
+    pub fn get(&self, id: &str) -> Option<&PackSummary> {
+        self.packs.iter().find(|p| p.id == id)
+    }
+
+    /// The folder of encoded features of pack `id`.
+    pub fn encoded_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id).join("encoded")
+    }
+
+    fn save(&self) -> Result<()> {
+        let path = self.dir.join("index.json");
+        let text = serde_json::to_string_pretty(&Index {
+            packs: self.packs.clone(),
+        })
+        .expect("index serialises");
+        assistq::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Checks the pack at `path` and returns what opening it would add, without encoding.
+    pub fn prepare(&self, path: &Path, appliance: Option<&str>) -> Result<PackSummary> {
+        let located = locate(path, appliance)?;
+        let folder = located.root.join(&located.split).join(&located.appliance);
+        let report = assistq::check::check_dataset(&folder);
+        if report.has_errors() {
+            let problems: Vec<String> = report
+                .problems
+                .iter()
+                .filter(|p| p.severity == assistq::check::Severity::Error)
+                .take(5)
+                .map(|p| p.to_string())
+                .collect();
+            return Err(Error::PackInvalid {
+                path: folder,
+                message: problems.join("; "),
+            });
+        }
+        let questions = read_labels(&located.label)?
+            .get(&located.appliance)
+            .map_or(0, |q| q.len());
+        let id = pack_id(&folder);
+        Ok(PackSummary {
+            encoded: self.encoded_dir(&id).join(&located.appliance).join(q2a::features::ENCODER_JSON).is_file(),
+            name: display_name(&located.appliance),
+            appliance: located.appliance,
+            id,
+            folder,
+            label: located.label,
+            questions,
+        })
+    }
+
+    /// Checks, encodes (resuming or skipping what is already encoded with the same encoders) and
+    /// remembers the pack. `sink` gets progress and is polled for cancellation.
+    pub fn open_pack(
+        &mut self,
+        path: &Path,
+        appliance: Option<&str>,
+        encoders: &Encoders,
+        sink: &dyn EncodeSink,
+    ) -> Result<PackSummary> {
+        let mut pack = self.prepare(path, appliance)?;
+        let cache = self.dir.join(&pack.id);
+        std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+        // The encoder encodes every folder of its label file: hand it one with just this one.
+        let qas = read_labels(&pack.label)?
+            .get(&pack.appliance)
+            .map(<[Qa]>::to_vec)
+            .unwrap_or_default();
+        let label = cache.join("label.json");
+        let one = QaFile {
+            folders: vec![(pack.appliance.clone(), qas)],
+        };
+        assistq::fsutil::write_atomic(&label, one.to_json_string().as_bytes())
+            .map_err(|e| Error::io(&label, e))?;
+        let split_dir = pack.folder.parent().expect("located in a split folder");
+        let opts = EncodeOptions {
+            data_root: split_dir.parent().expect("split in a root").to_path_buf(),
+            split: split_dir
+                .file_name()
+                .expect("split name")
+                .to_string_lossy()
+                .into_owned(),
+            label,
+            out: self.encoded_dir(&pack.id),
+            fps: ENCODE_FPS,
+            button_view: ButtonView::Crop,
+        };
+        let summary = encoders::encode::encode_dataset(encoders, &opts, sink)?;
+        if let Some((_, error)) = summary.failed.first() {
+            return Err(Error::PackInvalid {
+                path: pack.folder.clone(),
+                message: error.clone(),
+            });
+        }
+        pack.encoded = true;
+        self.packs.retain(|p| p.id != pack.id);
+        self.packs.push(pack.clone());
+        self.save()?;
+        Ok(pack)
+    }
+
+    /// Forgets pack `id` and deletes its cache; the user's folder is never touched.
+    pub fn remove(&mut self, id: &str) -> Result<()> {
+        self.packs.retain(|p| p.id != id);
+        self.save()?;
+        let cache = self.dir.join(id);
+        if cache.starts_with(&self.dir) && cache.is_dir() {
+            std::fs::remove_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads what the UI shows of pack `id` from its folder.
+    pub fn detail(&self, id: &str) -> Result<PackDetail> {
+        let pack = self.get(id).ok_or_else(|| Error::PackNotFound {
+            path: PathBuf::from(id),
+        })?;
+        detail(pack)
+    }
+}
+
+fn detail(pack: &PackSummary) -> Result<PackDetail> {
+    let invalid = |path: &Path, e: &dyn std::fmt::Display| Error::PackInvalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let qas = read_labels(&pack.label)?
+        .get(&pack.appliance)
+        .map(<[Qa]>::to_vec)
+        .unwrap_or_default();
+    let script_path = pack.folder.join("script.txt");
+    let script = Script::read(&script_path).map_err(|e| invalid(&script_path, &e))?;
+    let buttons_path = pack.folder.join("buttons.csv");
+    let buttons = Buttons::read(&buttons_path).map_err(|e| invalid(&buttons_path, &e))?;
+    let reference_name = qas
+        .iter()
+        .flat_map(|q| q.images.first())
+        .next()
+        .cloned()
+        .or_else(|| buttons.images().first().map(|s| s.to_string()))
+        .ok_or_else(|| invalid(&buttons_path, &"names no reference image"))?;
+    let reference_path = pack.folder.join("images").join(&reference_name);
+    let (width, height) = image::image_dimensions(&reference_path)
+        .map_err(|e| invalid(&reference_path, &e))?;
+    let video_path = pack.folder.join("video.mp4");
+    let duration = media::probe(&video_path)
+        .map_err(|e| invalid(&video_path, &e))?
+        .duration
+        .unwrap_or(0.0);
+    Ok(PackDetail {
+        id: pack.id.clone(),
+        name: pack.name.clone(),
+        appliance: pack.appliance.clone(),
+        folder: pack.folder.clone(),
+        questions: qas.iter().map(|q| q.question.clone()).collect(),
+        script: script
+            .sentences()
+            .into_iter()
+            .enumerate()
+            .map(|(index, s)| ScriptLine {
+                index,
+                start: s.start,
+                end: s.end,
+                text: s.text,
+            })
+            .collect(),
+        buttons: buttons
+            .for_image(&reference_name)
+            .into_iter()
+            .map(|b| ButtonBox {
+                name: b.name.clone(),
+                x: b.x as f64,
+                y: b.y as f64,
+                w: b.w as f64,
+                h: b.h as f64,
+            })
+            .collect(),
+        reference: Size { width, height },
+        video: VideoFacts { duration },
+        video_url: format!("pack://localhost/{}/video.mp4", pack.id),
+        reference_url: format!("pack://localhost/{}/reference.jpg", pack.id),
+        reference_path,
+        video_path,
+        qas,
+    })
+}
+
+/// Forwards encoding progress to a closure and answers cancellation from a flag.
+pub struct EncodeProgress<'a> {
+    pub on_event: &'a (dyn Fn(&EncodeEvent) + Send + Sync),
+    pub cancel: &'a std::sync::atomic::AtomicBool,
+}
+
+impl EncodeSink for EncodeProgress<'_> {
+    fn event(&self, event: &EncodeEvent) {
+        (self.on_event)(event)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_read_well() {
+        assert_eq!(display_name("coffeemachine_646bh"), "Coffeemachine 646bh");
+        assert_eq!(display_name(""), "");
+    }
+
+    #[test]
+    fn a_missing_folder_is_pack_not_found() {
+        let err = inspect(Path::new("/nonexistent/pack")).unwrap_err();
+        assert_eq!(err.code(), "pack.not_found");
+    }
+
+    #[test]
+    fn an_unrelated_folder_is_invalid_and_says_what_is_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = inspect(dir.path()).unwrap_err();
+        assert_eq!(err.code(), "pack.invalid");
+        assert!(err.to_string().contains("dataset root"), "{err}");
+    }
+}

@@ -1,0 +1,170 @@
+//! The app's settings: what the user chose in the Settings panel, persisted as `settings.json` in
+//! the app's data folder and written atomically, so a crash never leaves half a file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `auto`, `cpu` or `cuda:N`.
+    pub device: String,
+    /// `auto`, `index:N` or `file:PATH` ([`media::camera::CameraSpec`]).
+    pub camera: String,
+    /// Resolution asked of a camera (the closest it offers is used).
+    pub resolution: [u32; 2],
+    /// Name of the active Q2A model ([`crate::models`]).
+    pub model: String,
+    /// Show the next two candidates without asking.
+    pub show_alternatives: bool,
+    /// The pack that was open last, reopened at start.
+    pub active_pack: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            device: "auto".into(),
+            camera: "auto".into(),
+            resolution: [1280, 720],
+            model: crate::models::DEMO.into(),
+            show_alternatives: false,
+            active_pack: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, message: String| {
+            Err(Error::SettingsInvalid {
+                field: field.into(),
+                message,
+            })
+        };
+        let d = self.device.trim();
+        let device_ok = matches!(d, "auto" | "cpu" | "cuda")
+            || d
+                .strip_prefix("cuda:")
+                .is_some_and(|n| n.parse::<usize>().is_ok());
+        if !device_ok {
+            return bad(
+                "device",
+                format!("`{d}` is not one of auto, cpu, cuda:N"),
+            );
+        }
+        if let Err(e) = self.camera.parse::<media::camera::CameraSpec>() {
+            return bad("camera", e.to_string());
+        }
+        let [w, h] = self.resolution;
+        if !(160..=7680).contains(&w) || !(120..=4320).contains(&h) {
+            return bad(
+                "resolution",
+                format!("{w}x{h} is outside 160x120 .. 7680x4320"),
+            );
+        }
+        if self.model.trim().is_empty() {
+            return bad("model", "is empty: choose a model".into());
+        }
+        Ok(())
+    }
+
+    /// Reads `path`; a missing file gives the defaults. A damaged file is set aside as
+    /// `settings.json.damaged` (never silently overwritten) and the defaults are returned with the
+    /// error, for the app to show.
+    pub fn load(path: &Path) -> (Settings, Option<Error>) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), None),
+            Err(e) => return (Settings::default(), Some(Error::io(path, e))),
+        };
+        match serde_json::from_str::<Settings>(&text) {
+            Ok(s) => match s.validate() {
+                Ok(()) => (s, None),
+                Err(e) => (Settings::default(), Some(Self::set_aside(path, e.to_string()))),
+            },
+            Err(e) => (
+                Settings::default(),
+                Some(Self::set_aside(
+                    path,
+                    format!("line {}, column {}: {e}", e.line(), e.column()),
+                )),
+            ),
+        }
+    }
+
+    fn set_aside(path: &Path, message: String) -> Error {
+        let aside = path.with_extension("json.damaged");
+        let kept = std::fs::rename(path, &aside).is_ok();
+        Error::SettingsInvalid {
+            field: path.display().to_string(),
+            message: if kept {
+                format!("{message}; kept as {} and using the defaults", aside.display())
+            } else {
+                format!("{message}; using the defaults")
+            },
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        self.validate()?;
+        let text = serde_json::to_string_pretty(self).expect("settings serialise");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        assistq::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let (s, err) = Settings::load(&path);
+        assert!(err.is_none());
+        assert_eq!(s, Settings::default());
+        let custom = Settings {
+            camera: "file:/tmp/cam.mp4".into(),
+            device: "cpu".into(),
+            ..Settings::default()
+        };
+        custom.save(&path).unwrap();
+        assert_eq!(Settings::load(&path).0, custom);
+    }
+
+    #[test]
+    fn a_damaged_file_is_kept_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, "{\"device\": \"cpu\",\n \"camera\": 3").unwrap();
+        let (s, err) = Settings::load(&path);
+        assert_eq!(s, Settings::default());
+        let err = err.unwrap();
+        assert_eq!(err.code(), "settings.invalid");
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let aside = dir.path().join("settings.json.damaged");
+        assert!(std::fs::read_to_string(aside).unwrap().contains("\"camera\": 3"));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        for (s, field) in [
+            (Settings { device: "gpu".into(), ..Default::default() }, "device"),
+            (Settings { camera: "webcam".into(), ..Default::default() }, "camera"),
+            (Settings { resolution: [10, 10], ..Default::default() }, "resolution"),
+        ] {
+            match s.validate() {
+                Err(Error::SettingsInvalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The commands the UI invokes, one per [`assistant::Assistant`] method. Work that takes more than
+//! a moment runs on a blocking thread so the window never freezes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use assistant::ask::Answer;
+use assistant::models::ModelInfo;
+use assistant::packs::{Inspection, PackDetail, PackSummary};
+use assistant::settings::Settings;
+use assistant::training::TrainRequest;
+use assistant::{AppState, Assistant};
+use media::camera::CameraInfo;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+
+pub type Shared = Arc<Assistant>;
+
+/// Runs `f` on a blocking thread with the assistant.
+async fn blocking<T: Send + 'static>(
+    assistant: &Shared,
+    f: impl FnOnce(&Assistant) -> assistant::Result<T> + Send + 'static,
+) -> CommandResult<T> {
+    let a = assistant.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&a))
+        .await
+        .map_err(CommandError::internal)?
+        .map_err(CommandError::from)
+}
+
+#[tauri::command]
+pub fn app_state(assistant: State<'_, Shared>) -> AppState {
+    assistant.state()
+}
+
+#[tauri::command]
+pub async fn inspect_pack(assistant: State<'_, Shared>, path: PathBuf) -> CommandResult<Inspection> {
+    blocking(&assistant, move |a| a.inspect_pack(&path)).await
+}
+
+#[tauri::command]
+pub async fn open_pack(
+    assistant: State<'_, Shared>,
+    path: PathBuf,
+    appliance: Option<String>,
+    on_progress: Channel<serde_json::Value>,
+) -> CommandResult<PackSummary> {
+    blocking(&assistant, move |a| {
+        let forward = move |e: &encoders::encode::EncodeEvent| {
+            let _ = on_progress.send(serde_json::to_value(e).expect("events serialise"));
+        };
+        a.open_pack(&path, appliance.as_deref(), &forward)
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn cancel_open(assistant: State<'_, Shared>) {
+    assistant.cancel_open()
+}
+
+#[tauri::command]
+pub async fn select_pack(assistant: State<'_, Shared>, id: String) -> CommandResult<PackDetail> {
+    blocking(&assistant, move |a| a.select_pack(&id)).await
+}
+
+#[tauri::command]
+pub async fn remove_pack(assistant: State<'_, Shared>, id: String) -> CommandResult<()> {
+    blocking(&assistant, move |a| a.remove_pack(&id)).await
+}
+
+#[tauri::command]
+pub async fn ask(assistant: State<'_, Shared>, question: String) -> CommandResult<Answer> {
+    blocking(&assistant, move |a| a.ask(&question)).await
+}
+
+#[tauri::command]
+pub async fn save_settings(
+    assistant: State<'_, Shared>,
+    settings: Settings,
+) -> CommandResult<AppState> {
+    blocking(&assistant, move |a| a.save_settings(settings)).await
+}
+
+#[tauri::command]
+pub async fn list_cameras(assistant: State<'_, Shared>) -> CommandResult<Vec<CameraInfo>> {
+    blocking(&assistant, |a| Ok(a.list_cameras())).await
+}
+
+#[tauri::command]
+pub fn list_models(assistant: State<'_, Shared>) -> Vec<ModelInfo> {
+    assistant.list_models()
+}
+
+#[tauri::command]
+pub async fn import_checkpoint(
+    assistant: State<'_, Shared>,
+    path: PathBuf,
+    name: String,
+) -> CommandResult<ModelInfo> {
+    blocking(&assistant, move |a| a.import_checkpoint(&path, &name)).await
+}
+
+#[tauri::command]
+pub fn start_training(
+    assistant: State<'_, Shared>,
+    request: TrainRequest,
+    on_event: Channel<serde_json::Value>,
+) -> CommandResult<()> {
+    let forward = move |e: assistant::training::TrainingEvent| {
+        let _ = on_event.send(serde_json::to_value(&e).expect("events serialise"));
+    };
+    assistant
+        .inner()
+        .start_training(request, Arc::new(forward))
+        .map_err(CommandError::from)
+}
+
+#[tauri::command]
+pub fn stop_training(assistant: State<'_, Shared>) {
+    assistant.stop_training()
+}

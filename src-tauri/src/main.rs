@@ -1,0 +1,23 @@
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match pressnext_app::Cli::parse(&args, |k| std::env::var(k).ok()) {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let assistant = match pressnext_app::start_assistant(&cli, pressnext_app::default_data_dir()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("pressnext-app: {e} ({})", e.code());
+            std::process::exit(1);
+        }
+    };
+    pressnext_app::builder::<tauri::Wry>(assistant, cli.pack.clone())
+        .run(tauri::generate_context!())
+        .expect("the window system failed to start PressNext");
+}

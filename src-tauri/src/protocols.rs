@@ -1,0 +1,127 @@
+//! The binary paths of the app: live frames (`frame://localhost/latest?after=SEQ`) and a pack's
+//! files (`pack://localhost/ID/video.mp4`, `.../reference.jpg`). Frames travel as JPEG bodies with
+//! their registration in a header, never as JSON events.
+
+use std::time::Duration;
+
+use tauri::http::{header, Request, Response, StatusCode};
+
+use crate::commands::Shared;
+
+/// How long a frame request waits for a frame newer than the one the UI has.
+const FRAME_WAIT: Duration = Duration::from_millis(250);
+const EXPOSED: &str = "x-frame-seq, x-frame-width, x-frame-height, x-frame-captured-ms, x-registration, content-range, accept-ranges";
+
+fn base(status: StatusCode) -> tauri::http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .header(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED)
+        .header(header::CACHE_CONTROL, "no-store")
+}
+
+fn text(status: StatusCode, message: &str) -> Response<Vec<u8>> {
+    base(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(message.as_bytes().to_vec())
+        .expect("valid response")
+}
+
+fn query_u64(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {
+    request.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| v.parse().ok()).flatten()
+    })
+}
+
+/// `frame://localhost/latest?after=SEQ`.
+pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    if request.uri().path() != "/latest" {
+        return text(StatusCode::NOT_FOUND, "frame://localhost/latest is the only frame path");
+    }
+    let after = query_u64(request, "after").unwrap_or(0);
+    match assistant.frame_after(after, FRAME_WAIT) {
+        Some(f) => base(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header("x-frame-seq", f.seq.to_string())
+            .header("x-frame-width", f.width.to_string())
+            .header("x-frame-height", f.height.to_string())
+            .header("x-frame-captured-ms", f.captured_ms.to_string())
+            .header("x-registration", f.registration.to_string())
+            .body(f.jpeg.clone())
+            .expect("valid response"),
+        None => base(StatusCode::NO_CONTENT).body(Vec::new()).expect("valid response"),
+    }
+}
+
+/// `bytes=START-END` (END optional) of a body of `len` bytes.
+fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            (len.saturating_sub(n), len.checked_sub(1)?)
+        }
+        (s, "") => (s.parse().ok()?, len.checked_sub(1)?),
+        (s, e) => (s.parse().ok()?, e.parse::<u64>().ok()?.min(len.checked_sub(1)?)),
+    };
+    (start <= end && end < len).then_some((start, end))
+}
+
+/// `pack://localhost/ID/FILE`, with range requests (the video element seeks with them).
+pub fn pack(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let path = request.uri().path().trim_start_matches('/');
+    let Some((id, name)) = path.split_once('/') else {
+        return text(StatusCode::NOT_FOUND, "expected pack://localhost/ID/FILE");
+    };
+    let file = match assistant.pack_file(id, name) {
+        Ok(f) => f,
+        Err(e) => return text(StatusCode::NOT_FOUND, &e.to_string()),
+    };
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) => return text(StatusCode::NOT_FOUND, &format!("{}: {e}", file.display())),
+    };
+    let mime = if name.ends_with(".mp4") { "video/mp4" } else { "image/jpeg" };
+    let len = bytes.len() as u64;
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
+    match range {
+        Some(r) => match parse_range(r, len) {
+            Some((start, end)) => base(StatusCode::PARTIAL_CONTENT)
+                .header(header::CONTENT_TYPE, mime)
+                .header(header::ACCEPT_RANGES, "bytes")
+                .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
+                .body(bytes[start as usize..=end as usize].to_vec())
+                .expect("valid response"),
+            None => base(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                .body(Vec::new())
+                .expect("valid response"),
+        },
+        None => base(StatusCode::OK)
+            .header(header::CONTENT_TYPE, mime)
+            .header(header::ACCEPT_RANGES, "bytes")
+            .body(bytes)
+            .expect("valid response"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_parse_like_browsers_send_them() {
+        assert_eq!(parse_range("bytes=0-", 100), Some((0, 99)));
+        assert_eq!(parse_range("bytes=10-19", 100), Some((10, 19)));
+        assert_eq!(parse_range("bytes=90-200", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+        assert_eq!(parse_range("bytes=5-2", 100), None);
+    }
+}

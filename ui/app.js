@@ -1,0 +1,107 @@
+// PressNext's window: tabs, the top bar, and the wiring between the panels and the Rust side.
+
+import { invokeCommand, listenEvent } from "./backend.js";
+import { showError } from "./views/error-banner.js";
+import { toUserError } from "./lib/errors.js";
+import { deviceBadge } from "./lib/format.js";
+import { createLiveView } from "./views/live.js";
+import { createAssistView } from "./views/assist.js";
+import { createLibraryView } from "./views/library.js";
+import { createSettingsView } from "./views/settings.js";
+import { createTrainingView } from "./views/training.js";
+
+const TABS = ["assist", "library", "settings"];
+
+// Whatever slips through still reaches the user as {code, message}, not only the console.
+window.addEventListener("error", (event) => showError(toUserError(event.error ?? event.message)));
+window.addEventListener("unhandledrejection", (event) => showError(toUserError(event.reason)));
+
+function showTab(name) {
+  for (const tab of TABS) {
+    const active = tab === name;
+    const button = document.getElementById(`tab-${tab}`);
+    button.classList.toggle("active", active);
+    button.setAttribute("aria-selected", String(active));
+    document.getElementById(`panel-${tab}`).hidden = !active;
+  }
+}
+
+const live = createLiveView();
+const assist = createAssistView(live);
+// The active pack of the last AppState seen, to notice when another part of the app changed it.
+let knownActivePack;
+const shownProblems = new Set();
+
+/** Loads pack `id` into Assist; true when it worked. */
+async function showPack(id) {
+  const result = await invokeCommand("select_pack", { id });
+  if (result.ok) assist.showPack(result.value);
+  return result.ok;
+}
+
+/** Makes pack `id` the active one and goes to Assist with it. */
+async function selectPack(id) {
+  if (!(await showPack(id))) return;
+  knownActivePack = id;
+  showTab("assist");
+  await refreshState();
+}
+
+const library = createLibraryView({ selectPack, refreshState });
+const settings = createSettingsView({ applyState });
+const training = createTrainingView({
+  onFinished: () => settings.refreshModels(),
+  useModel: (name) => settings.useModel(name),
+});
+
+/** Spreads an AppState over every panel. */
+function applyState(state) {
+  const badge = document.getElementById("device-badge");
+  badge.textContent = deviceBadge(state.device?.active);
+  badge.title = state.device?.reason ? `Compute device: ${state.device.reason}` : "Compute device";
+  library.showPacks(state.packs ?? [], state.active_pack);
+  settings.showState(state);
+  assist.setShowAlternatives(state.settings?.show_alternatives);
+  live.setCamera(state.camera);
+  training.showAppState(state.training);
+  // Problems found at start (a pack that would not open, no usable model) are shown once each.
+  for (const problem of [state.startup_error, state.model_error]) {
+    if (problem && !shownProblems.has(problem.message)) {
+      shownProblems.add(problem.message);
+      showError(problem);
+    }
+  }
+  // The active pack changed elsewhere (removed, or another window chose one): follow it.
+  if (state.active_pack !== knownActivePack) {
+    knownActivePack = state.active_pack;
+    if (state.active_pack) showPack(state.active_pack);
+    else assist.showPack(null);
+  }
+}
+
+async function refreshState() {
+  const result = await invokeCommand("app_state");
+  if (result.ok) applyState(result.value);
+}
+
+for (const tab of TABS) {
+  document.getElementById(`tab-${tab}`).addEventListener("click", () => showTab(tab));
+}
+
+document.addEventListener("keydown", (event) => {
+  if (document.getElementById("panel-assist").hidden) return;
+  if (assist.handleKey(event)) event.preventDefault();
+});
+
+async function startUp() {
+  assist.showPack(null);
+  live.start();
+  await listenEvent("camera-status", (status) => {
+    live.setCamera(status);
+    settings.showCamera(status);
+  });
+  await listenEvent("settings-changed", applyState);
+  await Promise.all([refreshState(), settings.refreshModels(), settings.refreshCameras()]);
+}
+
+startUp();

@@ -1,0 +1,61 @@
+// Progress of opening a pack (encoding its folders once), folded from EncodeProgress events.
+
+export const ENCODE_IDLE = Object.freeze({
+  folders: 0,
+  completed: 0,
+  folder: null,
+  done: 0,
+  total: 0,
+  outcome: null,
+  warnings: Object.freeze([]),
+});
+
+/** The progress after `event`. Folder events are counted rather than indexed, so their base does not matter. */
+export function applyEncodeEvent(progress, event) {
+  switch (event?.event) {
+    case "started":
+      return { ...ENCODE_IDLE, folders: event.folders ?? 0 };
+    case "frames":
+      return { ...progress, folder: event.folder ?? progress.folder, done: event.done ?? 0, total: event.total ?? 0, outcome: null };
+    case "folder":
+      return {
+        ...progress,
+        completed: Math.min(progress.completed + 1, progress.folders || progress.completed + 1),
+        folder: event.folder ?? progress.folder,
+        done: 0,
+        total: 0,
+        outcome: outcomeText(event.outcome),
+      };
+    case "warning":
+      return { ...progress, warnings: [...progress.warnings, `${event.folder}: ${event.message}`] };
+    default:
+      return progress;
+  }
+}
+
+// The outcome's shape is the Rust side's enum: a plain word ("encoded", "cached"), or a tagged
+// object; either way a word is shown.
+function outcomeText(outcome) {
+  if (typeof outcome === "string") return outcome.replaceAll("_", " ");
+  if (outcome && typeof outcome === "object") {
+    const tag = [outcome.kind, outcome.status, outcome.outcome].find((v) => typeof v === "string") ?? Object.keys(outcome)[0];
+    if (tag) return tag.replaceAll("_", " ");
+  }
+  return "done";
+}
+
+/** The progress bar's value in [0, 1], or null (indeterminate) before the folder count is known. */
+export function encodeFraction(progress) {
+  if (!(progress.folders > 0)) return null;
+  const partial = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  return Math.min(1, (progress.completed + partial) / progress.folders);
+}
+
+/** One line under the bar: the folder being encoded and its frames, or the last folder's outcome. */
+export function encodeText(progress) {
+  const of = progress.folders > 1 ? ` (folder ${Math.min(progress.completed + 1, progress.folders)} of ${progress.folders})` : "";
+  if (progress.total > 0) return `${progress.folder}: frames ${progress.done}/${progress.total}${of}`;
+  if (progress.outcome) return `${progress.folder}: ${progress.outcome} \u00b7 ${progress.completed}/${progress.folders} folders`;
+  if (progress.folders > 0) return `Encoding ${progress.folders} folder${progress.folders === 1 ? "" : "s"}\u2026`;
+  return "Reading the pack\u2026";
+}

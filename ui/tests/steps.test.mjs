@@ -1,0 +1,136 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  NO_ANSWER,
+  startWalk,
+  nextStep,
+  previousStep,
+  restartWalk,
+  chooseCandidate,
+  currentStep,
+  alternatives,
+  stepLabel,
+} from "../lib/steps.js";
+
+/** The button the walk points at now, or null. */
+function targetButton(walk) {
+  return currentStep(walk)?.candidate?.button ?? null;
+}
+
+function candidate(button, probability) {
+  return { answer: `Press <${button}>`, action: "Press", button, box: { x: 1, y: 2, w: 3, h: 4 }, probability, score: 0 };
+}
+
+const answer = {
+  question: "How do I brew?",
+  known: true,
+  steps: [
+    { index: 0, why: null, candidates: [candidate("button1", 0.6), candidate("button2", 0.3), candidate("button3", 0.1)] },
+    { index: 1, why: null, candidates: [candidate("button4", 0.7), candidate("button5", 0.2), candidate("button6", 0.05), candidate("button7", 0.05)] },
+    { index: 2, why: null, candidates: [candidate("button8", 1)] },
+  ],
+};
+
+test("a walk starts at step 1 with the best candidates", () => {
+  const walk = startWalk(answer);
+  assert.equal(stepLabel(walk), "Step 1 of 3");
+  assert.equal(targetButton(walk), "button1");
+  assert.deepEqual(walk.chosen, [0, 0, 0]);
+  assert.equal(currentStep(walk).overridden, false);
+});
+
+test("no answer: empty label, no step, no target, moves are no-ops", () => {
+  assert.equal(stepLabel(NO_ANSWER), "");
+  assert.equal(currentStep(NO_ANSWER), null);
+  assert.equal(targetButton(NO_ANSWER), null);
+  assert.equal(nextStep(NO_ANSWER), NO_ANSWER);
+  assert.equal(previousStep(NO_ANSWER), NO_ANSWER);
+  assert.equal(restartWalk(NO_ANSWER), NO_ANSWER);
+  assert.deepEqual(alternatives(NO_ANSWER), []);
+});
+
+test("next walks to the last step, then to done, and stays done", () => {
+  let walk = startWalk(answer);
+  walk = nextStep(walk);
+  assert.equal(stepLabel(walk), "Step 2 of 3");
+  walk = nextStep(walk);
+  assert.equal(stepLabel(walk), "Step 3 of 3");
+  walk = nextStep(walk);
+  assert.equal(walk.done, true);
+  assert.equal(stepLabel(walk), "Done");
+  assert.equal(currentStep(walk), null);
+  assert.equal(targetButton(walk), null);
+  assert.equal(nextStep(walk), walk);
+});
+
+test("back from done returns to the last step; back at step 1 stays", () => {
+  let walk = startWalk(answer);
+  assert.equal(previousStep(walk), walk);
+  walk = nextStep(nextStep(nextStep(walk)));
+  walk = previousStep(walk);
+  assert.equal(walk.done, false);
+  assert.equal(stepLabel(walk), "Step 3 of 3");
+  walk = previousStep(walk);
+  assert.equal(stepLabel(walk), "Step 2 of 3");
+});
+
+test("choosing an alternative changes the target of that step only", () => {
+  let walk = nextStep(startWalk(answer));
+  walk = chooseCandidate(walk, 2);
+  assert.equal(targetButton(walk), "button6");
+  assert.equal(currentStep(walk).overridden, true);
+  assert.deepEqual(walk.chosen, [0, 2, 0]);
+  assert.equal(targetButton(previousStep(walk)), "button1");
+  // The choice is remembered when coming back to the step.
+  assert.equal(targetButton(nextStep(previousStep(walk))), "button6");
+});
+
+test("choosing an invalid candidate or the chosen one changes nothing", () => {
+  const walk = startWalk(answer);
+  assert.equal(chooseCandidate(walk, -1), walk);
+  assert.equal(chooseCandidate(walk, 3), walk);
+  assert.equal(chooseCandidate(walk, 1.5), walk);
+  assert.equal(chooseCandidate(walk, 0), walk);
+  const done = nextStep(nextStep(nextStep(walk)));
+  assert.equal(chooseCandidate(done, 1), done);
+});
+
+test("start over resets the step and the chosen alternatives", () => {
+  let walk = chooseCandidate(nextStep(startWalk(answer)), 1);
+  walk = restartWalk(walk);
+  assert.equal(stepLabel(walk), "Step 1 of 3");
+  assert.deepEqual(walk.chosen, [0, 0, 0]);
+});
+
+test("alternatives are the top three candidates other than the chosen one", () => {
+  let walk = nextStep(startWalk(answer));
+  assert.deepEqual(alternatives(walk).map((a) => a.candidateIndex), [1, 2]);
+  walk = chooseCandidate(walk, 1);
+  assert.deepEqual(alternatives(walk).map((a) => a.candidateIndex), [0, 2]);
+  walk = chooseCandidate(walk, 3);
+  assert.deepEqual(alternatives(walk).map((a) => a.candidateIndex), [0, 1]);
+  walk = nextStep(walk);
+  assert.deepEqual(alternatives(walk), []);
+});
+
+test("an answer without steps is done at once", () => {
+  const walk = startWalk({ question: "q", known: true, steps: [] });
+  assert.equal(walk.done, true);
+  assert.equal(stepLabel(walk), "Done");
+  assert.equal(nextStep(walk), walk);
+  assert.equal(previousStep(walk), walk);
+});
+
+test("a step without candidates has no target", () => {
+  const walk = startWalk({ steps: [{ index: 0, why: null, candidates: [] }] });
+  assert.equal(currentStep(walk).candidate, null);
+  assert.equal(targetButton(walk), null);
+  assert.deepEqual(alternatives(walk), []);
+});
+
+test("walk states are frozen", () => {
+  const walk = startWalk(answer);
+  assert.ok(Object.isFrozen(walk));
+  assert.ok(Object.isFrozen(walk.chosen));
+  assert.ok(Object.isFrozen(chooseCandidate(walk, 1).chosen));
+});

@@ -1,0 +1,320 @@
+// The Assist panel around the live view: the question, the step card, the alternatives, "why",
+// and the tutorial video with its script.
+
+import { invokeCommand } from "../backend.js";
+import {
+  NO_ANSWER,
+  startWalk,
+  nextStep,
+  previousStep,
+  restartWalk,
+  chooseCandidate,
+  currentStep,
+  alternatives,
+  stepLabel,
+} from "../lib/steps.js";
+import { referenceBox } from "../lib/overlay.js";
+import { percent, clockTime, confidenceText, answeringAsText } from "../lib/format.js";
+import { sentenceAt } from "../lib/script.js";
+
+const byId = (id) => document.getElementById(id);
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Keys typed into these never drive the steps. */
+function isTypingTarget(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT", "VIDEO"].includes(target.tagName));
+}
+
+export function createAssistView(live) {
+  const question = byId("question");
+  const askButton = byId("ask");
+  const questionOptions = byId("question-options");
+  const suggestions = byId("suggestions");
+  const answeringAs = byId("answering-as");
+  const stepCard = byId("step-card");
+  const stepLabelElement = byId("step-label");
+  const stepAction = byId("step-action");
+  const stepButton = byId("step-button");
+  const stepConfidence = byId("step-confidence");
+  const backButton = byId("back");
+  const nextButton = byId("next");
+  const restartButton = byId("restart");
+  const alternativesToggle = byId("alternatives-toggle");
+  const alternativesList = byId("alternatives");
+  const whyButton = byId("why");
+  const whyText = byId("why-text");
+  const whySentence = byId("why-sentence");
+  const whyTime = byId("why-time");
+  const whyPlay = byId("why-play");
+  const video = byId("tutorial-video");
+  const script = byId("script");
+  const noPack = byId("no-pack");
+  const packName = byId("assist-pack-name");
+  const packAppliance = byId("assist-pack-appliance");
+
+  let pack = null;
+  let walk = NO_ANSWER;
+  let asking = false;
+  let showAlternativesByDefault = false;
+  let currentSentence = -1;
+
+  function setExpanded(toggle, panel, expanded) {
+    toggle.setAttribute("aria-expanded", String(expanded));
+    panel.hidden = !expanded;
+  }
+
+  function renderAlternatives() {
+    alternativesList.replaceChildren();
+    const others = alternatives(walk);
+    if (others.length === 0) {
+      alternativesList.append(element("li", "empty", "No other likely action for this step."));
+      return;
+    }
+    for (const { candidate, candidateIndex } of others) {
+      const item = element("li", "alternative");
+      item.tabIndex = 0;
+      item.dataset.candidateIndex = String(candidateIndex);
+      item.dataset.button = candidate.button ?? "";
+      item.append(
+        element("span", "alt-action", candidate.action),
+        element("span", "alt-percent", percent(candidate.probability)),
+        element("span", "alt-button", candidate.button ?? "no button"),
+      );
+      item.title = "Use this action for this step";
+      alternativesList.append(item);
+    }
+  }
+
+  function renderWhy(step) {
+    const why = step?.step.why ?? null;
+    if (why) {
+      whySentence.textContent = `\u201c${why.text}\u201d`;
+      whyTime.textContent = `at ${clockTime(why.start)}`;
+      whyPlay.hidden = false;
+      whyPlay.dataset.start = String(why.start);
+    } else {
+      whySentence.textContent = "No sentence of the tutorial stood out for this step.";
+      whyTime.textContent = "";
+      whyPlay.hidden = true;
+    }
+    for (const item of script.children) {
+      item.classList.toggle("why", why !== null && Number(item.dataset.index) === why.sentence);
+    }
+  }
+
+  /** Shows the walk on the step card and sends the target to the live view. */
+  function renderWalk(askStartedAt = null) {
+    const step = currentStep(walk);
+    stepLabelElement.textContent = stepLabel(walk);
+    const hasAnswer = walk.answer !== null;
+    stepCard.dataset.state = !hasAnswer ? "empty" : walk.done ? "done" : "step";
+    if (!hasAnswer) {
+      stepAction.textContent = pack ? "Ask a question to see which button to press first." : "Open a tutorial pack to ask questions.";
+    } else if (walk.done) {
+      stepAction.textContent = walk.answer.steps.length === 0 ? "The tutorial has no steps for this question." : "Done! All steps are finished.";
+    } else {
+      stepAction.textContent = step.candidate?.action ?? "No action found for this step.";
+    }
+    stepButton.textContent = step?.candidate?.button ?? "";
+    stepConfidence.textContent = step?.candidate ? confidenceText(step.candidate.probability) : "";
+    stepConfidence.title = step?.overridden ? "Your choice among the other possibilities" : "";
+
+    backButton.disabled = !hasAnswer || (!walk.done && walk.index === 0) || walk.answer.steps.length === 0;
+    nextButton.disabled = !hasAnswer || walk.done;
+    restartButton.disabled = !hasAnswer;
+    alternativesToggle.disabled = step === null;
+    whyButton.disabled = step === null;
+    if (step === null) {
+      setExpanded(alternativesToggle, alternativesList, false);
+      setExpanded(whyButton, whyText, false);
+    }
+    renderAlternatives();
+    renderWhy(step);
+
+    const candidate = step?.candidate ?? null;
+    live.setTarget(
+      candidate?.button
+        ? {
+            button: candidate.button,
+            box: referenceBox(candidate, pack?.buttons),
+            label: `Step ${step.number} of ${step.total} \u00b7 ${candidate.action}`,
+            confidence: percent(candidate.probability),
+          }
+        : null,
+      askStartedAt,
+    );
+  }
+
+  function move(transition) {
+    const next = transition(walk);
+    if (next === walk) return;
+    walk = next;
+    renderWalk();
+  }
+
+  function renderAnsweringAs(answer) {
+    const text = answeringAsText(answer);
+    answeringAs.hidden = text === null;
+    answeringAs.textContent = text ?? "";
+  }
+
+  async function ask(text = question.value) {
+    if (asking) return;
+    const startedAt = performance.now();
+    asking = true;
+    askButton.disabled = true;
+    askButton.classList.add("busy");
+    askButton.setAttribute("aria-busy", "true");
+    const result = await invokeCommand("ask", { question: text });
+    asking = false;
+    askButton.disabled = pack === null;
+    askButton.classList.remove("busy");
+    askButton.removeAttribute("aria-busy");
+    if (!result.ok) return;
+    const answer = result.value;
+    walk = startWalk(answer);
+    renderAnsweringAs(answer);
+    setExpanded(alternativesToggle, alternativesList, showAlternativesByDefault);
+    setExpanded(whyButton, whyText, false);
+    renderWalk(startedAt);
+  }
+
+  function renderQuestions(questions) {
+    suggestions.closest(".suggestions-box").hidden = questions.length === 0;
+    questionOptions.replaceChildren(...questions.map((q) => Object.assign(document.createElement("option"), { value: q })));
+    suggestions.replaceChildren(
+      ...questions.map((q) => {
+        const item = element("li", "suggestion", q);
+        item.tabIndex = 0;
+        return item;
+      }),
+    );
+  }
+
+  function renderScript(sentences) {
+    currentSentence = -1;
+    script.replaceChildren(
+      ...sentences.map((sentence, position) => {
+        const item = element("li");
+        item.dataset.position = String(position);
+        item.dataset.index = String(sentence.index);
+        item.dataset.start = String(sentence.start);
+        item.append(element("span", "time", clockTime(sentence.start)), element("span", "text", sentence.text));
+        return item;
+      }),
+    );
+  }
+
+  /** Keeps the spoken sentence highlighted and in view inside the script list only. */
+  function followVideo() {
+    const position = sentenceAt(pack?.script, video.currentTime);
+    if (position === currentSentence) return;
+    script.children[currentSentence]?.classList.remove("current");
+    currentSentence = position;
+    const item = script.children[position];
+    if (!item) return;
+    item.classList.add("current");
+    const top = item.offsetTop - script.clientHeight / 2 + item.clientHeight / 2;
+    script.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+  }
+
+  function seekVideo(seconds, play) {
+    if (!Number.isFinite(seconds)) return;
+    video.currentTime = seconds;
+    // The position reads back at once; highlighting now does not wait for the seek to finish.
+    followVideo();
+    if (play) video.play().catch((reason) => console.warn("tutorial video did not play:", reason));
+  }
+
+  function toggle(toggleButton, panel) {
+    if (toggleButton.disabled) return;
+    setExpanded(toggleButton, panel, panel.hidden);
+  }
+
+  askButton.addEventListener("click", () => ask());
+  question.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      ask();
+    }
+  });
+  suggestions.addEventListener("click", (event) => {
+    const item = event.target.closest("li.suggestion");
+    if (!item) return;
+    question.value = item.textContent;
+    ask(item.textContent);
+  });
+  suggestions.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("li.suggestion")) event.target.click();
+  });
+  nextButton.addEventListener("click", () => move(nextStep));
+  backButton.addEventListener("click", () => move(previousStep));
+  restartButton.addEventListener("click", () => move(restartWalk));
+  alternativesToggle.addEventListener("click", () => toggle(alternativesToggle, alternativesList));
+  whyButton.addEventListener("click", () => toggle(whyButton, whyText));
+  alternativesList.addEventListener("click", (event) => {
+    const item = event.target.closest("li.alternative");
+    if (item) move((w) => chooseCandidate(w, Number(item.dataset.candidateIndex)));
+  });
+  alternativesList.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("li.alternative")) event.target.click();
+  });
+  whyPlay.addEventListener("click", () => seekVideo(Number(whyPlay.dataset.start), true));
+  script.addEventListener("click", (event) => {
+    const item = event.target.closest("li");
+    if (item) seekVideo(Number(item.dataset.start), false);
+  });
+  video.addEventListener("timeupdate", followVideo);
+  video.addEventListener("seeked", followVideo);
+  byId("go-library").addEventListener("click", () => byId("tab-library").click());
+
+  return {
+    /** Shows a pack (PackDetail), or the empty state for null; any answer is dropped. */
+    showPack(detail) {
+      pack = detail;
+      walk = NO_ANSWER;
+      noPack.hidden = detail !== null;
+      packName.textContent = detail?.name ?? "No pack open";
+      packAppliance.textContent = detail ? detail.appliance : "";
+      question.disabled = detail === null;
+      askButton.disabled = detail === null;
+      renderQuestions(detail?.questions ?? []);
+      renderScript(detail?.script ?? []);
+      renderAnsweringAs(null);
+      if (detail) video.src = detail.video_url;
+      else video.removeAttribute("src");
+      video.load();
+      live.setPack(detail);
+      renderWalk();
+    },
+
+    /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */
+    setShowAlternatives(show) {
+      showAlternativesByDefault = Boolean(show);
+    },
+
+    /** The step shortcuts; returns true when the key was one of them. */
+    handleKey(event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return false;
+      const actions = {
+        ArrowRight: () => move(nextStep),
+        n: () => move(nextStep),
+        ArrowLeft: () => move(previousStep),
+        b: () => move(previousStep),
+        r: () => move(restartWalk),
+        w: () => toggle(whyButton, whyText),
+        a: () => toggle(alternativesToggle, alternativesList),
+      };
+      const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+      if (!action) return false;
+      action();
+      return true;
+    },
+  };
+}

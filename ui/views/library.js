@@ -1,0 +1,152 @@
+// The Library panel: the packs opened so far, and opening a folder as a new pack.
+
+import { invokeCommand, createChannel } from "../backend.js";
+import { ENCODE_IDLE, applyEncodeEvent, encodeFraction, encodeText } from "../lib/encode.js";
+
+const byId = (id) => document.getElementById(id);
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * `selectPack(id)` makes a pack active and shows it in Assist; `refreshState()` reloads the app
+ * state (and with it this list).
+ */
+export function createLibraryView({ selectPack, refreshState }) {
+  const list = byId("pack-list");
+  const emptyNote = byId("pack-list-empty");
+  const pathInput = byId("open-path");
+  const openButton = byId("open-pack");
+  const applianceRow = byId("appliance-row");
+  const applianceChoice = byId("appliance-choice");
+  const applianceConfirm = byId("appliance-confirm");
+  const progressBox = byId("encode-progress");
+  const progressBar = byId("encode-bar");
+  const progressText = byId("encode-text");
+  const warnings = byId("encode-warnings");
+  const cancelButton = byId("cancel-open");
+
+  let opening = false;
+
+  function renderPack(pack, activeId) {
+    const item = element("li", "pack");
+    item.dataset.id = pack.id;
+    item.classList.toggle("active", pack.id === activeId);
+    const info = element("div", "pack-info");
+    const title = element("div", "pack-name", pack.name);
+    if (pack.id === activeId) title.append(element("span", "pack-tag", "Active"));
+    const questions = `${pack.questions} question${pack.questions === 1 ? "" : "s"}`;
+    info.append(
+      title,
+      element("div", "pack-meta", `${pack.appliance} \u00b7 ${questions}${pack.encoded ? "" : " \u00b7 not encoded yet"}`),
+      element("div", "pack-meta", pack.folder),
+    );
+    const actions = element("div", "pack-actions");
+    const open = element("button", "pack-open primary", "Open");
+    open.type = "button";
+    open.dataset.action = "open";
+    const remove = element("button", "pack-remove danger", "Remove");
+    remove.type = "button";
+    remove.dataset.action = "remove";
+    remove.title = "Forget this pack and its cache (your folder is kept)";
+    actions.append(open, remove);
+    item.append(info, actions);
+    return item;
+  }
+
+  function setOpening(value) {
+    opening = value;
+    openButton.disabled = value || pathInput.value.trim() === "";
+    applianceConfirm.disabled = value;
+    pathInput.disabled = value;
+  }
+
+  function renderProgress(progress) {
+    const fraction = encodeFraction(progress);
+    if (fraction === null) progressBar.removeAttribute("value");
+    else progressBar.value = fraction;
+    progressText.textContent = encodeText(progress);
+    warnings.replaceChildren(...progress.warnings.map((w) => element("li", null, w)));
+  }
+
+  async function open(path, appliance) {
+    applianceRow.hidden = true;
+    setOpening(true);
+    let progress = ENCODE_IDLE;
+    renderProgress(progress);
+    progressBox.hidden = false;
+    cancelButton.disabled = false;
+    const onProgress = createChannel((event) => {
+      progress = applyEncodeEvent(progress, event);
+      renderProgress(progress);
+    });
+    const result = await invokeCommand("open_pack", { path, appliance, onProgress });
+    setOpening(false);
+    progressBox.hidden = true;
+    if (!result.ok) return;
+    pathInput.value = "";
+    openButton.disabled = true;
+    await refreshState();
+    await selectPack(result.value.id);
+  }
+
+  async function inspectAndOpen() {
+    const path = pathInput.value.trim();
+    if (!path || opening) return;
+    applianceRow.hidden = true;
+    const inspected = await invokeCommand("inspect_pack", { path });
+    if (!inspected.ok) return;
+    const { kind, appliances } = inspected.value;
+    if (kind === "root" && appliances.length > 1) {
+      applianceChoice.replaceChildren(...appliances.map((name) => Object.assign(document.createElement("option"), { value: name, textContent: name })));
+      applianceRow.hidden = false;
+      applianceChoice.focus();
+      return;
+    }
+    await open(path, kind === "root" ? (appliances[0] ?? null) : null);
+  }
+
+  // Removing forgets the pack and its cache only; the folder stays, so no confirmation is asked.
+  async function remove(id, button) {
+    button.disabled = true;
+    const result = await invokeCommand("remove_pack", { id });
+    button.disabled = false;
+    if (result.ok) await refreshState();
+  }
+
+  pathInput.addEventListener("input", () => {
+    openButton.disabled = opening || pathInput.value.trim() === "";
+    applianceRow.hidden = true;
+  });
+  pathInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") inspectAndOpen();
+  });
+  openButton.addEventListener("click", inspectAndOpen);
+  applianceConfirm.addEventListener("click", () => {
+    if (!opening) open(pathInput.value.trim(), applianceChoice.value);
+  });
+  cancelButton.addEventListener("click", async () => {
+    cancelButton.disabled = true;
+    progressText.textContent = "Cancelling\u2026";
+    await invokeCommand("cancel_open");
+  });
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    const item = event.target.closest("li.pack");
+    if (!button || !item) return;
+    if (button.dataset.action === "open") selectPack(item.dataset.id);
+    else remove(item.dataset.id, button);
+  });
+
+  return {
+    /** Lists `packs` (PackSummary) with `activeId` highlighted. */
+    showPacks(packs, activeId) {
+      list.replaceChildren(...packs.map((pack) => renderPack(pack, activeId)));
+      emptyNote.hidden = packs.length > 0;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+// The Settings panel: device, model, camera, and importing a checkpoint.
+
+import { invokeCommand } from "../backend.js";
+import { deviceInfoText, modelLabel, cameraStatusText, encodersText } from "../lib/format.js";
+import {
+  CAMERA_FILE_CHOICE,
+  resolutionValue,
+  parseResolution,
+  resolutionOptions,
+  deviceOptions,
+  cameraOptions,
+  cameraChoice,
+  cameraSetting,
+} from "../lib/settings.js";
+
+const byId = (id) => document.getElementById(id);
+const SAVED_NOTE_MS = 2500;
+const DEVICE_LABELS = { auto: "Automatic (GPU when usable)", cpu: "CPU" };
+
+function fillSelect(select, options, selected) {
+  select.replaceChildren(
+    ...options.map(({ value, label }) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      return option;
+    }),
+  );
+  select.value = selected;
+}
+
+/** `applyState(appState)` spreads a new AppState over the whole window. */
+export function createSettingsView({ applyState }) {
+  const device = byId("set-device");
+  const deviceInfo = byId("device-info");
+  const model = byId("set-model");
+  const importPath = byId("import-path");
+  const importName = byId("import-name");
+  const importButton = byId("import-btn");
+  const encodersInfo = byId("encoders-info");
+  const camera = byId("set-camera");
+  const cameraFile = byId("set-camera-file");
+  const refreshCamerasButton = byId("refresh-cameras");
+  const resolution = byId("set-resolution");
+  const cameraInfo = byId("camera-info");
+  const showAlternatives = byId("show-alternatives");
+  const saveButton = byId("save-settings");
+  const savedNote = byId("settings-saved");
+
+  let state = null;
+  let cameras = [];
+  let models = [];
+  let modelsLoaded = false;
+  // Unsaved edits win over state updates that arrive meanwhile (camera events, other saves).
+  let edited = false;
+
+  function renderModels(selected) {
+    const options = models.map((m) => ({ value: m.name, label: modelLabel(m) }));
+    if (selected && modelsLoaded && !models.some((m) => m.name === selected)) options.push({ value: selected, label: `${selected} (not found)` });
+    fillSelect(model, options, selected);
+  }
+
+  function renderCameras(selectedSetting) {
+    const { choice, file } = cameraChoice(selectedSetting);
+    fillSelect(camera, cameraOptions(cameras, selectedSetting), choice);
+    cameraFile.value = file;
+    cameraFile.hidden = choice !== CAMERA_FILE_CHOICE;
+  }
+
+  function renderForm() {
+    const settings = state.settings;
+    fillSelect(
+      device,
+      deviceOptions(settings.device).map((value) => ({ value, label: DEVICE_LABELS[value] ?? value.toUpperCase() })),
+      settings.device,
+    );
+    renderModels(settings.model);
+    renderCameras(settings.camera);
+    fillSelect(
+      resolution,
+      resolutionOptions(settings.resolution).map((value) => ({ value, label: value.replace("x", " \u00d7 ") })),
+      resolutionValue(settings.resolution),
+    );
+    showAlternatives.checked = Boolean(settings.show_alternatives);
+  }
+
+  function renderCameraInfo(status) {
+    cameraInfo.textContent = cameraStatusText(status);
+    cameraInfo.classList.toggle("warning", status?.status === "no_camera" || status?.status === "lost");
+    cameraInfo.classList.toggle("ok", status?.status === "running");
+  }
+
+  function renderInfo() {
+    deviceInfo.textContent = deviceInfoText(state.device);
+    encodersInfo.textContent = encodersText(state.encoders);
+    encodersInfo.classList.toggle("warning", !state.encoders?.ok);
+    encodersInfo.classList.toggle("ok", Boolean(state.encoders?.ok));
+    renderCameraInfo(state.camera);
+  }
+
+  /** The settings the form holds now. */
+  function formSettings() {
+    return {
+      device: device.value,
+      camera: cameraSetting(camera.value, cameraFile.value),
+      resolution: parseResolution(resolution.value) ?? state.settings.resolution,
+      model: model.value,
+      show_alternatives: showAlternatives.checked,
+    };
+  }
+
+  async function refreshModels() {
+    const result = await invokeCommand("list_models");
+    if (!result.ok) return;
+    models = result.value;
+    modelsLoaded = true;
+    renderModels(edited ? model.value : state?.settings.model);
+  }
+
+  async function refreshCameras() {
+    const result = await invokeCommand("list_cameras");
+    if (!result.ok) return;
+    cameras = result.value;
+    renderCameras(edited ? cameraSetting(camera.value, cameraFile.value) : state?.settings.camera);
+  }
+
+  async function save(settings) {
+    saveButton.disabled = true;
+    const result = await invokeCommand("save_settings", { settings });
+    saveButton.disabled = false;
+    if (!result.ok) return false;
+    edited = false;
+    applyState(result.value);
+    await refreshModels();
+    savedNote.hidden = false;
+    setTimeout(() => (savedNote.hidden = true), SAVED_NOTE_MS);
+    return true;
+  }
+
+  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives]) {
+    field.addEventListener("change", () => (edited = true));
+    field.addEventListener("input", () => (edited = true));
+  }
+  camera.addEventListener("change", () => {
+    cameraFile.hidden = camera.value !== CAMERA_FILE_CHOICE;
+    if (!cameraFile.hidden) cameraFile.focus();
+  });
+  saveButton.addEventListener("click", () => save(formSettings()));
+  refreshCamerasButton.addEventListener("click", refreshCameras);
+  importButton.addEventListener("click", async () => {
+    importButton.disabled = true;
+    const result = await invokeCommand("import_checkpoint", { path: importPath.value.trim(), name: importName.value.trim() });
+    importButton.disabled = false;
+    if (!result.ok) return;
+    importPath.value = "";
+    importName.value = "";
+    await refreshModels();
+    // The imported model is what the user wants next: offer it in the picker, unsaved.
+    model.value = result.value.name;
+    edited = true;
+  });
+
+  return {
+    showState(appState) {
+      state = appState;
+      if (!edited) renderForm();
+      renderInfo();
+    },
+
+    showCamera(status) {
+      if (state) state = { ...state, camera: status };
+      renderCameraInfo(status);
+    },
+
+    refreshModels,
+    refreshCameras,
+
+    /** Saves the stored settings with `name` as the model; the form then shows what was saved. */
+    async useModel(name) {
+      if (!state) return false;
+      return save({ ...state.settings, model: name });
+    },
+  };
+}

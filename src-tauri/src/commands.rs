@@ -122,3 +122,13 @@ pub fn start_training(
 pub fn stop_training(assistant: State<'_, Shared>) {
     assistant.stop_training()
 }
+
+/// The installation report of `pressnext doctor`, and its text.
+#[tauri::command]
+pub async fn doctor(assistant: State<'_, Shared>) -> CommandResult<serde_json::Value> {
+    blocking(&assistant, |a| {
+        let report = a.doctor();
+        Ok(serde_json::json!({"text": report.to_text(), "report": report}))
+    })
+    .await
+}

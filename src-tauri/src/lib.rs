@@ -60,37 +60,17 @@ impl Cli {
 
 pub const USAGE: &str = "usage: pressnext-app [--camera auto|file:PATH|index:N] [--pack FOLDER] [--model NAME] [--data-dir DIR]";
 
-/// The encoder weights root: `PRESSNEXT_MODELS`, else `models/` in the working folder when it has
-/// a manifest (a source checkout), else the installed copy beside the binary
-/// (`../share/pressnext/models`), else `DATA/models`.
-pub fn models_root(data_dir: &std::path::Path) -> PathBuf {
-    if let Some(v) = std::env::var_os(encoders::models::MODELS_ENV).filter(|v| !v.is_empty()) {
-        return PathBuf::from(v);
-    }
-    let local = PathBuf::from("models");
-    if local.join(encoders::models::MANIFEST_FILE).is_file() {
-        return local.canonicalize().unwrap_or(local);
-    }
-    if let Some(installed) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("share/pressnext/models")))
-        .filter(|p| p.join(encoders::models::MANIFEST_FILE).is_file())
-    {
-        return installed;
-    }
-    data_dir.join("models")
-}
-
-/// The app with its commands and protocols, on any runtime (the mock runtime in tests).
-/// `start_pack` (`--pack`) is opened in the background once the window is up.
+/// `base` (`tauri::Builder::default()`, or `tauri::test::mock_builder()` in tests) with the app's
+/// commands and protocols. `start_pack` (`--pack`) is opened in the background once the window is
+/// up.
 pub fn builder<R: Runtime>(
+    base: tauri::Builder<R>,
     assistant: Arc<Assistant>,
     start_pack: Option<PathBuf>,
 ) -> tauri::Builder<R> {
     let for_frames = assistant.clone();
     let for_packs = assistant.clone();
-    tauri::Builder::<R>::new()
-        .manage(assistant)
+    base.manage(assistant)
         .register_asynchronous_uri_scheme_protocol("frame", move |_ctx, request, responder| {
             let a = for_frames.clone();
             // Frame requests wait for the next frame: never on the UI thread.
@@ -114,6 +94,7 @@ pub fn builder<R: Runtime>(
             commands::import_checkpoint,
             commands::start_training,
             commands::stop_training,
+            commands::doctor,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -135,7 +116,7 @@ pub fn builder<R: Runtime>(
 pub fn start_assistant(cli: &Cli, default_data_dir: PathBuf) -> assistant::Result<Arc<Assistant>> {
     let data_dir = cli.data_dir.clone().unwrap_or(default_data_dir);
     let paths = Paths {
-        models_root: models_root(&data_dir),
+        models_root: Paths::default_models_root(&data_dir),
         data_dir,
     };
     Ok(Arc::new(Assistant::start(
@@ -146,16 +127,6 @@ pub fn start_assistant(cli: &Cli, default_data_dir: PathBuf) -> assistant::Resul
             model: cli.model.clone(),
         },
     )?))
-}
-
-/// `$XDG_DATA_HOME/pressnext`, else `~/.local/share/pressnext`.
-pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("pressnext")
 }
 
 #[cfg(test)]

@@ -10,14 +10,14 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let assistant = match pressnext_app::start_assistant(&cli, pressnext_app::default_data_dir()) {
+    let assistant = match pressnext_app::start_assistant(&cli, assistant::Paths::default_data_dir()) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("pressnext-app: {e} ({})", e.code());
             std::process::exit(1);
         }
     };
-    pressnext_app::builder::<tauri::Wry>(assistant, cli.pack.clone())
+    pressnext_app::builder(tauri::Builder::default(), assistant, cli.pack.clone())
         .run(tauri::generate_context!())
         .expect("the window system failed to start PressNext");
 }

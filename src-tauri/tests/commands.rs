@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
@@ -23,7 +23,7 @@ fn start(data: &Path) -> TestApp {
     // An empty models root: the encoder weights are "missing" for these tests.
     std::env::set_var("PRESSNEXT_MODELS", data.join("no-models"));
     let assistant = pressnext_app::start_assistant(&cli, data.to_path_buf()).unwrap();
-    let app = pressnext_app::builder::<MockRuntime>(assistant, None)
+    let app = pressnext_app::builder(mock_builder(), assistant, None)
         .build(mock_context(noop_assets()))
         .unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default())

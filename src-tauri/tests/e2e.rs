@@ -57,6 +57,7 @@ fn missing_prerequisite() -> Option<String> {
 
 struct Driver {
     child: Child,
+    artifacts: PathBuf,
     base: String,
     agent: ureq::Agent,
     session: String,
@@ -137,7 +138,8 @@ impl Driver {
                 return v;
             }
             if start.elapsed() > timeout {
-                let error = self.js("return document.querySelector('#error')?.innerText || ''");
+                self.screenshot(&self.artifacts, "failure.png");
+                let error = self.js("return document.querySelector('#error')?.textContent.trim() || ''");
                 panic!("timed out after {timeout:?} waiting for {what} (error banner: {error})");
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -260,6 +262,7 @@ fn demo_pack_question_overlay_next_and_training() {
         .to_string();
     let d = Driver {
         child,
+        artifacts: artifacts.clone(),
         base,
         agent,
         session,
@@ -273,8 +276,8 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     let cold_start_s = launched.elapsed().as_secs_f64();
     d.wait_for(
-        "the demo pack's questions",
-        Duration::from_secs(30),
+        "the demo pack's questions (the first opening encodes it)",
+        Duration::from_secs(300),
         "return document.querySelectorAll('#suggestions li').length > 0",
     );
     d.screenshot(&artifacts, "1-start.png");
@@ -286,7 +289,7 @@ fn demo_pack_question_overlay_next_and_training() {
     d.wait_for(
         "step 1",
         Duration::from_secs(30),
-        "return document.querySelector('#step-label')?.innerText.startsWith('Step 1 of')",
+        "return document.querySelector('#step-label')?.textContent.startsWith('Step 1 of')",
     );
     let target = |step: usize| {
         let marked = d.wait_for(
@@ -313,7 +316,7 @@ fn demo_pack_question_overlay_next_and_training() {
     d.wait_for(
         "step 2",
         Duration::from_secs(5),
-        "return document.querySelector('#step-label')?.innerText.startsWith('Step 2 of')",
+        "return document.querySelector('#step-label')?.textContent.startsWith('Step 2 of')",
     );
     let (_, button2) = target(2);
     d.screenshot(&artifacts, "3-step2.png");
@@ -343,7 +346,7 @@ fn demo_pack_question_overlay_next_and_training() {
          return s === 'finished' || s === 'failed' ? s : null",
     );
     d.screenshot(&artifacts, "5-trained.png");
-    assert_eq!(finished, "finished", "{}", d.js("return document.querySelector('#train-status').innerText"));
+    assert_eq!(finished, "finished", "{}", d.js("return document.querySelector('#train-status').textContent"));
     let rows = d.js("return document.querySelectorAll('#train-metrics tbody tr').length");
     assert_eq!(rows, json!(2), "one metrics row per epoch");
 

@@ -146,6 +146,19 @@ export function createSettingsView({ applyState }) {
     if (!cameraFile.hidden) cameraFile.focus();
   });
   saveButton.addEventListener("click", () => save(formSettings()));
+  const doctorButton = byId("doctor-run");
+  doctorButton.addEventListener("click", async () => {
+    doctorButton.disabled = true;
+    byId("doctor-status").textContent = "Checking…";
+    const result = await invokeCommand("doctor");
+    doctorButton.disabled = false;
+    if (!result.ok) return;
+    const problems = result.value.report.problems.length;
+    byId("doctor-status").textContent = problems ? `${problems} problem(s): see the fixes below` : "All good";
+    const report = byId("doctor-report");
+    report.textContent = result.value.text;
+    report.hidden = false;
+  });
   refreshCamerasButton.addEventListener("click", refreshCameras);
   importButton.addEventListener("click", async () => {
     importButton.disabled = true;

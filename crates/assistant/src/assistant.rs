@@ -33,6 +33,38 @@ impl Paths {
     fn settings(&self) -> PathBuf {
         self.data_dir.join("settings.json")
     }
+
+    /// `PRESSNEXT_DATA_DIR`, else `$XDG_DATA_HOME/pressnext`, else `~/.local/share/pressnext`.
+    pub fn default_data_dir() -> PathBuf {
+        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        if let Some(dir) = var("PRESSNEXT_DATA_DIR") {
+            return PathBuf::from(dir);
+        }
+        var("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("pressnext")
+    }
+
+    /// The encoder weights root: `PRESSNEXT_MODELS`, else `models/` in the working folder when it
+    /// has a manifest (a source checkout), else the installed copy beside the binary
+    /// (`../share/pressnext/models`), else `DATA/models`.
+    pub fn default_models_root(data_dir: &Path) -> PathBuf {
+        use encoders::models::{MANIFEST_FILE, MODELS_ENV};
+        if let Some(v) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
+            return PathBuf::from(v);
+        }
+        let local = PathBuf::from("models");
+        if local.join(MANIFEST_FILE).is_file() {
+            return local.canonicalize().unwrap_or(local);
+        }
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.join("share/pressnext/models")))
+            .filter(|p| p.join(MANIFEST_FILE).is_file())
+            .unwrap_or_else(|| data_dir.join("models"))
+    }
 }
 
 /// Choices from the command line or environment that win over the saved settings for this run.
@@ -513,6 +545,10 @@ impl Assistant {
         if let Some(job) = self.training.lock().expect("training").as_ref() {
             job.stop.store(true, Ordering::Relaxed);
         }
+    }
+
+    pub fn doctor(&self) -> crate::doctor::Report {
+        crate::doctor::report(&self.paths.models_root, &self.paths.data_dir)
     }
 
     pub fn frame_after(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {

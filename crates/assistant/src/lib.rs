@@ -6,6 +6,7 @@
 
 pub mod ask;
 pub mod assistant;
+pub mod doctor;
 pub mod error;
 pub mod live;
 pub mod models;

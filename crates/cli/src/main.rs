@@ -143,6 +143,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What this installation has: version, CPU and CUDA devices, cameras, the encoder weights
+    /// (re-hashed against their manifest), the demo model, the data folder. Exit status 1, with
+    /// the fix, when something needed is missing.
+    Doctor {
+        /// Encoder weights root (default: as the app finds it).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// The report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Encode AssistQ folders (video, script, QA, buttons) into Q2A features.
     Encode(encode::EncodeArgs),
     /// Print text embeddings (MiniLM) of each sentence.
@@ -226,6 +237,21 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Check { data_root, json } => check(&data_root, json),
+        Command::Doctor { models, json } => {
+            let data_dir = assistant::Paths::default_data_dir();
+            let models = models.unwrap_or_else(|| assistant::Paths::default_models_root(&data_dir));
+            let report = assistant::doctor::report(&models, &data_dir);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Eval { pred, gt, json } => {
             let pred_file = assistq::submission::Submission::read(&pred)?;
             let gt_file = assistq::qa::QaFile::read(&gt)?;

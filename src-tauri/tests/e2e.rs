@@ -280,6 +280,11 @@ fn demo_pack_question_overlay_next_and_training() {
         Duration::from_secs(300),
         "return document.querySelectorAll('#suggestions li').length > 0",
     );
+    d.wait_for(
+        "the tutorial video to load",
+        Duration::from_secs(30),
+        "const v = document.querySelector('#tutorial-video'); return v.readyState >= 1 && v.duration > 0",
+    );
     d.screenshot(&artifacts, "1-start.png");
 
     // 2. Ask the pack's first question; the overlay marks the right button of step 1.
@@ -310,6 +315,14 @@ fn demo_pack_question_overlay_next_and_training() {
         assert!(quad.as_str().is_some_and(|q| q.split(',').count() == 8), "{quad}");
     }
     let ask_to_overlay_ms = d.js("return window.pressnextStats.askToOverlayMs");
+    // "Why this button?" names the script sentence the model attended to most.
+    d.click("#why");
+    let why = d.wait_for(
+        "the reason for step 1",
+        Duration::from_secs(5),
+        "const t = document.querySelector('#why-sentence')?.textContent.trim(); return t || null",
+    );
+    assert!(why.as_str().is_some_and(|t| t.len() > 5), "{why}");
 
     // 3. Next: step 2 marks its right button.
     d.click("#next");
@@ -331,6 +344,7 @@ fn demo_pack_question_overlay_next_and_training() {
     d.click("#tab-settings");
     d.type_into("#train-dataset", &dataset.display().to_string());
     d.type_into("#train-epochs", "2");
+    d.type_into("#train-batch", "2");
     d.type_into("#train-name", "e2e-model");
     d.click("#train-start");
     d.wait_for(

@@ -2,6 +2,7 @@
 // and the tutorial video with its script.
 
 import { invokeCommand } from "../backend.js";
+import { showError } from "./error-banner.js";
 import {
   NO_ANSWER,
   startWalk,
@@ -53,6 +54,28 @@ export function createAssistView(live) {
   const whyTime = byId("why-time");
   const whyPlay = byId("why-play");
   const video = byId("tutorial-video");
+  let videoObjectUrl = null;
+
+  // WebKitGTK's media player cannot read custom schemes (pack://), but plays blob URLs: the
+  // video is fetched once and handed over as one.
+  async function loadVideo(detail) {
+    if (videoObjectUrl) URL.revokeObjectURL(videoObjectUrl);
+    videoObjectUrl = null;
+    video.removeAttribute("src");
+    video.load();
+    if (!detail) return;
+    try {
+      const response = await fetch(detail.video_url);
+      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+      const blob = await response.blob();
+      if (pack !== detail) return; // another pack was chosen meanwhile
+      videoObjectUrl = URL.createObjectURL(new Blob([blob], { type: "video/mp4" }));
+      video.src = videoObjectUrl;
+      video.load();
+    } catch (error) {
+      showError({ code: "pack.invalid", message: `The tutorial video did not load: ${error.message ?? error}` });
+    }
+  }
   const script = byId("script");
   const noPack = byId("no-pack");
   const packName = byId("assist-pack-name");
@@ -287,9 +310,7 @@ export function createAssistView(live) {
       renderQuestions(detail?.questions ?? []);
       renderScript(detail?.script ?? []);
       renderAnsweringAs(null);
-      if (detail) video.src = detail.video_url;
-      else video.removeAttribute("src");
-      video.load();
+      loadVideo(detail);
       live.setPack(detail);
       renderWalk();
     },

@@ -340,29 +340,44 @@ export function createLiveView() {
     if (!bitmap) render();
   }
 
+  async function requestFrame() {
+    const requestedAt = performance.now();
+    try {
+      return { response: await fetch(`${FRAME_URL}?after=${after}`, { cache: "no-store" }), requestedAt };
+    } catch {
+      return { response: null, requestedAt };
+    }
+  }
+
+  // One request ahead: the next frame is fetched while this one is decoded and drawn, so the
+  // frame rate is bounded by the slower of the two, not their sum.
   async function frameLoop() {
+    let pending = requestFrame();
     for (;;) {
-      const requestedAt = performance.now();
-      let response;
-      try {
-        response = await fetch(`${FRAME_URL}?after=${after}`, { cache: "no-store" });
-      } catch {
+      const { response, requestedAt } = await pending;
+      if (response === null) {
         await sleep(RETRY_AFTER_ERROR_MS);
+        pending = requestFrame();
         continue;
       }
       try {
         if (response.status === 200) {
+          after = nextAfter(after, parseFrameHeaders(response.headers).seq);
+          pending = requestFrame();
           await showFrame(response);
         } else if (response.status === 204) {
           noNewFrame();
           const waited = performance.now() - requestedAt;
           if (waited < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS - waited);
+          pending = requestFrame();
         } else {
           await sleep(RETRY_AFTER_ERROR_MS);
+          pending = requestFrame();
         }
       } catch (reason) {
         console.warn("live frame dropped:", reason);
         await sleep(RETRY_AFTER_ERROR_MS);
+        pending = requestFrame();
       }
     }
   }

@@ -233,32 +233,33 @@ fn process_loop(shared: Arc<Shared>) {
         last_seq = captured.seq;
         let reference_gen = shared.reference_generation.load(Ordering::Acquire);
         let reference = shared.reference.lock().expect("reference lock").clone();
-        let registration = match reference {
-            Some(reference) => {
-                if tracker.as_ref().map(|t| t.0) != Some(reference_gen) {
-                    tracker = Some((reference_gen, Tracker::new(reference.0.clone())));
-                }
-                let gray = image::imageops::grayscale(&captured.image);
-                let reg = tracker.as_mut().expect("set above").1.process(&gray);
-                let mut json = registration_json(&reg, &reference.1);
-                if let Some(map) = json.as_object_mut() {
-                    map.insert("reason".into(), serde_json::json!(reg.reason.map(|r| r.code())));
-                    map.insert("frame_seq".into(), serde_json::json!(captured.seq));
-                }
-                json
-            }
-            None => {
-                tracker = None;
-                serde_json::Value::Null
-            }
-        };
-        let (width, height) = captured.image.dimensions();
-        let mut jpeg = Vec::with_capacity((width * height / 8) as usize);
-        let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
-            .encode_image(&captured.image);
-        if encoded.is_err() {
-            continue;
+        if reference.is_none() {
+            tracker = None;
+        } else if tracker.as_ref().map(|t| t.0) != Some(reference_gen) {
+            let r = reference.as_ref().expect("checked");
+            tracker = Some((reference_gen, Tracker::new(r.0.clone())));
         }
+        let (width, height) = captured.image.dimensions();
+        // Registration and JPEG encoding are independent: run them side by side.
+        let (registration, jpeg) = std::thread::scope(|scope| {
+            let encoder = scope.spawn(|| encode_jpeg(&captured.image));
+            let registration = match (&reference, tracker.as_mut()) {
+                (Some(reference), Some((_, tracker))) => {
+                    let reg = register_scaled(tracker, &captured.image);
+                    let mut json = registration_json(&reg, &reference.1);
+                    if let Some(map) = json.as_object_mut() {
+                        map.insert("reason".into(), serde_json::json!(reg.reason.map(|r| r.code())));
+                        map.insert("frame_seq".into(), serde_json::json!(captured.seq));
+                    }
+                    json
+                }
+                _ => serde_json::Value::Null,
+            };
+            (registration, encoder.join().expect("JPEG encoder thread"))
+        });
+        let Ok(jpeg) = jpeg else {
+            continue;
+        };
         let now = Instant::now();
         fps_window.push(now);
         fps_window.retain(|t| now.duration_since(*t) < Duration::from_secs(2));
@@ -279,6 +280,52 @@ fn process_loop(shared: Arc<Shared>) {
         *shared.slots.published.lock().expect("publish lock") = Some(frame);
         shared.slots.published_ready.notify_all();
     }
+}
+
+/// JPEG through libjpeg-turbo (mozjpeg with its fastest settings): about 4x cheaper than the
+/// image crate's encoder, which matters with the webview decoding on the same two cores.
+pub fn encode_jpeg(image: &RgbImage) -> std::io::Result<Vec<u8>> {
+    let (width, height) = image.dimensions();
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    compress.set_fastest_defaults();
+    compress.set_size(width as usize, height as usize);
+    compress.set_quality(JPEG_QUALITY as f32);
+    let mut started =
+        compress.start_compress(Vec::with_capacity((width * height / 8) as usize))?;
+    started.write_scanlines(image.as_raw())?;
+    started.finish()
+}
+
+/// Frames wider than this are registered at half size (or less), and the homography scaled back:
+/// registration cost grows with the pixel count, the overlay needs no more precision.
+const REGISTER_MAX_WIDTH: u32 = 800;
+
+/// Registers `image` with `tracker`, downscaled to at most [`REGISTER_MAX_WIDTH`] wide; the
+/// homography maps reference pixels to full-size frame pixels.
+fn register_scaled(tracker: &mut Tracker, image: &RgbImage) -> media::register::Registration {
+    let gray = image::imageops::grayscale(image);
+    let (w, h) = gray.dimensions();
+    let factor = w.div_ceil(REGISTER_MAX_WIDTH).max(1);
+    if factor == 1 {
+        return tracker.process(&gray);
+    }
+    let small = image::imageops::resize(
+        &gray,
+        w / factor,
+        h / factor,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut reg = tracker.process(&small);
+    if let Some(hm) = reg.homography.as_mut() {
+        // [f 0 0; 0 f 0; 0 0 1] * H: small-frame pixels to full-frame pixels.
+        let f = w as f64 / small.width() as f64;
+        for row in hm.iter_mut().take(2) {
+            for v in row.iter_mut() {
+                *v *= f;
+            }
+        }
+    }
+    reg
 }
 
 impl LiveView {

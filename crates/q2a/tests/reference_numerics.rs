@@ -1,7 +1,7 @@
 //! Numerics against fixtures written by `scripts/q2a_reference.py fixtures` (an independent
 //! PyTorch implementation of the spec's per-sample forward pass): eval scores, the training loss
 //! and the weights after one and two SGD steps, for four model variants, and the reference
-//! checkpoint importers. Tolerance 1e-4.
+//! checkpoint importers. Tolerance 1e-4 (1e-3 on a GPU, `PRESSNEXT_TEST_DEVICE=cuda`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,26 @@ use q2a::init::SeededInit;
 use q2a::optim::Sgd;
 use q2a::Q2a;
 
-const TOL: f32 = 1e-4;
+/// The device under test: `PRESSNEXT_TEST_DEVICE` (`cpu` by default, `cuda` in
+/// `scripts/gpu_check.sh`). Fixtures are always read on the CPU.
+fn device() -> Device {
+    static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            let spec = std::env::var("PRESSNEXT_TEST_DEVICE").unwrap_or_else(|_| "cpu".into());
+            q2a::device::select(&spec).expect("PRESSNEXT_TEST_DEVICE").0
+        })
+        .clone()
+}
+
+/// 1e-4 on the CPU; GPU kernels (TF32, other reduction orders) get 1e-3.
+fn tol() -> f32 {
+    if device().is_cpu() {
+        1e-4
+    } else {
+        1e-3
+    }
+}
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -162,7 +181,7 @@ fn check_scores(fx: &Fixture, model: &Q2a, what: &str) {
     let mut groups: Vec<Vec<SampleRef>> = vec![ds.samples.clone()];
     groups.extend(ds.samples.iter().map(|s| vec![*s]));
     for group in groups {
-        let batch = Batch::new(&ds, &group, &Device::Cpu).unwrap();
+        let batch = Batch::new(&ds, &group, &device()).unwrap();
         let scores = model.scores(&batch, fx.cfg.model.history.val).unwrap();
         for (r, sample_scores) in group.iter().zip(scores) {
             let b = r.folder;
@@ -171,7 +190,7 @@ fn check_scores(fx: &Fixture, model: &Q2a, what: &str) {
                 assert_eq!(got.len(), want.len());
                 for (g, w) in got.iter().zip(&want) {
                     assert!(
-                        (g - w).abs() < TOL,
+                        (g - w).abs() < tol(),
                         "{what}: sample {b} step {k} (batch of {}): got {got:?}, want {want:?}",
                         group.len()
                     );
@@ -183,7 +202,7 @@ fn check_scores(fx: &Fixture, model: &Q2a, what: &str) {
 
 fn eval_scores_match(variant: &str) {
     let fx = load(variant);
-    let vb = VarBuilder::from_tensors(fx.params("param."), DType::F32, &Device::Cpu);
+    let vb = VarBuilder::from_tensors(fx.params("param."), DType::F32, &device());
     let model = Q2a::new(&fx.cfg, vb).unwrap();
     check_scores(&fx, &model, variant);
 }
@@ -196,9 +215,9 @@ fn training_steps_match(variant: &str) {
             .data()
             .lock()
             .unwrap()
-            .insert(name, Var::from_tensor(&t).unwrap());
+            .insert(name, Var::from_tensor(&t.to_device(&device()).unwrap()).unwrap());
     }
-    let model = Q2a::new(&fx.cfg, SeededInit::var_builder(&varmap, 0, &Device::Cpu)).unwrap();
+    let model = Q2a::new(&fx.cfg, SeededInit::var_builder(&varmap, 0, &device())).unwrap();
     let params: Vec<(String, Var)> = varmap
         .data()
         .lock()
@@ -214,7 +233,7 @@ fn training_steps_match(variant: &str) {
     );
     let mut opt = Sgd::new(params, fx.lr, fx.momentum, fx.weight_decay);
     let ds = fx.dataset();
-    let batch = Batch::new(&ds, &ds.samples, &Device::Cpu).unwrap();
+    let batch = Batch::new(&ds, &ds.samples, &device()).unwrap();
     for step in 1..=2 {
         let loss = model.loss(&batch, fx.cfg.model.history.train).unwrap();
         let want = fx
@@ -225,7 +244,7 @@ fn training_steps_match(variant: &str) {
             .unwrap()[0];
         let got = loss.to_scalar::<f32>().unwrap();
         assert!(
-            (got - want).abs() < TOL,
+            (got - want).abs() < tol(),
             "{variant}: loss{step} {got} vs {want}"
         );
         opt.step(&loss.backward().unwrap()).unwrap();
@@ -235,9 +254,9 @@ fn training_steps_match(variant: &str) {
                 continue;
             }
             let got = vars[&name].as_tensor();
-            let d = max_abs_diff(got, &want);
+            let d = max_abs_diff(got, &want.to_device(got.device()).unwrap());
             assert!(
-                d < TOL,
+                d < tol(),
                 "{variant}: {name} after step {step} differs by {d}"
             );
         }
@@ -291,7 +310,7 @@ fn reference_pth_and_lightning_ckpt_give_reference_scores() {
     for file in ["gru_relu_h1.pth", "gru_relu_h1.ckpt"] {
         let mut cfg = fx.cfg.clone();
         cfg.model.init_state = state.display().to_string();
-        let model = q2a::infer::load_model(&cfg, &fixture_path(file), &Device::Cpu).unwrap();
+        let model = q2a::infer::load_model(&cfg, &fixture_path(file), &device()).unwrap();
         check_scores(&fx, &model, file);
     }
 }

@@ -36,7 +36,10 @@ pub fn app_state(assistant: State<'_, Shared>) -> AppState {
 }
 
 #[tauri::command]
-pub async fn inspect_pack(assistant: State<'_, Shared>, path: PathBuf) -> CommandResult<Inspection> {
+pub async fn inspect_pack(
+    assistant: State<'_, Shared>,
+    path: PathBuf,
+) -> CommandResult<Inspection> {
     blocking(&assistant, move |a| a.inspect_pack(&path)).await
 }
 

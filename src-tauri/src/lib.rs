@@ -49,7 +49,9 @@ impl Cli {
         }
         let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
         cli.camera = cli.camera.or_else(|| nonempty("PRESSNEXT_CAMERA"));
-        cli.pack = cli.pack.or_else(|| nonempty("PRESSNEXT_PACK").map(PathBuf::from));
+        cli.pack = cli
+            .pack
+            .or_else(|| nonempty("PRESSNEXT_PACK").map(PathBuf::from));
         cli.model = cli.model.or_else(|| nonempty("PRESSNEXT_MODEL"));
         cli.data_dir = cli
             .data_dir

@@ -10,7 +10,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let assistant = match pressnext_app::start_assistant(&cli, assistant::Paths::default_data_dir()) {
+    let assistant = match pressnext_app::start_assistant(&cli, assistant::Paths::default_data_dir())
+    {
         Ok(a) => a,
         Err(e) => {
             eprintln!("pressnext-app: {e} ({})", e.code());

@@ -37,7 +37,10 @@ fn query_u64(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {
 /// `frame://localhost/latest?after=SEQ`.
 pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     if request.uri().path() != "/latest" {
-        return text(StatusCode::NOT_FOUND, "frame://localhost/latest is the only frame path");
+        return text(
+            StatusCode::NOT_FOUND,
+            "frame://localhost/latest is the only frame path",
+        );
     }
     let after = query_u64(request, "after").unwrap_or(0);
     match assistant.frame_after(after, FRAME_WAIT) {
@@ -50,7 +53,9 @@ pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>
             .header("x-registration", f.registration.to_string())
             .body(f.jpeg.clone())
             .expect("valid response"),
-        None => base(StatusCode::NO_CONTENT).body(Vec::new()).expect("valid response"),
+        None => base(StatusCode::NO_CONTENT)
+            .body(Vec::new())
+            .expect("valid response"),
     }
 }
 
@@ -64,7 +69,10 @@ fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
             (len.saturating_sub(n), len.checked_sub(1)?)
         }
         (s, "") => (s.parse().ok()?, len.checked_sub(1)?),
-        (s, e) => (s.parse().ok()?, e.parse::<u64>().ok()?.min(len.checked_sub(1)?)),
+        (s, e) => (
+            s.parse().ok()?,
+            e.parse::<u64>().ok()?.min(len.checked_sub(1)?),
+        ),
     };
     (start <= end && end < len).then_some((start, end))
 }
@@ -83,7 +91,11 @@ pub fn pack(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>>
         Ok(b) => b,
         Err(e) => return text(StatusCode::NOT_FOUND, &format!("{}: {e}", file.display())),
     };
-    let mime = if name.ends_with(".mp4") { "video/mp4" } else { "image/jpeg" };
+    let mime = if name.ends_with(".mp4") {
+        "video/mp4"
+    } else {
+        "image/jpeg"
+    };
     let len = bytes.len() as u64;
     let range = request
         .headers()

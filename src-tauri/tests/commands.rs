@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
@@ -50,7 +52,10 @@ fn invoke(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
 
 fn code(result: Result<Value, Value>) -> String {
     let err = result.expect_err("the command should fail");
-    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "{err}");
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{err}"
+    );
     err["code"].as_str().unwrap().to_string()
 }
 
@@ -72,17 +77,34 @@ fn commands_answer_with_state_and_typed_errors() {
     loop {
         let s = invoke(&app, "app_state", json!({})).unwrap();
         if s["camera"]["status"] == "no_camera" {
-            assert!(s["camera"]["message"].as_str().unwrap().contains("nonexistent"));
+            assert!(s["camera"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("nonexistent"));
             break;
         }
-        assert!(start.elapsed().as_secs() < 10, "camera status stayed {}", s["camera"]);
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "camera status stayed {}",
+            s["camera"]
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 
-    assert_eq!(code(invoke(&app, "ask", json!({"question": "How?"}))), "pack.none_active");
-    assert_eq!(code(invoke(&app, "ask", json!({"question": "  "}))), "question.empty");
     assert_eq!(
-        code(invoke(&app, "inspect_pack", json!({"path": "/nonexistent/pack"}))),
+        code(invoke(&app, "ask", json!({"question": "How?"}))),
+        "pack.none_active"
+    );
+    assert_eq!(
+        code(invoke(&app, "ask", json!({"question": "  "}))),
+        "question.empty"
+    );
+    assert_eq!(
+        code(invoke(
+            &app,
+            "inspect_pack",
+            json!({"path": "/nonexistent/pack"})
+        )),
         "pack.not_found"
     );
     assert_eq!(
@@ -131,7 +153,8 @@ fn commands_answer_with_state_and_typed_errors() {
         "model.not_found"
     );
 
-    let request = json!({"dataset": dir.path(), "epochs": 0, "lr": 0.001, "batch_size": 4, "name": "x"});
+    let request =
+        json!({"dataset": dir.path(), "epochs": 0, "lr": 0.001, "batch_size": 4, "name": "x"});
     assert_eq!(
         code(invoke(
             &app,
@@ -150,7 +173,12 @@ fn opening_a_pack_without_weights_says_how_to_install_them() {
     opts.video_seconds = (20, 20);
     synth::generate(&opts, &synth::NoProgress).unwrap();
     let app = start(&dir.path().join("app"));
-    let inspected = invoke(&app, "inspect_pack", json!({"path": dir.path().join("data")})).unwrap();
+    let inspected = invoke(
+        &app,
+        "inspect_pack",
+        json!({"path": dir.path().join("data")}),
+    )
+    .unwrap();
     assert_eq!(inspected["kind"], "root");
     let err = invoke(
         &app,
@@ -159,5 +187,8 @@ fn opening_a_pack_without_weights_says_how_to_install_them() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "model.weights_missing");
-    assert!(err["message"].as_str().unwrap().contains("setup.sh"), "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("setup.sh"),
+        "{err}"
+    );
 }

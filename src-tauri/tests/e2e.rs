@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn which(program: &str) -> Option<PathBuf> {
@@ -139,7 +142,8 @@ impl Driver {
             }
             if start.elapsed() > timeout {
                 self.screenshot(&self.artifacts, "failure.png");
-                let error = self.js("return document.querySelector('#error')?.textContent.trim() || ''");
+                let error =
+                    self.js("return document.querySelector('#error')?.textContent.trim() || ''");
                 panic!("timed out after {timeout:?} waiting for {what} (error banner: {error})");
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -183,7 +187,11 @@ fn first_question() -> (String, Vec<String>) {
 fn app_rss_mib() -> Option<f64> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        if status.lines().next().is_some_and(|l| l.ends_with("pressnext-app")) {
+        if status
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with("pressnext-app"))
+        {
             let kb: f64 = status
                 .lines()
                 .find(|l| l.starts_with("VmRSS:"))?
@@ -226,10 +234,18 @@ fn demo_pack_question_overlay_next_and_training() {
 
     let (port, native_port) = (free_port(), free_port());
     let child = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
         .current_dir(&root)
-        .env("PRESSNEXT_CAMERA", format!("file:{}", root.join("demo/pack/camera.mp4").display()))
+        .env(
+            "PRESSNEXT_CAMERA",
+            format!("file:{}", root.join("demo/pack/camera.mp4").display()),
+        )
         .env("PRESSNEXT_PACK", root.join("demo/pack"))
         .env("PRESSNEXT_DATA_DIR", scratch.path().join("data"))
         .env("PRESSNEXT_MODELS", root.join("models"))
@@ -245,7 +261,10 @@ fn demo_pack_question_overlay_next_and_training() {
     let base = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
     while agent.get(&format!("{base}/status")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not answer");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "tauri-driver did not answer"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let app = env!("CARGO_BIN_EXE_pressnext-app");
@@ -304,15 +323,25 @@ fn demo_pack_question_overlay_next_and_training() {
              return ['live', 'reference'].includes(c.dataset.overlay) ? \
                [c.dataset.overlay, c.dataset.targetButton] : null",
         );
-        (marked[0].as_str().unwrap().to_string(), marked[1].as_str().unwrap().to_string())
+        (
+            marked[0].as_str().unwrap().to_string(),
+            marked[1].as_str().unwrap().to_string(),
+        )
     };
     let (placement1, button1) = target(1);
     d.screenshot(&artifacts, "2-step1.png");
-    assert_eq!(button1, right[0], "step 1 marks {button1}, the right button is {}", right[0]);
+    assert_eq!(
+        button1, right[0],
+        "step 1 marks {button1}, the right button is {}",
+        right[0]
+    );
     // The live placement must be this frame's projection of that button's box.
     if placement1 == "live" {
         let quad = d.js("return document.querySelector('#live-canvas').dataset.quad");
-        assert!(quad.as_str().is_some_and(|q| q.split(',').count() == 8), "{quad}");
+        assert!(
+            quad.as_str().is_some_and(|q| q.split(',').count() == 8),
+            "{quad}"
+        );
     }
     let ask_to_overlay_ms = d.js("return window.pressnextStats.askToOverlayMs");
     // "Why this button?" names the script sentence the model attended to most.
@@ -333,7 +362,11 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     let (_, button2) = target(2);
     d.screenshot(&artifacts, "3-step2.png");
-    assert_eq!(button2, right[1], "step 2 marks {button2}, the right button is {}", right[1]);
+    assert_eq!(
+        button2, right[1],
+        "step 2 marks {button2}, the right button is {}",
+        right[1]
+    );
 
     // Let the live view run a few seconds to measure its frame rate and latency.
     std::thread::sleep(Duration::from_secs(3));
@@ -359,10 +392,22 @@ fn demo_pack_question_overlay_next_and_training() {
         "const s = document.querySelector('#train-status').dataset.state; \
          return s === 'finished' || s === 'failed' ? s : null",
     );
+    d.js("document.querySelector('#train-metrics').scrollIntoView({block: 'center'})");
     d.screenshot(&artifacts, "5-trained.png");
-    assert_eq!(finished, "finished", "{}", d.js("return document.querySelector('#train-status').textContent"));
+    assert_eq!(
+        finished,
+        "finished",
+        "{}",
+        d.js("return document.querySelector('#train-status').textContent")
+    );
     let rows = d.js("return document.querySelectorAll('#train-metrics tbody tr').length");
     assert_eq!(rows, json!(2), "one metrics row per epoch");
+
+    // Nothing along the way raised an error in the window.
+    let banner = d.js(
+        "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
+    );
+    assert!(banner.is_null(), "the window shows an error: {banner}");
 
     let figures = json!({
         "cold_start_to_first_frame_s": cold_start_s,
@@ -376,5 +421,8 @@ fn demo_pack_question_overlay_next_and_training() {
         serde_json::to_string_pretty(&figures).unwrap(),
     )
     .unwrap();
-    eprintln!("e2e figures: {figures}\nscreenshots: {}", artifacts.display());
+    eprintln!(
+        "e2e figures: {figures}\nscreenshots: {}",
+        artifacts.display()
+    );
 }

@@ -229,6 +229,8 @@ export function createLiveView() {
       return failed;
     }
     const fit = fitRect(photoWidth, photoHeight, size.width, size.height);
+    // Not laid out (another tab is showing): nothing to draw until it is.
+    if (!fit) return false;
     referenceContext.drawImage(image, fit.x, fit.y, fit.width, fit.height);
     if (box) drawTargetOutline(referenceContext, scaleQuad(boxToQuad(box), fit));
     referenceKey = key;
@@ -251,6 +253,8 @@ export function createLiveView() {
 
   function render() {
     const { width, height } = fitBackingStore(canvas);
+    // While another tab is showing the canvas has no size: keep the last state, draw on return.
+    if (!(width > 0 && height > 0)) return;
     const frameWidth = frame?.width ?? bitmap?.width;
     const frameHeight = frame?.height ?? bitmap?.height;
     const fit = bitmap ? fitRect(frameWidth, frameHeight, width, height) : null;

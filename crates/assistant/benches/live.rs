@@ -17,7 +17,8 @@ fn live(c: &mut Criterion) {
     let pack = synth::demo_pack(dir.path().join("pack"), 1).unwrap();
     let buttons = assistq::buttons::Buttons::read(&pack.folder.join("buttons.csv")).unwrap();
     let reference_name = buttons.images()[0].to_string();
-    let reference = media::register::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
+    let reference =
+        media::register::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
     let boxes: Vec<ButtonBox> = buttons
         .for_image(&reference_name)
         .into_iter()
@@ -39,7 +40,8 @@ fn live(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("live");
     group.sample_size(20);
-    let mut tracker = Tracker::new(Registrar::from_rgb(&reference, RegisterConfig::default()).unwrap());
+    let mut tracker =
+        Tracker::new(Registrar::from_rgb(&reference, RegisterConfig::default()).unwrap());
     let mut i = 0;
     group.bench_function("register_frame_640x360", |b| {
         b.iter(|| {

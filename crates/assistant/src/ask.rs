@@ -111,7 +111,11 @@ pub fn action_text(answer: &str) -> String {
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| (*x as f64) * (*y as f64)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64) * (*y as f64))
+        .sum();
     let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     if na == 0.0 || nb == 0.0 {
@@ -274,7 +278,10 @@ pub fn ask(
                     .squeeze(D::Minus1)?
                     .to_vec1::<f32>()?;
                 let norms = script.sqr()?.sum(D::Minus1)?.sqrt()?.to_vec1::<f32>()?;
-                sims.iter().zip(norms).map(|(s, n)| s / n.max(1e-12)).collect()
+                sims.iter()
+                    .zip(norms)
+                    .map(|(s, n)| s / n.max(1e-12))
+                    .collect()
             }
         };
         let why = weights

@@ -140,7 +140,11 @@ fn select_device(spec: &str) -> (Device, DeviceInfo) {
         Ok((device, reason)) => (
             device.clone(),
             DeviceInfo {
-                active: if device.is_cuda() { "cuda".into() } else { "cpu".into() },
+                active: if device.is_cuda() {
+                    "cuda".into()
+                } else {
+                    "cpu".into()
+                },
                 requested: spec.into(),
                 reason: reason.trim_start_matches("device: ").into(),
             },
@@ -288,11 +292,14 @@ impl Assistant {
         let settings = self.settings();
         let (model, model_error) = {
             let m = self.model.lock().expect("model");
-            (m.0.as_ref().map(|m| {
-                let mut info = m.info.clone();
-                info.active = true;
-                info
-            }), m.1.clone())
+            (
+                m.0.as_ref().map(|m| {
+                    let mut info = m.info.clone();
+                    info.active = true;
+                    info
+                }),
+                m.1.clone(),
+            )
         };
         AppState {
             version: env!("CARGO_PKG_VERSION"),
@@ -308,10 +315,15 @@ impl Assistant {
                 .expect("active")
                 .as_ref()
                 .map(|p| p.detail.id.clone()),
-            training: self.training.lock().expect("training").as_ref().map(|j| TrainingInfo {
-                running: !j.done.load(Ordering::Relaxed),
-                name: j.name.clone(),
-            }),
+            training: self
+                .training
+                .lock()
+                .expect("training")
+                .as_ref()
+                .map(|j| TrainingInfo {
+                    running: !j.done.load(Ordering::Relaxed),
+                    name: j.name.clone(),
+                }),
             startup_error: self.startup_error.lock().expect("startup error").clone(),
             settings,
         }
@@ -330,8 +342,17 @@ impl Assistant {
     ) -> Result<PackSummary> {
         self.open_cancel.store(false, Ordering::Relaxed);
         // Check first: a bad folder is reported before the encoders are loaded.
-        let summary = self.library.lock().expect("library").prepare(path, appliance)?;
-        let known = self.library.lock().expect("library").get(&summary.id).is_some();
+        let summary = self
+            .library
+            .lock()
+            .expect("library")
+            .prepare(path, appliance)?;
+        let known = self
+            .library
+            .lock()
+            .expect("library")
+            .get(&summary.id)
+            .is_some();
         if known && summary.encoded {
             // Opened before: its cache is there, nothing to load or encode.
             self.select_pack(&summary.id)?;
@@ -344,7 +365,8 @@ impl Assistant {
         };
         // Encoding holds no lock: the app stays responsive and can cancel.
         let mut library = PackLibrary::open(&self.paths.data_dir.join("packs"))?;
-        let pack = library.open_pack(&summary.folder, Some(&summary.appliance), &encoders, &sink)?;
+        let pack =
+            library.open_pack(&summary.folder, Some(&summary.appliance), &encoders, &sink)?;
         *self.library.lock().expect("library") = library;
         self.select_pack(&pack.id)?;
         Ok(pack)
@@ -476,10 +498,8 @@ impl Assistant {
         if new.device != old.device || new.model != old.model {
             self.reload_model();
         }
-        self.live.set_source(
-            new.camera.parse()?,
-            (new.resolution[0], new.resolution[1]),
-        );
+        self.live
+            .set_source(new.camera.parse()?, (new.resolution[0], new.resolution[1]));
         Ok(self.state())
     }
 
@@ -503,7 +523,10 @@ impl Assistant {
     ) -> Result<()> {
         request.validate()?;
         let mut slot = self.training.lock().expect("training");
-        if slot.as_ref().is_some_and(|j| !j.done.load(Ordering::Relaxed)) {
+        if slot
+            .as_ref()
+            .is_some_and(|j| !j.done.load(Ordering::Relaxed))
+        {
             return Err(Error::TrainingBusy);
         }
         let stop = Arc::new(AtomicBool::new(false));

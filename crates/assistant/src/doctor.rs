@@ -145,12 +145,20 @@ fn weights(root: &Path) -> WeightsInfo {
             }
         })
         .collect();
-    let bad: Vec<&str> = files.iter().filter(|f| !f.ok).map(|f| f.path.as_str()).collect();
+    let bad: Vec<&str> = files
+        .iter()
+        .filter(|f| !f.ok)
+        .map(|f| f.path.as_str())
+        .collect();
     WeightsInfo {
         root: root.to_path_buf(),
         ok: bad.is_empty(),
-        message: (!bad.is_empty())
-            .then(|| format!("missing or damaged (sha256 differs from the manifest): {}", bad.join(", "))),
+        message: (!bad.is_empty()).then(|| {
+            format!(
+                "missing or damaged (sha256 differs from the manifest): {}",
+                bad.join(", ")
+            )
+        }),
         files,
     }
 }
@@ -158,7 +166,9 @@ fn weights(root: &Path) -> WeightsInfo {
 /// Looks at everything; `models_root` holds the encoder weights and the demo model.
 pub fn report(models_root: &Path, data_dir: &Path) -> Report {
     let weights = weights(models_root);
-    let demo = models_root.join(crate::models::DEMO).join("q2a.safetensors");
+    let demo = models_root
+        .join(crate::models::DEMO)
+        .join("q2a.safetensors");
     let mut problems = Vec::new();
     if !weights.ok {
         problems.push(Problem {
@@ -205,8 +215,16 @@ impl Report {
         );
         out += &format!(
             "cuda: {}; devices: {}; driver: {}\n",
-            if self.cuda.built_with_cuda { "built in" } else { "not in this build" },
-            if self.cuda.devices.is_empty() { "none".into() } else { self.cuda.devices.join(", ") },
+            if self.cuda.built_with_cuda {
+                "built in"
+            } else {
+                "not in this build"
+            },
+            if self.cuda.devices.is_empty() {
+                "none".into()
+            } else {
+                self.cuda.devices.join(", ")
+            },
             self.cuda.driver.as_deref().unwrap_or("none")
         );
         out += &format!("device auto: {}\n", self.cuda.auto);
@@ -236,7 +254,9 @@ impl Report {
             "settings: {}\n",
             self.settings_file
                 .as_ref()
-                .map_or("defaults (no settings.json yet)".into(), |p| p.display().to_string())
+                .map_or("defaults (no settings.json yet)".into(), |p| p
+                    .display()
+                    .to_string())
         );
         for p in &self.problems {
             out += &format!("problem: {}\n  fix: {}\n", p.what, p.fix);
@@ -257,7 +277,10 @@ mod tests {
         assert_eq!(r.problems.len(), 2);
         assert!(r.problems[0].fix.contains("models import"));
         let text = r.to_text();
-        assert!(text.contains("problem: encoder weights") && text.contains("fix:"), "{text}");
+        assert!(
+            text.contains("problem: encoder weights") && text.contains("fix:"),
+            "{text}"
+        );
         assert!(r.cpu.cores >= 1);
     }
 }

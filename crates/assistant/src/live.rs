@@ -105,7 +105,8 @@ impl Shared {
                 height: size.map_or(s.height, |v| v.1),
                 fps: s.fps,
             };
-            let changed = new.status != s.status || new.message != s.message || new.source != s.source;
+            let changed =
+                new.status != s.status || new.message != s.message || new.source != s.source;
             *s = new;
             changed.then(|| s.clone())
         };
@@ -248,7 +249,10 @@ fn process_loop(shared: Arc<Shared>) {
                     let reg = register_scaled(tracker, &captured.image);
                     let mut json = registration_json(&reg, &reference.1);
                     if let Some(map) = json.as_object_mut() {
-                        map.insert("reason".into(), serde_json::json!(reg.reason.map(|r| r.code())));
+                        map.insert(
+                            "reason".into(),
+                            serde_json::json!(reg.reason.map(|r| r.code())),
+                        );
                         map.insert("frame_seq".into(), serde_json::json!(captured.seq));
                     }
                     json
@@ -290,8 +294,7 @@ pub fn encode_jpeg(image: &RgbImage) -> std::io::Result<Vec<u8>> {
     compress.set_fastest_defaults();
     compress.set_size(width as usize, height as usize);
     compress.set_quality(JPEG_QUALITY as f32);
-    let mut started =
-        compress.start_compress(Vec::with_capacity((width * height / 8) as usize))?;
+    let mut started = compress.start_compress(Vec::with_capacity((width * height / 8) as usize))?;
     started.write_scanlines(image.as_raw())?;
     started.finish()
 }
@@ -383,9 +386,7 @@ impl LiveView {
             return;
         }
         *s = (spec, resolution);
-        self.shared
-            .source_generation
-            .fetch_add(1, Ordering::AcqRel);
+        self.shared.source_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Registers frames against `reference` from now on (`None`: no pack, no registration).

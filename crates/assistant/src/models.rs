@@ -218,7 +218,10 @@ impl ModelRegistry {
         let ckpt = q2a::checkpoint::load(path, None)?;
         let config = ckpt.config.clone().unwrap_or_else(base_config);
         q2a::infer::load_model(&config, path, &Device::Cpu)?;
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("safetensors");
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("safetensors");
         let info = ModelInfo {
             name: name.into(),
             kind: ModelKind::Imported,
@@ -248,7 +251,11 @@ mod tests {
             validate_name(good).unwrap();
         }
         for bad in ["", "demo", "../x", "a b", ".hidden"] {
-            assert_eq!(validate_name(bad).unwrap_err().code(), "training.invalid", "{bad}");
+            assert_eq!(
+                validate_name(bad).unwrap_err().code(),
+                "training.invalid",
+                "{bad}"
+            );
         }
     }
 

@@ -131,8 +131,7 @@ fn appliances_in(root: &Path, split: &str) -> Result<Vec<Located>> {
             continue;
         }
         for (name, _) in read_labels(&label)?.folders {
-            if root.join(split).join(&name).is_dir() && !found.iter().any(|l| l.appliance == name)
-            {
+            if root.join(split).join(&name).is_dir() && !found.iter().any(|l| l.appliance == name) {
                 found.push(Located {
                     root: root.to_path_buf(),
                     split: split.to_string(),
@@ -163,7 +162,9 @@ fn locate_all(path: &Path) -> Result<(bool, Vec<Located>)> {
         let (Some(appliance), Some(split_dir), Some(root)) =
             (appliance, split_dir, split_dir.and_then(Path::parent))
         else {
-            return Err(invalid("an appliance folder must sit in ROOT/train or ROOT/test"));
+            return Err(invalid(
+                "an appliance folder must sit in ROOT/train or ROOT/test",
+            ));
         };
         let split = split_dir
             .file_name()
@@ -269,12 +270,14 @@ impl PackLibrary {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let index_path = dir.join("index.json");
         let packs = match std::fs::read_to_string(&index_path) {
-            Ok(text) => serde_json::from_str::<Index>(&text)
-                .map_err(|e| Error::PackInvalid {
-                    path: index_path.clone(),
-                    message: format!("the pack library index is damaged: {e}"),
-                })?
-                .packs,
+            Ok(text) => {
+                serde_json::from_str::<Index>(&text)
+                    .map_err(|e| Error::PackInvalid {
+                        path: index_path.clone(),
+                        message: format!("the pack library index is damaged: {e}"),
+                    })?
+                    .packs
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io(&index_path, e)),
         };
@@ -329,7 +332,11 @@ impl PackLibrary {
             .map_or(0, |q| q.len());
         let id = pack_id(&folder);
         Ok(PackSummary {
-            encoded: self.encoded_dir(&id).join(&located.appliance).join(q2a::features::ENCODER_JSON).is_file(),
+            encoded: self
+                .encoded_dir(&id)
+                .join(&located.appliance)
+                .join(q2a::features::ENCODER_JSON)
+                .is_file(),
             name: display_name(&located.appliance),
             appliance: located.appliance,
             id,
@@ -430,8 +437,8 @@ fn detail(pack: &PackSummary) -> Result<PackDetail> {
         .or_else(|| buttons.images().first().map(|s| s.to_string()))
         .ok_or_else(|| invalid(&buttons_path, &"names no reference image"))?;
     let reference_path = pack.folder.join("images").join(&reference_name);
-    let (width, height) = image::image_dimensions(&reference_path)
-        .map_err(|e| invalid(&reference_path, &e))?;
+    let (width, height) =
+        image::image_dimensions(&reference_path).map_err(|e| invalid(&reference_path, &e))?;
     let video_path = pack.folder.join("video.mp4");
     let duration = media::probe(&video_path)
         .map_err(|e| invalid(&video_path, &e))?

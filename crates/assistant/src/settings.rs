@@ -48,14 +48,10 @@ impl Settings {
         };
         let d = self.device.trim();
         let device_ok = matches!(d, "auto" | "cpu" | "cuda")
-            || d
-                .strip_prefix("cuda:")
+            || d.strip_prefix("cuda:")
                 .is_some_and(|n| n.parse::<usize>().is_ok());
         if !device_ok {
-            return bad(
-                "device",
-                format!("`{d}` is not one of auto, cpu, cuda:N"),
-            );
+            return bad("device", format!("`{d}` is not one of auto, cpu, cuda:N"));
         }
         if let Err(e) = self.camera.parse::<media::camera::CameraSpec>() {
             return bad("camera", e.to_string());
@@ -79,13 +75,18 @@ impl Settings {
     pub fn load(path: &Path) -> (Settings, Option<Error>) {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (Settings::default(), None)
+            }
             Err(e) => return (Settings::default(), Some(Error::io(path, e))),
         };
         match serde_json::from_str::<Settings>(&text) {
             Ok(s) => match s.validate() {
                 Ok(()) => (s, None),
-                Err(e) => (Settings::default(), Some(Self::set_aside(path, e.to_string()))),
+                Err(e) => (
+                    Settings::default(),
+                    Some(Self::set_aside(path, e.to_string())),
+                ),
             },
             Err(e) => (
                 Settings::default(),
@@ -103,7 +104,10 @@ impl Settings {
         Error::SettingsInvalid {
             field: path.display().to_string(),
             message: if kept {
-                format!("{message}; kept as {} and using the defaults", aside.display())
+                format!(
+                    "{message}; kept as {} and using the defaults",
+                    aside.display()
+                )
             } else {
                 format!("{message}; using the defaults")
             },
@@ -151,15 +155,35 @@ mod tests {
         assert_eq!(err.code(), "settings.invalid");
         assert!(err.to_string().contains("line 2"), "{err}");
         let aside = dir.path().join("settings.json.damaged");
-        assert!(std::fs::read_to_string(aside).unwrap().contains("\"camera\": 3"));
+        assert!(std::fs::read_to_string(aside)
+            .unwrap()
+            .contains("\"camera\": 3"));
     }
 
     #[test]
     fn bad_fields_are_named() {
         for (s, field) in [
-            (Settings { device: "gpu".into(), ..Default::default() }, "device"),
-            (Settings { camera: "webcam".into(), ..Default::default() }, "camera"),
-            (Settings { resolution: [10, 10], ..Default::default() }, "resolution"),
+            (
+                Settings {
+                    device: "gpu".into(),
+                    ..Default::default()
+                },
+                "device",
+            ),
+            (
+                Settings {
+                    camera: "webcam".into(),
+                    ..Default::default()
+                },
+                "camera",
+            ),
+            (
+                Settings {
+                    resolution: [10, 10],
+                    ..Default::default()
+                },
+                "resolution",
+            ),
         ] {
             match s.validate() {
                 Err(Error::SettingsInvalid { field: f, .. }) => assert_eq!(f, field),

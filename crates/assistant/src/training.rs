@@ -90,7 +90,10 @@ impl TrainRequest {
             return bad("lr", format!("{} is outside (0, 1]", self.lr));
         }
         if !(1..=1024).contains(&self.batch_size) {
-            return bad("batch_size", format!("{} is outside 1..1024", self.batch_size));
+            return bad(
+                "batch_size",
+                format!("{} is outside 1..1024", self.batch_size),
+            );
         }
         Ok(())
     }
@@ -130,7 +133,11 @@ fn encode_split(
             EncodeEvent::Folder { index, folder, .. } => {
                 (folder.clone(), index + 1, *folders.lock().expect("count"))
             }
-            EncodeEvent::Frames { folder, done, total } => (folder.clone(), *done, *total),
+            EncodeEvent::Frames {
+                folder,
+                done,
+                total,
+            } => (folder.clone(), *done, *total),
             EncodeEvent::Warning { .. } => return,
         };
         on_event(TrainingEvent::Job(JobEvent::Encoding {
@@ -231,7 +238,10 @@ pub fn run(
         // Stopped before one epoch was complete: nothing worth keeping as a model.
         return Ok(None);
     };
-    let metrics = last.val.as_ref().map(|m| serde_json::to_value(m).expect("metrics serialise"));
+    let metrics = last
+        .val
+        .as_ref()
+        .map(|m| serde_json::to_value(m).expect("metrics serialise"));
     let model = registry.add_trained(&request.name, &summary.last, metrics)?;
     on_event(TrainingEvent::Job(JobEvent::Finished {
         model: model.clone(),
@@ -263,10 +273,34 @@ mod tests {
             Err(Error::TrainingInvalid { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field_of(TrainRequest { epochs: 0, ..request(dir.path()) }), "epochs");
-        assert_eq!(field_of(TrainRequest { lr: f64::NAN, ..request(dir.path()) }), "lr");
-        assert_eq!(field_of(TrainRequest { batch_size: 0, ..request(dir.path()) }), "batch_size");
-        assert_eq!(field_of(TrainRequest { name: "a b".into(), ..request(dir.path()) }), "name");
+        assert_eq!(
+            field_of(TrainRequest {
+                epochs: 0,
+                ..request(dir.path())
+            }),
+            "epochs"
+        );
+        assert_eq!(
+            field_of(TrainRequest {
+                lr: f64::NAN,
+                ..request(dir.path())
+            }),
+            "lr"
+        );
+        assert_eq!(
+            field_of(TrainRequest {
+                batch_size: 0,
+                ..request(dir.path())
+            }),
+            "batch_size"
+        );
+        assert_eq!(
+            field_of(TrainRequest {
+                name: "a b".into(),
+                ..request(dir.path())
+            }),
+            "name"
+        );
         assert_eq!(field_of(request(&dir.path().join("missing"))), "dataset");
         assert_eq!(field_of(request(&dir.path().join("train"))), "dataset");
     }

@@ -19,7 +19,10 @@ fn real_models_root() -> Option<PathBuf> {
         return Some(root);
     }
     if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-        panic!("real weights required: {} has no manifest.json", root.display());
+        panic!(
+            "real weights required: {} has no manifest.json",
+            root.display()
+        );
     }
     eprintln!("skipped: no encoder weights (run scripts/setup.sh)");
     None
@@ -44,10 +47,17 @@ fn packs_are_found_from_a_root_a_split_or_a_folder_and_bad_ones_are_named() {
     assert_eq!(err.code(), "pack.choose_appliance");
 
     let name = &inspection.appliances[0];
-    let split = if root.join("test").join(name).is_dir() { "test" } else { "train" };
+    let split = if root.join("test").join(name).is_dir() {
+        "test"
+    } else {
+        "train"
+    };
     let folder = root.join(split).join(name);
     let one = assistant::packs::inspect(&folder).unwrap();
-    assert_eq!((one.kind, one.appliances.clone()), ("folder", vec![name.clone()]));
+    assert_eq!(
+        (one.kind, one.appliances.clone()),
+        ("folder", vec![name.clone()])
+    );
     let by_split = assistant::packs::inspect(&root.join(split)).unwrap();
     assert!(by_split.appliances.contains(name));
     let summary = library.prepare(&root, Some(name)).unwrap();
@@ -62,7 +72,10 @@ fn packs_are_found_from_a_root_a_split_or_a_folder_and_bad_ones_are_named() {
     let err = library.prepare(&folder, None).unwrap_err();
     assert_eq!(err.code(), "pack.invalid");
     let message = err.to_string();
-    assert!(message.contains("script.txt") && message.contains("line 1"), "{message}");
+    assert!(
+        message.contains("script.txt") && message.contains("line 1"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -106,7 +119,9 @@ fn train_open_ask_and_watch_a_pack() {
     )
     .unwrap();
     assert_eq!(
-        app.start_training(request, Arc::new(|_| {})).unwrap_err().code(),
+        app.start_training(request, Arc::new(|_| {}))
+            .unwrap_err()
+            .code(),
         "training.busy"
     );
     let started = Instant::now();
@@ -117,7 +132,10 @@ fn train_open_ask_and_watch_a_pack() {
         if let Some(done) = done {
             break done;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "training never finished");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "training never finished"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(finished["event"], "finished", "{finished}");
@@ -139,20 +157,34 @@ fn train_open_ask_and_watch_a_pack() {
     let seen = progress.clone();
     let summary = app
         .open_pack(&pack.root, None, &move |e| {
-            seen.lock().unwrap().push(serde_json::to_value(e).unwrap()["event"].to_string())
+            seen.lock()
+                .unwrap()
+                .push(serde_json::to_value(e).unwrap()["event"].to_string())
         })
         .unwrap();
     assert!(summary.encoded);
-    assert!(progress.lock().unwrap().iter().any(|e| e.contains("frames")));
-    assert_eq!(app.state().active_pack.as_deref(), Some(summary.id.as_str()));
+    assert!(progress
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.contains("frames")));
+    assert_eq!(
+        app.state().active_pack.as_deref(),
+        Some(summary.id.as_str())
+    );
     let again = Instant::now();
     app.open_pack(&pack.root, None, &|_| {}).unwrap();
-    assert!(again.elapsed() < Duration::from_secs(5), "reopening re-encoded the pack");
+    assert!(
+        again.elapsed() < Duration::from_secs(5),
+        "reopening re-encoded the pack"
+    );
 
     // A known question: its own candidates, ranked, with probabilities and a reason.
     let labels = assistq::qa::QaFile::read(&pack.root.join("test_with_gt.json")).unwrap();
     let qa = &labels.folders[0].1[0];
-    let answer = app.ask(&format!("  {}  ", qa.question.to_uppercase())).unwrap();
+    let answer = app
+        .ask(&format!("  {}  ", qa.question.to_uppercase()))
+        .unwrap();
     assert!(answer.known && answer.answering_as.is_none());
     assert_eq!(answer.steps.len(), qa.answers.len());
     for (k, step) in answer.steps.iter().enumerate() {
@@ -160,7 +192,10 @@ fn train_open_ask_and_watch_a_pack() {
         let total: f64 = step.candidates.iter().map(|c| c.probability).sum();
         assert!((total - 1.0).abs() < 1e-6);
         assert!(step.candidates.windows(2).all(|w| w[0].score >= w[1].score));
-        assert!(step.candidates.iter().all(|c| c.bbox.is_some() && !c.action.contains('<')));
+        assert!(step
+            .candidates
+            .iter()
+            .all(|c| c.bbox.is_some() && !c.action.contains('<')));
         let why = step.why.as_ref().unwrap();
         assert!(!why.text.is_empty() && why.end >= why.start);
     }
@@ -177,8 +212,11 @@ fn train_open_ask_and_watch_a_pack() {
         .answers
         .len();
     assert_eq!(open.steps.len(), like_steps);
-    let distinct: std::collections::HashSet<&String> =
-        labels.folders[0].1.iter().flat_map(|q| q.answers.iter().flatten()).collect();
+    let distinct: std::collections::HashSet<&String> = labels.folders[0]
+        .1
+        .iter()
+        .flat_map(|q| q.answers.iter().flatten())
+        .collect();
     assert_eq!(open.steps[0].candidates.len(), distinct.len());
     assert_eq!(app.ask("   ").unwrap_err().code(), "question.empty");
 
@@ -198,11 +236,20 @@ fn train_open_ask_and_watch_a_pack() {
         if frame.registration["in_view"] == true {
             in_view += 1;
             let buttons = frame.registration["buttons"].as_array().unwrap();
-            assert_eq!(buttons.len(), app.select_pack(&summary.id).unwrap().buttons.len());
+            assert_eq!(
+                buttons.len(),
+                app.select_pack(&summary.id).unwrap().buttons.len()
+            );
         }
     }
-    assert!(in_view >= 3, "the appliance was never registered in the camera clip");
-    assert_eq!(app.state().camera.status, assistant::live::CameraState::Running);
+    assert!(
+        in_view >= 3,
+        "the appliance was never registered in the camera clip"
+    );
+    assert_eq!(
+        app.state().camera.status,
+        assistant::live::CameraState::Running
+    );
 
     // Removing the pack deletes the cache, never the user's folder.
     app.remove_pack(&summary.id).unwrap();
@@ -224,7 +271,9 @@ fn cancelling_an_encoding_leaves_nothing_half_done() {
         on_event: &|_| {},
         cancel: &cancel,
     };
-    let err = library.open_pack(&data, None, &encoders, &sink).unwrap_err();
+    let err = library
+        .open_pack(&data, None, &encoders, &sink)
+        .unwrap_err();
     assert_eq!(err.code(), "pack.cancelled");
     assert!(library.list().is_empty());
 }

@@ -271,7 +271,10 @@ impl VideoFileSource {
                     return;
                 }
                 // The loop ends when the receiver is dropped: the next send fails.
-                if tx.send(Ok((f64::NEG_INFINITY, RgbImage::new(0, 0)))).is_err() {
+                if tx
+                    .send(Ok((f64::NEG_INFINITY, RgbImage::new(0, 0))))
+                    .is_err()
+                {
                     return;
                 }
             })

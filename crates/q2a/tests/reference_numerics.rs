@@ -211,11 +211,10 @@ fn training_steps_match(variant: &str) {
     let fx = load(variant);
     let varmap = VarMap::new();
     for (name, t) in fx.params("param.") {
-        varmap
-            .data()
-            .lock()
-            .unwrap()
-            .insert(name, Var::from_tensor(&t.to_device(&device()).unwrap()).unwrap());
+        varmap.data().lock().unwrap().insert(
+            name,
+            Var::from_tensor(&t.to_device(&device()).unwrap()).unwrap(),
+        );
     }
     let model = Q2a::new(&fx.cfg, SeededInit::var_builder(&varmap, 0, &device())).unwrap();
     let params: Vec<(String, Var)> = varmap

@@ -167,11 +167,7 @@ impl Q2a {
 
     /// The packed question+answer rows projected as `qa2s` queries and laid out per folder,
     /// `[G, C, D]`, for attention over that folder's sentences.
-    fn per_folder_queries(
-        qa2s: &MultiheadAttention,
-        batch: &Batch,
-        qa: &Tensor,
-    ) -> Result<Tensor> {
+    fn per_folder_queries(qa2s: &MultiheadAttention, batch: &Batch, qa: &Tensor) -> Result<Tensor> {
         let (g, c, d) = (batch.groups, batch.slots, qa.dim(1)?);
         let zero_row = Tensor::zeros((1, d), DType::F32, qa.device())?;
         Ok(Tensor::cat(&[qa2s.project_query(qa)?, zero_row], 0)?

@@ -12,14 +12,7 @@ command -v nvcc >/dev/null || { echo "gpu_check: nvcc not found: install the CUD
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
 PKGS=(pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
       libswresample-dev libavfilter-dev libavdevice-dev)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install_packages.sh "${PKGS[@]}"
 cargo build --release --locked --features cuda -p pressnext
 PRESSNEXT_TEST_DEVICE=cuda cargo test --release --locked --features cuda -p q2a --test reference_numerics
 PN="$CARGO_TARGET_DIR/release/pressnext"

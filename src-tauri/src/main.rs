@@ -18,7 +18,16 @@ fn main() {
             std::process::exit(1);
         }
     };
-    pressnext_app::builder(tauri::Builder::default(), assistant, cli.pack.clone())
+    // An installed app opens its bundled demo pack the first time, when nothing else is open.
+    let start_pack = cli.pack.clone().or_else(|| {
+        assistant
+            .state()
+            .packs
+            .is_empty()
+            .then(|| assistant::Paths::installed("demo/pack"))
+            .flatten()
+    });
+    pressnext_app::builder(tauri::Builder::default(), assistant, start_pack)
         .run(tauri::generate_context!())
         .expect("the window system failed to start PressNext");
 }

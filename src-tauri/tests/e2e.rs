@@ -315,18 +315,26 @@ fn demo_pack_question_overlay_next_and_training() {
         Duration::from_secs(30),
         "return document.querySelector('#step-label')?.textContent.startsWith('Step 1 of')",
     );
+    // The overlay's mode, button and quad, read in one go (the next frame may change them).
     let target = |step: usize| {
         let marked = d.wait_for(
             &format!("the overlay of step {step}"),
             Duration::from_secs(10),
             "const c = document.querySelector('#live-canvas'); \
              return ['live', 'reference'].includes(c.dataset.overlay) ? \
-               [c.dataset.overlay, c.dataset.targetButton] : null",
+               [c.dataset.overlay, c.dataset.targetButton, c.dataset.quad ?? null] : null",
         );
-        (
-            marked[0].as_str().unwrap().to_string(),
-            marked[1].as_str().unwrap().to_string(),
-        )
+        let placement = marked[0].as_str().unwrap().to_string();
+        // Placed live, it is that frame's projection of the button's box.
+        if placement == "live" {
+            assert!(
+                marked[2]
+                    .as_str()
+                    .is_some_and(|q| q.split(',').count() == 8),
+                "{marked}"
+            );
+        }
+        (placement, marked[1].as_str().unwrap().to_string())
     };
     let (placement1, button1) = target(1);
     d.screenshot(&artifacts, "2-step1.png");
@@ -335,14 +343,6 @@ fn demo_pack_question_overlay_next_and_training() {
         "step 1 marks {button1}, the right button is {}",
         right[0]
     );
-    // The live placement must be this frame's projection of that button's box.
-    if placement1 == "live" {
-        let quad = d.js("return document.querySelector('#live-canvas').dataset.quad");
-        assert!(
-            quad.as_str().is_some_and(|q| q.split(',').count() == 8),
-            "{quad}"
-        );
-    }
     let ask_to_overlay_ms = d.js("return window.pressnextStats.askToOverlayMs");
     // "Why this button?" names the script sentence the model attended to most.
     d.click("#why");

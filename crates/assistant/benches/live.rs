@@ -10,7 +10,7 @@ use std::time::Duration;
 use assistant::live::{LiveView, Reference};
 use criterion::{criterion_group, criterion_main, Criterion};
 use media::camera::CameraSpec;
-use media::register::{ButtonBox, RegisterConfig, Registrar, Tracker};
+use media::register::{RegisterConfig, Registrar, Tracker};
 
 fn live(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -19,17 +19,7 @@ fn live(c: &mut Criterion) {
     let reference_name = buttons.images()[0].to_string();
     let reference =
         media::register::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
-    let boxes: Vec<ButtonBox> = buttons
-        .for_image(&reference_name)
-        .into_iter()
-        .map(|b| ButtonBox {
-            name: b.name.clone(),
-            x: b.x as f64,
-            y: b.y as f64,
-            w: b.w as f64,
-            h: b.h as f64,
-        })
-        .collect();
+    let boxes = assistant::packs::reference_boxes(&buttons, &reference_name);
     let camera = pack.root.join("camera.mp4");
     let mut frames = Vec::new();
     media::for_each_frame(&camera, |f| {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use candle_core::Device;
 use encoders::encode::{EncodeEvent, Encoders};
 use media::camera::{CameraInfo, CameraSpec};
-use media::register::ButtonBox as RegisterBox;
 use serde::Serialize;
 
 use crate::ask::{ActivePack, Answer};
@@ -48,8 +47,8 @@ impl Paths {
     }
 
     /// The encoder weights root: `PRESSNEXT_MODELS`, else `models/` in the working folder when it
-    /// has a manifest (a source checkout), else the installed copy beside the binary
-    /// (`../share/pressnext/models`), else `DATA/models`.
+    /// has a manifest (a source checkout), else the installed copy beside the binary (the .deb's
+    /// `/usr/lib/PressNext/models`, or `../share/pressnext/models`), else `DATA/models`.
     pub fn default_models_root(data_dir: &Path) -> PathBuf {
         use encoders::models::{MANIFEST_FILE, MODELS_ENV};
         if let Some(v) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
@@ -59,11 +58,23 @@ impl Paths {
         if local.join(MANIFEST_FILE).is_file() {
             return local.canonicalize().unwrap_or(local);
         }
-        std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.join("share/pressnext/models")))
+        Self::installed("models")
             .filter(|p| p.join(MANIFEST_FILE).is_file())
             .unwrap_or_else(|| data_dir.join("models"))
+    }
+
+    /// `name` among the files installed with the binary (`BIN/../lib/PressNext/NAME` from the
+    /// .deb, or `BIN/../share/pressnext/NAME`), when there.
+    pub fn installed(name: &str) -> Option<PathBuf> {
+        let prefix = std::env::current_exe()
+            .ok()?
+            .parent()?
+            .parent()?
+            .to_path_buf();
+        ["lib/PressNext", "share/pressnext"]
+            .iter()
+            .map(|dir| prefix.join(dir).join(name))
+            .find(|p| p.exists())
     }
 }
 
@@ -396,17 +407,7 @@ impl Assistant {
         self.live
             .set_reference(Some(Reference {
                 image: reference,
-                buttons: detail
-                    .buttons
-                    .iter()
-                    .map(|b| RegisterBox {
-                        name: b.name.clone(),
-                        x: b.x,
-                        y: b.y,
-                        w: b.w,
-                        h: b.h,
-                    })
-                    .collect(),
+                buttons: detail.buttons.clone(),
             }))
             .map_err(|e| Error::PackInvalid {
                 path: detail.reference_path.clone(),

@@ -12,6 +12,7 @@ use assistq::buttons::Buttons;
 use assistq::qa::{Qa, QaFile};
 use assistq::script::Script;
 use encoders::encode::{ButtonView, EncodeEvent, EncodeOptions, EncodeSink, Encoders};
+pub use media::register::ButtonBox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -56,15 +57,6 @@ pub struct ScriptLine {
     pub start: f64,
     pub end: f64,
     pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ButtonBox {
-    pub name: String,
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -416,6 +408,21 @@ impl PackLibrary {
     }
 }
 
+/// The boxes `buttons.csv` gives for the photo `image`.
+pub fn reference_boxes(buttons: &Buttons, image: &str) -> Vec<ButtonBox> {
+    buttons
+        .for_image(image)
+        .into_iter()
+        .map(|b| ButtonBox {
+            name: b.name.clone(),
+            x: b.x as f64,
+            y: b.y as f64,
+            w: b.w as f64,
+            h: b.h as f64,
+        })
+        .collect()
+}
+
 fn detail(pack: &PackSummary) -> Result<PackDetail> {
     let invalid = |path: &Path, e: &dyn std::fmt::Display| Error::PackInvalid {
         path: path.to_path_buf(),
@@ -461,17 +468,7 @@ fn detail(pack: &PackSummary) -> Result<PackDetail> {
                 text: s.text,
             })
             .collect(),
-        buttons: buttons
-            .for_image(&reference_name)
-            .into_iter()
-            .map(|b| ButtonBox {
-                name: b.name.clone(),
-                x: b.x as f64,
-                y: b.y as f64,
-                w: b.w as f64,
-                h: b.h as f64,
-            })
-            .collect(),
+        buttons: reference_boxes(&buttons, &reference_name),
         reference: Size { width, height },
         video: VideoFacts { duration },
         video_url: format!("pack://localhost/{}/video.mp4", pack.id),

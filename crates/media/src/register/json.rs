@@ -15,7 +15,7 @@ use super::{project_box, Registration};
 
 /// A button's box on the reference photo (reference pixels, top-left corner
 /// and size).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ButtonBox {
     pub name: String,
     pub x: f64,

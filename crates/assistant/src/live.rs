@@ -48,6 +48,8 @@ pub struct CameraStatus {
 #[derive(Debug)]
 pub struct PublishedFrame {
     pub seq: u64,
+    /// The camera frame's size (the registration's pixels); `jpeg` may be smaller (at most
+    /// [`SEND_MAX_WIDTH`] wide).
     pub width: u32,
     pub height: u32,
     /// Capture time, milliseconds since the Unix epoch.
@@ -243,7 +245,15 @@ fn process_loop(shared: Arc<Shared>) {
         let (width, height) = captured.image.dimensions();
         // Registration and JPEG encoding are independent: run them side by side.
         let (registration, jpeg) = std::thread::scope(|scope| {
-            let encoder = scope.spawn(|| encode_jpeg(&captured.image));
+            let encoder = scope.spawn(|| {
+                if width > SEND_MAX_WIDTH {
+                    let scaled_height = (height as u64 * SEND_MAX_WIDTH as u64 / width as u64) as u32;
+                    let smaller = image::imageops::thumbnail(&captured.image, SEND_MAX_WIDTH, scaled_height);
+                    encode_jpeg(&smaller)
+                } else {
+                    encode_jpeg(&captured.image)
+                }
+            });
             let registration = match (&reference, tracker.as_mut()) {
                 (Some(reference), Some((_, tracker))) => {
                     let reg = register_scaled(tracker, &captured.image);
@@ -285,6 +295,11 @@ fn process_loop(shared: Arc<Shared>) {
         shared.slots.published_ready.notify_all();
     }
 }
+
+/// Frames wider than this reach the UI scaled down to it (the live view shows them smaller than
+/// that in the window anyway); `width`/`height` and the registration stay in camera pixels. Halves
+/// the JPEG work of a 720p camera on both sides of the binary path.
+const SEND_MAX_WIDTH: u32 = 960;
 
 /// JPEG through libjpeg-turbo (mozjpeg with its fastest settings): about 4x cheaper than the
 /// image crate's encoder, which matters with the webview decoding on the same two cores.

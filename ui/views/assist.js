@@ -17,15 +17,7 @@ import {
 import { referenceBox } from "../lib/overlay.js";
 import { percent, clockTime, confidenceText, answeringAsText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
-
-const byId = (id) => document.getElementById(id);
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { byId, element } from "./dom.js";
 
 /** Keys typed into these never drive the steps. */
 function isTypingTarget(target) {

@@ -2,15 +2,7 @@
 
 import { invokeCommand, createChannel } from "../backend.js";
 import { ENCODE_IDLE, applyEncodeEvent, encodeFraction, encodeText } from "../lib/encode.js";
-
-const byId = (id) => document.getElementById(id);
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { byId, element } from "./dom.js";
 
 /**
  * `selectPack(id)` makes a pack active and shows it in Assist; `refreshState()` reloads the app

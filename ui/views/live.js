@@ -6,6 +6,7 @@ import { fitRect, scaleQuad, boxToQuad, quadAttribute, labelPosition, pointInQua
 import { parseFrameHeaders, nextAfter, FrameStats } from "../lib/frames.js";
 import { overlayFor } from "../lib/overlay.js";
 import { frameRateText, viewStatusText } from "../lib/format.js";
+import { renderOnNextFrame } from "./dom.js";
 
 const FRAME_URL = "frame://localhost/latest";
 const RETRY_AFTER_ERROR_MS = 500;
@@ -301,15 +302,7 @@ export function createLiveView() {
     }
   }
 
-  let renderQueued = false;
-  function queueRender() {
-    if (renderQueued) return;
-    renderQueued = true;
-    requestAnimationFrame(() => {
-      renderQueued = false;
-      render();
-    });
-  }
+  const queueRender = renderOnNextFrame(render);
 
   function dropFrame() {
     bitmap?.close();

@@ -12,8 +12,8 @@ import {
   cameraChoice,
   cameraSetting,
 } from "../lib/settings.js";
+import { byId } from "./dom.js";
 
-const byId = (id) => document.getElementById(id);
 const SAVED_NOTE_MS = 2500;
 const DEVICE_LABELS = { auto: "Automatic (GPU when usable)", cpu: "CPU" };
 

@@ -15,8 +15,8 @@ import {
   buildTrainRequest,
 } from "../lib/training.js";
 import { layoutChart, drawChart } from "../lib/chart.js";
+import { byId, renderOnNextFrame } from "./dom.js";
 
-const byId = (id) => document.getElementById(id);
 const ETA_TICK_MS = 1000;
 const CHART_FONT = '11px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
 
@@ -114,15 +114,7 @@ export function createTrainingView({ onFinished, useModel }) {
     renderMetrics();
   }
 
-  let renderQueued = false;
-  function queueRender() {
-    if (renderQueued) return;
-    renderQueued = true;
-    requestAnimationFrame(() => {
-      renderQueued = false;
-      render();
-    });
-  }
+  const queueRender = renderOnNextFrame(render);
 
   function onEvent(event) {
     starting = false;

@@ -247,8 +247,10 @@ fn process_loop(shared: Arc<Shared>) {
         let (registration, jpeg) = std::thread::scope(|scope| {
             let encoder = scope.spawn(|| {
                 if width > SEND_MAX_WIDTH {
-                    let scaled_height = (height as u64 * SEND_MAX_WIDTH as u64 / width as u64) as u32;
-                    let smaller = image::imageops::thumbnail(&captured.image, SEND_MAX_WIDTH, scaled_height);
+                    let scaled_height =
+                        (height as u64 * SEND_MAX_WIDTH as u64 / width as u64) as u32;
+                    let smaller =
+                        image::imageops::thumbnail(&captured.image, SEND_MAX_WIDTH, scaled_height);
                     encode_jpeg(&smaller)
                 } else {
                     encode_jpeg(&captured.image)

@@ -34,7 +34,8 @@ fn query_u64(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {
     })
 }
 
-/// `frame://localhost/latest?after=SEQ`.
+/// `frame://localhost/latest?after=SEQ&width=PX`: `width`, the live view's width in device pixels,
+/// caps the width of the frames sent from now on.
 pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     if request.uri().path() != "/latest" {
         return text(
@@ -43,6 +44,10 @@ pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>
         );
     }
     let after = query_u64(request, "after").unwrap_or(0);
+    if let Some(width) = query_u64(request, "width") {
+        // A width no screen has is a client bug, not a reason to send huge frames.
+        assistant.set_display_width(width.clamp(160, 7680) as u32);
+    }
     match assistant.frame_after(after, FRAME_WAIT) {
         Some(f) => base(StatusCode::OK)
             .header(header::CONTENT_TYPE, "image/jpeg")

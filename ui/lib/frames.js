@@ -68,6 +68,15 @@ export function parseFrameHeaders(headers) {
   };
 }
 
+/**
+ * The URL of the next frame request: newer than `after`, and no wider than `shownWidth`, the
+ * device pixels the frame takes on screen (omitted while unknown or zero: the canvas is hidden).
+ */
+export function frameRequestUrl(base, after, shownWidth) {
+  const width = Math.round(shownWidth);
+  return width > 0 ? `${base}?after=${after}&width=${width}` : `${base}?after=${after}`;
+}
+
 /** The `after` value of the next request: the newest sequence number drawn so far. */
 export function nextAfter(previous, seq) {
   return Number.isInteger(seq) && seq > previous ? seq : previous;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseFrameHeaders, parseRegistration, nextAfter, FrameStats } from "../lib/frames.js";
+import { parseFrameHeaders, parseRegistration, nextAfter, frameRequestUrl, FrameStats } from "../lib/frames.js";
 
 const quad = [[10, 20], [40, 20], [40, 60], [10, 60]];
 
@@ -121,4 +121,10 @@ test("a frame without a capture time leaves latency alone", () => {
   assert.equal(stats.latencyMs, null);
   stats.frameDrawn(10, 20);
   assert.equal(stats.latencyMs, 20);
+});
+
+test("frame requests say how wide the frame is shown, when it is", () => {
+  assert.equal(frameRequestUrl("frame://localhost/latest", 41, 869.6), "frame://localhost/latest?after=41&width=870");
+  assert.equal(frameRequestUrl("frame://localhost/latest", 0, 0), "frame://localhost/latest?after=0");
+  assert.equal(frameRequestUrl("frame://localhost/latest", 7, NaN), "frame://localhost/latest?after=7");
 });

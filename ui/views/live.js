@@ -3,7 +3,7 @@
 // when the frame cannot place it.
 
 import { fitRect, scaleQuad, boxToQuad, quadAttribute, labelPosition, pointInQuad } from "../lib/geometry.js";
-import { parseFrameHeaders, nextAfter, FrameStats } from "../lib/frames.js";
+import { parseFrameHeaders, nextAfter, frameRequestUrl, FrameStats } from "../lib/frames.js";
 import { overlayFor } from "../lib/overlay.js";
 import { frameRateText, viewStatusText } from "../lib/format.js";
 import { renderOnNextFrame } from "./dom.js";
@@ -337,10 +337,21 @@ export function createLiveView() {
     if (!bitmap) render();
   }
 
+  /** Device pixels across the frame as drawn: the backend sends frames no wider. */
+  function shownFrameWidth() {
+    const ratio = window.devicePixelRatio || 1;
+    const cssWidth = canvas.clientWidth;
+    const cssHeight = canvas.clientHeight;
+    if (!(cssWidth > 0 && cssHeight > 0)) return 0;
+    if (!(frame?.width > 0 && frame?.height > 0)) return cssWidth * ratio;
+    return fitRect(frame.width, frame.height, cssWidth, cssHeight).width * ratio;
+  }
+
   async function requestFrame() {
     const requestedAt = performance.now();
     try {
-      return { response: await fetch(`${FRAME_URL}?after=${after}`, { cache: "no-store" }), requestedAt };
+      const url = frameRequestUrl(FRAME_URL, after, shownFrameWidth());
+      return { response: await fetch(url, { cache: "no-store" }), requestedAt };
     } catch {
       return { response: null, requestedAt };
     }

@@ -48,7 +48,7 @@ impl Paths {
 
     /// The encoder weights root: `PRESSNEXT_MODELS`, else `models/` in the working folder when it
     /// has a manifest (a source checkout), else the installed copy beside the binary (the .deb's
-    /// `/usr/lib/PressNext/models`, or `../share/pressnext/models`), else `DATA/models`.
+    /// `/usr/lib/pressnext/models`, or `../share/pressnext/models`), else `DATA/models`.
     pub fn default_models_root(data_dir: &Path) -> PathBuf {
         use encoders::models::{MANIFEST_FILE, MODELS_ENV};
         if let Some(v) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
@@ -63,7 +63,7 @@ impl Paths {
             .unwrap_or_else(|| data_dir.join("models"))
     }
 
-    /// `name` among the files installed with the binary (`BIN/../lib/PressNext/NAME` from the
+    /// `name` among the files installed with the binary (`BIN/../lib/pressnext/NAME` from the
     /// .deb, or `BIN/../share/pressnext/NAME`), when there.
     pub fn installed(name: &str) -> Option<PathBuf> {
         let prefix = std::env::current_exe()
@@ -71,7 +71,7 @@ impl Paths {
             .parent()?
             .parent()?
             .to_path_buf();
-        ["lib/PressNext", "share/pressnext"]
+        ["lib/pressnext", "share/pressnext"]
             .iter()
             .map(|dir| prefix.join(dir).join(name))
             .find(|p| p.exists())
@@ -577,5 +577,10 @@ impl Assistant {
 
     pub fn frame_after(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {
         self.live.frame_after(after, wait)
+    }
+
+    /// See [`crate::live::LiveView::set_display_width`].
+    pub fn set_display_width(&self, width: u32) {
+        self.live.set_display_width(width)
     }
 }

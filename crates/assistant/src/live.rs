@@ -8,7 +8,7 @@
 //! the overlay drawn on a frame is always that frame's. A missing camera is a status, not an error:
 //! capture retries every second and picks the camera up again when it returns.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use image::RgbImage;
 use media::camera::{open_source, CameraError, CameraSpec, FrameSource};
 use media::register::{registration_json, ButtonBox, RegisterConfig, Registrar, Tracker};
+use media::scale::{fit_width, Downscaler};
 use serde::Serialize;
 
 /// How long capture waits before trying a missing or failed source again.
@@ -48,8 +49,8 @@ pub struct CameraStatus {
 #[derive(Debug)]
 pub struct PublishedFrame {
     pub seq: u64,
-    /// The camera frame's size (the registration's pixels); `jpeg` may be smaller (at most
-    /// [`SEND_MAX_WIDTH`] wide).
+    /// The camera frame's size (the registration's pixels); `jpeg` may be smaller (see
+    /// [`LiveView::set_display_width`]).
     pub width: u32,
     pub height: u32,
     /// Capture time, milliseconds since the Unix epoch.
@@ -90,6 +91,8 @@ struct Shared {
     reference: Mutex<Option<Arc<(Registrar, Vec<ButtonBox>)>>>,
     reference_generation: AtomicU64,
     status: Mutex<CameraStatus>,
+    /// The width in device pixels the UI shows frames at; 0 until it says.
+    display_width: AtomicU32,
     on_status: Mutex<Option<StatusListener>>,
     stop: AtomicBool,
 }
@@ -215,6 +218,8 @@ fn process_loop(shared: Arc<Shared>) {
     let mut last_seq = 0u64;
     let mut tracker: Option<(u64, Tracker)> = None;
     let mut fps_window: Vec<Instant> = Vec::new();
+    let mut display_scaler = Downscaler::new();
+    let mut register_scaler = Downscaler::new();
     loop {
         let captured = {
             let mut slot = shared.slots.captured.lock().expect("capture lock");
@@ -243,22 +248,21 @@ fn process_loop(shared: Arc<Shared>) {
             tracker = Some((reference_gen, Tracker::new(r.0.clone())));
         }
         let (width, height) = captured.image.dimensions();
+        let send_size = fit_width((width, height), send_width(&shared));
         // Registration and JPEG encoding are independent: run them side by side.
         let (registration, jpeg) = std::thread::scope(|scope| {
-            let encoder = scope.spawn(|| {
-                if width > SEND_MAX_WIDTH {
-                    let scaled_height =
-                        (height as u64 * SEND_MAX_WIDTH as u64 / width as u64) as u32;
-                    let smaller =
-                        image::imageops::thumbnail(&captured.image, SEND_MAX_WIDTH, scaled_height);
-                    encode_jpeg(&smaller)
-                } else {
-                    encode_jpeg(&captured.image)
+            let encoder = scope.spawn(|| -> std::io::Result<Vec<u8>> {
+                if send_size == (width, height) {
+                    return encode_jpeg(&captured.image);
                 }
+                let smaller = display_scaler
+                    .rgb(&captured.image, send_size)
+                    .map_err(std::io::Error::other)?;
+                encode_jpeg(&smaller)
             });
             let registration = match (&reference, tracker.as_mut()) {
                 (Some(reference), Some((_, tracker))) => {
-                    let reg = register_scaled(tracker, &captured.image);
+                    let reg = register_scaled(tracker, &mut register_scaler, &captured.image);
                     let mut json = registration_json(&reg, &reference.1);
                     if let Some(map) = json.as_object_mut() {
                         map.insert(
@@ -298,10 +302,19 @@ fn process_loop(shared: Arc<Shared>) {
     }
 }
 
-/// Frames wider than this reach the UI scaled down to it (the live view shows them smaller than
-/// that in the window anyway); `width`/`height` and the registration stay in camera pixels. Halves
-/// the JPEG work of a 720p camera on both sides of the binary path.
-const SEND_MAX_WIDTH: u32 = 960;
+/// Until the UI says how wide it shows frames, frames wider than this reach it scaled down to it.
+const DEFAULT_SEND_WIDTH: u32 = 960;
+
+/// Frames reach the UI at the width it shows them (no wider than the camera's): a 720p camera in
+/// an 870-px live view sends 870-px JPEGs, which the webview draws without rescaling. Pixels the
+/// screen cannot show would only cost JPEG work on both sides of the binary path.
+/// `width`/`height` and the registration stay in camera pixels.
+fn send_width(shared: &Shared) -> u32 {
+    match shared.display_width.load(Ordering::Relaxed) {
+        0 => DEFAULT_SEND_WIDTH,
+        w => w,
+    }
+}
 
 /// JPEG through libjpeg-turbo (mozjpeg with its fastest settings): about 4x cheaper than the
 /// image crate's encoder, which matters with the webview decoding on the same two cores.
@@ -322,19 +335,26 @@ const REGISTER_MAX_WIDTH: u32 = 800;
 
 /// Registers `image` with `tracker`, downscaled to at most [`REGISTER_MAX_WIDTH`] wide; the
 /// homography maps reference pixels to full-size frame pixels.
-fn register_scaled(tracker: &mut Tracker, image: &RgbImage) -> media::register::Registration {
-    let gray = image::imageops::grayscale(image);
-    let (w, h) = gray.dimensions();
+fn register_scaled(
+    tracker: &mut Tracker,
+    scaler: &mut Downscaler,
+    image: &RgbImage,
+) -> media::register::Registration {
+    let (w, h) = image.dimensions();
     let factor = w.div_ceil(REGISTER_MAX_WIDTH).max(1);
     if factor == 1 {
-        return tracker.process(&gray);
+        return tracker.process(&image::imageops::grayscale(image));
     }
-    let small = image::imageops::resize(
-        &gray,
-        w / factor,
-        h / factor,
-        image::imageops::FilterType::Triangle,
-    );
+    let small = match scaler.gray(image, (w / factor, h / factor)) {
+        Ok(small) => small,
+        // swscale failing on a frame it handled before is not expected; grey it the slow way.
+        Err(_) => image::imageops::resize(
+            &image::imageops::grayscale(image),
+            w / factor,
+            h / factor,
+            image::imageops::FilterType::Triangle,
+        ),
+    };
     let mut reg = tracker.process(&small);
     if let Some(hm) = reg.homography.as_mut() {
         // [f 0 0; 0 f 0; 0 0 1] * H: small-frame pixels to full-frame pixels.
@@ -365,6 +385,7 @@ impl LiveView {
             source_generation: AtomicU64::new(0),
             reference: Mutex::new(None),
             reference_generation: AtomicU64::new(0),
+            display_width: AtomicU32::new(0),
             on_status: Mutex::new(None),
             stop: AtomicBool::new(false),
         });
@@ -404,6 +425,11 @@ impl LiveView {
         }
         *s = (spec, resolution);
         self.shared.source_generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The UI shows frames `width` device pixels wide (0: unknown): frames are sent no wider.
+    pub fn set_display_width(&self, width: u32) {
+        self.shared.display_width.store(width, Ordering::Relaxed);
     }
 
     /// Registers frames against `reference` from now on (`None`: no pack, no registration).

@@ -20,6 +20,10 @@ pub enum Error {
     #[error("{}: cannot decode video: {message}", path.display())]
     Decode { path: PathBuf, message: String },
 
+    /// swscale could not resize or convert a live frame (not about a file).
+    #[error("cannot scale a frame: {0}")]
+    Scale(String),
+
     /// The caller asked for something impossible (a sampling rate of 0 fps,
     /// for example).
     #[error("{}: {message}", path.display())]

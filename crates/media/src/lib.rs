@@ -5,11 +5,13 @@
 //! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]
 //! (every frame, for camera-like playback of a recorded file), [`camera`]:
 //! live frame sources (a camera or a looped video file), plus [`register`]:
-//! finding the appliance of a reference photo in a live frame.
+//! finding the appliance of a reference photo in a live frame, and [`scale`]: fast downscaling of
+//! live frames.
 
 pub mod camera;
 pub mod error;
 pub mod register;
+pub mod scale;
 pub mod video;
 
 pub use error::Error;

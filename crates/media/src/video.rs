@@ -181,7 +181,7 @@ fn snap_to_quarter_turn(degrees: f64) -> i32 {
     (quarter_turns.rem_euclid(4) * 90) as i32
 }
 
-fn init_ffmpeg() {
+pub(crate) fn init_ffmpeg() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Registration is a no-op on FFmpeg >= 4 but harmless; the log level

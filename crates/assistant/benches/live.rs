@@ -125,7 +125,9 @@ fn live(c: &mut Criterion) {
     group.bench_function("gray_half_720p_swscale", |b| {
         b.iter(|| {
             i += 1;
-            scaler.gray(&frames_720p[i % frames.len()], (640, 360)).unwrap()
+            scaler
+                .gray(&frames_720p[i % frames.len()], (640, 360))
+                .unwrap()
         })
     });
     let shrunk = scaler.rgb(&frames_720p[0], shown).unwrap();
@@ -135,7 +137,13 @@ fn live(c: &mut Criterion) {
     group.finish();
 
     publish_30_frames(c, "publish_30_frames_640x360", &camera, &reference, &boxes);
-    publish_30_frames(c, "publish_30_frames_1280x720", &camera_720p, &reference, &boxes);
+    publish_30_frames(
+        c,
+        "publish_30_frames_1280x720",
+        &camera_720p,
+        &reference,
+        &boxes,
+    );
 }
 
 criterion_group!(benches, live);

@@ -91,14 +91,18 @@ fn frames_are_sent_at_the_width_the_ui_shows_them() {
     clip_of_size(&file, "1280x720");
     let view = LiveView::start(CameraSpec::File(file), (1280, 720));
     // Before the UI says anything: at most 960 wide.
-    let first = view.frame_after(0, Duration::from_secs(10)).expect("a frame");
+    let first = view
+        .frame_after(0, Duration::from_secs(10))
+        .expect("a frame");
     assert_eq!((first.width, first.height), (1280, 720), "camera pixels");
     assert_eq!(jpeg_size(&first.jpeg), (960, 540));
     // The live view is 870 device pixels wide: frames follow once the next one is processed.
     view.set_display_width(870);
     let mut after = first.seq;
     let shown = loop {
-        let f = view.frame_after(after, Duration::from_secs(5)).expect("frames");
+        let f = view
+            .frame_after(after, Duration::from_secs(5))
+            .expect("frames");
         after = f.seq;
         let size = jpeg_size(&f.jpeg);
         if size != (960, 540) || f.seq > first.seq + 5 {
@@ -110,7 +114,9 @@ fn frames_are_sent_at_the_width_the_ui_shows_them() {
     view.set_display_width(2560);
     let mut last = (0, 0);
     for _ in 0..5 {
-        let f = view.frame_after(after, Duration::from_secs(5)).expect("frames");
+        let f = view
+            .frame_after(after, Duration::from_secs(5))
+            .expect("frames");
         after = f.seq;
         assert_eq!((f.width, f.height), (1280, 720));
         last = jpeg_size(&f.jpeg);

@@ -2,7 +2,8 @@
 //! WebDriver (tauri-driver in front of WebKitWebDriver), on the demo pack with the demo camera
 //! video and the demo model. It asks a known question, checks that the overlay marks the right
 //! button for the first two steps, clicks Next, then trains a short run from Settings and waits for
-//! its metrics. Screenshots of each stage and the measured figures go to
+//! its metrics; last, it switches the camera in Settings to a 1280x720 clip and measures the live
+//! view's frame rate there (a figure, not a pass/fail threshold). Screenshots of each stage and the measured figures go to
 //! `$PRESSNEXT_E2E_ARTIFACTS` (default `target/tmp/e2e`).
 //!
 //! Needs a display (`xvfb-run`), `tauri-driver`, `/usr/bin/WebKitWebDriver`, the encoder weights,
@@ -214,6 +215,34 @@ fn training_dataset(dir: &Path) -> PathBuf {
     out
 }
 
+/// The demo camera clip scaled to 1280x720 (8 s, looped by the file source), as a 720p camera.
+fn camera_720p(dir: &Path) -> PathBuf {
+    let out = dir.join("camera_720p.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-t", "8", "-i"])
+        .arg(repo().join("demo/pack/camera.mp4"))
+        .args(["-vf", "scale=1280:720", "-c:v", "libx264", "-preset", "veryfast"])
+        .args(["-crf", "20", "-pix_fmt", "yuv420p"])
+        .arg(&out)
+        .status()
+        .expect("ffmpeg (installed by scripts/setup.sh)");
+    assert!(status.success(), "ffmpeg could not scale the demo clip");
+    out
+}
+
+/// Frames drawn per second by the live view over `seconds`, and its latency at the end.
+fn measure_live_view(d: &Driver, seconds: u64) -> Value {
+    let before = d.js("return window.pressnextStats.framesDrawn");
+    std::thread::sleep(Duration::from_secs(seconds));
+    let after = d.js("return window.pressnextStats");
+    let drawn = after["framesDrawn"].as_f64().unwrap() - before.as_f64().unwrap();
+    json!({
+        "fps": (drawn / seconds as f64 * 10.0).round() / 10.0,
+        "latency_ms": after["latencyMs"],
+        "frame_width": after["frameWidth"],
+    })
+}
+
 #[test]
 fn demo_pack_question_overlay_next_and_training() {
     if let Some(why) = missing_prerequisite() {
@@ -409,10 +438,31 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     assert!(banner.is_null(), "the window shows an error: {banner}");
 
+    // 5. A 720p camera, chosen in Settings: frames of that size reach the live view.
+    let clip = camera_720p(scratch.path());
+    d.js("const c = document.querySelector('#set-camera'); c.value = 'file'; \
+          c.dispatchEvent(new Event('change'))");
+    d.type_into("#set-camera-file", &clip.display().to_string());
+    d.click("#save-settings");
+    d.click("#tab-assist");
+    d.wait_for(
+        "frames from the 720p clip",
+        Duration::from_secs(20),
+        "return window.pressnextStats.frameWidth === 1280",
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let live_720p = measure_live_view(&d, 6);
+    d.screenshot(&artifacts, "6-live-720p.png");
+    let banner = d.js(
+        "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
+    );
+    assert!(banner.is_null(), "the window shows an error: {banner}");
+
     let figures = json!({
         "cold_start_to_first_frame_s": cold_start_s,
         "ask_to_first_overlay_ms": ask_to_overlay_ms,
         "live_view": stats,
+        "live_view_720p": live_720p,
         "app_rss_mib": rss,
         "step1_placement": placement1,
     });

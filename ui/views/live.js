@@ -51,8 +51,8 @@ function tracePolygon(ctx, points) {
 
 /**
  * The target outline: a soft fill, a glow, and a 4 px bright green line. The glow is wide
- * translucent strokes, not shadowBlur: without a GPU the webview blurs in software on every
- * frame (measured in the window: 17.7 -> 20 fps at 640x360, 16.3 -> 17.2 fps at 720p).
+ * translucent strokes, not shadowBlur, which the webview would compute in software on every frame
+ * where there is no GPU.
  */
 function drawTargetOutline(ctx, points) {
   ctx.save();
@@ -255,10 +255,14 @@ export function createLiveView() {
     canvas.dataset.askToOverlayMs = String(elapsed);
   }
 
+  // Called on every frame: touches the DOM only on a change, since each write costs the webview a
+  // style and layout pass over the live view.
   function showViewStatus(text, inView) {
-    viewStatus.hidden = !text;
-    viewStatus.textContent = text ?? "";
-    viewStatus.dataset.inView = String(Boolean(inView));
+    const shown = text ?? "";
+    if (viewStatus.textContent !== shown) viewStatus.textContent = shown;
+    if (viewStatus.hidden !== !text) viewStatus.hidden = !text;
+    const flag = String(Boolean(inView));
+    if (viewStatus.dataset.inView !== flag) viewStatus.dataset.inView = flag;
   }
 
   function render() {
@@ -270,7 +274,8 @@ export function createLiveView() {
     const fit = bitmap ? fitRect(frameWidth, frameHeight, width, height) : null;
     const onScreen = fit ? frame : null;
     const overlay = overlayFor(target?.button ?? null, onScreen);
-    referencePanel.hidden = overlay.mode !== "reference";
+    const referenceHidden = overlay.mode !== "reference";
+    if (referencePanel.hidden !== referenceHidden) referencePanel.hidden = referenceHidden;
     if (fit) {
       ctx.fillStyle = "#07080a";
       ctx.fillRect(0, 0, width, height);

@@ -7,7 +7,7 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling;
 use ffmpeg::util::frame;
-use image::{GrayImage, ImageBuffer, Rgb, RgbImage};
+use image::{GrayImage, ImageBuffer, RgbImage};
 
 use crate::Error;
 
@@ -44,24 +44,31 @@ impl Downscaler {
         if image.dimensions() == size {
             return Ok(image.clone());
         }
-        self.load(image)?;
-        let (w, h) = image.dimensions();
-        let context = context(&mut self.rgb, (w, h), size, Pixel::RGB24)?;
-        let source = &self.source.as_ref().expect("loaded").0;
-        let mut out = frame::Video::empty();
-        context.run(source, &mut out).map_err(scale_error)?;
-        Ok(packed::<Rgb<u8>>(&out, size))
+        self.scaled(image, size, Pixel::RGB24)
     }
 
     /// `image` converted to grey (BT.601 luma) and scaled to `size`, in one pass.
     pub fn gray(&mut self, image: &RgbImage, size: (u32, u32)) -> Result<GrayImage, Error> {
+        self.scaled(image, size, Pixel::GRAY8)
+    }
+
+    /// `image` through the context for `format` (RGB24 or GRAY8, matching `P`).
+    fn scaled<P: image::Pixel<Subpixel = u8>>(
+        &mut self,
+        image: &RgbImage,
+        size: (u32, u32),
+        format: Pixel,
+    ) -> Result<ImageBuffer<P, Vec<u8>>, Error> {
         self.load(image)?;
-        let (w, h) = image.dimensions();
-        let context = context(&mut self.gray, (w, h), size, Pixel::GRAY8)?;
+        let slot = match format {
+            Pixel::GRAY8 => &mut self.gray,
+            _ => &mut self.rgb,
+        };
+        let context = context(slot, image.dimensions(), size, format)?;
         let source = &self.source.as_ref().expect("loaded").0;
         let mut out = frame::Video::empty();
         context.run(source, &mut out).map_err(scale_error)?;
-        Ok(packed::<image::Luma<u8>>(&out, size))
+        Ok(packed::<P>(&out, size))
     }
 
     /// Copies `image` into the reusable source frame (swscale reads padded rows).
@@ -119,7 +126,7 @@ fn packed<P: image::Pixel<Subpixel = u8>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::Pixel as _;
+    use image::{Pixel as _, Rgb};
 
     #[test]
     fn fits_the_width_and_keeps_the_aspect() {

@@ -4,8 +4,7 @@
 /// WebKitGTK composites the page with OpenGL; without a GPU that is software GL (llvmpipe), which
 /// took a core of its own and held the 720p live view to 15-17 fps on two cores (29-30 fps without
 /// it, measured with the same build). The window is flat 2D (a canvas, no WebGL or 3D transforms),
-/// so it loses nothing on machines with a GPU either. A value the user set wins
-/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0` lets WebKit composite again).
+/// so it loses nothing on machines with a GPU either. A value already in the environment wins.
 fn prefer_non_composited_webview() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {

@@ -2,7 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 /// WebKitGTK composites the page with OpenGL; without a GPU that is software GL (llvmpipe), which
-/// took a core of its own and held the 720p live view to 15-17 fps on two cores (29-30 fps without
+/// took a core of its own and held the 720p live view to 12-17 fps on two cores (29-30 fps without
 /// it, measured with the same build). The window is flat 2D (a canvas, no WebGL or 3D transforms),
 /// so it loses nothing on machines with a GPU either. A value already in the environment wins.
 fn prefer_non_composited_webview() {

@@ -3,8 +3,8 @@
 //! video and the demo model. It asks a known question, checks that the overlay marks the right
 //! button for the first two steps, clicks Next, then trains a short run from Settings and waits for
 //! its metrics; last, it switches the camera in Settings to a 1280x720 clip and measures the live
-//! view's frame rate there (a figure, not a pass/fail threshold). Screenshots of each stage and the measured figures go to
-//! `$PRESSNEXT_E2E_ARTIFACTS` (default `target/tmp/e2e`).
+//! view's frame rate there (a figure, not a pass/fail threshold). Screenshots of each stage and the
+//! measured figures go to `$PRESSNEXT_E2E_ARTIFACTS` (default `target/tmp/e2e`).
 //!
 //! Needs a display (`xvfb-run`), `tauri-driver`, `/usr/bin/WebKitWebDriver`, the encoder weights,
 //! the demo pack and the demo model; `scripts/test.sh` provides all of them and sets
@@ -149,6 +149,13 @@ impl Driver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    fn assert_no_error_banner(&self) {
+        let banner = self.js(
+            "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
+        );
+        assert!(banner.is_null(), "the window shows an error: {banner}");
     }
 
     fn screenshot(&self, dir: &Path, name: &str) {
@@ -440,10 +447,7 @@ fn demo_pack_question_overlay_next_and_training() {
     assert_eq!(rows, json!(2), "one metrics row per epoch");
 
     // Nothing along the way raised an error in the window.
-    let banner = d.js(
-        "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
-    );
-    assert!(banner.is_null(), "the window shows an error: {banner}");
+    d.assert_no_error_banner();
 
     // 5. A 720p camera, chosen in Settings: frames of that size reach the live view.
     let clip = camera_720p(scratch.path());
@@ -462,10 +466,7 @@ fn demo_pack_question_overlay_next_and_training() {
     std::thread::sleep(Duration::from_secs(2));
     let live_720p = measure_live_view(&d, 6);
     d.screenshot(&artifacts, "6-live-720p.png");
-    let banner = d.js(
-        "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
-    );
-    assert!(banner.is_null(), "the window shows an error: {banner}");
+    d.assert_no_error_banner();
 
     let figures = json!({
         "cold_start_to_first_frame_s": cold_start_s,

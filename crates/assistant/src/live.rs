@@ -262,22 +262,24 @@ fn process_loop(shared: Arc<Shared>) {
             });
             let registration = match (&reference, tracker.as_mut()) {
                 (Some(reference), Some((_, tracker))) => {
-                    let reg = register_scaled(tracker, &mut register_scaler, &captured.image);
-                    let mut json = registration_json(&reg, &reference.1);
-                    if let Some(map) = json.as_object_mut() {
-                        map.insert(
-                            "reason".into(),
-                            serde_json::json!(reg.reason.map(|r| r.code())),
-                        );
-                        map.insert("frame_seq".into(), serde_json::json!(captured.seq));
-                    }
-                    json
+                    register_scaled(tracker, &mut register_scaler, &captured.image).map(|reg| {
+                        let mut json = registration_json(&reg, &reference.1);
+                        if let Some(map) = json.as_object_mut() {
+                            map.insert(
+                                "reason".into(),
+                                serde_json::json!(reg.reason.map(|r| r.code())),
+                            );
+                            map.insert("frame_seq".into(), serde_json::json!(captured.seq));
+                        }
+                        json
+                    })
                 }
-                _ => serde_json::Value::Null,
+                _ => Ok(serde_json::Value::Null),
             };
             (registration, encoder.join().expect("JPEG encoder thread"))
         });
-        let Ok(jpeg) = jpeg else {
+        // A frame swscale or the JPEG encoder failed on is dropped; the next one comes in 1/fps s.
+        let (Ok(registration), Ok(jpeg)) = (registration, jpeg) else {
             continue;
         };
         let now = Instant::now();
@@ -339,22 +341,13 @@ fn register_scaled(
     tracker: &mut Tracker,
     scaler: &mut Downscaler,
     image: &RgbImage,
-) -> media::register::Registration {
+) -> Result<media::register::Registration, media::Error> {
     let (w, h) = image.dimensions();
     let factor = w.div_ceil(REGISTER_MAX_WIDTH).max(1);
     if factor == 1 {
-        return tracker.process(&image::imageops::grayscale(image));
+        return Ok(tracker.process(&image::imageops::grayscale(image)));
     }
-    let small = match scaler.gray(image, (w / factor, h / factor)) {
-        Ok(small) => small,
-        // swscale failing on a frame it handled before is not expected; grey it the slow way.
-        Err(_) => image::imageops::resize(
-            &image::imageops::grayscale(image),
-            w / factor,
-            h / factor,
-            image::imageops::FilterType::Triangle,
-        ),
-    };
+    let small = scaler.gray(image, (w / factor, h / factor))?;
     let mut reg = tracker.process(&small);
     if let Some(hm) = reg.homography.as_mut() {
         // [f 0 0; 0 f 0; 0 0 1] * H: small-frame pixels to full-frame pixels.
@@ -365,7 +358,7 @@ fn register_scaled(
             }
         }
     }
-    reg
+    Ok(reg)
 }
 
 impl LiveView {

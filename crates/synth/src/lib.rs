@@ -1,4 +1,4 @@
-//! Synthetic appliance tutorials in the exact AssistQ format (`docs/q2a-spec.md` §1), so that
+//! Synthetic appliance tutorials in the exact AssistQ format (`docs/q2a.md` §1), so that
 //! PressNext can be trained, tested, benchmarked and demonstrated without the real data.
 //!
 //! [`generate`] writes a dataset root: `train/` and `test/` appliance folders (split by

@@ -1,6 +1,7 @@
 //! H.264 mp4 writing through ffmpeg-next's libx264 encoder, byte-for-byte reproducible:
-//! one encoder thread, the `bitexact` flags on the codec and the muxer, no creation time and
-//! no encoder-version metadata, and our own RGB to YUV 4:2:0 conversion (BT.601, limited
+//! one encoder thread, no B-frames and x264's C code only ([`X264_PARAMS`] says why), the
+//! `bitexact` flags on the codec and the muxer, no creation time and no encoder-version
+//! metadata, and our own RGB to YUV 4:2:0 conversion (BT.601, limited
 //! range) so that no SIMD path of swscale can change a pixel.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,19 @@ use crate::Error;
 
 /// Frames per second of every video the generator writes.
 pub const FPS: u32 = 30;
+
+/// x264's own settings, chosen so that the bytes depend on the frames alone:
+/// - one thread everywhere, no trellis;
+/// - `bframes=0`: with B-frames, libx264 (0.164, Debian 12) branches on bytes of its own
+///   frame buffers that it never wrote (valgrind: "conditional jump depends on uninitialised
+///   value", allocated in `x264_encoder_encode`), so the first GOP of a video changed with
+///   whatever the allocator handed back: another appliance rendered before it on the same
+///   thread, another process, `MALLOC_PERTURB_`;
+/// - `asm=0`: x264's SIMD kernels are not all bit-exact with its C code (the same frames gave
+///   other bytes with the SSE2 subset than with AVX2 or C), so the CPU would pick the bytes;
+///   the C code is the same on every x86-64 machine, at about 1.4x the generator's time.
+pub const X264_PARAMS: &str =
+    "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0:bframes=0:asm=0";
 
 /// Writes RGB frames to an mp4 file; the file appears under its final name only once
 /// [`VideoWriter::finish`] succeeds.
@@ -63,10 +77,7 @@ impl VideoWriter {
         opts.set("crf", &crf.to_string());
         opts.set("threads", "1");
         opts.set("flags", "+bitexact");
-        opts.set(
-            "x264-params",
-            "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0",
-        );
+        opts.set("x264-params", X264_PARAMS);
         let encoder = enc.open_with(opts).map_err(|e| Error::video(path, e))?;
         ost.set_parameters(&encoder);
         ost.set_time_base(Rational(1, FPS as i32));

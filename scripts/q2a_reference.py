@@ -1,6 +1,6 @@
 """PyTorch reference implementation of the Q2A model (AssistQ, LOVEU@CVPR'22 track 3).
 
-This is an independent implementation written from docs/q2a-spec.md (sections 3.2-3.4), NOT the
+This is an independent implementation written from the Q2A description in docs/q2a.md (sections 3.2-3.4), NOT the
 original showlab/Q2A code. It follows the spec's per-sample Python loop literally and serves two
 purposes for the Rust port (crates/q2a):
 

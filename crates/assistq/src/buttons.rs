@@ -1,4 +1,4 @@
-//! `buttons.csv`: the annotated button boxes of a folder's user-view images (spec §1.3).
+//! `buttons.csv`: the annotated button boxes of a folder's user-view images (docs/q2a.md §1.3).
 //! No header; each line is `name,x,y,w,h,image,image_width,image_height` with integer
 //! coordinates (top-left corner, width, height, in pixels).
 

@@ -4,7 +4,7 @@
 //! code expects them (`train.json` / `test_*.json`, `script.txt`, `buttons.csv`, the CodaLab
 //! submission JSON), checks a whole dataset folder and reports every problem it finds
 //! ([`check::check_dataset`]), and computes the per-step ranking metrics of the LOVEU
-//! challenge ([`metrics`]). See `docs/q2a-spec.md`, sections 1 and 4, for the formats.
+//! challenge ([`metrics`]). See `docs/q2a.md`, sections 1 and 4, for the formats.
 
 pub mod buttons;
 pub mod check;

@@ -1,4 +1,4 @@
-//! The LOVEU / AssistQ metrics (spec §4). Every step of every question is one ranking query,
+//! The LOVEU / AssistQ metrics (docs/q2a.md §4). Every step of every question is one ranking query,
 //! pooled over all questions and folders (micro-average): Recall@1, Recall@3, mean rank, the
 //! true MRR (mean 1/rank) and the challenge's legacy "MRR" (mean N/rank, N = number of
 //! candidates of the step). Recalls are fractions in [0, 1], not percentages.

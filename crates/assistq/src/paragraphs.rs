@@ -1,5 +1,5 @@
 //! Function paragraphs of a script and TF-IDF question-to-paragraph scores: the pre-processing of
-//! the 2022 challenge winner's function-centric grounding (q2a-spec section 3.6), which
+//! the 2022 challenge winner's function-centric grounding (docs/q2a.md section 3.6), which
 //! `MODEL.ARCH: q2a_function` consumes.
 //!
 //! A new paragraph starts at every line whose text starts with one of [`PARAGRAPH_STARTS`] (plain

@@ -1,5 +1,5 @@
 //! The QA label files `train.json`, `test_without_gt.json` and `test_with_gt.json`
-//! (spec §1.4): an object mapping each appliance folder to its list of questions, each with
+//! (docs/q2a.md §1.4): an object mapping each appliance folder to its list of questions, each with
 //! candidate answers per step, the 1-based `correct` index per step (absent in
 //! `test_without_gt.json`) and the user-view image per step.
 //!

@@ -1,4 +1,4 @@
-//! `script.txt`: the narration of the instructional video (spec §1.2), one segment per line
+//! `script.txt`: the narration of the instructional video (docs/q2a.md §1.2), one segment per line
 //! as `H:MM:SS-H:MM:SS <text>`, and its split into sentences exactly as the reference
 //! encoder does it (`line[16:].strip().split('. ')`, flattened over lines).
 

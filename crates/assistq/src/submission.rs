@@ -1,4 +1,4 @@
-//! The CodaLab submission / prediction file (spec §1.5):
+//! The CodaLab submission / prediction file (docs/q2a.md §1.5):
 //! `{ "<folder>": [ {"question": "...", "scores": [[score per candidate] per step]} ] }`.
 //! Predictions are matched to ground truth by exact question string within a folder.
 

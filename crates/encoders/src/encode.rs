@@ -1,5 +1,5 @@
 //! `pressnext encode`: AssistQ folders to the encoded-features layout (docs/encoded-features.md),
-//! as the AssistQ encoder does it (q2a-spec section 2) with our encoders and without its two
+//! as the AssistQ encoder does it (docs/q2a.md section 2) with our encoders and without its two
 //! button-image bugs.
 //!
 //! Per folder: video frames sampled at `fps` (stride int(video_fps / fps)), script sentences

@@ -5,7 +5,7 @@
 //! - [`TextPooling::MeanL2`]: Sentence-BERT mean pooling (Reimers & Gurevych 2019,
 //!   arXiv:1908.10084) followed by L2 normalisation, the recipe of all-MiniLM-L6-v2;
 //! - [`TextPooling::Pooler`]: BERT's own pooler, `tanh(W h_CLS + b)`, which the AssistQ/Q2A encoder
-//!   uses with bert-base-uncased (q2a-spec section 2.1).
+//!   uses with bert-base-uncased (docs/q2a.md section 2.1).
 //!
 //! The transformer itself is `candle_transformers::models::bert::BertModel`; this module adds the
 //! file layout (`config.json`, `model.safetensors`, `tokenizer.json`, optional

@@ -1,7 +1,7 @@
 //! Frozen image encoder: a DINOv2 backbone ([`crate::dinov2`]; Oquab et al. 2023,
 //! arXiv:2304.07193) behind the preprocessing it was trained with.
 //!
-//! Preprocessing follows the AssistQ encoder's frame transform (q2a-spec section 2.2) in shape, a
+//! Preprocessing follows the AssistQ encoder's frame transform (docs/q2a.md section 2.2) in shape, a
 //! squashing resize to S x S with no aspect-ratio keep and no crop, but with DINOv2's own pixel
 //! statistics: bicubic (Catmull-Rom) resampling, `/255`, then ImageNet mean/std normalisation.
 //! The image features are the final-norm class token, as the Q2A ViT features are, and

@@ -5,7 +5,7 @@
 //!   duration, rotation, frame count) without decoding pictures.
 //! * [`sample_frames`] picks frames the way the AssistQ encoder does
 //!   (`frames[::stride]`, `stride = int(video_fps / fps)`), see
-//!   `docs/q2a-spec.md` §2.2.
+//!   `docs/q2a.md` §2.2.
 //! * [`for_each_frame`] hands every frame to a callback, for playing a file as
 //!   if it were a camera.
 //!

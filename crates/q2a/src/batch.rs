@@ -32,7 +32,7 @@ pub struct BatchStep {
     pub labels_host: Vec<u32>,
 }
 
-/// The inputs of the function-centric grounding (`MODEL.ARCH: q2a_function`, q2a-spec 3.6).
+/// The inputs of the function-centric grounding (`MODEL.ARCH: q2a_function`, docs/q2a.md 3.6).
 #[derive(Debug)]
 pub struct FunctionInputs {
     /// `[G, P, D]` text features of each folder's function paragraphs (zero rows as padding).

@@ -105,7 +105,7 @@ pub enum Arch {
     /// The baseline: sentences attend over frames, each question+answer over the sentences.
     #[serde(rename = "q2a")]
     Q2a,
-    /// The 2022 winner's function-centric grounding (q2a-spec 3.6): the question picks the
+    /// The 2022 winner's function-centric grounding (docs/q2a.md 3.6): the question picks the
     /// script's function paragraphs by TF-IDF; their text and their span of video are pooled.
     #[serde(rename = "q2a_function")]
     Q2aFunction,

@@ -1,6 +1,6 @@
 //! Q2A: question-to-actions (Wong et al., "AssistQ: Affordance-centric Question-driven Task
 //! Completion for Egocentric Assistant", ECCV 2022, <https://arxiv.org/abs/2203.04203>), as
-//! specified in `shared/docs/q2a-spec.md` section 3.
+//! specified in `docs/q2a.md` section 3.
 //!
 //! Per sample: script sentences attend over video frames (`s2v`); each candidate's question+answer
 //! embedding attends over the sentences (`qa2s`), and the same weights pool the sentence-aligned
@@ -39,7 +39,7 @@ enum Grounding {
         s2v: MultiheadAttention,
         qa2s: MultiheadAttention,
     },
-    /// The function-centric grounding (q2a-spec 3.6): `w = softmax(tfidf(question, paragraphs))`
+    /// The function-centric grounding (docs/q2a.md 3.6): `w = softmax(tfidf(question, paragraphs))`
     /// pools the paragraphs' text and their spans of video, once per question.
     Function,
 }

@@ -9,8 +9,8 @@ use assistant::models::ModelInfo;
 use assistant::packs::{Inspection, PackDetail, PackSummary};
 use assistant::settings::Settings;
 use assistant::training::TrainRequest;
+use assistant::CameraInfo;
 use assistant::{AppState, Assistant};
-use media::camera::CameraInfo;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -51,7 +51,7 @@ pub async fn open_pack(
     on_progress: Channel<serde_json::Value>,
 ) -> CommandResult<PackSummary> {
     blocking(&assistant, move |a| {
-        let forward = move |e: &encoders::encode::EncodeEvent| {
+        let forward = move |e: &assistant::EncodeEvent| {
             let _ = on_progress.send(serde_json::to_value(e).expect("events serialise"));
         };
         a.open_pack(&path, appliance.as_deref(), &forward)

@@ -62,7 +62,12 @@ fn live(c: &mut Criterion) {
     let reference_name = buttons.images()[0].to_string();
     let reference =
         media::register::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
-    let boxes = assistant::packs::reference_boxes(&buttons, &reference_name);
+    let boxes = assistant::packs::reference_boxes(
+        &buttons,
+        &reference_name,
+        reference.width(),
+        reference.height(),
+    );
     let camera = pack.root.join("camera.mp4");
     let mut frames = Vec::new();
     media::for_each_frame(&camera, |f| {

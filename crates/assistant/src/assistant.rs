@@ -46,35 +46,15 @@ impl Paths {
             .join("pressnext")
     }
 
-    /// The encoder weights root: `PRESSNEXT_MODELS`, else `models/` in the working folder when it
-    /// has a manifest (a source checkout), else the installed copy beside the binary (the .deb's
-    /// `/usr/lib/pressnext/models`, or `../share/pressnext/models`), else `DATA/models`.
+    /// The encoder weights root: [`encoders::models::find_root`] (the rule the commands use),
+    /// falling back to `DATA/models`.
     pub fn default_models_root(data_dir: &Path) -> PathBuf {
-        use encoders::models::{MANIFEST_FILE, MODELS_ENV};
-        if let Some(v) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
-            return PathBuf::from(v);
-        }
-        let local = PathBuf::from("models");
-        if local.join(MANIFEST_FILE).is_file() {
-            return local.canonicalize().unwrap_or(local);
-        }
-        Self::installed("models")
-            .filter(|p| p.join(MANIFEST_FILE).is_file())
-            .unwrap_or_else(|| data_dir.join("models"))
+        encoders::models::find_root(data_dir.join("models"))
     }
 
-    /// `name` among the files installed with the binary (`BIN/../lib/pressnext/NAME` from the
-    /// .deb, or `BIN/../share/pressnext/NAME`), when there.
+    /// `name` among the files installed with the binary ([`encoders::models::installed_file`]).
     pub fn installed(name: &str) -> Option<PathBuf> {
-        let prefix = std::env::current_exe()
-            .ok()?
-            .parent()?
-            .parent()?
-            .to_path_buf();
-        ["lib/pressnext", "share/pressnext"]
-            .iter()
-            .map(|dir| prefix.join(dir).join(name))
-            .find(|p| p.exists())
+        encoders::models::installed_file(name)
     }
 }
 
@@ -374,11 +354,12 @@ impl Assistant {
             on_event,
             cancel: &self.open_cancel,
         };
-        // Encoding holds no lock: the app stays responsive and can cancel.
-        let mut library = PackLibrary::open(&self.paths.data_dir.join("packs"))?;
-        let pack =
-            library.open_pack(&summary.folder, Some(&summary.appliance), &encoders, &sink)?;
-        *self.library.lock().expect("library") = library;
+        // Encoding holds no lock (it runs on a copy): the app stays responsive and can cancel.
+        // The result goes into the live library, so that what changed meanwhile (a pack
+        // removed or opened) is kept.
+        let snapshot = self.library.lock().expect("library").clone();
+        let pack = snapshot.encode(&summary.folder, Some(&summary.appliance), &encoders, &sink)?;
+        self.library.lock().expect("library").insert(pack.clone())?;
         self.select_pack(&pack.id)?;
         Ok(pack)
     }

@@ -15,7 +15,11 @@ pub mod settings;
 pub mod training;
 
 pub use assistant::{AppState, Assistant, Paths, StartOptions};
+/// Types of the layers below that the app's commands pass through, so that the shell depends on
+/// this crate alone.
+pub use encoders::encode::EncodeEvent;
 pub use error::{Error, Result};
+pub use media::camera::CameraInfo;
 
 /// An error as the front end receives it: a stable code and a message saying what to do.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

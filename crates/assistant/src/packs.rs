@@ -245,6 +245,7 @@ fn display_name(appliance: &str) -> String {
 }
 
 /// The library of opened packs and their encoded features, under `DATA/packs`.
+#[derive(Debug, Clone)]
 pub struct PackLibrary {
     dir: PathBuf,
     packs: Vec<PackSummary>,
@@ -347,6 +348,29 @@ impl PackLibrary {
         encoders: &Encoders,
         sink: &dyn EncodeSink,
     ) -> Result<PackSummary> {
+        let pack = self.encode(path, appliance, encoders, sink)?;
+        self.insert(pack.clone())?;
+        Ok(pack)
+    }
+
+    /// Remembers an encoded pack (replacing an earlier entry of the same id) and saves the index.
+    pub fn insert(&mut self, pack: PackSummary) -> Result<()> {
+        self.packs.retain(|p| p.id != pack.id);
+        self.packs.push(pack);
+        self.save()
+    }
+
+    /// Checks and encodes the pack into its cache, without remembering it: the long part of
+    /// [`PackLibrary::open_pack`], which needs only read access, so that the app can run it on
+    /// a copy while the live library stays unlocked, then [`PackLibrary::insert`] the result
+    /// into the live one.
+    pub fn encode(
+        &self,
+        path: &Path,
+        appliance: Option<&str>,
+        encoders: &Encoders,
+        sink: &dyn EncodeSink,
+    ) -> Result<PackSummary> {
         let mut pack = self.prepare(path, appliance)?;
         let cache = self.dir.join(&pack.id);
         std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
@@ -382,9 +406,6 @@ impl PackLibrary {
             });
         }
         pack.encoded = true;
-        self.packs.retain(|p| p.id != pack.id);
-        self.packs.push(pack.clone());
-        self.save()?;
         Ok(pack)
     }
 
@@ -408,17 +429,22 @@ impl PackLibrary {
     }
 }
 
-/// The boxes `buttons.csv` gives for the photo `image`.
-pub fn reference_boxes(buttons: &Buttons, image: &str) -> Vec<ButtonBox> {
+/// The boxes `buttons.csv` gives for the photo `image`, in the pixels of that photo as it is
+/// (`width` x `height`): scaled when the file was annotated on a copy of another size. The
+/// app's packs, the live view and `pressnext register` all take their boxes from here.
+pub fn reference_boxes(buttons: &Buttons, image: &str, width: u32, height: u32) -> Vec<ButtonBox> {
     buttons
         .for_image(image)
         .into_iter()
-        .map(|b| ButtonBox {
-            name: b.name.clone(),
-            x: b.x as f64,
-            y: b.y as f64,
-            w: b.w as f64,
-            h: b.h as f64,
+        .map(|b| {
+            let (x, y, w, h) = b.rect_on_photo(width, height);
+            ButtonBox {
+                name: b.name.clone(),
+                x,
+                y,
+                w,
+                h,
+            }
         })
         .collect()
 }
@@ -468,7 +494,7 @@ fn detail(pack: &PackSummary) -> Result<PackDetail> {
                 text: s.text,
             })
             .collect(),
-        buttons: reference_boxes(&buttons, &reference_name),
+        buttons: reference_boxes(&buttons, &reference_name, width, height),
         reference: Size { width, height },
         video: VideoFacts { duration },
         video_url: format!("pack://localhost/{}/video.mp4", pack.id),
@@ -517,5 +543,31 @@ mod tests {
         let err = inspect(dir.path()).unwrap_err();
         assert_eq!(err.code(), "pack.invalid");
         assert!(err.to_string().contains("dataset root"), "{err}");
+    }
+
+    #[test]
+    fn reference_boxes_are_scaled_to_the_photo_they_are_drawn_on() {
+        // Annotated on a 1280x720 copy; the photo is 640x360: the box halves. A row annotated
+        // at the photo's own size keeps its coordinates; rows of another image are left out.
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("buttons.csv");
+        std::fs::write(
+            &csv,
+            "on,100,60,40,20,a.jpg,1280,720\nlungo,10,20,30,40,a.jpg,640,360\nsteam,1,1,1,1,b.jpg,640,360\n",
+        )
+        .unwrap();
+        let buttons = Buttons::read(&csv).unwrap();
+        let boxes = reference_boxes(&buttons, "a.jpg", 640, 360);
+        let rects: Vec<_> = boxes
+            .iter()
+            .map(|b| (b.name.as_str(), b.x, b.y, b.w, b.h))
+            .collect();
+        assert_eq!(
+            rects,
+            vec![
+                ("on", 50.0, 30.0, 20.0, 10.0),
+                ("lungo", 10.0, 20.0, 30.0, 40.0)
+            ]
+        );
     }
 }

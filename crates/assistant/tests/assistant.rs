@@ -277,3 +277,39 @@ fn cancelling_an_encoding_leaves_nothing_half_done() {
     assert_eq!(err.code(), "pack.cancelled");
     assert!(library.list().is_empty());
 }
+
+#[test]
+fn a_pack_removed_while_another_encodes_stays_removed() {
+    let Some(models) = real_models_root() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut opts = synth::SynthOptions::new(&data, 2, 5);
+    opts.video_seconds = (20, 20);
+    opts.test_fraction = 0.0;
+    let summary = synth::generate(&opts, &synth::NoProgress).unwrap();
+    let (first, second) = (&summary.appliances[0].folder, &summary.appliances[1].folder);
+    let paths = Paths {
+        data_dir: dir.path().join("app"),
+        models_root: models,
+    };
+    let app = Arc::new(Assistant::start(paths.clone(), StartOptions::default()).unwrap());
+    let removed = app.open_pack(&data, Some(first), &|_| {}).unwrap();
+
+    // While the second pack encodes (from its first progress event), the first is removed.
+    let remover = app.clone();
+    let once = std::sync::Once::new();
+    let kept = app
+        .open_pack(&data, Some(second), &move |_| {
+            once.call_once(|| remover.remove_pack(&removed.id).unwrap())
+        })
+        .unwrap();
+    let ids = |packs: &[assistant::packs::PackSummary]| -> Vec<String> {
+        packs.iter().map(|p| p.id.clone()).collect()
+    };
+    assert_eq!(ids(&app.state().packs), vec![kept.id.clone()]);
+    // And on disk: the library as the next start reads it.
+    let on_disk = assistant::packs::PackLibrary::open(&paths.data_dir.join("packs")).unwrap();
+    assert_eq!(ids(on_disk.list()), vec![kept.id]);
+}

@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::check::{Problem, Severity};
-use crate::script::quote;
+use crate::diagnostic::{quote, Problem, Severity};
 use crate::{fsutil, Error};
 
 /// One annotated button box.
@@ -46,6 +45,32 @@ const FIELD_NAMES: [&str; 8] = [
     "image_width",
     "image_height",
 ];
+
+impl Button {
+    /// The box `(x, y, w, h)` in the pixels of a photo of `width` x `height`: the file's
+    /// coordinates scaled by the photo's size over the annotated `image_width` x
+    /// `image_height` (boxes drawn on a copy of another size), unscaled where the file gives
+    /// no positive annotated size.
+    pub fn rect_on_photo(&self, width: u32, height: u32) -> (f64, f64, f64, f64) {
+        let scale = |photo: u32, annotated: i64| {
+            if annotated > 0 {
+                f64::from(photo) / annotated as f64
+            } else {
+                1.0
+            }
+        };
+        let (sx, sy) = (
+            scale(width, self.image_width),
+            scale(height, self.image_height),
+        );
+        (
+            self.x as f64 * sx,
+            self.y as f64 * sy,
+            self.w as f64 * sx,
+            self.h as f64 * sy,
+        )
+    }
+}
 
 impl Buttons {
     /// Reads and parses `buttons.csv`.

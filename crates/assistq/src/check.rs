@@ -4,69 +4,16 @@
 //! expected.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::buttons::{linked_button, Buttons};
+use crate::diagnostic::quote;
 use crate::fsutil;
 use crate::qa::{error_to_problem, parse_lenient_detailed, LenientQa, Qa};
-use crate::script::{quote, Script};
+use crate::script::Script;
 
-/// How bad a problem is: errors break training, inference or evaluation; warnings are
-/// suspicious but usable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
-
-/// One problem in one file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
-    pub severity: Severity,
-    pub file: PathBuf,
-    /// Where in the file: `"line 3"`, a JSON path such as `"microwave_abc12[0].correct[1]"`,
-    /// or `""` for the file as a whole.
-    pub location: String,
-    /// What was found and what was expected.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
-            write!(
-                f,
-                "{}: {}: {}",
-                self.severity,
-                self.file.display(),
-                self.message
-            )
-        } else {
-            write!(
-                f,
-                "{}: {}:{}: {}",
-                self.severity,
-                self.file.display(),
-                self.location,
-                self.message
-            )
-        }
-    }
-}
+pub use crate::diagnostic::{Problem, Severity};
 
 /// Everything [`check_dataset`] found.
 #[derive(Debug, Default)]

@@ -8,6 +8,7 @@
 
 pub mod buttons;
 pub mod check;
+pub mod diagnostic;
 pub mod error;
 pub mod fsutil;
 pub mod metrics;

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::check::{Problem, Severity};
+use crate::diagnostic::{Problem, Severity};
 use crate::{fsutil, Error};
 
 /// One question of one appliance folder.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Problem, Severity};
+use crate::diagnostic::{quote, Problem, Severity};
 use crate::{fsutil, Error};
 
 /// One narration segment.
@@ -132,17 +132,6 @@ pub fn format_time(seconds: f64) -> String {
         (total / 60) % 60,
         total % 60
     )
-}
-
-/// Shortens a line for quoting in a message.
-pub(crate) fn quote(line: &str) -> String {
-    const MAX_CHARS: usize = 60;
-    if line.chars().count() <= MAX_CHARS {
-        line.to_string()
-    } else {
-        let cut: String = line.chars().take(MAX_CHARS).collect();
-        format!("{cut}…")
-    }
 }
 
 /// Parses `H:MM:SS` at the start of `s`; returns seconds and the rest. Errors say what was

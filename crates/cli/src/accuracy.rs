@@ -117,8 +117,8 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
     drop(encoders);
     let train_root = encoded.join("train");
     let test_root = encoded.join("test");
-    let (nm, test) = crate::load_encoded(&test_root)?;
-    let (_, train) = crate::load_encoded(&train_root)?;
+    let (nm, test) = crate::commands::load_encoded(&test_root)?;
+    let (_, train) = crate::commands::load_encoded(&train_root)?;
 
     let mut scored = Vec::new();
     scored.push(score(
@@ -170,14 +170,8 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
             &q2a::train::TrainOptions::default(),
             &EpochLines,
         )?;
-        let model = q2a::infer::load_model(&cfg, &summary.last, &device)?;
-        let submission = q2a::infer::predict(
-            &model,
-            &test,
-            cfg.model.history.val,
-            cfg.solver.batch_size,
-            &device,
-        )?;
+        let submission =
+            q2a::infer::Predictor::load(&cfg, &summary.last, &device)?.predict(&test)?;
         submission.write(&run_dir.join("submission.json"))?;
         scored.push(score(system.name, system.what, &test, &submission)?);
     }

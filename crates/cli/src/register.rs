@@ -164,8 +164,9 @@ fn summary(reg: &Registration) -> String {
     }
 }
 
-/// The boxes on the reference photo, scaled when buttons.csv was annotated
-/// on a copy of a different size.
+/// The boxes on the reference photo, by the app's own rule
+/// ([`assistant::packs::reference_boxes`]); when buttons.csv annotates a single image under
+/// another name, its boxes.
 fn button_boxes(csv: &Path, reference: &Path, width: u32, height: u32) -> Result<Vec<ButtonBox>> {
     let all = assistq::buttons::Buttons::read(csv)?;
     if all.buttons.is_empty() {
@@ -175,39 +176,17 @@ fn button_boxes(csv: &Path, reference: &Path, width: u32, height: u32) -> Result
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut rows = all.for_image(&name);
-    if rows.is_empty() {
+    let mut boxes = assistant::packs::reference_boxes(&all, &name, width, height);
+    if boxes.is_empty() {
         let images = all.images();
-        if images.len() == 1 {
-            rows = all.buttons.iter().collect();
-        } else {
+        if images.len() != 1 {
             bail!(
                 "{}: no button is annotated on {name} (the file annotates {})",
                 csv.display(),
                 images.join(", ")
             );
         }
+        boxes = assistant::packs::reference_boxes(&all, images[0], width, height);
     }
-    Ok(rows
-        .into_iter()
-        .map(|b| {
-            let sx = if b.image_width > 0 {
-                f64::from(width) / b.image_width as f64
-            } else {
-                1.0
-            };
-            let sy = if b.image_height > 0 {
-                f64::from(height) / b.image_height as f64
-            } else {
-                1.0
-            };
-            ButtonBox {
-                name: b.name.clone(),
-                x: b.x as f64 * sx,
-                y: b.y as f64 * sy,
-                w: b.w as f64 * sx,
-                h: b.h as f64 * sy,
-            }
-        })
-        .collect())
+    Ok(boxes)
 }

@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use testkit::tutorial;
+
 #[path = "../../encoders/tests/common/mod.rs"]
 mod common;
-#[path = "../../encoders/tests/common/tutorial.rs"]
-mod tutorial;
 
 fn pressnext(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pressnext"))

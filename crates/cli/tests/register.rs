@@ -3,14 +3,11 @@
 //! homography onto a cluttered background, a frame of another appliance, a
 //! short H.264 clip (made with the `ffmpeg` command line), and bad input.
 
-#[path = "../../media/tests/support/mod.rs"]
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::*;
+use testkit::register_scenes::*;
 
 fn pressnext(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pressnext"))

@@ -12,6 +12,7 @@ pub mod models;
 pub mod onnx;
 pub mod text;
 pub mod vision;
+pub mod weights;
 
 pub use embed::Embedder;
 pub use error::{Error, Result};

@@ -31,12 +31,40 @@ pub const TEXT_DIR: &str = "all-minilm-l6-v2";
 /// Folder of the image encoder inside the models root.
 pub const IMAGE_DIR: &str = "dinov2-vits14";
 
-/// `$PRESSNEXT_MODELS` when set and non-empty, else `./models`.
-pub fn default_root() -> PathBuf {
-    match std::env::var_os(MODELS_ENV) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from("models"),
+/// The models root, by the one rule every command and the app use: `$PRESSNEXT_MODELS` when
+/// set and non-empty; else `models/` in the working folder when it holds a manifest (a source
+/// checkout); else the copy installed beside the binary (the .deb's `/usr/lib/pressnext/models`,
+/// or `../share/pressnext/models`) when it holds one; else `fallback`.
+pub fn find_root(fallback: PathBuf) -> PathBuf {
+    if let Some(v) = std::env::var_os(MODELS_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(v);
     }
+    let local = PathBuf::from("models");
+    if local.join(MANIFEST_FILE).is_file() {
+        return local.canonicalize().unwrap_or(local);
+    }
+    installed_file("models")
+        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .unwrap_or(fallback)
+}
+
+/// [`find_root`] with `./models` as the fallback: the commands' default.
+pub fn default_root() -> PathBuf {
+    find_root(PathBuf::from("models"))
+}
+
+/// `name` among the files installed with the binary (`BIN/../lib/pressnext/NAME` from the
+/// .deb, or `BIN/../share/pressnext/NAME`), when there.
+pub fn installed_file(name: &str) -> Option<PathBuf> {
+    let prefix = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .parent()?
+        .to_path_buf();
+    ["lib/pressnext", "share/pressnext"]
+        .iter()
+        .map(|dir| prefix.join(dir).join(name))
+        .find(|p| p.exists())
 }
 
 /// The two model folders under a models root.

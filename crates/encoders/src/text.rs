@@ -13,16 +13,15 @@
 //! token length so that a batch carries little padding; the attention mask keeps padding from
 //! changing any embedding.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, IndexOp, Module, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 use candle_transformers::models::bert::{BertModel, Config};
-use serde::de::DeserializeOwned;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
-use crate::error::{Error, Result, FIX_WEIGHTS};
+use crate::error::{Error, Result};
+use crate::weights::{load_safetensors, read_json, weights_error};
 
 /// Most sentences in one forward pass: bounds the memory of a batch (32 x 256 tokens).
 pub const TEXT_BATCH: usize = 32;
@@ -69,34 +68,6 @@ impl std::fmt::Debug for TextEncoder {
             .field("max_tokens", &self.max_tokens)
             .finish()
     }
-}
-
-/// A [`Error::Weights`] about `path`, carrying the command that installs the weights.
-pub(crate) fn weights_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Weights {
-        path: path.to_path_buf(),
-        message: message.into(),
-        fix: FIX_WEIGHTS.into(),
-    }
-}
-
-/// Reads and parses a JSON file of a model folder; a missing or malformed file is a weights error
-/// naming it, since the setup step writes every one of them.
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes =
-        std::fs::read(path).map_err(|e| weights_error(path, format!("cannot read: {e}")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| weights_error(path, format!("not a valid model config: {e}")))
-}
-
-/// Reads a whole safetensors file. Read into memory rather than memory-mapped: the files are small
-/// (under 100 MB), it needs no `unsafe`, and a truncated file fails here, naming the file, instead
-/// of at the first tensor access.
-pub(crate) fn load_safetensors(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
-    let bytes =
-        std::fs::read(path).map_err(|e| weights_error(path, format!("cannot read: {e}")))?;
-    candle_core::safetensors::load_buffer(&bytes, device)
-        .map_err(|e| weights_error(path, format!("not a valid safetensors file: {e}")))
 }
 
 impl TextEncoder {

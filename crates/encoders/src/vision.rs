@@ -16,7 +16,7 @@ use image::RgbImage;
 
 use crate::dinov2::{Dinov2, Dinov2Config};
 use crate::error::{Error, Result};
-use crate::text::{load_safetensors, read_json, weights_error};
+use crate::weights::{load_safetensors, read_json, weights_error};
 
 /// Most images in one forward pass: at 224 px a ViT-S batch of 8 stays well under 1 GB.
 pub const IMAGE_BATCH: usize = 8;

@@ -16,8 +16,8 @@ use encoders::vision::ImageEncoder;
 use q2a::features::EncodedFolder;
 
 mod common;
-#[path = "common/tutorial.rs"]
-mod tutorial;
+
+use testkit::tutorial;
 
 use common::BertKind;
 

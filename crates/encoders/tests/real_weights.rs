@@ -17,8 +17,8 @@ use encoders::vision::{load_image, ImageEncoder};
 use encoders::Embedder;
 
 mod common;
-#[path = "common/tutorial.rs"]
-mod tutorial;
+
+use testkit::tutorial;
 
 fn reference() -> serde_json::Value {
     let path =

@@ -3,13 +3,10 @@
 //! detection on their own. `cargo bench -p media --bench registration`;
 //! figures are in docs/registration.md.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use media::register::features::{detect, match_all};
 use media::register::{Plane, RegisterConfig, Registrar, Tracker};
-use support::*;
+use testkit::register_scenes::*;
 
 fn frames() -> (Registrar, Vec<(Plane, Mat3)>) {
     let (panel, _) = draw_panel(1, 480, 320);

@@ -1,5 +1,5 @@
 //! Accuracy test set for registration (generated here, seeded): reference
-//! panels drawn by `support::draw_panel` and plain photographs
+//! panels drawn by `testkit::register_scenes::draw_panel` and plain photographs
 //! (tests/fixtures), warped by known homographies (scale 0.5x-2x, rotation
 //! ±30°, perspective), degraded (blur, noise, lighting, occlusion up to 30 %)
 //! and composited on cluttered backgrounds in 1280x720 frames; plus frames
@@ -8,14 +8,12 @@
 //! Run with `cargo test -p media --test registration_accuracy -- --nocapture`
 //! to see the figures recorded in docs/registration.md.
 
-mod support;
-
 use std::path::Path;
 use std::time::Instant;
 
 use image::RgbImage;
 use media::register::{NotInViewReason, Plane, RegisterConfig, Registrar, Tracker};
-use support::*;
+use testkit::register_scenes::*;
 
 const POSITIVES_PER_REFERENCE: usize = 12;
 const NEGATIVES_PER_REFERENCE: usize = 9;

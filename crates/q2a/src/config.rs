@@ -11,7 +11,17 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{Error, Result};
-use crate::model::mlp::Activation;
+
+/// The MLP blocks' activation (`MODEL.MLP.ACTIVATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Relu,
+    /// One learned negative slope per activation (PyTorch `nn.PReLU()`, initialised to 0.25).
+    Prelu,
+    /// Exact (erf) GELU.
+    Gelu,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -391,7 +401,12 @@ impl Config {
         serde_yaml::to_string(self).expect("the config always serialises")
     }
 
-    fn validate(&self, origin: &str) -> Result<()> {
+    /// Checks the values every run needs (sizes, divisibility, the learning rate, the monitored
+    /// metric), naming the key; `origin` says where the config came from. [`Config::load`] and
+    /// [`Config::from_yaml`] call it after the overrides, and training calls it again, so a
+    /// config whose typed fields were set in code (the app's training requests) is checked by
+    /// the same rule.
+    pub fn validate(&self, origin: &str) -> Result<()> {
         let fail = |key: &str, msg: String| Err(Error::config(origin, format!("{key}: {msg}")));
         if self.input.dim == 0 {
             return fail("INPUT.DIM", "must be positive".into());

@@ -25,6 +25,35 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Loads an encoded split whose shapes are not known beforehand: the feature width D and
+    /// the button vectors per candidate (INPUT.NUM_MASKS) are read from its first folder, then
+    /// every folder is checked against them by [`Dataset::load`]. Returns the split and its
+    /// button vectors per candidate. The CLI's `eval`, `baseline` and benchmarks use it.
+    pub fn load_detected(root: &Path) -> Result<(Self, usize)> {
+        let folders = list_folders(root)?;
+        let first = &folders[0]; // list_folders refuses a root without folders
+        let folder = EncodedFolder::read(first)?;
+        let dim = folder.dim()?;
+        if dim == 0 {
+            return Err(Error::features(
+                first.join(crate::features::VIDEO_FILE),
+                "`features` is 0 wide: expected D > 0",
+            ));
+        }
+        let width = match folder.qas.iter().find_map(|q| q.steps.first()) {
+            Some(step) => step.button.dim(1)?,
+            None => dim,
+        };
+        if width == 0 || width % dim != 0 {
+            return Err(Error::features(
+                first.join(crate::features::QA_FILE),
+                format!("button features are {width} wide: expected a multiple of D = {dim}"),
+            ));
+        }
+        let num_masks = width / dim;
+        Ok((Self::load(root, dim, num_masks)?, num_masks))
+    }
+
     /// Loads every folder of `root`, checking that the features are `dim` wide and carry
     /// `num_masks` button vectors per candidate.
     pub fn load(root: &Path, dim: usize, num_masks: usize) -> Result<Self> {

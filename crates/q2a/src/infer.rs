@@ -65,6 +65,33 @@ pub fn predict(
     Ok(submission)
 }
 
+/// The inference pipeline of a run, as `infer` and the accuracy benchmark run it: the model of
+/// a config loaded from a checkpoint, scoring with the config's validation history mode and
+/// batch size on one device.
+pub struct Predictor {
+    model: Q2a,
+    history: HistoryMode,
+    batch_size: usize,
+    device: Device,
+}
+
+impl Predictor {
+    /// Loads the model of `cfg` from `ckpt` (ours or the reference's) onto `device`.
+    pub fn load(cfg: &Config, ckpt: &Path, device: &Device) -> Result<Self> {
+        Ok(Self {
+            model: load_model(cfg, ckpt, device)?,
+            history: cfg.model.history.val,
+            batch_size: cfg.solver.batch_size,
+            device: device.clone(),
+        })
+    }
+
+    /// Scores every sample of `ds`, as the submission JSON.
+    pub fn predict(&self, ds: &Dataset) -> Result<Submission> {
+        predict(&self.model, ds, self.history, self.batch_size, &self.device)
+    }
+}
+
 /// The split's annotations as a QA file, for scoring a submission against its labels.
 pub fn ground_truth(ds: &Dataset) -> QaFile {
     QaFile {

@@ -18,7 +18,6 @@ use candle_nn::VarMap;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
 use crate::batch::Batch;
 use crate::checkpoint::{self, TrainState};
@@ -29,24 +28,9 @@ use crate::infer;
 use crate::init::SeededInit;
 use crate::model::Q2a;
 use crate::optim::Optimizer;
+pub use crate::progress::EpochRecord;
 use crate::progress::{ProgressSink, TrainEvent};
 use crate::schedule::lr_at_epoch;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EpochRecord {
-    /// 0-based, as Lightning counts.
-    pub epoch: usize,
-    pub lr: f64,
-    pub train_loss: f64,
-    pub batches: usize,
-    pub samples_per_sec: f64,
-    pub seconds: f64,
-    /// Validation metrics, when the epoch was validated on a labelled split.
-    pub val: Option<Metrics>,
-    /// Where the unlabelled split's submission was written, when it was.
-    pub submission: Option<String>,
-    pub best: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
@@ -116,6 +100,7 @@ pub fn train(
     opts: &TrainOptions,
     sink: &dyn ProgressSink,
 ) -> Result<TrainSummary> {
+    cfg.validate("of the run")?;
     if cfg.dataset.train.is_empty() {
         return Err(Error::config(
             "DATASET.TRAIN",

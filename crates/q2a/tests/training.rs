@@ -261,3 +261,26 @@ fn bad_setups_are_explained() {
         .to_string();
     assert!(err.contains("nowhere"), "{err}");
 }
+
+#[test]
+fn typed_fields_set_in_code_are_validated_like_overrides() {
+    // The app sets typed fields instead of `KEY VALUE` overrides: training checks them by the
+    // same rule, naming the key, before any work.
+    let dir = tempfile::tempdir().unwrap();
+    common::write_splits(dir.path(), 1);
+    for (key, set) in [
+        (
+            "SOLVER.BATCH_SIZE",
+            (|c| c.solver.batch_size = 0) as fn(&mut q2a::config::Config),
+        ),
+        ("SOLVER.MAX_EPOCHS", |c| c.solver.max_epochs = 0),
+        ("SOLVER.LR", |c| c.solver.lr = f64::NAN),
+    ] {
+        let mut cfg = common::tiny_config(dir.path(), &[]);
+        set(&mut cfg);
+        let err = train(&cfg, &Device::Cpu, &TrainOptions::default(), &NoProgress)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{key}: {err}");
+    }
+}

@@ -5,21 +5,10 @@
 //! the reference's state dicts: `fc{i}.weight`, and `act{i}.weight` for PReLU slopes (the 2nd-place
 //! fork's 3-layer PReLU MLP).
 
+pub use crate::config::Activation;
+use crate::init::linear_uniform;
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{Linear, VarBuilder};
-use serde::{Deserialize, Serialize};
-
-use crate::init::linear_uniform;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    Relu,
-    /// One learned negative slope per activation (PyTorch `nn.PReLU()`, initialised to 0.25).
-    Prelu,
-    /// Exact (erf) GELU.
-    Gelu,
-}
 
 #[derive(Debug, Clone)]
 pub struct Mlp {

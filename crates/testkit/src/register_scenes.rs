@@ -1,10 +1,8 @@
 //! Test support for registration: procedurally drawn appliance panels,
 //! known homographies, warping into a 1280x720 frame over a cluttered
 //! background, and the degradations of a real camera (blur, noise, lighting,
-//! occlusion). Depends only on `image`, so the CLI tests and the benchmark
-//! can include it with `#[path]` too. Everything is seeded: the same seed
-//! gives the same pixels.
-#![allow(dead_code, clippy::too_many_arguments, clippy::needless_range_loop)]
+//! occlusion). Everything is seeded: the same seed gives the same pixels.
+#![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 
 use image::{Rgb, RgbImage};
 

@@ -1,7 +1,6 @@
 //! A small AssistQ dataset written by tests: per folder a real H.264 `video.mp4` made by the
 //! ffmpeg command line (testsrc, 30 fps), `script.txt`, `buttons.csv`, a user image with three
 //! boxed buttons, and the QA label file `train.json`. Shared by the encoders' and the CLI's tests.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;

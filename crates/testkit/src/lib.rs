@@ -1,0 +1,8 @@
+//! Test support shared by the workspace's tests and benchmarks, as a dev-dependency (never a
+//! dependency of a shipped crate): [`register_scenes`] (drawn appliance panels seen through
+//! known homographies, with a real camera's degradations) for the registration tests, the CLI's
+//! `register` tests and the registration benchmark; [`tutorial`] (a small AssistQ dataset on
+//! disk with real H.264 videos) for the encoders' and the CLI's `encode` tests.
+
+pub mod register_scenes;
+pub mod tutorial;

@@ -156,6 +156,12 @@ impl EncodedFolder {
         if t == 0 {
             return Err(Error::features(&video_path, "the video has no frames"));
         }
+        if d == 0 {
+            return Err(Error::features(
+                &video_path,
+                "`features` is 0 wide: expected D > 0 values per frame",
+            ));
+        }
         if timestamps.dim(0)? != t {
             return Err(Error::features(
                 &video_path,

@@ -14,7 +14,7 @@ use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::{EncodedFolder, EncodedQa, EncodedStep, QaEntry};
 
 #[derive(Debug, Clone)]
@@ -82,7 +82,36 @@ fn range(rng: &mut ChaCha8Rng, (lo, hi): (usize, usize)) -> usize {
     rng.random_range(lo..=hi.max(lo))
 }
 
+/// Upper bounds of [`SyntheticSpec`]'s sizes (`pressnext synth-features`): far above any real
+/// use, low enough that a typo cannot ask for more memory than the machine has.
+pub const MAX_DIM: usize = 4096;
+pub const MAX_FOLDERS: usize = 10_000;
+pub const MAX_QUESTIONS_PER_FOLDER: usize = 1_000;
+pub const MAX_NUM_MASKS: usize = 16;
+
+impl SyntheticSpec {
+    /// Refuses sizes of 0 and above the bounds, naming the option.
+    pub fn validate(&self) -> Result<()> {
+        for (name, value, max) in [
+            ("--dim", self.dim, MAX_DIM),
+            ("--folders", self.folders, MAX_FOLDERS),
+            (
+                "--questions",
+                self.questions_per_folder,
+                MAX_QUESTIONS_PER_FOLDER,
+            ),
+            ("num_masks", self.num_masks, MAX_NUM_MASKS),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(Error::Data(format!("{name} {value}: expected 1 to {max}")));
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
+    spec.validate()?;
     let d = spec.dim;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let right_look = unit(&mut ChaCha8Rng::seed_from_u64(0xA55157), d);

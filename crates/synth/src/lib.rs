@@ -78,9 +78,15 @@ impl SynthOptions {
             )));
         }
         let (w, h) = self.video_size;
-        if w < 160 || h < 90 || w % 2 != 0 || h % 2 != 0 {
+        // The upper bound keeps a typo (`--size 64000x36000`) from allocating tens of GB.
+        if !(160..=MAX_VIDEO_SIZE.0).contains(&w)
+            || !(90..=MAX_VIDEO_SIZE.1).contains(&h)
+            || w % 2 != 0
+            || h % 2 != 0
+        {
             return Err(Error::Option(format!(
-                "video size {w}x{h}: expected even sizes of at least 160x90"
+                "video size {w}x{h}: expected even sizes from 160x90 to {}x{}",
+                MAX_VIDEO_SIZE.0, MAX_VIDEO_SIZE.1
             )));
         }
         if !(0.0..=1.0).contains(&self.test_fraction) {
@@ -90,6 +96,41 @@ impl SynthOptions {
             )));
         }
         Ok(())
+    }
+}
+
+/// The largest video frame the generator writes (4K UHD).
+pub const MAX_VIDEO_SIZE: (usize, usize) = (3840, 2160);
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    #[test]
+    fn video_sizes_outside_160x90_to_3840x2160_are_refused() {
+        let dir = std::path::Path::new("unused");
+        for size in [
+            (158, 90),
+            (160, 88),
+            (161, 90),
+            (3842, 2160),
+            (3840, 2162),
+            (64000, 36000),
+        ] {
+            let opts = SynthOptions {
+                video_size: size,
+                ..SynthOptions::new(dir, 1, 0)
+            };
+            let err = opts.validate().unwrap_err().to_string();
+            assert!(err.contains("3840x2160"), "{size:?}: {err}");
+        }
+        for size in [(160, 90), (3840, 2160)] {
+            let opts = SynthOptions {
+                video_size: size,
+                ..SynthOptions::new(dir, 1, 0)
+            };
+            assert!(opts.validate().is_ok(), "{size:?}");
+        }
     }
 }
 

@@ -23,7 +23,8 @@ pub const FPS: u32 = 30;
 ///   thread, another process, `MALLOC_PERTURB_`;
 /// - `asm=0`: x264's SIMD kernels are not all bit-exact with its C code (the same frames gave
 ///   other bytes with the SSE2 subset than with AVX2 or C), so the CPU would pick the bytes;
-///   the C code is the same on every x86-64 machine, at about 1.4x the generator's time.
+///   the C code is the same on every x86-64 machine (the generator takes about 1.45x as long;
+///   docs/synth.md gives the figures).
 pub const X264_PARAMS: &str =
     "threads=1:lookahead-threads=1:sliced-threads=0:trellis=0:bframes=0:asm=0";
 

@@ -33,13 +33,7 @@ impl Dataset {
         let folders = list_folders(root)?;
         let first = &folders[0]; // list_folders refuses a root without folders
         let folder = EncodedFolder::read(first)?;
-        let dim = folder.dim()?;
-        if dim == 0 {
-            return Err(Error::features(
-                first.join(crate::features::VIDEO_FILE),
-                "`features` is 0 wide: expected D > 0",
-            ));
-        }
+        let dim = folder.dim()?; // EncodedFolder::read refuses 0-wide features
         let width = match folder.qas.iter().find_map(|q| q.steps.first()) {
             Some(step) => step.button.dim(1)?,
             None => dim,

@@ -583,9 +583,13 @@ pub fn occlude(frame: &mut RgbImage, rng: &mut Rng, h: &Mat3, rw: f64, rh: f64, 
     warp_into(frame, &occ, &mul(h, &t));
 }
 
-/// Largest distance between the corners of the boxes projected by `truth`
-/// and by `estimate`.
-pub fn max_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
+/// Distance between each corner of the boxes as projected by `truth` and by
+/// `estimate`, four per box.
+fn corner_errors<'a>(
+    truth: &'a Mat3,
+    estimate: &'a Mat3,
+    boxes: &'a [Btn],
+) -> impl Iterator<Item = f64> + 'a {
     boxes
         .iter()
         .flat_map(|b| {
@@ -600,25 +604,16 @@ pub fn max_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
             let (a, e) = (apply(truth, p), apply(estimate, p));
             (a[0] - e[0]).hypot(a[1] - e[1])
         })
-        .fold(0.0, f64::max)
+}
+
+/// Largest distance between the corners of the boxes projected by `truth`
+/// and by `estimate`.
+pub fn max_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
+    corner_errors(truth, estimate, boxes).fold(0.0, f64::max)
 }
 
 pub fn mean_corner_error(truth: &Mat3, estimate: &Mat3, boxes: &[Btn]) -> f64 {
-    let errs: Vec<f64> = boxes
-        .iter()
-        .flat_map(|b| {
-            [
-                [b.x, b.y],
-                [b.x + b.w, b.y],
-                [b.x + b.w, b.y + b.h],
-                [b.x, b.y + b.h],
-            ]
-        })
-        .map(|p| {
-            let (a, e) = (apply(truth, p), apply(estimate, p));
-            (a[0] - e[0]).hypot(a[1] - e[1])
-        })
-        .collect();
+    let errs: Vec<f64> = corner_errors(truth, estimate, boxes).collect();
     errs.iter().sum::<f64>() / errs.len() as f64
 }
 

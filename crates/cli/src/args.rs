@@ -27,7 +27,8 @@ pub(crate) enum ModelsAction {
         #[arg(long)]
         models: Option<PathBuf>,
     },
-    /// Re-hash every installed file against the manifest; exit 1 naming the bad file.
+    /// Re-hash every installed file against the manifest; exit 1 naming the bad file, or the
+    /// role (text, image, ocr) that has no model.
     Verify {
         #[arg(long)]
         models: Option<PathBuf>,
@@ -140,6 +141,19 @@ pub(crate) enum Command {
     },
     /// Encode AssistQ folders (video, script, QA, buttons) into Q2A features.
     Encode(encode::EncodeArgs),
+    /// Read every piece of text in an image (PP-OCR): quad, text, confidence per box.
+    Ocr {
+        image: PathBuf,
+        /// Model set: v5 (PP-OCRv5, the default) or v4 (PP-OCRv4).
+        #[arg(long, default_value = "v5", value_parser = ["v5", "v4"])]
+        model: String,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print text embeddings (MiniLM) of each sentence.
     EmbedText {
         #[arg(required = true)]

@@ -276,3 +276,40 @@ pub(crate) fn tempdir_for_bench(dim: usize) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// `pressnext ocr IMAGE`: every text box of the image, in reading order.
+pub(crate) fn ocr_image(
+    image: &std::path::Path,
+    model: &str,
+    models: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let set = ocr::ModelSet::parse(model)
+        .ok_or_else(|| anyhow::anyhow!("--model {model}: expected v5 or v4"))?;
+    let engine = ocr::Ocr::load(&root, set)?;
+    let pixels = ocr::read_image(image)?;
+    let boxes = engine.read(&pixels)?;
+    if json {
+        let out = serde_json::json!({
+            "image": image.display().to_string(),
+            "width": pixels.width(),
+            "height": pixels.height(),
+            "model": set.name(),
+            "boxes": boxes,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for b in &boxes {
+            let [x0, y0, x1, y1] = b.quad.bounds();
+            println!(
+                "{:>5.0} {:>5.0} {:>5.0} {:>5.0}  {:.3}  {}",
+                x0, y0, x1, y1, b.confidence, b.text
+            );
+        }
+        if boxes.is_empty() {
+            println!("no text found in {}", image.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -107,6 +107,11 @@ fn run(command: Command) -> Result<ExitCode> {
             let root = models.unwrap_or_else(encoders::models::default_root);
             match encoders::models::verify(&root) {
                 Ok(manifest) => {
+                    let missing: Vec<&str> = encoders::models::Role::ALL
+                        .into_iter()
+                        .filter(|r| manifest.model(*r).is_none())
+                        .map(|r| r.name())
+                        .collect();
                     for m in &manifest.models {
                         println!(
                             "{:<6} {} ({} {}): {} files ok",
@@ -117,6 +122,15 @@ fn run(command: Command) -> Result<ExitCode> {
                             m.files.len()
                         );
                     }
+                    if !missing.is_empty() {
+                        eprintln!(
+                            "error: {}: no {} model installed\n  fix: {}",
+                            root.join(encoders::models::MANIFEST_FILE).display(),
+                            missing.join(", "),
+                            encoders::error::FIX_WEIGHTS
+                        );
+                        return Ok(ExitCode::from(1));
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -126,6 +140,12 @@ fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Encode(args) => encode::run(args),
+        Command::Ocr {
+            image,
+            model,
+            models,
+            json,
+        } => ocr_image(&image, &model, models, json),
         Command::BenchEncoders {
             repeats,
             sentences,

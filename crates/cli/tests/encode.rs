@@ -103,10 +103,15 @@ fn missing_or_corrupt_weights_name_the_file_and_the_fix() {
     common::install_tiny_models(&dir.join("models"));
     let out = pressnext(&["models", "verify", "--models", "models"], dir);
     let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    // Both encoders verify; the install is still incomplete without an OCR model.
     assert!(
         stdout.contains("text") && stdout.contains("image"),
         "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("no ocr model installed") && stderr.contains("fix: bash scripts/setup.sh"),
+        "{stderr}"
     );
 
     let weights = dir.join("models/dinov2-vits14/model.safetensors");

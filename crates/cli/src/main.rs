@@ -10,6 +10,7 @@ mod accuracy;
 mod args;
 mod commands;
 mod encode;
+mod ground;
 mod progress;
 mod register;
 mod synth;
@@ -140,6 +141,13 @@ fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Encode(args) => encode::run(args),
+        Command::Ground { pack, models, json } => ground::ground(&pack, models, json),
+        Command::BenchGrounding {
+            data,
+            split,
+            models,
+            json,
+        } => ground::bench(&data, &split, models, json),
         Command::Ocr {
             image,
             model,

@@ -185,14 +185,56 @@ impl Ocr {
             .collect())
     }
 
+    /// Every piece of text inside `region` (`[x0, y0, x1, y1]`, image pixels) of `image`, read
+    /// with the region enlarged `scale` times first (small print: labels a few pixels high on a
+    /// whole-appliance photo), in reading order, in the pixels of `image`.
+    pub fn read_region(&self, image: &RgbImage, region: [f32; 4], scale: f32) -> Result<Vec<TextBox>> {
+        let (w, h) = image.dimensions();
+        let x0 = (region[0].max(0.0) as u32).min(w.saturating_sub(1));
+        let y0 = (region[1].max(0.0) as u32).min(h.saturating_sub(1));
+        let x1 = (region[2].ceil().max(0.0) as u32).clamp(x0 + 1, w);
+        let y1 = (region[3].ceil().max(0.0) as u32).clamp(y0 + 1, h);
+        let crop = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+        let scale = scale.clamp(0.25, 8.0);
+        let (sw, sh) = (
+            ((crop.width() as f32 * scale).round() as u32).max(1),
+            ((crop.height() as f32 * scale).round() as u32).max(1),
+        );
+        let big = geometry::resize_bilinear(&crop, sw, sh);
+        // Detect at the enlarged size itself (rounded to 32), not at the photo rule's size.
+        let params = DetParams {
+            limit_type: LimitType::Max,
+            limit_side_len: sw.max(sh),
+            max_side_len: self.det_params.max_side_len.max(sw.max(sh)),
+            ..self.det_params
+        };
+        let detections = self.detect_with(&big, &params)?;
+        let quads: Vec<Quad> = detections.iter().map(|d| d.quad).collect();
+        let read = self.recognize(&big, &quads)?;
+        Ok(quads
+            .into_iter()
+            .zip(read)
+            .filter(|(_, (_, conf))| *conf >= self.rec_params.text_score)
+            .map(|(quad, (text, confidence))| TextBox {
+                quad: Quad(quad.0.map(|p| [p[0] / scale + x0 as f32, p[1] / scale + y0 as f32])),
+                text,
+                confidence,
+            })
+            .collect())
+    }
+
     /// Text boxes in `image`, in reading order, in its pixels.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>> {
+        self.detect_with(image, &self.det_params)
+    }
+
+    fn detect_with(&self, image: &RgbImage, params: &DetParams) -> Result<Vec<Detection>> {
         let (w, h) = image.dimensions();
         if w < 4 || h < 4 {
             return Ok(Vec::new());
         }
-        let (dw, dh) = detect::input_size(w, h, &self.det_params);
-        let x = detect::input_tensor(image, dw, dh, &self.det_params)
+        let (dw, dh) = detect::input_size(w, h, params);
+        let x = detect::input_tensor(image, dw, dh, params)
             .map_err(|e| self.run_err(&self.det, e))?;
         let prob = self.det.run(&x)?;
         let prob = prob
@@ -214,7 +256,7 @@ impl Ocr {
             dh as usize,
             w,
             h,
-            &self.det_params,
+            params,
         ))
     }
 

@@ -19,7 +19,11 @@ use crate::panel::Panel;
 use crate::qa::{answer_text, make_qa, question};
 use crate::scene::{render_photo, render_video, state_at, Filming, Surroundings, TUTORIAL_CAMERA};
 use crate::script::narrate;
-use crate::timeline::{Function, Timeline};
+use crate::timeline::{ActionKind, Function, Timeline};
+
+/// The side file, in every appliance folder, that says what each script line is about. Not an
+/// AssistQ file: `pressnext check` ignores it.
+pub const TRUTH_FILE: &str = "synth_truth.json";
 use crate::{ApplianceInfo, Error, Event, Progress, QuestionInfo, Split, StepInfo, SynthOptions};
 
 /// The RNG of appliance `index` of a dataset made with `seed`.
@@ -161,6 +165,12 @@ impl Appliance {
             .write(&script_path)
             .map_err(|e| Error::from_assistq(e, &script_path))?;
 
+        let truth_path = dir.join(TRUTH_FILE);
+        let truth = serde_json::to_string_pretty(&self.truth(&script))
+            .map_err(|e| Error::io(&truth_path, std::io::Error::other(e)))?;
+        write_atomic(&truth_path, format!("{truth}\n").as_bytes())
+            .map_err(|e| Error::io(&truth_path, e))?;
+
         let mut rng = ChaCha8Rng::seed_from_u64(self.video_seed);
         let filming = Filming {
             style: TUTORIAL_CAMERA,
@@ -175,6 +185,62 @@ impl Appliance {
             &mut rng,
             &dir.join("video.mp4"),
         )
+    }
+
+    /// What every narration line is about, for measuring grounding (`TRUTH_FILE`): the
+    /// narration has the opening line, then one line per step of the timeline, in order.
+    fn truth(&self, script: &assistq::script::Script) -> serde_json::Value {
+        let lines: Vec<serde_json::Value> = script
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let step = i.checked_sub(1).and_then(|k| self.timeline.steps.get(k));
+                let mut v = serde_json::json!({
+                    "line": line.line,
+                    "start": line.start,
+                    "end": line.end,
+                    "text": line.text,
+                    "button": null,
+                    "label": null,
+                    "action": null,
+                });
+                if let Some(step) = step {
+                    let action = &self.timeline.functions[step.function].actions[step.step];
+                    let control = &self.panel.controls[action.control];
+                    v["button"] = control.button_name.clone().into();
+                    v["label"] = control.label.clone().into();
+                    v["action"] = match action.kind {
+                        ActionKind::Press => serde_json::json!({"kind": "press"}),
+                        ActionKind::Hold(n) => serde_json::json!({"kind": "hold", "seconds": n}),
+                        ActionKind::Turn { dial, to } => serde_json::json!({
+                            "kind": "turn",
+                            "direction": if action.clockwise() { "clockwise" } else { "anticlockwise" },
+                            "to": dial.spoken(to),
+                        }),
+                    };
+                    v["act_start"] = step.act_start.into();
+                    v["act_end"] = step.act_end.into();
+                }
+                v
+            })
+            .collect();
+        let mut controls: Vec<(usize, serde_json::Value)> = self
+            .panel
+            .controls
+            .iter()
+            .map(|c| {
+                let n = c.button_name.trim_start_matches("button").parse().unwrap_or(0);
+                (n, serde_json::json!({"button": c.button_name, "label": c.label}))
+            })
+            .collect();
+        controls.sort_by_key(|(n, _)| *n);
+        serde_json::json!({
+            "version": 1,
+            "about": "synthetic ground truth: the control and action of every script line (docs/synth.md)",
+            "controls": controls.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+            "lines": lines,
+        })
     }
 
     pub fn info(&self, split: Split) -> ApplianceInfo {

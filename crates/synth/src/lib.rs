@@ -18,6 +18,7 @@
 
 pub mod camera;
 mod dataset;
+pub use dataset::TRUTH_FILE;
 pub mod draw;
 pub mod error;
 pub mod hand;

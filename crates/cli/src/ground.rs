@@ -1,0 +1,187 @@
+//! `pressnext ground` (the tutorial timeline of one appliance) and `pressnext bench-grounding`
+//! (sentence -> control accuracy against the generator's `synth_truth.json`, per cue and fused).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use grounding::{About, Cues, Evidence, WEIGHTS};
+
+/// The appliance folder of `pack`: the folder itself when it holds `script.txt`, else its one
+/// appliance folder (`PACK/<split>/<appliance>/`, as the demo pack lays it out).
+pub(crate) fn appliance_folder(pack: &Path) -> Result<PathBuf> {
+    if pack.join("script.txt").is_file() {
+        return Ok(pack.to_path_buf());
+    }
+    let mut found = Vec::new();
+    for split in std::fs::read_dir(pack).with_context(|| format!("{}", pack.display()))? {
+        let split = split?.path();
+        if !split.is_dir() {
+            continue;
+        }
+        for folder in std::fs::read_dir(&split)? {
+            let folder = folder?.path();
+            if folder.join("script.txt").is_file() {
+                found.push(folder);
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => bail!("{}: no appliance folder (script.txt) in it or one level below its splits", pack.display()),
+        n => bail!("{}: {n} appliance folders; name one of them", pack.display()),
+    }
+}
+
+pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let folder = appliance_folder(pack)?;
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let ocr = ocr::Ocr::load_best(&root)?;
+    let timeline = grounding::ground_folder(&folder, &ocr, |_, _| {})?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&timeline)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}", folder.display());
+    for c in &timeline.controls {
+        println!("  {:<10} {}", c.button, c.label.as_deref().unwrap_or("(no label read)"));
+    }
+    for l in &timeline.lines {
+        let what = match l.about {
+            About::None => "-".to_string(),
+            About::Unknown => "unknown".to_string(),
+            About::Control => format!(
+                "{} {} ({:.2}){}",
+                l.action.as_ref().map(|a| a.describe()).unwrap_or_default(),
+                l.label.clone().unwrap_or_else(|| l.button.clone().unwrap_or_default()),
+                l.confidence,
+                l.moment.map(|m| format!(" at {m:.1} s")).unwrap_or_default()
+            ),
+        };
+        println!("{:>3} {:>6.1}-{:<6.1} {:<44} {}", l.line, l.start, l.end, what, l.text);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    right: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn add(&mut self, ok: bool) {
+        self.total += 1;
+        self.right += ok as usize;
+    }
+    fn rate(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.total as f64
+        }
+    }
+}
+
+const SYSTEMS: [(&str, Cues); 4] = [
+    ("labels only", Cues { label: true, video: false, layout: false }),
+    ("video only", Cues { label: false, video: true, layout: false }),
+    ("layout only", Cues { label: false, video: false, layout: true }),
+    ("fused", Cues::ALL),
+];
+
+pub(crate) fn bench(data: &Path, split: &str, models: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let ocr = ocr::Ocr::load_best(&root)?;
+    let dir = data.join(split);
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("{}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(synth::TRUTH_FILE).is_file())
+        .collect();
+    folders.sort();
+    if folders.is_empty() {
+        bail!("{}: no appliance folder with {} (made by pressnext synth)", dir.display(), synth::TRUTH_FILE);
+    }
+    let mut control = [Tally::default(); 4];
+    let mut none = [Tally::default(); 4];
+    let mut labels = Tally::default();
+    let mut registered = Vec::new();
+    for folder in &folders {
+        let truth: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(folder.join(synth::TRUTH_FILE))?,
+        )?;
+        let ev: Evidence = grounding::gather(folder, &ocr, |_, _| {})?;
+        if let Ok(a) = &ev.activity {
+            registered.push(a.registered_share());
+        }
+        for c in truth["controls"].as_array().into_iter().flatten() {
+            let want = grounding::labels::normalize(c["label"].as_str().unwrap_or(""));
+            let got = ev
+                .controls
+                .iter()
+                .find(|k| k.button == c["button"].as_str().unwrap_or(""))
+                .and_then(|k| k.label.as_deref())
+                .map(|l| grounding::labels::normalize(&l.split_whitespace().collect::<Vec<_>>().join(" ")));
+            let want = want.split_whitespace().collect::<Vec<_>>().join(" ");
+            labels.add(got.as_deref().map(|g| g.replace(' ', "")) == Some(want.replace(' ', "")));
+        }
+        for (k, (_, cues)) in SYSTEMS.iter().enumerate() {
+            let t = grounding::ground(&ev, *cues, &WEIGHTS);
+            for (line, want) in t.lines.iter().zip(truth["lines"].as_array().into_iter().flatten()) {
+                match want["button"].as_str() {
+                    Some(b) => control[k].add(line.about == About::Control && line.button.as_deref() == Some(b)),
+                    None => none[k].add(line.about == About::None),
+                }
+            }
+        }
+    }
+    let reg = if registered.is_empty() {
+        0.0
+    } else {
+        registered.iter().sum::<f32>() / registered.len() as f32
+    };
+    if json {
+        let systems: Vec<serde_json::Value> = SYSTEMS
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| {
+                serde_json::json!({
+                    "system": name,
+                    "control_accuracy": control[k].rate(),
+                    "control_lines": control[k].total,
+                    "none_accuracy": none[k].rate(),
+                    "none_lines": none[k].total,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "data": data.display().to_string(),
+                "split": split,
+                "appliances": folders.len(),
+                "ocr_label_accuracy": labels.rate(),
+                "ocr_labels": labels.total,
+                "video_frames_registered": reg,
+                "systems": systems,
+            }))?
+        );
+    } else {
+        println!("{} appliances of {}/{split}", folders.len(), data.display());
+        println!("OCR label accuracy: {:.3} ({} buttons)", labels.rate(), labels.total);
+        println!("video frames registered: {:.3}", reg);
+        println!("{:<12} {:>16} {:>16}", "system", "line -> control", "no-control lines");
+        for (k, (name, _)) in SYSTEMS.iter().enumerate() {
+            println!(
+                "{:<12} {:>9.3} ({:>4}) {:>9.3} ({:>4})",
+                name,
+                control[k].rate(),
+                control[k].total,
+                none[k].rate(),
+                none[k].total
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

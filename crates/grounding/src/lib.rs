@@ -1,0 +1,395 @@
+//! Grounding a tutorial: for every line of `script.txt`, the action it asks for, the control of
+//! `buttons.csv` it is about, how sure that is, and the moment the video operates it. A person
+//! watching the tutorial reads the label on the key and sees the finger press it while the
+//! narrator says so; this does the same with three cues, each usable alone and measured alone
+//! (docs/grounding.md):
+//!
+//! - (a) **labels** ([`labels`]): the text read by OCR on and next to each button of the
+//!   reference photo (`ocr::labels`), matched against the sentence's words;
+//! - (b) **video** ([`video`]): which button box changes unusually inside the sentence's time
+//!   window, on frames registered to the photo;
+//! - (c) **layout** ([`layout`]): position and colour words ("the red key on the left")
+//!   against the boxes and the photo's pixels.
+//!
+//! The cues are fused by adding their per-button scores with fixed weights ([`Weights`]) into a
+//! softmax over the buttons; a line whose words ask for no action and name no control is about
+//! none, and a line with an action but no evidence at all says `unknown` instead of guessing.
+
+pub mod action;
+pub mod labels;
+pub mod layout;
+pub mod video;
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+pub use action::Action;
+
+/// Version of the timeline format (docs/grounding.md); a file of another version is recomputed.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A tutorial file that cannot be read (script, buttons, photo).
+    #[error("{0}")]
+    Data(#[from] assistq::Error),
+    #[error("{path}: {message}")]
+    Media { path: PathBuf, message: String },
+    #[error(transparent)]
+    Ocr(#[from] ocr::Error),
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// How the cues are added (per-button logits). Chosen by hand on training appliances of the
+/// generator, never on the held-out ones the benchmark reports.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub label: f32,
+    pub layout: f32,
+    pub video: f32,
+}
+
+pub const WEIGHTS: Weights = Weights {
+    label: 6.0,
+    layout: 3.0,
+    video: 0.6,
+};
+
+/// Seconds added on each side of a line's time window when looking for the action in the video
+/// (narration and hands are not in step).
+pub const WINDOW_MARGIN: f64 = 1.0;
+
+/// A control of the pack, as grounding sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Control {
+    /// Its name in `buttons.csv` (`button4`).
+    pub button: String,
+    /// `[x0, y0, x1, y1]` in photo pixels.
+    pub rect: [f32; 4],
+    /// The best label read for it (on the key first, then nearest), if any.
+    pub label: Option<String>,
+    pub label_candidates: Vec<ocr::labels::LabelCandidate>,
+}
+
+/// Which cue said what about one line: the best button and its score per cue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CueVotes {
+    pub label: Option<Vote>,
+    pub video: Option<Vote>,
+    pub layout: Option<Vote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vote {
+    pub button: String,
+    pub score: f32,
+}
+
+/// What a line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum About {
+    /// A control of the pack (`button`).
+    Control,
+    /// No control: an introduction, a remark.
+    None,
+    /// It asks for an action but no cue says on what.
+    Unknown,
+}
+
+/// One grounded line of the script.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// 1-based line of `script.txt`.
+    pub line: usize,
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    pub action: Option<Action>,
+    pub about: About,
+    pub button: Option<String>,
+    /// The label read on the photo for that button.
+    pub label: Option<String>,
+    /// Fused probability of `button` (0 when about none or unknown).
+    pub confidence: f32,
+    /// When the video operates the control (the activity peak in the window), if seen.
+    pub moment: Option<f64>,
+    /// The next most likely buttons, with their probabilities.
+    pub alternatives: Vec<Vote>,
+    pub cues: CueVotes,
+}
+
+/// The grounding of one appliance folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub version: u32,
+    pub photo: String,
+    pub controls: Vec<Control>,
+    /// Share of sampled video frames registered to the photo (`None`: no video evidence).
+    pub video_registered: Option<f32>,
+    /// Why the video gave no evidence, when it did not.
+    pub video_problem: Option<String>,
+    pub lines: Vec<Line>,
+}
+
+/// Which cues to use (all by default; the benchmark turns them off one by one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cues {
+    pub label: bool,
+    pub video: bool,
+    pub layout: bool,
+}
+
+impl Cues {
+    pub const ALL: Cues = Cues {
+        label: true,
+        video: true,
+        layout: true,
+    };
+}
+
+/// Everything grounding reads of an appliance folder, loaded once.
+pub struct Evidence {
+    pub script: assistq::script::Script,
+    pub photo_name: String,
+    pub photo: RgbImage,
+    pub controls: Vec<Control>,
+    pub colours: Vec<[f32; 3]>,
+    pub activity: Result<video::Activity, String>,
+}
+
+/// Reads the folder (`script.txt`, `buttons.csv`, the photo they annotate, `video.mp4`), reads
+/// the photo's text with `ocr` and measures the video. `progress(done, total)` gets video
+/// seconds.
+pub fn gather(
+    folder: &Path,
+    ocr: &ocr::Ocr,
+    progress: impl FnMut(f64, f64),
+) -> Result<Evidence, Error> {
+    let script = assistq::script::Script::read(&folder.join("script.txt"))?;
+    let buttons = assistq::buttons::Buttons::read(&folder.join("buttons.csv"))?;
+    let photo_name = buttons
+        .images()
+        .first()
+        .map(|s| s.to_string())
+        .ok_or_else(|| Error::Invalid {
+            path: folder.join("buttons.csv"),
+            message: "no buttons".to_string(),
+        })?;
+    let photo_path = folder.join("images").join(&photo_name);
+    let photo = ocr::read_image(&photo_path)?;
+    let (w, h) = photo.dimensions();
+    let own: Vec<&assistq::buttons::Button> = buttons.for_image(&photo_name);
+    let rects: Vec<[f32; 4]> = own
+        .iter()
+        .map(|b| {
+            let (x, y, bw, bh) = b.rect_on_photo(w, h);
+            [x as f32, y as f32, (x + bw) as f32, (y + bh) as f32]
+        })
+        .collect();
+    let texts = read_labels(ocr, &photo, &rects)?;
+    let candidates = ocr::labels::label_candidates(&texts, &rects);
+    let controls: Vec<Control> = own
+        .iter()
+        .zip(&rects)
+        .zip(candidates)
+        .map(|((b, r), c)| Control {
+            button: b.name.clone(),
+            rect: *r,
+            label: c.first().map(|l| l.text.clone()),
+            label_candidates: c,
+        })
+        .collect();
+    let colours = layout::box_colours(&photo, &rects);
+    let video_path = folder.join("video.mp4");
+    let activity = if video_path.is_file() {
+        video::activity(&video_path, &photo, &rects, progress).map_err(|e| e.to_string())
+    } else {
+        Err(format!("{}: no video", video_path.display()))
+    };
+    Ok(Evidence {
+        script,
+        photo_name,
+        photo,
+        controls,
+        colours,
+        activity,
+    })
+}
+
+/// Target height of a button after enlarging the photo for OCR: labels are a fraction of their
+/// key's height, and PP-OCR reads text from about 10 px up.
+const OCR_BUTTON_HEIGHT: f32 = 72.0;
+
+/// The text of the photo around its buttons: the region holding every box, with a margin of
+/// one median button height, enlarged so the median button is [`OCR_BUTTON_HEIGHT`] px high
+/// (at most 3 times), read by the OCR. On a photo of the whole appliance the labels are a few
+/// pixels high and the detector, run at the photo's own scale, misses most of them.
+pub fn read_labels(ocr: &ocr::Ocr, photo: &RgbImage, rects: &[[f32; 4]]) -> Result<Vec<ocr::TextBox>, Error> {
+    if rects.is_empty() {
+        return Ok(ocr.read(photo)?);
+    }
+    let mut heights: Vec<f32> = rects.iter().map(|r| (r[3] - r[1]).max(1.0)).collect();
+    heights.sort_by(f32::total_cmp);
+    let median = heights[heights.len() / 2];
+    let region = rects.iter().fold(
+        [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
+        |a, r| [a[0].min(r[0]), a[1].min(r[1]), a[2].max(r[2]), a[3].max(r[3])],
+    );
+    let region = [region[0] - median, region[1] - median, region[2] + median, region[3] + median];
+    let scale = (OCR_BUTTON_HEIGHT / median).clamp(1.0, 3.0);
+    Ok(ocr.read_region(photo, region, scale)?)
+}
+
+fn softmax(logits: &[f32]) -> Vec<f32> {
+    let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e: Vec<f32> = logits.iter().map(|&l| (l - m).exp()).collect();
+    let s: f32 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+fn vote(controls: &[Control], scores: &[f32]) -> Option<Vote> {
+    let (i, &s) = scores
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    // A tie for first place is no vote.
+    let ties = scores.iter().filter(|&&v| v == s).count();
+    (s > 0.0 && ties == 1).then(|| Vote {
+        button: controls[i].button.clone(),
+        score: s,
+    })
+}
+
+/// Grounds every line from the gathered evidence, with the cues in `cues`.
+pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
+    let n = ev.controls.len();
+    let activity = ev.activity.as_ref().ok();
+    let lines = ev
+        .script
+        .lines
+        .iter()
+        .map(|line| {
+            let action = action::parse(&line.text);
+            let words = action::words(&line.text);
+            let label_scores: Vec<f32> = ev
+                .controls
+                .iter()
+                .map(|c| {
+                    c.label_candidates
+                        .iter()
+                        .map(|l| labels::match_score(&l.text, &line.text))
+                        .fold(0.0, f32::max)
+                })
+                .collect();
+            let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
+            let pos = layout::position_scores(&line.text, &rects);
+            let col = layout::colour_scores(&words, &ev.colours);
+            let layout_scores: Vec<f32> = pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
+            let window = activity.and_then(|a| {
+                a.window(line.start - WINDOW_MARGIN, line.end + WINDOW_MARGIN, n)
+            });
+            let (video_scores, moments) = match &window {
+                Some((z, when)) => (z.iter().map(|v| v.max(0.0)).collect(), when.clone()),
+                None => (vec![0.0; n], vec![line.start; n]),
+            };
+            let votes = CueVotes {
+                label: vote(&ev.controls, &label_scores),
+                video: window.as_ref().and_then(|_| vote(&ev.controls, &video_scores)),
+                layout: vote(&ev.controls, &layout_scores),
+            };
+            // Named outright (not a fuzzy or partial match): a line about a control even without a verb.
+            let named = label_scores.iter().any(|&s| s >= 0.95);
+            let mut logits = vec![0.0f32; n];
+            let mut evidence = false;
+            if cues.label && label_scores.iter().any(|&s| s > 0.0) {
+                evidence = true;
+                for (l, s) in logits.iter_mut().zip(&label_scores) {
+                    *l += weights.label * s;
+                }
+            }
+            if cues.layout && layout_scores.iter().any(|&s| s > 0.0) {
+                evidence = true;
+                for (l, s) in logits.iter_mut().zip(&layout_scores) {
+                    *l += weights.layout * s;
+                }
+            }
+            if cues.video && window.is_some() && action.is_some() {
+                evidence = true;
+                for (l, s) in logits.iter_mut().zip(&video_scores) {
+                    *l += weights.video * s;
+                }
+            }
+            let about = if action.is_none() && !named {
+                About::None
+            } else if !evidence || n == 0 {
+                About::Unknown
+            } else {
+                About::Control
+            };
+            let (button, label, confidence, moment, alternatives) = if about == About::Control {
+                let p = softmax(&logits);
+                let mut order: Vec<usize> = (0..n).collect();
+                order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+                let best = order[0];
+                let alternatives = order[1..]
+                    .iter()
+                    .take(3)
+                    .map(|&i| Vote {
+                        button: ev.controls[i].button.clone(),
+                        score: p[i],
+                    })
+                    .collect();
+                (
+                    Some(ev.controls[best].button.clone()),
+                    ev.controls[best].label.clone(),
+                    p[best],
+                    window.as_ref().map(|_| moments[best]),
+                    alternatives,
+                )
+            } else {
+                (None, None, 0.0, None, Vec::new())
+            };
+            Line {
+                line: line.line,
+                start: line.start,
+                end: line.end,
+                text: line.text.clone(),
+                action,
+                about,
+                button,
+                label,
+                confidence,
+                moment,
+                alternatives,
+                cues: votes,
+            }
+        })
+        .collect();
+    Timeline {
+        version: VERSION,
+        photo: ev.photo_name.clone(),
+        controls: ev.controls.clone(),
+        video_registered: activity.map(|a| a.registered_share()),
+        video_problem: ev.activity.as_ref().err().cloned(),
+        lines,
+    }
+}
+
+/// [`gather`] then [`ground`] with every cue.
+pub fn ground_folder(
+    folder: &Path,
+    ocr: &ocr::Ocr,
+    progress: impl FnMut(f64, f64),
+) -> Result<Timeline, Error> {
+    let ev = gather(folder, ocr, progress)?;
+    Ok(ground(&ev, Cues::ALL, &WEIGHTS))
+}

@@ -1,0 +1,149 @@
+//! `pressnext ground` and `pressnext bench-grounding` end to end on the demo pack (made by
+//! `scripts/demo_pack.sh`, with the generator's `synth_truth.json`) and the real OCR models: the
+//! JSON contract, agreement with the generator's truth, and what happens without a video or
+//! without any readable label.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn pressnext(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pressnext"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("PRESSNEXT_MODELS")
+        .output()
+        .expect("run pressnext")
+}
+
+fn demo_folder() -> PathBuf {
+    let test = repo().join("demo/pack/test");
+    std::fs::read_dir(&test)
+        .unwrap_or_else(|e| panic!("{}: {e}; run bash scripts/demo_pack.sh", test.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("script.txt").is_file())
+        .expect("an appliance folder in demo/pack/test")
+}
+
+fn ground_json(folder: &Path) -> serde_json::Value {
+    let out = pressnext(&["ground", "--pack", folder.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("images")).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(from.join("images")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, to.join("images").join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn the_demo_pack_grounds_as_the_generator_made_it() {
+    let folder = demo_folder();
+    let v = ground_json(&repo().join("demo/pack"));
+    assert_eq!(v["version"], 1);
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("synth_truth.json")).unwrap())
+            .unwrap();
+    let lines = v["lines"].as_array().unwrap();
+    let want = truth["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), want.len());
+    let mut right = 0;
+    let mut controls = 0;
+    for (got, want) in lines.iter().zip(want) {
+        assert_eq!(got["line"], want["line"]);
+        match want["button"].as_str() {
+            None => assert_eq!(got["about"], "none", "{got}"),
+            Some(b) => {
+                controls += 1;
+                right += usize::from(got["about"] == "control" && got["button"] == b);
+                assert_eq!(got["action"]["kind"], want["action"]["kind"], "{got}");
+                if want["action"]["kind"] == "turn" {
+                    assert_eq!(got["action"]["direction"], want["action"]["direction"], "{got}");
+                    assert_eq!(got["action"]["to"], want["action"]["to"], "{got}");
+                }
+            }
+        }
+    }
+    assert!(controls >= 5 && right == controls, "{right} of {controls} lines on the right control");
+    assert!(v["video_registered"].as_f64().unwrap() > 0.9, "{}", v["video_registered"]);
+    for c in v["controls"].as_array().unwrap() {
+        assert!(c["button"].as_str().unwrap().starts_with("button"));
+        assert_eq!(c["rect"].as_array().unwrap().len(), 4);
+    }
+}
+
+#[test]
+fn without_a_video_it_says_why_and_still_reads_the_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("appliance");
+    copy_folder(&demo_folder(), &folder);
+    std::fs::remove_file(folder.join("video.mp4")).unwrap();
+    let v = ground_json(&folder);
+    assert!(v["video_registered"].is_null());
+    assert!(v["video_problem"].as_str().unwrap().contains("no video"), "{}", v["video_problem"]);
+    let grounded = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["about"] == "control" && l["moment"].is_null())
+        .count();
+    assert!(grounded >= 5, "{v}");
+}
+
+#[test]
+fn with_nothing_to_go_on_a_line_is_unknown_not_a_guess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("appliance");
+    copy_folder(&demo_folder(), &folder);
+    std::fs::remove_file(folder.join("video.mp4")).unwrap();
+    // A photo of the same size with no text on it.
+    let photo = std::fs::read_dir(folder.join("images")).unwrap().next().unwrap().unwrap().path();
+    let (w, h) = image::image_dimensions(&photo).unwrap();
+    image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128])).save(&photo).unwrap();
+    let v = ground_json(&folder);
+    for l in v["lines"].as_array().unwrap() {
+        assert_ne!(l["about"], "control", "{l}");
+        if !l["action"].is_null() {
+            assert_eq!(l["about"], "unknown", "{l}");
+            assert!(l["button"].is_null());
+        }
+    }
+}
+
+#[test]
+fn bench_grounding_reports_each_cue_and_the_fusion() {
+    let out = pressnext(&["bench-grounding", "--data", "demo/pack", "--split", "test", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let systems: Vec<&str> = v["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["labels only", "video only", "layout only", "fused"]);
+    let fused = &v["systems"][3];
+    assert_eq!(fused["control_accuracy"], 1.0, "{v}");
+    assert!(v["ocr_label_accuracy"].as_f64().unwrap() >= 0.75, "{v}");
+}
+
+#[test]
+fn a_folder_without_an_appliance_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pressnext(&["ground", "--pack", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no appliance folder"), "{stderr}");
+}

@@ -49,7 +49,20 @@ pub fn match_score(label: &str, sentence: &str) -> f32 {
         }
     }
     let needed = if target.len() <= 4 { 0.99 } else { 0.7 };
-    let fuzzy = if best >= needed { best * 0.9 } else { 0.0 };
+    let mut fuzzy = if best >= needed { best * 0.9 } else { 0.0 };
+    // A label cut short by the OCR ("On/o", "ratur" for "Temperature"): a piece of one of the
+    // sentence's words, at least 3 characters and most of it.
+    if target.len() >= 3 {
+        for t in &s {
+            let word: Vec<char> = t.chars().collect();
+            let share = target.len() as f32 / word.len().max(1) as f32;
+            if t.starts_with(&joined) && share >= 0.6 {
+                fuzzy = fuzzy.max(0.8 * share.min(1.0));
+            } else if target.len() >= 4 && t.contains(&joined) && share >= 0.45 {
+                fuzzy = fuzzy.max(0.7 * share.min(1.0));
+            }
+        }
+    }
     let found = l.iter().filter(|t| t.len() > 1 && s.contains(t)).count();
     fuzzy.max(0.5 * found as f32 / l.len() as f32)
 }
@@ -87,6 +100,8 @@ mod tests {
         assert!(fuzzy > 0.6 && fuzzy < 1.0, "{fuzzy}");
         assert!(match_score("Stopcantel", "Press the Stop/Cancel button.") > 0.6);
         assert_eq!(match_score("Start", "Press the Stop button."), 0.0);
+        assert!(match_score("On/o", "Now tap the On/Off key.") > 0.5);
+        assert!(match_score("ratur", "Turn the Temperature knob.") > 0.3);
         assert_eq!(match_score("Volume", "Tap the Lungo key."), 0.0);
         assert_eq!(match_score("+", "Press the \"+\" key."), 1.0);
     }

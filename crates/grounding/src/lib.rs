@@ -59,9 +59,13 @@ pub struct Weights {
 
 pub const WEIGHTS: Weights = Weights {
     label: 6.0,
-    layout: 3.0,
-    video: 0.6,
+    layout: 5.0,
+    video: 3.0,
 };
+
+/// A video z-score at which the video cue counts fully: beyond it a box is surely changing,
+/// and a hand passing over a bright key can reach 25 without being the one that acts.
+pub const VIDEO_Z_FULL: f32 = 8.0;
 
 /// Seconds added on each side of a line's time window when looking for the action in the video
 /// (narration and hands are not in step).
@@ -204,7 +208,13 @@ pub fn gather(
         .map(|((b, r), c)| Control {
             button: b.name.clone(),
             rect: *r,
-            label: c.first().map(|l| l.text.clone()),
+            // An icon read as a character ("米" for a snowflake) is a poor name: prefer a text
+            // with a letter or digit.
+            label: c
+                .iter()
+                .find(|l| l.text.chars().any(|ch| ch.is_ascii_alphanumeric()))
+                .or(c.first())
+                .map(|l| l.text.clone()),
             label_candidates: c,
         })
         .collect();
@@ -249,6 +259,32 @@ pub fn read_labels(ocr: &ocr::Ocr, photo: &RgbImage, rects: &[[f32; 4]]) -> Resu
     Ok(ocr.read_region(photo, region, scale)?)
 }
 
+/// The sentences of `text` that ask for an action, joined; all of `text` when none does.
+pub fn action_sentences(text: &str) -> String {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let next_is_space = chars.get(k + 1).is_none_or(|&(_, n)| n == ' ');
+        if matches!(c, '.' | '?' | '!') && next_is_space {
+            sentences.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        sentences.push(text[start..].trim());
+    }
+    let acting: Vec<&str> = sentences
+        .into_iter()
+        .filter(|s| !s.is_empty() && action::parse(s).is_some())
+        .collect();
+    if acting.is_empty() {
+        text.to_string()
+    } else {
+        acting.join(" ")
+    }
+}
+
 fn softmax(logits: &[f32]) -> Vec<f32> {
     let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let e: Vec<f32> = logits.iter().map(|&l| (l - m).exp()).collect();
@@ -278,27 +314,34 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
         .lines
         .iter()
         .map(|line| {
-            let action = action::parse(&line.text);
-            let words = action::words(&line.text);
+            // A line may hold a goal ("How to brew a strength 2 espresso?") before the step:
+            // the cues look at the sentences that ask for an action, whose words name the
+            // control, not at the goal's (which may name another control's label).
+            let focus = action_sentences(&line.text);
+            let action = action::parse(&focus);
+            let words = action::words(&focus);
             let label_scores: Vec<f32> = ev
                 .controls
                 .iter()
                 .map(|c| {
                     c.label_candidates
                         .iter()
-                        .map(|l| labels::match_score(&l.text, &line.text))
+                        .map(|l| labels::match_score(&l.text, &focus))
                         .fold(0.0, f32::max)
                 })
                 .collect();
             let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
-            let pos = layout::position_scores(&line.text, &rects);
+            let pos = layout::position_scores(&focus, &rects);
             let col = layout::colour_scores(&words, &ev.colours);
             let layout_scores: Vec<f32> = pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
             let window = activity.and_then(|a| {
                 a.window(line.start - WINDOW_MARGIN, line.end + WINDOW_MARGIN, n)
             });
             let (video_scores, moments) = match &window {
-                Some((z, when)) => (z.iter().map(|v| v.max(0.0)).collect(), when.clone()),
+                Some((z, when)) => (
+                    z.iter().map(|v| v.clamp(0.0, VIDEO_Z_FULL) / VIDEO_Z_FULL).collect(),
+                    when.clone(),
+                ),
                 None => (vec![0.0; n], vec![line.start; n]),
             };
             let votes = CueVotes {

@@ -42,8 +42,10 @@ impl Activity {
         self.in_view.iter().filter(|&&v| v).count() as f32 / self.in_view.len() as f32
     }
 
-    /// Per button, the strongest activity inside `[start, end]` and when it peaked; `None` when
-    /// no frame of the window registered.
+    /// Per button, the strongest sustained activity inside `[start, end]` (the lower z of two
+    /// consecutive registered frames, half a second at 4 fps: a press or a turn lasts that
+    /// long, a hand passing over a key does not) and when it peaked; `None` when no frame of
+    /// the window registered.
     pub fn window(&self, start: f64, end: f64, buttons: usize) -> Option<(Vec<f32>, Vec<f64>)> {
         let frames: Vec<usize> = (0..self.times.len())
             .filter(|&i| self.in_view[i] && self.times[i] >= start && self.times[i] <= end)
@@ -53,12 +55,24 @@ impl Activity {
         }
         let mut best = vec![f32::NEG_INFINITY; buttons];
         let mut when = vec![start; buttons];
-        for &i in &frames {
+        for (k, &i) in frames.iter().enumerate() {
+            let next = frames.get(k + 1).copied().filter(|&j| j == i + 1);
             for b in 0..buttons {
-                if self.z[i][b] > best[b] {
-                    best[b] = self.z[i][b];
+                let sustained = match next {
+                    Some(j) => self.z[i][b].min(self.z[j][b]),
+                    None if frames.len() == 1 => self.z[i][b],
+                    None => continue,
+                };
+                if sustained > best[b] {
+                    best[b] = sustained;
                     when[b] = self.times[i];
                 }
+            }
+        }
+        for (b, w) in best.iter_mut().zip(when.iter_mut()) {
+            if !w.is_finite() || !b.is_finite() {
+                *b = 0.0;
+                *w = start;
             }
         }
         Some((best, when))

@@ -201,10 +201,9 @@ impl Ocr {
             ((crop.height() as f32 * scale).round() as u32).max(1),
         );
         let big = geometry::resize_bilinear(&crop, sw, sh);
-        // Detect at the enlarged size itself (rounded to 32), not at the photo rule's size.
+        // The photo rule still applies to the enlarged crop (its short side to at least 736 px:
+        // the detector finds small print better enlarged), without the long-side cap.
         let params = DetParams {
-            limit_type: LimitType::Max,
-            limit_side_len: sw.max(sh),
             max_side_len: self.det_params.max_side_len.max(sw.max(sh)),
             ..self.det_params
         };

@@ -146,8 +146,19 @@ pub(crate) enum Command {
     /// confidence and the moment the video operates it.
     Ground {
         /// An appliance folder, or a pack holding exactly one (PACK/<split>/<appliance>/).
+        #[arg(long, conflicts_with_all = ["data", "out"], required_unless_present = "data")]
+        pack: Option<PathBuf>,
+        /// Dataset root: ground every appliance folder of ROOT/SPLIT into OUT/<folder>/timeline.json.
+        #[arg(long, requires = "out")]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "train")]
+        split: String,
+        /// QA file under ROOT whose folders to ground (all folders of the split when it is absent).
+        #[arg(long, default_value = "train.json")]
+        label: String,
+        /// Encoded-features root to write the timelines next to.
         #[arg(long)]
-        pack: PathBuf,
+        out: Option<PathBuf>,
         /// Models root (default: $PRESSNEXT_MODELS or ./models).
         #[arg(long)]
         models: Option<PathBuf>,

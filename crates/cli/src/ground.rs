@@ -63,6 +63,86 @@ pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
+/// The timeline file next to a folder's encoded features.
+pub(crate) const TIMELINE_FILE: &str = "timeline.json";
+
+/// `pressnext ground --data ROOT --split S --label L --out ENCODED`: every appliance folder's
+/// timeline into `ENCODED/<folder>/timeline.json`, skipping folders whose timeline is already of
+/// this version (resumable), each written atomically. A folder that fails is reported and
+/// skipped; the exit status is 1 when any did.
+pub(crate) fn ground_split(
+    data: &Path,
+    split: &str,
+    label: &str,
+    out: &Path,
+    models: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let dir = data.join(split);
+    let label_path = data.join(label);
+    let mut folders: Vec<String> = if label_path.is_file() {
+        assistq::qa::QaFile::read(&label_path)?
+            .folders
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    } else {
+        std::fs::read_dir(&dir)
+            .with_context(|| format!("{}", dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("script.txt").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    folders.sort();
+    folders.dedup();
+    if folders.is_empty() {
+        bail!("{}: no appliance folder to ground", dir.display());
+    }
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let ocr = ocr::Ocr::load_best(&root)?;
+    let (mut done, mut skipped, mut failed) = (0, 0, 0);
+    for name in &folders {
+        let target = out.join(name).join(TIMELINE_FILE);
+        let current = std::fs::read_to_string(&target)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| v["version"] == grounding::VERSION);
+        let status = if current {
+            skipped += 1;
+            "skipped (up to date)".to_string()
+        } else {
+            match grounding::ground_folder(&dir.join(name), &ocr, |_, _| {}) {
+                Ok(timeline) => {
+                    let text = serde_json::to_string_pretty(&timeline)? + "\n";
+                    std::fs::create_dir_all(out.join(name))
+                        .with_context(|| format!("{}", out.join(name).display()))?;
+                    assistq::fsutil::write_atomic(&target, text.as_bytes())
+                        .with_context(|| format!("{}", target.display()))?;
+                    done += 1;
+                    "grounded".to_string()
+                }
+                Err(e) => {
+                    failed += 1;
+                    format!("failed: {e}")
+                }
+            }
+        };
+        if json {
+            println!("{}", serde_json::json!({"folder": name, "status": status}));
+        } else {
+            println!("{name}: {status}");
+        }
+    }
+    let summary = format!("{done} grounded, {skipped} up to date, {failed} failed, into {}", out.display());
+    if json {
+        println!("{}", serde_json::json!({"grounded": done, "up_to_date": skipped, "failed": failed}));
+    } else {
+        println!("{summary}");
+    }
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 #[derive(Default, Clone, Copy)]
 struct Tally {
     right: usize,

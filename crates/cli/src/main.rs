@@ -141,7 +141,19 @@ fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Encode(args) => encode::run(args),
-        Command::Ground { pack, models, json } => ground::ground(&pack, models, json),
+        Command::Ground {
+            pack,
+            data,
+            split,
+            label,
+            out,
+            models,
+            json,
+        } => match (pack, data, out) {
+            (Some(pack), _, _) => ground::ground(&pack, models, json),
+            (None, Some(data), Some(out)) => ground::ground_split(&data, &split, &label, &out, models, json),
+            _ => unreachable!("clap requires --pack or --data with --out"),
+        },
         Command::BenchGrounding {
             data,
             split,

@@ -147,3 +147,28 @@ fn a_folder_without_an_appliance_is_an_error_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no appliance folder"), "{stderr}");
 }
+
+#[test]
+fn ground_data_writes_timelines_next_to_the_features_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("encoded");
+    let args = [
+        "ground", "--data", "demo/pack", "--split", "test", "--label", "test_with_gt.json",
+        "--out", out.to_str().unwrap(),
+    ];
+    let first = pressnext(&args);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{stdout}{}", String::from_utf8_lossy(&first.stderr));
+    assert!(stdout.contains("1 grounded, 0 up to date, 0 failed"), "{stdout}");
+    let folder = demo_folder();
+    let written = out.join(folder.file_name().unwrap()).join("timeline.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v, ground_json(&folder));
+    let second = pressnext(&args);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 grounded, 1 up to date"));
+    // A timeline of another version is recomputed.
+    std::fs::write(&written, r#"{"version": 0}"#).unwrap();
+    let third = pressnext(&args);
+    assert!(String::from_utf8_lossy(&third.stdout).contains("1 grounded, 0 up to date"));
+}

@@ -10,6 +10,16 @@ export function percent(probability) {
 }
 
 /** Seconds as a video timestamp: "mm:ss", or "h:mm:ss" from one hour on. */
+/**
+ * The line under "why": the label read on the panel for the chosen control and when the
+ * tutorial operates it (from the pack's timeline), else when the sentence is said.
+ */
+export function whyTimeText(why) {
+  const label = why?.label ? `\u201c${why.label}\u201d on the panel \u00b7 ` : "";
+  if (why?.moment != null) return `${label}operated at ${clockTime(why.moment)} in the tutorial`;
+  return `${label}at ${clockTime(why?.start)}`;
+}
+
 export function clockTime(seconds) {
   const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
   const hours = Math.floor(total / 3600);

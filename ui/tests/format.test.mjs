@@ -14,6 +14,7 @@ import {
   confidenceText,
   cameraStatusText,
   encodersText,
+  whyTimeText,
 } from "../lib/format.js";
 
 test("percent rounds and clamps", () => {
@@ -112,4 +113,13 @@ test("encoder weights line", () => {
   assert.equal(encodersText({ ok: false, message: "Run bash scripts/setup.sh." }), "Run bash scripts/setup.sh.");
   assert.equal(encodersText({ ok: false, message: "" }), "The encoder weights are missing.");
   assert.equal(encodersText(null), "");
+});
+
+test("why names the label read on the panel and when the tutorial operates the control", () => {
+  assert.equal(
+    whyTimeText({ start: 3, moment: 4.2, label: "On/Off", source: "timeline" }),
+    "\u201cOn/Off\u201d on the panel \u00b7 operated at 00:04 in the tutorial",
+  );
+  assert.equal(whyTimeText({ start: 65, moment: null, label: null, source: "attention" }), "at 01:05");
+  assert.equal(whyTimeText({ start: 7, label: "Volume" }), "\u201cVolume\u201d on the panel \u00b7 at 00:07");
 });

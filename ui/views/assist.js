@@ -15,7 +15,7 @@ import {
   stepLabel,
 } from "../lib/steps.js";
 import { referenceBox } from "../lib/overlay.js";
-import { percent, clockTime, confidenceText, answeringAsText } from "../lib/format.js";
+import { percent, clockTime, confidenceText, answeringAsText, whyTimeText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
 import { byId, element } from "./dom.js";
 
@@ -99,7 +99,7 @@ export function createAssistView(live) {
       item.append(
         element("span", "alt-action", candidate.action),
         element("span", "alt-percent", percent(candidate.probability)),
-        element("span", "alt-button", candidate.button ?? "no button"),
+        element("span", "alt-button", candidate.label ?? candidate.button ?? "no button"),
       );
       item.title = "Use this action for this step";
       alternativesList.append(item);
@@ -110,9 +110,10 @@ export function createAssistView(live) {
     const why = step?.step.why ?? null;
     if (why) {
       whySentence.textContent = `\u201c${why.text}\u201d`;
-      whyTime.textContent = `at ${clockTime(why.start)}`;
+      whyTime.textContent = whyTimeText(why);
       whyPlay.hidden = false;
-      whyPlay.dataset.start = String(why.start);
+      // Play from just before the moment the tutorial operates the control, when it was seen.
+      whyPlay.dataset.start = String(why.moment != null ? Math.max(why.start, why.moment - 1) : why.start);
     } else {
       whySentence.textContent = "No sentence of the tutorial stood out for this step.";
       whyTime.textContent = "";
@@ -136,7 +137,8 @@ export function createAssistView(live) {
     } else {
       stepAction.textContent = step.candidate?.action ?? "No action found for this step.";
     }
-    stepButton.textContent = step?.candidate?.button ?? "";
+    stepButton.textContent = step?.candidate?.label ?? step?.candidate?.button ?? "";
+    stepButton.title = step?.candidate?.label ? `${step.candidate.button} in the pack's buttons.csv` : "";
     stepConfidence.textContent = step?.candidate ? confidenceText(step.candidate.probability) : "";
     stepConfidence.title = step?.overridden ? "Your choice among the other possibilities" : "";
 

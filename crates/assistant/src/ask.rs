@@ -19,10 +19,26 @@ use crate::error::{Error, Result};
 use crate::models::LoadedModel;
 use crate::packs::{ButtonBox, PackDetail};
 
-/// A pack ready to be asked about: what the UI shows and its encoded features.
+/// A pack ready to be asked about: what the UI shows, its encoded features and its tutorial
+/// timeline (when it could be computed).
 pub struct ActivePack {
     pub detail: PackDetail,
     pub encoded: EncodedFolder,
+    pub timeline: Option<grounding::Timeline>,
+    /// Button id -> the name a person reads on the panel ([`grounding::Timeline::display_labels`]).
+    pub labels: HashMap<String, String>,
+}
+
+impl ActivePack {
+    pub fn new(detail: PackDetail, encoded: EncodedFolder, timeline: Option<grounding::Timeline>) -> Self {
+        let labels = timeline.as_ref().map(|t| t.display_labels()).unwrap_or_default();
+        Self {
+            detail,
+            encoded,
+            timeline,
+            labels,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,9 +53,13 @@ pub struct Box2 {
 pub struct Candidate {
     /// The answer as the pack writes it: `Turn <button5> clockwise to 60 millilitres`.
     pub answer: String,
-    /// The same for a person: `Turn clockwise to 60 millilitres`.
+    /// The same for a person, naming the control as the panel does when its label was read:
+    /// `Turn Volume clockwise to 60 millilitres` (else `Turn clockwise to 60 millilitres`).
     pub action: String,
+    /// The button's id in `buttons.csv` (`button5`), which boxes and overlays go by.
     pub button: String,
+    /// The label read on the panel for it (`Volume`), if any.
+    pub label: Option<String>,
     /// The button's box on the reference photo.
     #[serde(rename = "box")]
     pub bbox: Option<Box2>,
@@ -55,8 +75,17 @@ pub struct Why {
     pub text: String,
     pub start: f64,
     pub end: f64,
-    /// Its attention weight (or similarity, for models without sentence attention).
+    /// Its attention weight (or similarity, for models without sentence attention); for a
+    /// sentence from the tutorial timeline, the timeline's confidence that it is about this
+    /// control.
     pub weight: f64,
+    /// Where the sentence comes from: `timeline` (a sentence grounded to the chosen control) or
+    /// `attention` (the model's most attended sentence, when the timeline has none for it).
+    pub source: &'static str,
+    /// The label read on the photo for the chosen control.
+    pub label: Option<String>,
+    /// When the tutorial video operates the control, seconds (timeline only, when seen).
+    pub moment: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,12 +119,23 @@ fn normalise(q: &str) -> String {
 
 /// `Turn <button5> clockwise to 60 millilitres` -> `Turn clockwise to 60 millilitres`.
 pub fn action_text(answer: &str) -> String {
+    named_action_text(answer, &HashMap::new())
+}
+
+/// As [`action_text`], with each `<buttonN>` replaced by its label when `labels` has one:
+/// `Turn <button5> clockwise to 60 ml` -> `Turn Volume clockwise to 60 ml`.
+pub fn named_action_text(answer: &str, labels: &HashMap<String, String>) -> String {
     let mut out = String::with_capacity(answer.len());
     let mut rest = answer;
     while let Some(start) = rest.find("<button") {
         out.push_str(&rest[..start]);
         match rest[start..].find('>') {
-            Some(end) => rest = &rest[start + end + 1..],
+            Some(end) => {
+                if let Some(label) = labels.get(&rest[start + 1..start + end]) {
+                    out.push_str(label);
+                }
+                rest = &rest[start + end + 1..];
+            }
             None => {
                 rest = "";
             }
@@ -249,7 +289,8 @@ pub fn ask(
                 let button = entry.buttons[k][c].clone();
                 Candidate {
                     answer: entry.answers[k][c].clone(),
-                    action: action_text(&entry.answers[k][c]),
+                    action: named_action_text(&entry.answers[k][c], &pack.labels),
+                    label: pack.labels.get(&button).cloned(),
                     bbox: boxes.get(button.as_str()).map(|b| Box2 {
                         x: b.x,
                         y: b.y,
@@ -284,7 +325,7 @@ pub fn ask(
                     .collect()
             }
         };
-        let why = weights
+        let attended = weights
             .iter()
             .take(sentences.len())
             .enumerate()
@@ -295,7 +336,15 @@ pub fn ask(
                 start: sentences[i].start,
                 end: sentences[i].end,
                 weight: *w as f64,
+                source: "attention",
+                label: None,
+                moment: None,
             });
+        // The evidence a person would point at: a sentence the timeline ties to the chosen
+        // control (the one nearest the model's most attended sentence), never a sentence
+        // about another control.
+        let chosen_button = &entry.buttons[k][chosen];
+        let why = timeline_why(pack, chosen_button, attended.as_ref().map(|w| w.start)).or(attended);
         steps.push(Step {
             index: k,
             candidates,
@@ -309,6 +358,44 @@ pub fn ask(
         similarity,
         steps,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// The sentence of the pack's timeline about `button`: of the lines grounded to it, the one
+/// nearest in time to `near` (else the most confident), as the script sentence of that line
+/// that asks for the action.
+fn timeline_why(pack: &ActivePack, button: &str, near: Option<f64>) -> Option<Why> {
+    let timeline = pack.timeline.as_ref()?;
+    let lines = timeline.lines_about(button);
+    let line = match near {
+        Some(t) => lines
+            .iter()
+            .min_by(|a, b| (a.start - t).abs().total_cmp(&(b.start - t).abs()))?,
+        None => lines.first()?,
+    };
+    let sentences = &pack.detail.script;
+    let focus = grounding::action_sentences(&line.text);
+    let index = sentences
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.start == line.start && s.end == line.end)
+        .find(|(_, s)| focus.contains(s.text.trim()))
+        .or_else(|| {
+            sentences
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.start == line.start && s.end == line.end)
+        })
+        .map(|(i, _)| i)?;
+    Some(Why {
+        sentence: index,
+        text: sentences[index].text.clone(),
+        start: sentences[index].start,
+        end: sentences[index].end,
+        weight: line.confidence as f64,
+        source: "timeline",
+        label: pack.labels.get(button).cloned().or_else(|| line.label.clone()),
+        moment: line.moment,
     })
 }
 

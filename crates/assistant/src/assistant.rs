@@ -394,10 +394,15 @@ impl Assistant {
                 path: detail.reference_path.clone(),
                 message: e.to_string(),
             })?;
-        *self.active.lock().expect("active") = Some(Arc::new(ActivePack {
-            detail: detail.clone(),
-            encoded,
-        }));
+        // The timeline: cached with the features, computed the first time (a few seconds).
+        let timeline = crate::timeline::load_or_ground(
+            &detail.folder,
+            &encoded_dir.join(&detail.appliance),
+            &self.paths.models_root,
+        )
+        .map_err(|e| eprintln!("pressnext: {}: no tutorial timeline: {e}", detail.folder.display()))
+        .ok();
+        *self.active.lock().expect("active") = Some(Arc::new(ActivePack::new(detail.clone(), encoded, timeline)));
         let mut settings = self.settings();
         if settings.active_pack.as_deref() != Some(id) {
             settings.active_pack = Some(id.to_string());

@@ -12,6 +12,7 @@ pub mod live;
 pub mod models;
 pub mod packs;
 pub mod settings;
+pub mod timeline;
 pub mod training;
 
 pub use assistant::{AppState, Assistant, Paths, StartOptions};

@@ -427,6 +427,54 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
     }
 }
 
+impl Timeline {
+    /// How to name each control to a person: its label as the narration spells it when a
+    /// script line names it ("On/Off", where the OCR read "On/off"), else as read on the photo;
+    /// controls without a readable label are left out.
+    pub fn display_labels(&self) -> std::collections::HashMap<String, String> {
+        let mut out = std::collections::HashMap::new();
+        for c in &self.controls {
+            let Some(read) = &c.label else { continue };
+            let want: String = labels::normalize(read).chars().filter(|ch| !ch.is_whitespace()).collect();
+            // Lines grounded to this control first: a goal sentence may use the word in
+            // passing ("how to make a lungo") where the step names the key ("the Lungo key").
+            let about = self.lines_about(&c.button).into_iter().map(|l| action_sentences(&l.text));
+            let others = self
+                .lines
+                .iter()
+                .filter(|l| l.button.as_deref() != Some(&c.button))
+                .map(|l| l.text.clone());
+            let spelled = about.chain(others).find_map(|text| {
+                let words: Vec<&str> = text.split_whitespace().collect();
+                (1..=3).find_map(|n| {
+                    words.windows(n).find_map(|w| {
+                        let joined: String = w.iter().map(|t| labels::normalize(t)).collect();
+                        (joined == want).then(|| {
+                            w.iter()
+                                .map(|t| t.trim_matches(|ch: char| matches!(ch, '"' | '\'' | '.' | ',' | ':' | ';' | '?' | '!')))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                    })
+                })
+            });
+            out.insert(c.button.clone(), spelled.unwrap_or_else(|| read.clone()));
+        }
+        out
+    }
+
+    /// The lines grounded to `button`, most confident first.
+    pub fn lines_about(&self, button: &str) -> Vec<&Line> {
+        let mut lines: Vec<&Line> = self
+            .lines
+            .iter()
+            .filter(|l| l.about == About::Control && l.button.as_deref() == Some(button))
+            .collect();
+        lines.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        lines
+    }
+}
+
 /// [`gather`] then [`ground`] with every cue.
 pub fn ground_folder(
     folder: &Path,
@@ -435,4 +483,62 @@ pub fn ground_folder(
 ) -> Result<Timeline, Error> {
     let ev = gather(folder, ocr, progress)?;
     Ok(ground(&ev, Cues::ALL, &WEIGHTS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: usize, text: &str, button: Option<&str>, confidence: f32) -> Line {
+        Line {
+            line: n,
+            start: n as f64,
+            end: n as f64 + 1.0,
+            text: text.to_string(),
+            action: None,
+            about: if button.is_some() { About::Control } else { About::None },
+            button: button.map(str::to_string),
+            label: None,
+            confidence,
+            moment: None,
+            alternatives: Vec::new(),
+            cues: CueVotes {
+                label: None,
+                video: None,
+                layout: None,
+            },
+        }
+    }
+
+    #[test]
+    fn labels_are_spelled_as_the_narration_spells_them() {
+        let control = |b: &str, l: Option<&str>| Control {
+            button: b.to_string(),
+            rect: [0.0; 4],
+            label: l.map(str::to_string),
+            label_candidates: Vec::new(),
+        };
+        let t = Timeline {
+            version: VERSION,
+            photo: "p.jpg".into(),
+            controls: vec![control("button1", Some("On/off")), control("button2", Some("1Cup")), control("button3", None), control("button4", Some("Steam")), control("button5", Some("lungo"))],
+            video_registered: None,
+            video_problem: None,
+            lines: vec![
+                line(1, "Now tap the On/Off key.", Some("button1"), 0.9),
+                line(2, "Tap the 1 Cup key.", Some("button2"), 0.8),
+                line(3, "Press the On/Off key.", Some("button1"), 0.95),
+                line(4, "How to make a lungo? Tap the Lungo key.", Some("button5"), 0.9),
+                line(5, "Let me show you how to make a lungo.", None, 0.0),
+            ],
+        };
+        let names = t.display_labels();
+        assert_eq!(names["button1"], "On/Off");
+        assert_eq!(names["button2"], "1 Cup");
+        assert_eq!(names["button4"], "Steam");
+        assert_eq!(names["button5"], "Lungo");
+        assert!(!names.contains_key("button3"));
+        let about: Vec<usize> = t.lines_about("button1").iter().map(|l| l.line).collect();
+        assert_eq!(about, vec![3, 1]);
+    }
 }

@@ -191,6 +191,27 @@ fn first_question() -> (String, Vec<String>) {
     (qa["question"].as_str().unwrap().to_string(), buttons)
 }
 
+/// The printed label of `button` on the demo pack's panel, from the generator's truth file.
+fn demo_label(button: &str) -> String {
+    let test = repo().join("demo/pack/test");
+    let folder = std::fs::read_dir(&test)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("synth_truth.json").is_file())
+        .expect("demo pack with synth_truth.json (bash scripts/demo_pack.sh)");
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("synth_truth.json")).unwrap())
+            .unwrap();
+    truth["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["button"] == button)
+        .and_then(|c| c["label"].as_str())
+        .unwrap()
+        .to_string()
+}
+
 /// Resident memory of the running app, from /proc.
 fn app_rss_mib() -> Option<f64> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
@@ -395,6 +416,21 @@ fn demo_pack_question_overlay_next_and_training() {
         "const t = document.querySelector('#why-sentence')?.textContent.trim(); return t || null",
     );
     assert!(why.as_str().is_some_and(|t| t.len() > 5), "{why}");
+    // The step card names the control as the panel does ("Press On/Off", not "button4"), and
+    // "why" quotes a sentence about that control.
+    let label = demo_label(&right[0]);
+    let action = d.js("return document.querySelector('#step-action').textContent");
+    assert!(
+        action
+            .as_str()
+            .is_some_and(|a| a.contains(&label) && !a.contains("button")),
+        "step 1 reads {action}, the control is labelled {label}"
+    );
+    assert!(
+        why.as_str()
+            .is_some_and(|t| t.to_lowercase().contains(&label.to_lowercase())),
+        "why for step 1 is {why}, not about {label}"
+    );
 
     // 3. Next: step 2 marks its right button.
     d.click("#next");

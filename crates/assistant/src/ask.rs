@@ -30,8 +30,15 @@ pub struct ActivePack {
 }
 
 impl ActivePack {
-    pub fn new(detail: PackDetail, encoded: EncodedFolder, timeline: Option<grounding::Timeline>) -> Self {
-        let labels = timeline.as_ref().map(|t| t.display_labels()).unwrap_or_default();
+    pub fn new(
+        detail: PackDetail,
+        encoded: EncodedFolder,
+        timeline: Option<grounding::Timeline>,
+    ) -> Self {
+        let labels = timeline
+            .as_ref()
+            .map(|t| t.display_labels())
+            .unwrap_or_default();
         Self {
             detail,
             encoded,
@@ -344,7 +351,8 @@ pub fn ask(
         // control (the one nearest the model's most attended sentence), never a sentence
         // about another control.
         let chosen_button = &entry.buttons[k][chosen];
-        let why = timeline_why(pack, chosen_button, attended.as_ref().map(|w| w.start)).or(attended);
+        let why =
+            timeline_why(pack, chosen_button, attended.as_ref().map(|w| w.start)).or(attended);
         steps.push(Step {
             index: k,
             candidates,
@@ -394,7 +402,11 @@ fn timeline_why(pack: &ActivePack, button: &str, near: Option<f64>) -> Option<Wh
         end: sentences[index].end,
         weight: line.confidence as f64,
         source: "timeline",
-        label: pack.labels.get(button).cloned().or_else(|| line.label.clone()),
+        label: pack
+            .labels
+            .get(button)
+            .cloned()
+            .or_else(|| line.label.clone()),
         moment: line.moment,
     })
 }

@@ -400,9 +400,15 @@ impl Assistant {
             &encoded_dir.join(&detail.appliance),
             &self.paths.models_root,
         )
-        .map_err(|e| eprintln!("pressnext: {}: no tutorial timeline: {e}", detail.folder.display()))
+        .map_err(|e| {
+            eprintln!(
+                "pressnext: {}: no tutorial timeline: {e}",
+                detail.folder.display()
+            )
+        })
         .ok();
-        *self.active.lock().expect("active") = Some(Arc::new(ActivePack::new(detail.clone(), encoded, timeline)));
+        *self.active.lock().expect("active") =
+            Some(Arc::new(ActivePack::new(detail.clone(), encoded, timeline)));
         let mut settings = self.settings();
         if settings.active_pack.as_deref() != Some(id) {
             settings.active_pack = Some(id.to_string());

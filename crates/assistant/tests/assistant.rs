@@ -203,8 +203,13 @@ fn train_open_ask_and_watch_a_pack() {
     // Controls are named as the panel names them (the labels read on the photo, spelled as the
     // narration spells them), and "why" quotes a sentence about the chosen control.
     let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(pack.root.join("test").join(&labels.folders[0].0).join(synth::TRUTH_FILE))
-            .unwrap(),
+        &std::fs::read_to_string(
+            pack.root
+                .join("test")
+                .join(&labels.folders[0].0)
+                .join(synth::TRUTH_FILE),
+        )
+        .unwrap(),
     )
     .unwrap();
     let label_of = |button: &str| {
@@ -216,7 +221,10 @@ fn train_open_ask_and_watch_a_pack() {
             .and_then(|c| c["label"].as_str())
             .map(str::to_string)
     };
-    let correct = qa.correct.as_ref().expect("the demo pack's QAs are labelled");
+    let correct = qa
+        .correct
+        .as_ref()
+        .expect("the demo pack's QAs are labelled");
     for (k, step) in answer.steps.iter().enumerate() {
         let right = &qa.answers[k][correct[k] - 1];
         let c = step.candidates.iter().find(|c| &c.answer == right).unwrap();
@@ -229,8 +237,16 @@ fn train_open_ask_and_watch_a_pack() {
         // operates: then the timeline has no sentence for it and the attention's stands.
         let top = &step.candidates[0];
         let why = step.why.as_ref().unwrap();
-        let operated = truth["lines"].as_array().unwrap().iter().any(|l| l["button"] == top.button.as_str());
-        assert_eq!(why.source, if operated { "timeline" } else { "attention" }, "step {k}: {why:?}");
+        let operated = truth["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["button"] == top.button.as_str());
+        assert_eq!(
+            why.source,
+            if operated { "timeline" } else { "attention" },
+            "step {k}: {why:?}"
+        );
         if let (true, Some(label)) = (operated, &top.label) {
             assert!(
                 why.text.to_lowercase().contains(&label.to_lowercase()),

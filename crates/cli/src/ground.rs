@@ -28,8 +28,14 @@ pub(crate) fn appliance_folder(pack: &Path) -> Result<PathBuf> {
     }
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => bail!("{}: no appliance folder (script.txt) in it or one level below its splits", pack.display()),
-        n => bail!("{}: {n} appliance folders; name one of them", pack.display()),
+        0 => bail!(
+            "{}: no appliance folder (script.txt) in it or one level below its splits",
+            pack.display()
+        ),
+        n => bail!(
+            "{}: {n} appliance folders; name one of them",
+            pack.display()
+        ),
     }
 }
 
@@ -44,7 +50,11 @@ pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result
     }
     println!("{}", folder.display());
     for c in &timeline.controls {
-        println!("  {:<10} {}", c.button, c.label.as_deref().unwrap_or("(no label read)"));
+        println!(
+            "  {:<10} {}",
+            c.button,
+            c.label.as_deref().unwrap_or("(no label read)")
+        );
     }
     for l in &timeline.lines {
         let what = match l.about {
@@ -53,12 +63,19 @@ pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result
             About::Control => format!(
                 "{} {} ({:.2}){}",
                 l.action.as_ref().map(|a| a.describe()).unwrap_or_default(),
-                l.label.clone().unwrap_or_else(|| l.button.clone().unwrap_or_default()),
+                l.label
+                    .clone()
+                    .unwrap_or_else(|| l.button.clone().unwrap_or_default()),
                 l.confidence,
-                l.moment.map(|m| format!(" at {m:.1} s")).unwrap_or_default()
+                l.moment
+                    .map(|m| format!(" at {m:.1} s"))
+                    .unwrap_or_default()
             ),
         };
-        println!("{:>3} {:>6.1}-{:<6.1} {:<44} {}", l.line, l.start, l.end, what, l.text);
+        println!(
+            "{:>3} {:>6.1}-{:<6.1} {:<44} {}",
+            l.line, l.start, l.end, what, l.text
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -134,13 +151,23 @@ pub(crate) fn ground_split(
             println!("{name}: {status}");
         }
     }
-    let summary = format!("{done} grounded, {skipped} up to date, {failed} failed, into {}", out.display());
+    let summary = format!(
+        "{done} grounded, {skipped} up to date, {failed} failed, into {}",
+        out.display()
+    );
     if json {
-        println!("{}", serde_json::json!({"grounded": done, "up_to_date": skipped, "failed": failed}));
+        println!(
+            "{}",
+            serde_json::json!({"grounded": done, "up_to_date": skipped, "failed": failed})
+        );
     } else {
         println!("{summary}");
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Default, Clone, Copy)]
@@ -164,13 +191,39 @@ impl Tally {
 }
 
 const SYSTEMS: [(&str, Cues); 4] = [
-    ("labels only", Cues { label: true, video: false, layout: false }),
-    ("video only", Cues { label: false, video: true, layout: false }),
-    ("layout only", Cues { label: false, video: false, layout: true }),
+    (
+        "labels only",
+        Cues {
+            label: true,
+            video: false,
+            layout: false,
+        },
+    ),
+    (
+        "video only",
+        Cues {
+            label: false,
+            video: true,
+            layout: false,
+        },
+    ),
+    (
+        "layout only",
+        Cues {
+            label: false,
+            video: false,
+            layout: true,
+        },
+    ),
     ("fused", Cues::ALL),
 ];
 
-pub(crate) fn bench(data: &Path, split: &str, models: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+pub(crate) fn bench(
+    data: &Path,
+    split: &str,
+    models: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
     let root = models.unwrap_or_else(encoders::models::default_root);
     let ocr = ocr::Ocr::load_best(&root)?;
     let dir = data.join(split);
@@ -181,16 +234,19 @@ pub(crate) fn bench(data: &Path, split: &str, models: Option<PathBuf>, json: boo
         .collect();
     folders.sort();
     if folders.is_empty() {
-        bail!("{}: no appliance folder with {} (made by pressnext synth)", dir.display(), synth::TRUTH_FILE);
+        bail!(
+            "{}: no appliance folder with {} (made by pressnext synth)",
+            dir.display(),
+            synth::TRUTH_FILE
+        );
     }
     let mut control = [Tally::default(); 4];
     let mut none = [Tally::default(); 4];
     let mut labels = Tally::default();
     let mut registered = Vec::new();
     for folder in &folders {
-        let truth: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(folder.join(synth::TRUTH_FILE))?,
-        )?;
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(folder.join(synth::TRUTH_FILE))?)?;
         let ev: Evidence = grounding::gather(folder, &ocr, |_, _| {})?;
         if let Ok(a) = &ev.activity {
             registered.push(a.registered_share());
@@ -202,15 +258,24 @@ pub(crate) fn bench(data: &Path, split: &str, models: Option<PathBuf>, json: boo
                 .iter()
                 .find(|k| k.button == c["button"].as_str().unwrap_or(""))
                 .and_then(|k| k.label.as_deref())
-                .map(|l| grounding::labels::normalize(&l.split_whitespace().collect::<Vec<_>>().join(" ")));
+                .map(|l| {
+                    grounding::labels::normalize(
+                        &l.split_whitespace().collect::<Vec<_>>().join(" "),
+                    )
+                });
             let want = want.split_whitespace().collect::<Vec<_>>().join(" ");
             labels.add(got.as_deref().map(|g| g.replace(' ', "")) == Some(want.replace(' ', "")));
         }
         for (k, (_, cues)) in SYSTEMS.iter().enumerate() {
             let t = grounding::ground(&ev, *cues, &WEIGHTS);
-            for (line, want) in t.lines.iter().zip(truth["lines"].as_array().into_iter().flatten()) {
+            for (line, want) in t
+                .lines
+                .iter()
+                .zip(truth["lines"].as_array().into_iter().flatten())
+            {
                 match want["button"].as_str() {
-                    Some(b) => control[k].add(line.about == About::Control && line.button.as_deref() == Some(b)),
+                    Some(b) => control[k]
+                        .add(line.about == About::Control && line.button.as_deref() == Some(b)),
                     None => none[k].add(line.about == About::None),
                 }
             }
@@ -249,9 +314,16 @@ pub(crate) fn bench(data: &Path, split: &str, models: Option<PathBuf>, json: boo
         );
     } else {
         println!("{} appliances of {}/{split}", folders.len(), data.display());
-        println!("OCR label accuracy: {:.3} ({} buttons)", labels.rate(), labels.total);
+        println!(
+            "OCR label accuracy: {:.3} ({} buttons)",
+            labels.rate(),
+            labels.total
+        );
         println!("video frames registered: {:.3}", reg);
-        println!("{:<12} {:>16} {:>16}", "system", "line -> control", "no-control lines");
+        println!(
+            "{:<12} {:>16} {:>16}",
+            "system", "line -> control", "no-control lines"
+        );
         for (k, (name, _)) in SYSTEMS.iter().enumerate() {
             println!(
                 "{:<12} {:>9.3} ({:>4}) {:>9.3} ({:>4})",

@@ -151,7 +151,9 @@ fn run(command: Command) -> Result<ExitCode> {
             json,
         } => match (pack, data, out) {
             (Some(pack), _, _) => ground::ground(&pack, models, json),
-            (None, Some(data), Some(out)) => ground::ground_split(&data, &split, &label, &out, models, json),
+            (None, Some(data), Some(out)) => {
+                ground::ground_split(&data, &split, &label, &out, models, json)
+            }
             _ => unreachable!("clap requires --pack or --data with --out"),
         },
         Command::BenchGrounding {

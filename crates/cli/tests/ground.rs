@@ -30,7 +30,11 @@ fn demo_folder() -> PathBuf {
 
 fn ground_json(folder: &Path) -> serde_json::Value {
     let out = pressnext(&["ground", "--pack", folder.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -70,14 +74,24 @@ fn the_demo_pack_grounds_as_the_generator_made_it() {
                 right += usize::from(got["about"] == "control" && got["button"] == b);
                 assert_eq!(got["action"]["kind"], want["action"]["kind"], "{got}");
                 if want["action"]["kind"] == "turn" {
-                    assert_eq!(got["action"]["direction"], want["action"]["direction"], "{got}");
+                    assert_eq!(
+                        got["action"]["direction"], want["action"]["direction"],
+                        "{got}"
+                    );
                     assert_eq!(got["action"]["to"], want["action"]["to"], "{got}");
                 }
             }
         }
     }
-    assert!(controls >= 5 && right == controls, "{right} of {controls} lines on the right control");
-    assert!(v["video_registered"].as_f64().unwrap() > 0.9, "{}", v["video_registered"]);
+    assert!(
+        controls >= 5 && right == controls,
+        "{right} of {controls} lines on the right control"
+    );
+    assert!(
+        v["video_registered"].as_f64().unwrap() > 0.9,
+        "{}",
+        v["video_registered"]
+    );
     for c in v["controls"].as_array().unwrap() {
         assert!(c["button"].as_str().unwrap().starts_with("button"));
         assert_eq!(c["rect"].as_array().unwrap().len(), 4);
@@ -92,7 +106,11 @@ fn without_a_video_it_says_why_and_still_reads_the_labels() {
     std::fs::remove_file(folder.join("video.mp4")).unwrap();
     let v = ground_json(&folder);
     assert!(v["video_registered"].is_null());
-    assert!(v["video_problem"].as_str().unwrap().contains("no video"), "{}", v["video_problem"]);
+    assert!(
+        v["video_problem"].as_str().unwrap().contains("no video"),
+        "{}",
+        v["video_problem"]
+    );
     let grounded = v["lines"]
         .as_array()
         .unwrap()
@@ -109,9 +127,16 @@ fn with_nothing_to_go_on_a_line_is_unknown_not_a_guess() {
     copy_folder(&demo_folder(), &folder);
     std::fs::remove_file(folder.join("video.mp4")).unwrap();
     // A photo of the same size with no text on it.
-    let photo = std::fs::read_dir(folder.join("images")).unwrap().next().unwrap().unwrap().path();
+    let photo = std::fs::read_dir(folder.join("images"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let (w, h) = image::image_dimensions(&photo).unwrap();
-    image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128])).save(&photo).unwrap();
+    image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]))
+        .save(&photo)
+        .unwrap();
     let v = ground_json(&folder);
     for l in v["lines"].as_array().unwrap() {
         assert_ne!(l["about"], "control", "{l}");
@@ -124,8 +149,19 @@ fn with_nothing_to_go_on_a_line_is_unknown_not_a_guess() {
 
 #[test]
 fn bench_grounding_reports_each_cue_and_the_fusion() {
-    let out = pressnext(&["bench-grounding", "--data", "demo/pack", "--split", "test", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = pressnext(&[
+        "bench-grounding",
+        "--data",
+        "demo/pack",
+        "--split",
+        "test",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let systems: Vec<&str> = v["systems"]
         .as_array()
@@ -133,7 +169,10 @@ fn bench_grounding_reports_each_cue_and_the_fusion() {
         .iter()
         .map(|s| s["system"].as_str().unwrap())
         .collect();
-    assert_eq!(systems, ["labels only", "video only", "layout only", "fused"]);
+    assert_eq!(
+        systems,
+        ["labels only", "video only", "layout only", "fused"]
+    );
     let fused = &v["systems"][3];
     assert_eq!(fused["control_accuracy"], 1.0, "{v}");
     assert!(v["ocr_label_accuracy"].as_f64().unwrap() >= 0.75, "{v}");
@@ -153,16 +192,31 @@ fn ground_data_writes_timelines_next_to_the_features_and_resumes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("encoded");
     let args = [
-        "ground", "--data", "demo/pack", "--split", "test", "--label", "test_with_gt.json",
-        "--out", out.to_str().unwrap(),
+        "ground",
+        "--data",
+        "demo/pack",
+        "--split",
+        "test",
+        "--label",
+        "test_with_gt.json",
+        "--out",
+        out.to_str().unwrap(),
     ];
     let first = pressnext(&args);
     let stdout = String::from_utf8_lossy(&first.stdout);
-    assert!(first.status.success(), "{stdout}{}", String::from_utf8_lossy(&first.stderr));
-    assert!(stdout.contains("1 grounded, 0 up to date, 0 failed"), "{stdout}");
+    assert!(
+        first.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        stdout.contains("1 grounded, 0 up to date, 0 failed"),
+        "{stdout}"
+    );
     let folder = demo_folder();
     let written = out.join(folder.file_name().unwrap()).join("timeline.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v, ground_json(&folder));
     let second = pressnext(&args);

@@ -10,13 +10,17 @@ use serde::{Deserialize, Serialize};
 pub enum Action {
     Press,
     /// Press and hold; `seconds` when the sentence says how long.
-    Hold { seconds: Option<f64> },
+    Hold {
+        seconds: Option<f64>,
+    },
     /// Turn; `direction` is `clockwise` or `anticlockwise` when said, `to` the target as spoken.
     Turn {
         direction: Option<String>,
         to: Option<String>,
     },
-    Slide { to: Option<String> },
+    Slide {
+        to: Option<String>,
+    },
     Open,
     Close,
 }
@@ -50,10 +54,16 @@ impl Action {
 
 /// Lower-case words of `text` (letters, digits, `+`, `-`, `/` and `.` inside numbers kept).
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '!' | '?' | '(' | ')' | '"' | ':'))
-        .map(|w| w.trim_end_matches('.').trim_start_matches('.').to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | '!' | '?' | '(' | ')' | '"' | ':')
+    })
+    .map(|w| {
+        w.trim_end_matches('.')
+            .trim_start_matches('.')
+            .to_lowercase()
+    })
+    .filter(|w| !w.is_empty())
+    .collect()
 }
 
 const TURN: &[&str] = &["turn", "rotate", "twist", "set"];
@@ -63,13 +73,23 @@ const PRESS: &[&str] = &["press", "push", "hit", "tap", "touch", "click"];
 pub fn parse(text: &str) -> Option<Action> {
     let w = words(text);
     let has = |k: &str| w.iter().any(|x| x == k);
-    let at = |seq: &[&str]| (0..w.len()).find(|&i| seq.iter().enumerate().all(|(j, s)| w.get(i + j).is_some_and(|x| x == s)));
+    let at = |seq: &[&str]| {
+        (0..w.len()).find(|&i| {
+            seq.iter()
+                .enumerate()
+                .all(|(j, s)| w.get(i + j).is_some_and(|x| x == s))
+        })
+    };
     let seconds = seconds(&w);
     if has("hold") || (has("keep") && (has("pressed") || has("down"))) {
         return Some(Action::Hold { seconds });
     }
-    if w.iter().any(|x| TURN.contains(&x.as_str())) && !(has("set") && w.iter().any(|x| PRESS.contains(&x.as_str()))) {
-        let direction = if has("anticlockwise") || has("counterclockwise") || has("counter-clockwise")
+    if w.iter().any(|x| TURN.contains(&x.as_str()))
+        && !(has("set") && w.iter().any(|x| PRESS.contains(&x.as_str())))
+    {
+        let direction = if has("anticlockwise")
+            || has("counterclockwise")
+            || has("counter-clockwise")
             || at(&["to", "the", "left"]).is_some()
         {
             Some("anticlockwise".to_string())
@@ -78,7 +98,10 @@ pub fn parse(text: &str) -> Option<Action> {
         } else {
             None
         };
-        return Some(Action::Turn { direction, to: target(text) });
+        return Some(Action::Turn {
+            direction,
+            to: target(text),
+        });
     }
     if has("slide") || has("move") && has("slider") {
         return Some(Action::Slide { to: target(text) });
@@ -97,14 +120,20 @@ pub fn parse(text: &str) -> Option<Action> {
 
 /// "for 3 seconds", "for about 5 s": the number before a unit of seconds.
 fn seconds(w: &[String]) -> Option<f64> {
-    let i = w.iter().position(|x| matches!(x.as_str(), "seconds" | "second" | "secs" | "sec" | "s"))?;
+    let i = w
+        .iter()
+        .position(|x| matches!(x.as_str(), "seconds" | "second" | "secs" | "sec" | "s"))?;
     let n = w.get(i.checked_sub(1)?)?;
     number(n)
 }
 
 fn number(s: &str) -> Option<f64> {
-    const WORDS: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-    s.parse::<f64>().ok().or_else(|| WORDS.iter().position(|w| *w == s).map(|n| n as f64))
+    const WORDS: &[&str] = &[
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    s.parse::<f64>()
+        .ok()
+        .or_else(|| WORDS.iter().position(|w| *w == s).map(|n| n as f64))
 }
 
 /// The target value of a turn or slide: what follows "until the display shows", "to set" or
@@ -151,17 +180,29 @@ mod tests {
         );
         assert_eq!(
             parse("Turn the Volume dial to the right to 60 millilitres."),
-            Some(Action::Turn { direction: Some("clockwise".into()), to: Some("60 millilitres".into()) })
+            Some(Action::Turn {
+                direction: Some("clockwise".into()),
+                to: Some("60 millilitres".into())
+            })
         );
         assert_eq!(
             parse("Rotate the Select knob counterclockwise until the display shows power level 9."),
-            Some(Action::Turn { direction: Some("anticlockwise".into()), to: Some("power level 9".into()) })
+            Some(Action::Turn {
+                direction: Some("anticlockwise".into()),
+                to: Some("power level 9".into())
+            })
         );
         assert_eq!(
             parse("Twist the knob to the left to set 10 minutes."),
-            Some(Action::Turn { direction: Some("anticlockwise".into()), to: Some("10 minutes".into()) })
+            Some(Action::Turn {
+                direction: Some("anticlockwise".into()),
+                to: Some("10 minutes".into())
+            })
         );
         assert_eq!(parse("Here is the control panel of my microwave."), None);
-        assert_eq!(parse("This video shows the controls of a coffee machine."), None);
+        assert_eq!(
+            parse("This video shows the controls of a coffee machine."),
+            None
+        );
     }
 }

@@ -8,9 +8,14 @@
 /// The comparable form of a word or label: lower case, `0` as `o`, surrounding quotes and
 /// punctuation dropped.
 pub fn normalize(s: &str) -> String {
-    s.trim_matches(|c: char| matches!(c, '"' | '\'' | '.' | ',' | ':' | ';' | '?' | '!' | '(' | ')'))
-        .to_lowercase()
-        .replace('0', "o")
+    s.trim_matches(|c: char| {
+        matches!(
+            c,
+            '"' | '\'' | '.' | ',' | ':' | ';' | '?' | '!' | '(' | ')'
+        )
+    })
+    .to_lowercase()
+    .replace('0', "o")
 }
 
 fn tokens(s: &str) -> Vec<String> {

@@ -64,7 +64,8 @@ pub fn colour_scores(sentence_words: &[String], colours: &[[f32; 3]]) -> Vec<f32
             named
                 .iter()
                 .map(|n| {
-                    let d = ((c[0] - n[0]).powi(2) + (c[1] - n[1]).powi(2) + (c[2] - n[2]).powi(2)).sqrt();
+                    let d = ((c[0] - n[0]).powi(2) + (c[1] - n[1]).powi(2) + (c[2] - n[2]).powi(2))
+                        .sqrt();
                     (-d / 60.0).exp()
                 })
                 .fold(0.0, f32::max)
@@ -121,7 +122,8 @@ pub fn position_scores(sentence: &str, rects: &[Rect]) -> Vec<f32> {
         .map(|&(x, y)| {
             let (row, col) = (third(y, y0, y1), third(x, x0, x1));
             // "in the middle" alone is the centre cell; with "top"/"bottom" it is the middle column.
-            let row_ok = wanted_row.map_or(!middle || wanted_col.is_some() || row == 1, |r| r == row);
+            let row_ok =
+                wanted_row.map_or(!middle || wanted_col.is_some() || row == 1, |r| r == row);
             let col_ok = wanted_col.map_or(!middle || col == 1, |c| c == col);
             if row_ok && col_ok {
                 1.0
@@ -144,9 +146,18 @@ mod tests {
             [50.0, 50.0, 60.0, 60.0],
             [0.0, 100.0, 10.0, 110.0],
         ];
-        assert_eq!(position_scores("Press the button in the top left corner.", &rects), vec![1.0, 0.0, 0.0, 0.0]);
-        assert_eq!(position_scores("the key in the middle", &rects), vec![0.0, 0.0, 1.0, 0.0]);
-        assert_eq!(position_scores("Turn the knob to the right to 5.", &rects), vec![0.0; 4]);
+        assert_eq!(
+            position_scores("Press the button in the top left corner.", &rects),
+            vec![1.0, 0.0, 0.0, 0.0]
+        );
+        assert_eq!(
+            position_scores("the key in the middle", &rects),
+            vec![0.0, 0.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            position_scores("Turn the knob to the right to 5.", &rects),
+            vec![0.0; 4]
+        );
         let colours = [[200.0, 45.0, 40.0], [40.0, 40.0, 40.0]];
         let words: Vec<String> = ["press", "the", "red", "key"].map(String::from).to_vec();
         let s = colour_scores(&words, &colours);

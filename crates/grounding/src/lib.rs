@@ -243,18 +243,33 @@ const OCR_BUTTON_HEIGHT: f32 = 72.0;
 /// one median button height, enlarged so the median button is [`OCR_BUTTON_HEIGHT`] px high
 /// (at most 3 times), read by the OCR. On a photo of the whole appliance the labels are a few
 /// pixels high and the detector, run at the photo's own scale, misses most of them.
-pub fn read_labels(ocr: &ocr::Ocr, photo: &RgbImage, rects: &[[f32; 4]]) -> Result<Vec<ocr::TextBox>, Error> {
+pub fn read_labels(
+    ocr: &ocr::Ocr,
+    photo: &RgbImage,
+    rects: &[[f32; 4]],
+) -> Result<Vec<ocr::TextBox>, Error> {
     if rects.is_empty() {
         return Ok(ocr.read(photo)?);
     }
     let mut heights: Vec<f32> = rects.iter().map(|r| (r[3] - r[1]).max(1.0)).collect();
     heights.sort_by(f32::total_cmp);
     let median = heights[heights.len() / 2];
-    let region = rects.iter().fold(
-        [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
-        |a, r| [a[0].min(r[0]), a[1].min(r[1]), a[2].max(r[2]), a[3].max(r[3])],
-    );
-    let region = [region[0] - median, region[1] - median, region[2] + median, region[3] + median];
+    let region = rects
+        .iter()
+        .fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |a, r| {
+            [
+                a[0].min(r[0]),
+                a[1].min(r[1]),
+                a[2].max(r[2]),
+                a[3].max(r[3]),
+            ]
+        });
+    let region = [
+        region[0] - median,
+        region[1] - median,
+        region[2] + median,
+        region[3] + median,
+    ];
     let scale = (OCR_BUTTON_HEIGHT / median).clamp(1.0, 3.0);
     Ok(ocr.read_region(photo, region, scale)?)
 }
@@ -334,19 +349,22 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             let pos = layout::position_scores(&focus, &rects);
             let col = layout::colour_scores(&words, &ev.colours);
             let layout_scores: Vec<f32> = pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
-            let window = activity.and_then(|a| {
-                a.window(line.start - WINDOW_MARGIN, line.end + WINDOW_MARGIN, n)
-            });
+            let window = activity
+                .and_then(|a| a.window(line.start - WINDOW_MARGIN, line.end + WINDOW_MARGIN, n));
             let (video_scores, moments) = match &window {
                 Some((z, when)) => (
-                    z.iter().map(|v| v.clamp(0.0, VIDEO_Z_FULL) / VIDEO_Z_FULL).collect(),
+                    z.iter()
+                        .map(|v| v.clamp(0.0, VIDEO_Z_FULL) / VIDEO_Z_FULL)
+                        .collect(),
                     when.clone(),
                 ),
                 None => (vec![0.0; n], vec![line.start; n]),
             };
             let votes = CueVotes {
                 label: vote(&ev.controls, &label_scores),
-                video: window.as_ref().and_then(|_| vote(&ev.controls, &video_scores)),
+                video: window
+                    .as_ref()
+                    .and_then(|_| vote(&ev.controls, &video_scores)),
                 layout: vote(&ev.controls, &layout_scores),
             };
             // Named outright (not a fuzzy or partial match): a line about a control even without a verb.
@@ -435,10 +453,16 @@ impl Timeline {
         let mut out = std::collections::HashMap::new();
         for c in &self.controls {
             let Some(read) = &c.label else { continue };
-            let want: String = labels::normalize(read).chars().filter(|ch| !ch.is_whitespace()).collect();
+            let want: String = labels::normalize(read)
+                .chars()
+                .filter(|ch| !ch.is_whitespace())
+                .collect();
             // Lines grounded to this control first: a goal sentence may use the word in
             // passing ("how to make a lungo") where the step names the key ("the Lungo key").
-            let about = self.lines_about(&c.button).into_iter().map(|l| action_sentences(&l.text));
+            let about = self
+                .lines_about(&c.button)
+                .into_iter()
+                .map(|l| action_sentences(&l.text));
             let others = self
                 .lines
                 .iter()
@@ -451,7 +475,11 @@ impl Timeline {
                         let joined: String = w.iter().map(|t| labels::normalize(t)).collect();
                         (joined == want).then(|| {
                             w.iter()
-                                .map(|t| t.trim_matches(|ch: char| matches!(ch, '"' | '\'' | '.' | ',' | ':' | ';' | '?' | '!')))
+                                .map(|t| {
+                                    t.trim_matches(|ch: char| {
+                                        matches!(ch, '"' | '\'' | '.' | ',' | ':' | ';' | '?' | '!')
+                                    })
+                                })
                                 .collect::<Vec<_>>()
                                 .join(" ")
                         })
@@ -496,7 +524,11 @@ mod tests {
             end: n as f64 + 1.0,
             text: text.to_string(),
             action: None,
-            about: if button.is_some() { About::Control } else { About::None },
+            about: if button.is_some() {
+                About::Control
+            } else {
+                About::None
+            },
             button: button.map(str::to_string),
             label: None,
             confidence,
@@ -521,14 +553,25 @@ mod tests {
         let t = Timeline {
             version: VERSION,
             photo: "p.jpg".into(),
-            controls: vec![control("button1", Some("On/off")), control("button2", Some("1Cup")), control("button3", None), control("button4", Some("Steam")), control("button5", Some("lungo"))],
+            controls: vec![
+                control("button1", Some("On/off")),
+                control("button2", Some("1Cup")),
+                control("button3", None),
+                control("button4", Some("Steam")),
+                control("button5", Some("lungo")),
+            ],
             video_registered: None,
             video_problem: None,
             lines: vec![
                 line(1, "Now tap the On/Off key.", Some("button1"), 0.9),
                 line(2, "Tap the 1 Cup key.", Some("button2"), 0.8),
                 line(3, "Press the On/Off key.", Some("button1"), 0.95),
-                line(4, "How to make a lungo? Tap the Lungo key.", Some("button5"), 0.9),
+                line(
+                    4,
+                    "How to make a lungo? Tap the Lungo key.",
+                    Some("button5"),
+                    0.9,
+                ),
                 line(5, "Let me show you how to make a lungo.", None, 0.0),
             ],
         };

@@ -88,15 +88,20 @@ pub fn activity(
     rects: &[Rect],
     mut progress: impl FnMut(f64, f64),
 ) -> Result<Activity, Error> {
-    let registrar = Registrar::from_rgb(photo, RegisterConfig::default()).map_err(|e| Error::Media {
-        path: video.to_path_buf(),
-        message: format!("the reference photo cannot be registered to: {e}"),
-    })?;
+    let registrar =
+        Registrar::from_rgb(photo, RegisterConfig::default()).map_err(|e| Error::Media {
+            path: video.to_path_buf(),
+            message: format!("the reference photo cannot be registered to: {e}"),
+        })?;
     let reference = Plane::from_rgb(photo);
     let points: Vec<Vec<[f64; 2]>> = rects.iter().map(|r| grid(r)).collect();
     let ref_values: Vec<Vec<f32>> = points
         .iter()
-        .map(|pts| pts.iter().map(|p| bilinear(&reference, p[0], p[1]).unwrap_or(0.0)).collect())
+        .map(|pts| {
+            pts.iter()
+                .map(|p| bilinear(&reference, p[0], p[1]).unwrap_or(0.0))
+                .collect()
+        })
         .collect();
     let ref_mean = mean_plane(&reference);
     let duration = media::probe(video)

@@ -188,7 +188,12 @@ impl Ocr {
     /// Every piece of text inside `region` (`[x0, y0, x1, y1]`, image pixels) of `image`, read
     /// with the region enlarged `scale` times first (small print: labels a few pixels high on a
     /// whole-appliance photo), in reading order, in the pixels of `image`.
-    pub fn read_region(&self, image: &RgbImage, region: [f32; 4], scale: f32) -> Result<Vec<TextBox>> {
+    pub fn read_region(
+        &self,
+        image: &RgbImage,
+        region: [f32; 4],
+        scale: f32,
+    ) -> Result<Vec<TextBox>> {
         let (w, h) = image.dimensions();
         let x0 = (region[0].max(0.0) as u32).min(w.saturating_sub(1));
         let y0 = (region[1].max(0.0) as u32).min(h.saturating_sub(1));
@@ -215,7 +220,10 @@ impl Ocr {
             .zip(read)
             .filter(|(_, (_, conf))| *conf >= self.rec_params.text_score)
             .map(|(quad, (text, confidence))| TextBox {
-                quad: Quad(quad.0.map(|p| [p[0] / scale + x0 as f32, p[1] / scale + y0 as f32])),
+                quad: Quad(
+                    quad.0
+                        .map(|p| [p[0] / scale + x0 as f32, p[1] / scale + y0 as f32]),
+                ),
                 text,
                 confidence,
             })
@@ -233,8 +241,8 @@ impl Ocr {
             return Ok(Vec::new());
         }
         let (dw, dh) = detect::input_size(w, h, params);
-        let x = detect::input_tensor(image, dw, dh, params)
-            .map_err(|e| self.run_err(&self.det, e))?;
+        let x =
+            detect::input_tensor(image, dw, dh, params).map_err(|e| self.run_err(&self.det, e))?;
         let prob = self.det.run(&x)?;
         let prob = prob
             .flatten_all()

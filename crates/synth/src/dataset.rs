@@ -230,8 +230,15 @@ impl Appliance {
             .controls
             .iter()
             .map(|c| {
-                let n = c.button_name.trim_start_matches("button").parse().unwrap_or(0);
-                (n, serde_json::json!({"button": c.button_name, "label": c.label}))
+                let n = c
+                    .button_name
+                    .trim_start_matches("button")
+                    .parse()
+                    .unwrap_or(0);
+                (
+                    n,
+                    serde_json::json!({"button": c.button_name, "label": c.label}),
+                )
             })
             .collect();
         controls.sort_by_key(|(n, _)| *n);

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 export CARGO_TERM_COLOR=never
+# Tests find their files through CARGO_MANIFEST_DIR read at run time, never env!() at compile
+# time: the target folder is shared by every clone on a machine (CI clones elsewhere), and a test
+# binary that cargo reuses from another clone would look for fixtures in that clone's folder.
 bash scripts/setup.sh
 # The app's end-to-end test needs the demo pack, the demo model and tauri-driver.
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh

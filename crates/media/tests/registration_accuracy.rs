@@ -25,7 +25,7 @@ struct Reference {
 }
 
 fn photo(name: &str, max_w: u32, max_h: u32) -> RgbImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
     let img = image::open(&path)

@@ -13,7 +13,10 @@ use assistant::{Assistant, Paths, StartOptions};
 fn real_models_root() -> Option<PathBuf> {
     let root = match std::env::var_os(encoders::models::MODELS_ENV) {
         Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../../models"),
+        _ => {
+            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+                .join("../../models")
+        }
     };
     if root.join(encoders::models::MANIFEST_FILE).exists() {
         return Some(root);

@@ -218,6 +218,54 @@ const SYSTEMS: [(&str, Cues); 4] = [
     ("fused", Cues::ALL),
 ];
 
+/// The appliance kind of a generated folder (`coffeemachine_646bh` -> `coffeemachine`).
+fn kind_of(folder: &Path) -> String {
+    let name = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.rsplit_once('_')
+        .map_or(name.clone(), |(kind, _)| kind.to_string())
+}
+
+fn tallies_json<'a>(rows: impl Iterator<Item = (&'a str, &'a Tally)>) -> serde_json::Value {
+    rows.map(|(k, t)| {
+        (
+            k.to_string(),
+            serde_json::json!({"accuracy": t.rate(), "lines": t.total}),
+        )
+    })
+    .collect::<serde_json::Map<_, _>>()
+    .into()
+}
+
+/// How a line names its control: by its `label`, by `position` or `colour` words, or `other`
+/// (a function, an icon).
+fn naming(text: &str, label: &str) -> &'static str {
+    let focus = grounding::action_sentences(text).to_lowercase();
+    let label = label.to_lowercase();
+    let words: Vec<&str> = focus.split(|ch: char| !ch.is_alphanumeric()).collect();
+    let directional = focus.contains("to the right") || focus.contains("to the left");
+    if !label.is_empty() && focus.contains(&label) {
+        "label"
+    } else if ["top", "bottom", "middle"]
+        .iter()
+        .any(|w| words.contains(w))
+        || (!directional && ["left", "right"].iter().any(|w| words.contains(w)))
+    {
+        "position"
+    } else if [
+        "red", "green", "blue", "yellow", "orange", "white", "black", "grey", "gray", "silver",
+    ]
+    .iter()
+    .any(|c| words.contains(c))
+    {
+        "colour"
+    } else {
+        "other"
+    }
+}
+
 pub(crate) fn bench(
     data: &Path,
     split: &str,
@@ -241,6 +289,9 @@ pub(crate) fn bench(
         );
     }
     let mut control = [Tally::default(); 4];
+    // Fused accuracy per appliance kind and per way the line names its control.
+    let mut per_kind: std::collections::BTreeMap<String, Tally> = Default::default();
+    let mut per_naming: std::collections::BTreeMap<&'static str, Tally> = Default::default();
     let mut none = [Tally::default(); 4];
     let mut labels = Tally::default();
     let mut registered = Vec::new();
@@ -274,8 +325,17 @@ pub(crate) fn bench(
                 .zip(truth["lines"].as_array().into_iter().flatten())
             {
                 match want["button"].as_str() {
-                    Some(b) => control[k]
-                        .add(line.about == About::Control && line.button.as_deref() == Some(b)),
+                    Some(b) => {
+                        let ok = line.about == About::Control && line.button.as_deref() == Some(b);
+                        control[k].add(ok);
+                        if k == SYSTEMS.len() - 1 {
+                            per_kind.entry(kind_of(folder)).or_default().add(ok);
+                            per_naming
+                                .entry(naming(&line.text, want["label"].as_str().unwrap_or("")))
+                                .or_default()
+                                .add(ok);
+                        }
+                    }
                     None => none[k].add(line.about == About::None),
                 }
             }
@@ -310,6 +370,8 @@ pub(crate) fn bench(
                 "ocr_labels": labels.total,
                 "video_frames_registered": reg,
                 "systems": systems,
+                "fused_per_kind": tallies_json(per_kind.iter().map(|(k, t)| (k.as_str(), t))),
+                "fused_per_naming": tallies_json(per_naming.iter().map(|(k, t)| (*k, t))),
             }))?
         );
     } else {
@@ -333,6 +395,14 @@ pub(crate) fn bench(
                 none[k].rate(),
                 none[k].total
             );
+        }
+        println!("fused, per kind:");
+        for (k, t) in &per_kind {
+            println!("  {:<16} {:.3} ({} lines)", k, t.rate(), t.total);
+        }
+        println!("fused, per way the line names its control:");
+        for (k, t) in &per_naming {
+            println!("  {:<16} {:.3} ({} lines)", k, t.rate(), t.total);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -664,7 +664,8 @@ fn wrong_or_missing_wheel_is_refused_by_name() {
 // ---------------------------------------------------------------- real weights
 
 fn workspace_root() -> PathBuf {
-    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../..")
 }
 
 fn real_models_root() -> PathBuf {
@@ -731,7 +732,8 @@ fn real_image_weights_have_the_vit_small_layout() {
     // The resized position embedding matches what onnxruntime computes inside the original
     // graph (`/backbone/embeddings/Resize` at 224 px), sampled by scripts/encoder_reference.py.
     let fixture =
-        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json");
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/reference_embeddings.json");
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
     let samples = reference["pos_embed_samples"].as_array().unwrap();
@@ -776,7 +778,9 @@ fn real_image_import_reproduces_the_onnx_cls_token() {
         .unwrap()
     };
     let net = Dinov2::new(&config, vb).unwrap();
-    let fixtures = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixtures =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures");
     let reference: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixtures.join("reference_embeddings.json")).unwrap(),
     )

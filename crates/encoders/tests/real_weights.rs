@@ -22,7 +22,8 @@ use testkit::tutorial;
 
 fn reference() -> serde_json::Value {
     let path =
-        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json");
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/reference_embeddings.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -76,7 +77,9 @@ fn real_image_encoder_matches_onnxruntime() {
     };
     let enc = ImageEncoder::load(&ModelPaths::under(&root).image, &Device::Cpu).unwrap();
     assert_eq!(Embedder::dim(&enc), 384);
-    let fixtures = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixtures =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures");
     let items = reference()["image"]["items"].as_array().unwrap().clone();
     let images: Vec<_> = items
         .iter()

@@ -25,9 +25,10 @@ struct Reference {
 }
 
 fn photo(name: &str, max_w: u32, max_h: u32) -> RgbImage {
-    let path = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let path =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
     let img = image::open(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .to_rgb8();

@@ -11,13 +11,17 @@ use candle_core::{Device, Tensor};
 use ocr::{ModelSet, Ocr};
 
 fn fixtures() -> PathBuf {
-    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
 }
 
 fn models_root() -> PathBuf {
     std::env::var_os("PRESSNEXT_MODELS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../../models"))
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+                .join("../../models")
+        })
 }
 
 fn load(set: ModelSet) -> Ocr {

@@ -270,7 +270,10 @@ pub fn random_image(rng: &mut Rng, w: u32, h: u32) -> RgbImage {
 pub fn real_models_root() -> Option<std::path::PathBuf> {
     let root = match std::env::var_os(encoders::models::MODELS_ENV) {
         Some(v) if !v.is_empty() => std::path::PathBuf::from(v),
-        _ => Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../../models"),
+        _ => {
+            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+                .join("../../models")
+        }
     };
     if root.join(encoders::models::MANIFEST_FILE).exists() {
         return Some(root);

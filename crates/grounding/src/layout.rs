@@ -29,6 +29,9 @@ pub fn box_colours(photo: &RgbImage, rects: &[Rect]) -> Vec<[f32; 3]> {
         .iter()
         .map(|r| {
             let (w, h) = photo.dimensions();
+            if w == 0 || h == 0 {
+                return [0.0; 3];
+            }
             let x0 = (r[0].max(0.0) as u32).min(w.saturating_sub(1));
             let y0 = (r[1].max(0.0) as u32).min(h.saturating_sub(1));
             let x1 = (r[2].max(0.0) as u32).clamp(x0 + 1, w);

@@ -195,6 +195,9 @@ impl Ocr {
         scale: f32,
     ) -> Result<Vec<TextBox>> {
         let (w, h) = image.dimensions();
+        if w < 4 || h < 4 {
+            return Ok(Vec::new());
+        }
         let x0 = (region[0].max(0.0) as u32).min(w.saturating_sub(1));
         let y0 = (region[1].max(0.0) as u32).min(h.saturating_sub(1));
         let x1 = (region[2].ceil().max(0.0) as u32).clamp(x0 + 1, w);

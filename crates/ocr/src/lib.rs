@@ -170,7 +170,13 @@ impl Ocr {
 
     /// Every piece of text in `image`, in reading order.
     pub fn read(&self, image: &RgbImage) -> Result<Vec<TextBox>> {
-        let detections = self.detect(image)?;
+        self.read_with(image, &self.det_params)
+    }
+
+    /// Detection with `params`, recognition of each box, and the confidence cut, in `image`'s
+    /// pixels: what [`Ocr::read`] and [`Ocr::read_region`] share.
+    fn read_with(&self, image: &RgbImage, params: &DetParams) -> Result<Vec<TextBox>> {
+        let detections = self.detect_with(image, params)?;
         let quads: Vec<Quad> = detections.iter().map(|d| d.quad).collect();
         let read = self.recognize(image, &quads)?;
         Ok(quads
@@ -215,22 +221,15 @@ impl Ocr {
             max_side_len: self.det_params.max_side_len.max(sw.max(sh)),
             ..self.det_params
         };
-        let detections = self.detect_with(&big, &params)?;
-        let quads: Vec<Quad> = detections.iter().map(|d| d.quad).collect();
-        let read = self.recognize(&big, &quads)?;
-        Ok(quads
-            .into_iter()
-            .zip(read)
-            .filter(|(_, (_, conf))| *conf >= self.rec_params.text_score)
-            .map(|(quad, (text, confidence))| TextBox {
-                quad: Quad(
-                    quad.0
-                        .map(|p| [p[0] / scale + x0 as f32, p[1] / scale + y0 as f32]),
-                ),
-                text,
-                confidence,
-            })
-            .collect())
+        let mut boxes = self.read_with(&big, &params)?;
+        for b in &mut boxes {
+            b.quad = Quad(
+                b.quad
+                    .0
+                    .map(|p| [p[0] / scale + x0 as f32, p[1] / scale + y0 as f32]),
+            );
+        }
+        Ok(boxes)
     }
 
     /// Text boxes in `image`, in reading order, in its pixels.

@@ -125,8 +125,8 @@ struct Node {
 pub struct Network {
     path: PathBuf,
     nodes: Vec<Node>,
-    /// Slot of every value name.
-    slots: HashMap<String, usize>,
+    /// Number of value slots (one per value name).
+    slot_count: usize,
     /// The weights and constants, by slot.
     constants: Vec<(usize, Tensor)>,
     input: usize,
@@ -272,7 +272,7 @@ impl Network {
         Ok(Self {
             path: path.to_path_buf(),
             nodes,
-            slots,
+            slot_count: slots.len(),
             constants,
             input,
             output,
@@ -286,41 +286,15 @@ impl Network {
 
     /// Runs the graph on `x` (converted to f32 on the CPU).
     pub fn run(&self, x: &Tensor) -> Result<Tensor> {
-        let mut values = self.execute(x, &[])?;
-        values.remove(&self.output).ok_or_else(|| Error::Run {
-            path: self.path.clone(),
-            message: "the graph produced no output".to_string(),
-        })
-    }
-
-    /// Runs the graph and returns the values named in `names` too (any node output), for
-    /// comparing a graph stage by stage with another runtime.
-    pub fn run_with(&self, x: &Tensor, names: &[String]) -> Result<HashMap<String, Tensor>> {
-        let keep: Vec<usize> = names
-            .iter()
-            .filter_map(|n| self.slots.get(n).copied())
-            .collect();
-        let values = self.execute(x, &keep)?;
-        Ok(names
-            .iter()
-            .filter_map(|n| {
-                let s = self.slots.get(n)?;
-                Some((n.clone(), values.get(s)?.clone()))
-            })
-            .collect())
-    }
-
-    fn execute(&self, x: &Tensor, keep: &[usize]) -> Result<HashMap<usize, Tensor>> {
         let x = x
             .to_dtype(DType::F32)
             .and_then(|x| x.to_device(&Device::Cpu))
             .map_err(|e| self.run_err("input", e))?;
-        let mut values: Vec<Option<Tensor>> = vec![None; self.slots.len()];
+        let mut values: Vec<Option<Tensor>> = vec![None; self.slot_count];
         for (s, t) in &self.constants {
             values[*s] = Some(t.clone());
         }
         values[self.input] = Some(x);
-        let mut kept = HashMap::new();
         for node in &self.nodes {
             let args: Vec<Option<&Tensor>> = node
                 .inputs
@@ -329,19 +303,16 @@ impl Network {
                 .collect();
             let out = eval(&node.op, &args).map_err(|e| self.run_err(&node.name, e))?;
             for (slot, value) in node.outputs.iter().zip(out) {
-                if keep.contains(slot) {
-                    kept.insert(*slot, value.clone());
-                }
                 values[*slot] = Some(value);
             }
             for s in &node.frees {
                 values[*s] = None;
             }
         }
-        if let Some(out) = values[self.output].take() {
-            kept.insert(self.output, out);
-        }
-        Ok(kept)
+        values[self.output].take().ok_or_else(|| Error::Run {
+            path: self.path.clone(),
+            message: "the graph produced no output".to_string(),
+        })
     }
 
     fn run_err(&self, node: &str, e: candle_core::Error) -> Error {

@@ -14,7 +14,7 @@ pub mod labels;
 pub mod onnx;
 pub mod recognize;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -347,9 +347,4 @@ pub fn read_image(path: &Path) -> Result<RgbImage> {
         message: format!("cannot read the image: {e}"),
     })?;
     Ok(img.to_rgb8())
-}
-
-/// The models root's folder for `set`, for messages.
-pub fn model_dir(models_root: &Path, set: ModelSet) -> PathBuf {
-    models_root.join(set.dir_name())
 }

@@ -164,7 +164,6 @@ impl Cues {
 pub struct Evidence {
     pub script: assistq::script::Script,
     pub photo_name: String,
-    pub photo: RgbImage,
     pub controls: Vec<Control>,
     pub colours: Vec<[f32; 3]>,
     pub activity: Result<video::Activity, String>,
@@ -228,7 +227,6 @@ pub fn gather(
     Ok(Evidence {
         script,
         photo_name,
-        photo,
         controls,
         colours,
         activity,

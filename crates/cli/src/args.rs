@@ -178,6 +178,29 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Answering from the tutorial timeline alone (no learning), under the AssistQ protocol
+    /// (listed candidates) and the free-question protocol (free_questions.json), with and
+    /// without the sentence encoder (docs/metrics.md).
+    BenchAnswers {
+        /// A dataset made by `pressnext synth`.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// QA file under ROOT with the right answers.
+        #[arg(long, default_value = "test_with_gt.json")]
+        label: String,
+        /// Where timelines are cached (WORK/timelines/SPLIT/<folder>/timeline.json).
+        #[arg(long, default_value = "bench/answers")]
+        work: PathBuf,
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Log every wrong answer (question, part found, steps got and wanted) to stderr.
+        #[arg(long)]
+        failures: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Read every piece of text in an image (PP-OCR): quad, text, confidence per box.
     Ocr {
         image: PathBuf,

@@ -7,6 +7,7 @@
 //! `encode` (AssistQ folders to features), `embed-text` / `embed-image` (the encoders, checkable).
 
 mod accuracy;
+mod answers;
 mod args;
 mod commands;
 mod encode;
@@ -162,6 +163,15 @@ fn run(command: Command) -> Result<ExitCode> {
             models,
             json,
         } => ground::bench(&data, &split, models, json),
+        Command::BenchAnswers {
+            data,
+            split,
+            label,
+            work,
+            models,
+            failures,
+            json,
+        } => answers::run(&data, &split, &label, &work, models, failures, json),
         Command::Ocr {
             image,
             model,

@@ -16,6 +16,7 @@
 //! none, and a line with an action but no evidence at all says `unknown` instead of guessing.
 
 pub mod action;
+pub mod answer;
 pub mod labels;
 pub mod layout;
 pub mod video;
@@ -84,7 +85,7 @@ pub struct Control {
 }
 
 /// Which cue said what about one line: the best button and its score per cue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CueVotes {
     pub label: Option<Vote>,
     pub video: Option<Vote>,
@@ -272,22 +273,28 @@ pub fn read_labels(
     Ok(ocr.read_region(photo, region, scale)?)
 }
 
-/// The sentences of `text` that ask for an action, joined; all of `text` when none does.
-pub fn action_sentences(text: &str) -> String {
-    let mut sentences = Vec::new();
+/// The sentences of `text`: cut after `.`, `?` or `!` followed by a space or the end.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (k, &(i, c)) in chars.iter().enumerate() {
         let next_is_space = chars.get(k + 1).is_none_or(|&(_, n)| n == ' ');
         if matches!(c, '.' | '?' | '!') && next_is_space {
-            sentences.push(text[start..=i].trim());
+            out.push(text[start..=i].trim());
             start = i + 1;
         }
     }
     if start < text.len() {
-        sentences.push(text[start..].trim());
+        out.push(text[start..].trim());
     }
-    let acting: Vec<&str> = sentences
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The sentences of `text` that ask for an action, joined; all of `text` when none does.
+pub fn action_sentences(text: &str) -> String {
+    let acting: Vec<&str> = sentences(text)
         .into_iter()
         .filter(|s| !s.is_empty() && action::parse(s).is_some())
         .collect();

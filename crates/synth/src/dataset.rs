@@ -48,6 +48,8 @@ pub(crate) struct Appliance {
     pub timeline: Timeline,
     /// Goal phrasing variant the narration uses, per function of the timeline.
     pub script_goals: Vec<usize>,
+    /// Goal phrasing variant the listed question uses, per function of the timeline.
+    pub question_goals: Vec<usize>,
     pub qas: Vec<Qa>,
     /// Per QA, the timeline function it asks for with the same values, if any.
     pub qa_functions: Vec<Option<usize>>,
@@ -68,12 +70,14 @@ impl Appliance {
         let mut qas: Vec<Qa> = Vec::new();
         let mut qa_functions = Vec::new();
         let mut script_goals = Vec::new();
+        let mut question_goals = Vec::new();
         for (f, function) in timeline.functions.iter().enumerate() {
             let n = function.spec.goals.len();
             let script_goal = rng.random_range(0..n);
             script_goals.push(script_goal);
             // The question phrases the goal differently from the narration.
             let question_goal = (script_goal + rng.random_range(1..n.max(2))) % n;
+            question_goals.push(question_goal);
             let mut qa = make_qa(&panel, function, question_goal, &image, rng);
             for _ in 0..8 {
                 if !qas.iter().any(|q| q.question == qa.question) {
@@ -108,6 +112,7 @@ impl Appliance {
             surroundings,
             timeline,
             script_goals,
+            question_goals,
             qas,
             qa_functions,
             image,
@@ -170,6 +175,22 @@ impl Appliance {
             .map_err(|e| Error::io(&truth_path, std::io::Error::other(e)))?;
         write_atomic(&truth_path, format!("{truth}\n").as_bytes())
             .map_err(|e| Error::io(&truth_path, e))?;
+
+        // Its own RNG, derived from the narration's seed, so that every other file of a seed is
+        // what it was before free questions existed.
+        let mut rng = ChaCha8Rng::seed_from_u64(self.script_seed ^ 0x5EED_F4EE_0000_0001);
+        let free = crate::free::free_questions(
+            &self.panel,
+            &self.timeline.functions,
+            &self.script_goals,
+            &self.question_goals,
+            &mut rng,
+        );
+        let free_path = dir.join(crate::free::FREE_FILE);
+        let free = serde_json::to_string_pretty(&free)
+            .map_err(|e| Error::io(&free_path, std::io::Error::other(e)))?;
+        write_atomic(&free_path, format!("{free}\n").as_bytes())
+            .map_err(|e| Error::io(&free_path, e))?;
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.video_seed);
         let filming = Filming {

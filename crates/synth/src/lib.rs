@@ -21,6 +21,7 @@ mod dataset;
 pub use dataset::TRUTH_FILE;
 pub mod draw;
 pub mod error;
+pub mod free;
 pub mod hand;
 pub mod kinds;
 pub mod panel;

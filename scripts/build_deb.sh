@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 bash scripts/setup.sh
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
-[ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
+bash scripts/demo_model.sh
 cargo tauri --version >/dev/null 2>&1 || cargo install tauri-cli --version "^2" --locked
 cargo build --release --locked -p pressnext
 # Tauri's externalBin wants the binary named for its target triple.

@@ -16,7 +16,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 fi
 bash scripts/setup.sh
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
-[ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
+bash scripts/demo_model.sh
 cargo build --locked -q -p pressnext-app
 export PRESSNEXT_CAMERA="${PRESSNEXT_CAMERA:-file:$PWD/demo/pack/camera.mp4}"
 exec "$CARGO_TARGET_DIR/debug/pressnext-app" --pack demo/pack

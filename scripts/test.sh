@@ -13,7 +13,7 @@ export CARGO_TERM_COLOR=never
 bash scripts/setup.sh
 # The app's end-to-end test needs the demo pack, the demo model and tauri-driver.
 [ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
-[ -f models/demo/q2a.safetensors ] || bash scripts/demo_model.sh
+bash scripts/demo_model.sh
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked
 # The setup installed everything: the real-weight and window tests must run, not skip.
 export PRESSNEXT_REQUIRE_MODELS=1 PRESSNEXT_REQUIRE_E2E=1

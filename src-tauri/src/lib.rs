@@ -127,6 +127,7 @@ pub fn start_assistant(cli: &Cli, default_data_dir: PathBuf) -> assistant::Resul
             camera: cli.camera.clone(),
             pack: cli.pack.clone(),
             model: cli.model.clone(),
+            headless: false,
         },
     )?))
 }

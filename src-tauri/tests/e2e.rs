@@ -1,7 +1,9 @@
 //! End-to-end test of the real app window: the debug `pressnext-app` under Xvfb, driven through
 //! WebDriver (tauri-driver in front of WebKitWebDriver), on the demo pack with the demo camera
 //! video and the demo model. It asks a known question, checks that the overlay marks the right
-//! button for the first two steps, clicks Next, then trains a short run from Settings and waits for
+//! button for the first two steps, clicks Next; asks a question the pack does not list and checks
+//! the box of every step, and an unrelated one that must be answered "not covered"; then trains a
+//! short run from Settings and waits for
 //! its metrics; last, it switches the camera in Settings to a 1280x720 clip and measures the live
 //! view's frame rate there (a figure, not a pass/fail threshold). Screenshots of each stage and the
 //! measured figures go to `$PRESSNEXT_E2E_ARTIFACTS` (default `target/tmp/e2e`).
@@ -189,6 +191,32 @@ fn first_question() -> (String, Vec<String>) {
         })
         .collect();
     (qa["question"].as_str().unwrap().to_string(), buttons)
+}
+
+/// The demo pack's first free question with the button of each of its steps, and its first
+/// unrelated question (the generator's `free_questions.json`).
+fn free_questions() -> (String, Vec<String>, String) {
+    let test = repo().join("demo/pack/test");
+    let folder = std::fs::read_dir(&test)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("free_questions.json").is_file())
+        .expect("demo pack with free_questions.json (bash scripts/demo_pack.sh)");
+    let free: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("free_questions.json")).unwrap())
+            .unwrap();
+    let covered = &free["covered"][0];
+    let buttons = covered["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["button"].as_str().unwrap().to_string())
+        .collect();
+    (
+        covered["question"].as_str().unwrap().to_string(),
+        buttons,
+        free["unrelated"][0].as_str().unwrap().to_string(),
+    )
 }
 
 /// The printed label of `button` on the demo pack's panel, from the generator's truth file.
@@ -446,6 +474,63 @@ fn demo_pack_question_overlay_next_and_training() {
         "step 2 marks {button2}, the right button is {}",
         right[1]
     );
+
+    // 3b. A question the demo pack does not list (the generator's free question, phrased unlike
+    // any listed one): every step marks its right button, named as the panel names it.
+    let (free_question, free_buttons, unrelated) = free_questions();
+    d.type_into("#question", &free_question);
+    d.click("#ask");
+    d.wait_for(
+        "step 1 of the free question",
+        Duration::from_secs(30),
+        &format!(
+            "return document.querySelector('#step-label')?.textContent === 'Step 1 of {}'",
+            free_buttons.len()
+        ),
+    );
+    let source = d.js("return document.querySelector('#answering-as').textContent");
+    assert!(
+        source
+            .as_str()
+            .is_some_and(|t| t.starts_with("From the tutorial")),
+        "{source}"
+    );
+    for (k, want) in free_buttons.iter().enumerate() {
+        if k > 0 {
+            d.click("#next");
+            d.wait_for(
+                &format!("free step {}", k + 1),
+                Duration::from_secs(5),
+                &format!(
+                    "return document.querySelector('#step-label')?.textContent.startsWith('Step {} of')",
+                    k + 1
+                ),
+            );
+        }
+        let (_, button) = target(k + 1);
+        assert_eq!(&button, want, "free question step {}", k + 1);
+        let action = d.js("return document.querySelector('#step-action').textContent");
+        assert!(
+            action.as_str().is_some_and(|a| !a.contains("button")),
+            "free step {} reads {action}",
+            k + 1
+        );
+    }
+    d.screenshot(&artifacts, "3b-free-question.png");
+    // 3c. A question the tutorial does not cover: said so, and no box.
+    d.type_into("#question", &unrelated);
+    d.click("#ask");
+    d.wait_for(
+        "the not-covered answer",
+        Duration::from_secs(30),
+        "return document.querySelector('#answering-as')?.textContent.includes('does not seem to cover')",
+    );
+    d.wait_for(
+        "the overlay to clear",
+        Duration::from_secs(10),
+        "return document.querySelector('#live-canvas').dataset.overlay === 'none'",
+    );
+    d.screenshot(&artifacts, "3c-not-covered.png");
 
     // Let the live view run a few seconds to measure its frame rate and latency.
     std::thread::sleep(Duration::from_secs(3));

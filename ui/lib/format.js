@@ -9,7 +9,6 @@ export function percent(probability) {
   return `${Math.round(clamped * 100)}%`;
 }
 
-/** Seconds as a video timestamp: "mm:ss", or "h:mm:ss" from one hour on. */
 /**
  * The line under "why": the label read on the panel for the chosen control and when the
  * tutorial operates it (from the pack's timeline), else when the sentence is said.
@@ -20,6 +19,7 @@ export function whyTimeText(why) {
   return `${label}at ${clockTime(why?.start)}`;
 }
 
+/** Seconds as a video timestamp: "mm:ss", or "h:mm:ss" from one hour on. */
 export function clockTime(seconds) {
   const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
   const hours = Math.floor(total / 3600);
@@ -97,9 +97,26 @@ export function answeringAsText(answer) {
   return `Answering as: ${answer.answering_as}${similarity}`;
 }
 
-/** "71% sure" for the step card. */
-export function confidenceText(probability) {
-  return `${percent(probability)} sure`;
+/**
+ * Where an answer comes from, above the step card: the part of the tutorial it follows, that the
+ * tutorial does not seem to cover the question (with the closest parts it does cover), or the
+ * listed question the model answers as. Null when there is nothing to say.
+ */
+export function answerSourceText(answer) {
+  if (!answer) return null;
+  if (answer.covered === false) {
+    const closest = (answer.closest ?? []).map((s) => `\u201c${s.goal}\u201d at ${clockTime(s.start)}`);
+    const tail = closest.length > 0 ? ` It covers: ${closest.join("; ")}.` : "";
+    return `The tutorial does not seem to cover this question.${tail}`;
+  }
+  if (answer.span) return `From the tutorial at ${clockTime(answer.span.start)}: \u201c${answer.span.goal}\u201d`;
+  return answeringAsText(answer);
+}
+
+/** "71% sure" for the step card; a step the answer is unsure of says so. */
+export function confidenceText(probability, low = false) {
+  const sure = `${percent(probability)} sure`;
+  return low ? `${sure} \u00b7 unsure: check the other possibilities` : sure;
 }
 
 const CAMERA_STATES = {

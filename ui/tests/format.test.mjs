@@ -11,6 +11,7 @@ import {
   deviceInfoText,
   modelLabel,
   answeringAsText,
+  answerSourceText,
   confidenceText,
   cameraStatusText,
   encodersText,
@@ -122,4 +123,26 @@ test("why names the label read on the panel and when the tutorial operates the c
   );
   assert.equal(whyTimeText({ start: 65, moment: null, label: null, source: "attention" }), "at 01:05");
   assert.equal(whyTimeText({ start: 7, label: "Volume" }), "\u201cVolume\u201d on the panel \u00b7 at 00:07");
+});
+
+test("an answer says where it comes from, or that the tutorial does not cover it", () => {
+  assert.equal(answerSourceText(null), null);
+  assert.equal(
+    answerSourceText({ covered: true, span: { start: 3, goal: "Let me show you how to make a lungo." } }),
+    "From the tutorial at 00:03: \u201cLet me show you how to make a lungo.\u201d",
+  );
+  assert.equal(
+    answerSourceText({ covered: false, closest: [{ start: 3, goal: "How to make a lungo?" }, { start: 71, goal: "To descale, ..." }] }),
+    "The tutorial does not seem to cover this question. It covers: \u201cHow to make a lungo?\u201d at 00:03; \u201cTo descale, ...\u201d at 01:11.",
+  );
+  assert.equal(answerSourceText({ covered: false, closest: [] }), "The tutorial does not seem to cover this question.");
+  assert.equal(
+    answerSourceText({ covered: true, span: null, known: false, answering_as: "How do I brew?", similarity: 0.5 }),
+    "Answering as: How do I brew? (50% similar)",
+  );
+});
+
+test("an unsure step says so", () => {
+  assert.equal(confidenceText(0.8), "80% sure");
+  assert.equal(confidenceText(0.3, true), "30% sure \u00b7 unsure: check the other possibilities");
 });

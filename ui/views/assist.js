@@ -15,7 +15,7 @@ import {
   stepLabel,
 } from "../lib/steps.js";
 import { referenceBox } from "../lib/overlay.js";
-import { percent, clockTime, confidenceText, answeringAsText, whyTimeText } from "../lib/format.js";
+import { percent, clockTime, confidenceText, answerSourceText, whyTimeText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
 import { byId, element } from "./dom.js";
 
@@ -133,13 +133,21 @@ export function createAssistView(live) {
     if (!hasAnswer) {
       stepAction.textContent = pack ? "Ask a question to see which button to press first." : "Open a tutorial pack to ask questions.";
     } else if (walk.done) {
-      stepAction.textContent = walk.answer.steps.length === 0 ? "The tutorial has no steps for this question." : "Done! All steps are finished.";
+      stepAction.textContent =
+        walk.answer.covered === false
+          ? "The tutorial does not seem to cover this question."
+          : walk.answer.steps.length === 0
+            ? "The tutorial has no steps for this question."
+            : "Done! All steps are finished.";
     } else {
       stepAction.textContent = step.candidate?.action ?? "No action found for this step.";
     }
     stepButton.textContent = step?.candidate?.label ?? step?.candidate?.button ?? "";
     stepButton.title = step?.candidate?.label ? `${step.candidate.button} in the pack's buttons.csv` : "";
-    stepConfidence.textContent = step?.candidate ? confidenceText(step.candidate.probability) : "";
+    // A step the answer is unsure of is shown as a guess, never as a confident box.
+    const unsure = Boolean(step?.step.low_confidence) && !step?.overridden;
+    stepCard.dataset.confidence = unsure ? "low" : "sure";
+    stepConfidence.textContent = step?.candidate ? confidenceText(step.candidate.probability, unsure) : "";
     stepConfidence.title = step?.overridden ? "Your choice among the other possibilities" : "";
 
     backButton.disabled = !hasAnswer || (!walk.done && walk.index === 0) || walk.answer.steps.length === 0;
@@ -150,6 +158,8 @@ export function createAssistView(live) {
     if (step === null) {
       setExpanded(alternativesToggle, alternativesList, false);
       setExpanded(whyButton, whyText, false);
+    } else if (unsure) {
+      setExpanded(alternativesToggle, alternativesList, true);
     }
     renderAlternatives();
     renderWhy(step);
@@ -161,7 +171,8 @@ export function createAssistView(live) {
             button: candidate.button,
             box: referenceBox(candidate, pack?.buttons),
             label: `Step ${step.number} of ${step.total} \u00b7 ${candidate.action}`,
-            confidence: percent(candidate.probability),
+            confidence: unsure ? `${percent(candidate.probability)} \u00b7 unsure` : percent(candidate.probability),
+            unsure,
           }
         : null,
       askStartedAt,
@@ -176,7 +187,7 @@ export function createAssistView(live) {
   }
 
   function renderAnsweringAs(answer) {
-    const text = answeringAsText(answer);
+    const text = answerSourceText(answer);
     answeringAs.hidden = text === null;
     answeringAs.textContent = text ?? "";
   }

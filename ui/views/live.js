@@ -54,8 +54,10 @@ function tracePolygon(ctx, points) {
  * translucent strokes, not shadowBlur, which the webview would compute in software on every frame
  * where there is no GPU.
  */
-function drawTargetOutline(ctx, points) {
+function drawTargetOutline(ctx, points, unsure = false) {
   ctx.save();
+  // An unsure step is a dashed guess, never a confident solid box.
+  if (unsure) ctx.setLineDash([10, 8]);
   ctx.lineJoin = "round";
   tracePolygon(ctx, points);
   ctx.fillStyle = TARGET_FILL;
@@ -226,7 +228,7 @@ export function createLiveView() {
     const photoHeight = loaded ? image.naturalHeight : reference.height;
     if (photoWidth > 0 && photoHeight > 0) referenceCanvas.style.aspectRatio = `${photoWidth} / ${photoHeight}`;
     const size = fitBackingStore(referenceCanvas);
-    const key = [reference.url, button, box && `${box.x},${box.y},${box.w},${box.h}`, size.width, size.height, loaded, failed].join("|");
+    const key = [reference.url, button, box && `${box.x},${box.y},${box.w},${box.h}`, Boolean(target?.unsure), size.width, size.height, loaded, failed].join("|");
     if (key === referenceKey) return true;
     referenceContext.clearRect(0, 0, size.width, size.height);
     if (!loaded) {
@@ -242,7 +244,7 @@ export function createLiveView() {
     // Not laid out (another tab is showing): nothing to draw until it is.
     if (!fit) return false;
     referenceContext.drawImage(image, fit.x, fit.y, fit.width, fit.height);
-    if (box) drawTargetOutline(referenceContext, scaleQuad(boxToQuad(box), fit));
+    if (box) drawTargetOutline(referenceContext, scaleQuad(boxToQuad(box), fit), Boolean(target?.unsure));
     referenceKey = key;
     return true;
   }
@@ -305,7 +307,7 @@ export function createLiveView() {
       canvas.dataset.quad = quadAttribute(overlay.quad);
       const points = scaleQuad(overlay.quad, fit);
       targetPoints = points;
-      drawTargetOutline(ctx, points);
+      drawTargetOutline(ctx, points, Boolean(target.unsure));
       drawTargetLabel(ctx, points, target.label, target.confidence, width, height);
       recordAskToOverlay();
     } else {
@@ -460,7 +462,7 @@ export function createLiveView() {
     },
 
     /**
-     * The button to outline: {button, box, label, confidence}, or null. `startedAt`, given for the
+     * The button to outline: {button, box, label, confidence, unsure}, or null. `startedAt`, given for the
      * first target of a new answer, is the Ask click's performance.now(), timed to the first overlay.
      */
     setTarget(next, startedAt = null) {

@@ -1,10 +1,17 @@
-//! Asking: the model ranks the candidate answers of every step of a question about the active pack.
+//! Asking: the steps of a question about the active pack, each with its control, action, box,
+//! confidence, alternatives and the evidence shown as "why".
 //!
-//! A question the pack knows (same words, ignoring case, spacing and the final `?`) is answered
-//! with its own candidates. Any other question is answered too: its embedding (the same text
-//! encoder, `Question: ` prefix, as at encoding time) is compared with the known questions', the
-//! most similar one gives the number of steps ("Answering as: ..."), and every step's candidates
-//! are all the distinct answers the pack knows.
+//! With the pack's tutorial timeline (`grounding`), every question is answered from the tutorial
+//! (`grounding::answer`, docs/grounding.md): the part of the script that answers it is found
+//! (BM25 and the text encoder's cosine against each part's goal); when none matches well enough
+//! the answer says the tutorial does not seem to cover it, with the closest parts it does cover.
+//! Otherwise the steps are that part's control sentences, in order. A question the pack lists
+//! (same words, ignoring case, spacing and the final `?`) keeps its own candidates (the AssistQ
+//! protocol); any other question gets every control with the actions the tutorial uses for it.
+//!
+//! Without a timeline (no OCR models, an unreadable photo) the model ranks the candidates as
+//! before: a listed question with its own, any other as the most similar listed question
+//! ("Answering as: ..."), with every answer the pack knows as candidates.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -15,9 +22,11 @@ use q2a::dataset::{Dataset, SampleRef};
 use q2a::features::{EncodedFolder, EncodedQa, EncodedStep, QaEntry};
 use serde::Serialize;
 
+use grounding::answer::{self as tutorial, Index, PlannedStep, Retrieval};
+
 use crate::error::{Error, Result};
 use crate::models::LoadedModel;
-use crate::packs::{ButtonBox, PackDetail};
+use crate::packs::PackDetail;
 
 /// A pack ready to be asked about: what the UI shows, its encoded features and its tutorial
 /// timeline (when it could be computed).
@@ -25,24 +34,40 @@ pub struct ActivePack {
     pub detail: PackDetail,
     pub encoded: EncodedFolder,
     pub timeline: Option<grounding::Timeline>,
+    /// The timeline's parts that may answer a question, made once per pack.
+    pub index: Option<Index>,
     /// Button id -> the name a person reads on the panel ([`grounding::Timeline::display_labels`]).
     pub labels: HashMap<String, String>,
 }
 
+/// A sentence encoder: texts in, one embedding each.
+pub type Embed<'a> = &'a dyn Fn(&[String]) -> Result<Vec<Vec<f32>>>;
+
 impl ActivePack {
+    /// `embed` (the text encoder) gives the index its goal embeddings; without it (or when it
+    /// fails) questions are matched by their words alone.
     pub fn new(
         detail: PackDetail,
         encoded: EncodedFolder,
         timeline: Option<grounding::Timeline>,
+        embed: Option<Embed>,
     ) -> Self {
         let labels = timeline
             .as_ref()
             .map(|t| t.display_labels())
             .unwrap_or_default();
+        let index = timeline.as_ref().map(|t| {
+            let index = Index::new(t);
+            match embed.map(|e| e(&index.goals())) {
+                Some(Ok(embeddings)) => index.with_embeddings(embeddings),
+                _ => index,
+            }
+        });
         Self {
             detail,
             encoded,
             timeline,
+            index,
             labels,
         }
     }
@@ -101,11 +126,43 @@ pub struct Step {
     /// Best first.
     pub candidates: Vec<Candidate>,
     pub why: Option<Why>,
+    /// The best candidate's probability is under [`LOW_CONFIDENCE`]: show it as a guess, with
+    /// the alternatives.
+    pub low_confidence: bool,
+}
+
+/// Below this probability a step is shown as unsure.
+pub const LOW_CONFIDENCE: f64 = 0.5;
+
+/// A part of the tutorial, as an answer shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanInfo {
+    /// 1-based script lines.
+    pub first_line: usize,
+    pub last_line: usize,
+    /// Seconds.
+    pub start: f64,
+    pub end: f64,
+    /// Its first line, which says what it is for.
+    pub goal: String,
+    /// How well it matches the question (see docs/grounding.md).
+    pub score: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub question: String,
+    /// How the steps were found: `timeline` (the tutorial's grounded sentences) or `model` (Q2A
+    /// alone, when the pack has no timeline).
+    pub method: &'static str,
+    /// False when the tutorial does not seem to cover the question (then `steps` is empty and
+    /// `closest` lists what it does cover).
+    pub covered: bool,
+    /// The part of the tutorial the steps come from.
+    pub span: Option<SpanInfo>,
+    /// When not covered: the closest parts, best first.
+    pub closest: Vec<SpanInfo>,
+    /// The pack lists this question (its candidates are its own).
     pub known: bool,
     /// The known question whose step count was used, for a question the pack does not know.
     pub answering_as: Option<String>,
@@ -240,19 +297,225 @@ fn open_question(
     ))
 }
 
-/// Ranks the candidates of every step of `question`. `embed_question` turns a question the pack
-/// does not know into its text feature (`Question: ` + question through the text encoder).
+/// The steps of `question` (see the module's doc). `model` ranks the candidates when the pack
+/// has no timeline (and a listed question the timeline does not cover); `embed` is the text
+/// encoder.
 pub fn ask(
-    model: &LoadedModel,
+    model: Option<&LoadedModel>,
     pack: &ActivePack,
     question: &str,
-    embed_question: &dyn Fn(&str) -> Result<Vec<f32>>,
+    embed: Option<Embed>,
 ) -> Result<Answer> {
     let started = Instant::now();
     let question = question.trim();
     if question.is_empty() {
         return Err(Error::EmptyQuestion);
     }
+    let wanted = normalise(question);
+    let listed = pack
+        .encoded
+        .qas
+        .iter()
+        .find(|qa| normalise(&qa.entry.question) == wanted);
+    let no_model = || Error::ModelNotFound("no model is loaded".into());
+    let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
+        return ask_model(model.ok_or_else(no_model)?, pack, question, embed, started);
+    };
+    let question_embedding = match embed {
+        Some(e) if index.goal_embeddings.is_some() => {
+            e(&[index.question_text(question)])?.into_iter().next()
+        }
+        _ => None,
+    };
+    let retrieval = index.retrieve(question, question_embedding.as_deref());
+    if !retrieval.covered {
+        if let (Some(_), Some(model)) = (listed, model) {
+            // A listed question is about the pack whatever the words: the model answers it.
+            return ask_model(model, pack, question, embed, started);
+        }
+        return Ok(Answer {
+            question: question.to_string(),
+            method: "timeline",
+            covered: false,
+            span: None,
+            closest: closest_spans(index, &retrieval),
+            known: listed.is_some(),
+            answering_as: None,
+            similarity: retrieval.best().map_or(0.0, |b| b.score as f64),
+            steps: Vec::new(),
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
+    let best = *retrieval
+        .best()
+        .expect("a covered question has a best part");
+    let span = &index.spans[best.span];
+    let planned = tutorial::steps_for_question(timeline, span, question);
+    let steps: Vec<Step> = match listed {
+        Some(qa) => {
+            let scores = tutorial::score_listed(&planned, &qa.entry.answers);
+            scores
+                .iter()
+                .enumerate()
+                .map(|(k, scores)| {
+                    let options: Vec<(String, String, f32)> = qa.entry.answers[k]
+                        .iter()
+                        .zip(&qa.entry.buttons[k])
+                        .zip(scores)
+                        .map(|((a, b), s)| (a.clone(), b.clone(), *s))
+                        .collect();
+                    timeline_step(pack, k, planned.get(k), options)
+                })
+                .collect()
+        }
+        None => planned
+            .iter()
+            .enumerate()
+            .map(|(k, step)| {
+                let options = tutorial::free_candidates(timeline, step)
+                    .into_iter()
+                    .map(|c| (c.answer, c.button, c.score))
+                    .collect();
+                timeline_step(pack, k, Some(step), options)
+            })
+            .collect(),
+    };
+    Ok(Answer {
+        question: question.to_string(),
+        method: "timeline",
+        covered: true,
+        span: Some(span_info(index, &best)),
+        closest: Vec::new(),
+        known: listed.is_some(),
+        answering_as: None,
+        similarity: best.score as f64,
+        steps,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+fn span_info(index: &Index, s: &tutorial::SpanScore) -> SpanInfo {
+    let span = &index.spans[s.span];
+    SpanInfo {
+        first_line: span.first_line,
+        last_line: span.last_line,
+        start: span.start,
+        end: span.end,
+        goal: span.goal.clone(),
+        score: s.score as f64,
+    }
+}
+
+/// The three best whole parts (not runs inside one), for "the tutorial covers instead ...".
+fn closest_spans(index: &Index, retrieval: &Retrieval) -> Vec<SpanInfo> {
+    retrieval
+        .ranked
+        .iter()
+        .filter(|s| index.spans[s.span].paragraph)
+        .take(3)
+        .map(|s| span_info(index, s))
+        .collect()
+}
+
+/// Probabilities of a step's candidates from the timeline: each the timeline's probability of
+/// its control times its action's agreement with the step's to the 8th power (an exact match
+/// 1, the right turn to another value 0.06: the narration says the value), normalised; uniform
+/// when the step has nothing to say.
+fn timeline_probabilities(
+    step: Option<&PlannedStep>,
+    options: &[(String, String, f32)],
+) -> Vec<f64> {
+    let weights: Vec<f64> = options
+        .iter()
+        .map(|(answer, button, _)| match step {
+            Some(step) => {
+                let agree = match (&step.action, tutorial::parse_answer(answer).1) {
+                    (Some(a), Some(b)) => tutorial::action_agreement(a, &b),
+                    _ => 0.0,
+                };
+                (tutorial::button_probability(step, button) * agree.powi(8)) as f64
+            }
+            None => 0.0,
+        })
+        .collect();
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 {
+        vec![1.0 / options.len().max(1) as f64; options.len()]
+    } else {
+        weights.iter().map(|w| w / sum).collect()
+    }
+}
+
+/// One step answered from the timeline: `options` are (answer, button, timeline score).
+fn timeline_step(
+    pack: &ActivePack,
+    k: usize,
+    step: Option<&PlannedStep>,
+    options: Vec<(String, String, f32)>,
+) -> Step {
+    let probs = timeline_probabilities(step, &options);
+    let mut order: Vec<usize> = (0..options.len()).collect();
+    order.sort_by(|&a, &b| options[b].2.total_cmp(&options[a].2));
+    let candidates: Vec<Candidate> = order
+        .iter()
+        .map(|&c| {
+            let (answer, button, score) = &options[c];
+            candidate(pack, answer, button, probs[c], *score as f64)
+        })
+        .collect();
+    let why = step.and_then(|st| {
+        let line = pack.timeline.as_ref()?.lines.get(st.index)?;
+        let button = candidates.first().map(|c| c.button.as_str()).unwrap_or("");
+        line_why(pack, line, button)
+    });
+    let low_confidence = candidates
+        .first()
+        .is_none_or(|c| c.probability < LOW_CONFIDENCE);
+    Step {
+        index: k,
+        candidates,
+        why,
+        low_confidence,
+    }
+}
+
+fn candidate(
+    pack: &ActivePack,
+    answer: &str,
+    button: &str,
+    probability: f64,
+    score: f64,
+) -> Candidate {
+    Candidate {
+        answer: answer.to_string(),
+        action: named_action_text(answer, &pack.labels),
+        label: pack.labels.get(button).cloned(),
+        bbox: pack
+            .detail
+            .buttons
+            .iter()
+            .find(|b| b.name == button)
+            .map(|b| Box2 {
+                x: b.x,
+                y: b.y,
+                w: b.w,
+                h: b.h,
+            }),
+        button: button.to_string(),
+        probability,
+        score,
+    }
+}
+
+/// Q2A ranks the candidates: a listed question's own, any other as the most similar listed
+/// question with every answer the pack knows.
+fn ask_model(
+    model: &LoadedModel,
+    pack: &ActivePack,
+    question: &str,
+    embed: Option<Embed>,
+    started: Instant,
+) -> Result<Answer> {
     let wanted = normalise(question);
     let known = pack
         .encoded
@@ -262,7 +525,13 @@ pub fn ask(
     let (qa, answering_as, similarity) = match known {
         Some(qa) => (qa.clone(), None, 1.0),
         None => {
-            let feature = embed_question(question)?;
+            let embed = embed.ok_or_else(|| {
+                Error::ModelNotFound("the text encoder is needed for a new question".into())
+            })?;
+            let feature = embed(&[format!("Question: {question}")])?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
             let (qa, like, sim) = open_question(pack, question, feature)?;
             (qa, Some(like), sim)
         }
@@ -278,12 +547,6 @@ pub fn ask(
     let scores = model.model.scores(&batch, HistoryMode::Max)?.remove(0);
     let attention = model.model.sentence_attention(&batch)?;
     let entry = &ds.folders[0].qas[0].entry;
-    let boxes: HashMap<&str, &ButtonBox> = pack
-        .detail
-        .buttons
-        .iter()
-        .map(|b| (b.name.as_str(), b))
-        .collect();
     let sentences = &pack.detail.script;
     let mut steps = Vec::with_capacity(scores.len());
     for (k, step_scores) in scores.iter().enumerate() {
@@ -293,21 +556,13 @@ pub fn ask(
         let candidates: Vec<Candidate> = order
             .iter()
             .map(|&c| {
-                let button = entry.buttons[k][c].clone();
-                Candidate {
-                    answer: entry.answers[k][c].clone(),
-                    action: named_action_text(&entry.answers[k][c], &pack.labels),
-                    label: pack.labels.get(&button).cloned(),
-                    bbox: boxes.get(button.as_str()).map(|b| Box2 {
-                        x: b.x,
-                        y: b.y,
-                        w: b.w,
-                        h: b.h,
-                    }),
-                    button,
-                    probability: probs[c],
-                    score: step_scores[c] as f64,
-                }
+                candidate(
+                    pack,
+                    &entry.answers[k][c],
+                    &entry.buttons[k][c],
+                    probs[c],
+                    step_scores[c] as f64,
+                )
             })
             .collect();
         let chosen = order[0];
@@ -353,14 +608,22 @@ pub fn ask(
         let chosen_button = &entry.buttons[k][chosen];
         let why =
             timeline_why(pack, chosen_button, attended.as_ref().map(|w| w.start)).or(attended);
+        let low_confidence = candidates
+            .first()
+            .is_none_or(|c| c.probability < LOW_CONFIDENCE);
         steps.push(Step {
             index: k,
             candidates,
             why,
+            low_confidence,
         });
     }
     Ok(Answer {
         question: question.to_string(),
+        method: "model",
+        covered: true,
+        span: None,
+        closest: Vec::new(),
         known: answering_as.is_none(),
         answering_as,
         similarity,
@@ -381,6 +644,12 @@ fn timeline_why(pack: &ActivePack, button: &str, near: Option<f64>) -> Option<Wh
             .min_by(|a, b| (a.start - t).abs().total_cmp(&(b.start - t).abs()))?,
         None => lines.first()?,
     };
+    line_why(pack, line, button)
+}
+
+/// `line` of the timeline as the evidence for a step on `button`: its script sentence that asks
+/// for the action, the label read for the button, and the moment the video operates it.
+fn line_why(pack: &ActivePack, line: &grounding::Line, button: &str) -> Option<Why> {
     let sentences = &pack.detail.script;
     let focus = grounding::action_sentences(&line.text);
     let index = sentences

@@ -64,6 +64,8 @@ pub struct StartOptions {
     pub camera: Option<String>,
     pub pack: Option<PathBuf>,
     pub model: Option<String>,
+    /// No live view (a terminal answer): the camera is never opened.
+    pub headless: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +167,12 @@ impl Assistant {
             settings.model = model.clone();
         }
         let spec: CameraSpec = settings.camera.parse()?;
-        let live = LiveView::start(spec, (settings.resolution[0], settings.resolution[1]));
+        let resolution = (settings.resolution[0], settings.resolution[1]);
+        let live = if options.headless {
+            LiveView::idle(spec, resolution)
+        } else {
+            LiveView::start(spec, resolution)
+        };
         let library = PackLibrary::open(&paths.data_dir.join("packs"))?;
         let device = select_device(&settings.device);
         let registry = ModelRegistry::new(&paths.models_root, &paths.data_dir);
@@ -407,12 +414,28 @@ impl Assistant {
             )
         })
         .ok();
-        *self.active.lock().expect("active") =
-            Some(Arc::new(ActivePack::new(detail.clone(), encoded, timeline)));
+        // The timeline's parts get their goal embeddings now, once, when the encoders load.
+        let encoders = timeline.as_ref().and_then(|_| self.encoders().ok());
+        let embed = |texts: &[String]| -> Result<Vec<Vec<f32>>> {
+            match &encoders {
+                Some(e) => e.text.encode(texts).map_err(Error::from),
+                None => Ok(Vec::new()),
+            }
+        };
+        *self.active.lock().expect("active") = Some(Arc::new(ActivePack::new(
+            detail.clone(),
+            encoded,
+            timeline,
+            encoders.as_ref().map(|_| &embed as crate::ask::Embed),
+        )));
         let mut settings = self.settings();
         if settings.active_pack.as_deref() != Some(id) {
             settings.active_pack = Some(id.to_string());
-            settings.save(&self.paths.settings())?;
+            // Only the active pack is saved: the file keeps its own camera and model, not this
+            // run's `--camera` / `--model` (a `pressnext ask --model X` must not change the app's).
+            let (mut saved, _) = Settings::load(&self.paths.settings());
+            saved.active_pack = settings.active_pack.clone();
+            saved.save(&self.paths.settings())?;
             *self.settings.lock().expect("settings") = settings;
         }
         Ok(detail)
@@ -452,20 +475,32 @@ impl Assistant {
         let model = {
             let m = self.model.lock().expect("model");
             match (&m.0, &m.1) {
-                (Some(model), _) => model.clone(),
-                (None, Some(e)) => return Err(Error::ModelNotFound(e.message.clone())),
-                (None, None) => return Err(Error::ModelNotFound(self.settings().model)),
+                (Some(model), _) => Ok(model.clone()),
+                (None, Some(e)) => Err(Error::ModelNotFound(e.message.clone())),
+                (None, None) => Err(Error::ModelNotFound(self.settings().model)),
             }
         };
-        let embed = |q: &str| -> Result<Vec<f32>> {
-            let encoders = self.encoders()?;
-            let mut rows = encoders
-                .text
-                .encode(&[format!("Question: {q}")])
-                .map_err(Error::from)?;
-            Ok(rows.remove(0))
+        // A pack with a timeline is answered from it; only without one is the model required.
+        let model = match (model, &pack.timeline) {
+            (Ok(m), _) => Some(m),
+            (Err(e), None) => return Err(e),
+            (Err(_), Some(_)) => None,
         };
-        crate::ask::ask(&model, &pack, question, &embed)
+        let encoders = self.encoders().ok();
+        let embed = |texts: &[String]| -> Result<Vec<Vec<f32>>> {
+            match &encoders {
+                Some(e) => e.text.encode(texts).map_err(Error::from),
+                None => Err(Error::ModelNotFound(
+                    "the text encoder is not loaded".into(),
+                )),
+            }
+        };
+        crate::ask::ask(
+            model.as_deref(),
+            &pack,
+            question,
+            encoders.as_ref().map(|_| &embed as crate::ask::Embed),
+        )
     }
 
     /// Saves and applies new settings (camera, device, model).

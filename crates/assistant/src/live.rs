@@ -364,24 +364,7 @@ fn register_scaled(
 impl LiveView {
     /// Starts capturing from `spec`.
     pub fn start(spec: CameraSpec, resolution: (u32, u32)) -> Self {
-        let shared = Arc::new(Shared {
-            slots: Slots::default(),
-            status: Mutex::new(CameraStatus {
-                source: spec.to_string(),
-                status: CameraState::Starting,
-                message: String::new(),
-                width: 0,
-                height: 0,
-                fps: 0.0,
-            }),
-            source: Mutex::new((spec, resolution)),
-            source_generation: AtomicU64::new(0),
-            reference: Mutex::new(None),
-            reference_generation: AtomicU64::new(0),
-            display_width: AtomicU32::new(0),
-            on_status: Mutex::new(None),
-            stop: AtomicBool::new(false),
-        });
+        let shared = Self::shared(spec, resolution);
         let threads = vec![
             {
                 let s = shared.clone();
@@ -399,6 +382,38 @@ impl LiveView {
             },
         ];
         Self { shared, threads }
+    }
+
+    /// A live view that never opens its camera (`pressnext ask` in a terminal): stopped, with no
+    /// threads; the pack's reference is still kept.
+    pub fn idle(spec: CameraSpec, resolution: (u32, u32)) -> Self {
+        let shared = Self::shared(spec, resolution);
+        shared.status.lock().expect("status").status = CameraState::Stopped;
+        Self {
+            shared,
+            threads: Vec::new(),
+        }
+    }
+
+    fn shared(spec: CameraSpec, resolution: (u32, u32)) -> Arc<Shared> {
+        Arc::new(Shared {
+            slots: Slots::default(),
+            status: Mutex::new(CameraStatus {
+                source: spec.to_string(),
+                status: CameraState::Starting,
+                message: String::new(),
+                width: 0,
+                height: 0,
+                fps: 0.0,
+            }),
+            source: Mutex::new((spec, resolution)),
+            source_generation: AtomicU64::new(0),
+            reference: Mutex::new(None),
+            reference_generation: AtomicU64::new(0),
+            display_width: AtomicU32::new(0),
+            on_status: Mutex::new(None),
+            stop: AtomicBool::new(false),
+        })
     }
 
     /// Called on every change of camera state (not on every frame).

@@ -178,6 +178,33 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Answer a question about a pack as the app does: the part of the tutorial found (or "not
+    /// covered"), and per step the action, the button (as in buttons.csv) and its box, the
+    /// confidence, the alternatives and the evidence. The pack is opened, encoded and grounded the
+    /// first time and cached in the app's data folder.
+    Ask {
+        /// A pack folder (an appliance folder, or a dataset root holding one).
+        #[arg(long)]
+        pack: PathBuf,
+        /// The appliance folder inside the pack, when it holds several.
+        #[arg(long)]
+        appliance: Option<String>,
+        /// A model name (as in the app's model list) or a checkpoint file; default: the app's
+        /// model setting, the demo model out of the box.
+        #[arg(long)]
+        model: Option<String>,
+        /// The app's data folder (default: $PRESSNEXT_DATA_DIR, else ~/.local/share/pressnext).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Ask every question the pack lists instead, marking each step with a tick or a cross
+        /// against the pack's labels (and the right answer for a wrong step).
+        #[arg(long, conflicts_with = "question")]
+        listed: bool,
+        #[arg(required_unless_present = "listed")]
+        question: Option<String>,
+    },
     /// Answering from the tutorial timeline alone (no learning), under the AssistQ protocol
     /// (listed candidates) and the free-question protocol (free_questions.json), with and
     /// without the sentence encoder (docs/metrics.md).

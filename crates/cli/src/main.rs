@@ -9,6 +9,7 @@
 mod accuracy;
 mod answers;
 mod args;
+mod ask;
 mod commands;
 mod encode;
 mod ground;
@@ -163,6 +164,22 @@ fn run(command: Command) -> Result<ExitCode> {
             models,
             json,
         } => ground::bench(&data, &split, models, json),
+        Command::Ask {
+            pack,
+            appliance,
+            model,
+            data_dir,
+            json,
+            listed,
+            question,
+        } => ask::run(
+            &pack,
+            appliance.as_deref(),
+            model,
+            data_dir,
+            if listed { None } else { question.as_deref() },
+            json,
+        ),
         Command::BenchAnswers {
             data,
             split,

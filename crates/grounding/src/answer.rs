@@ -37,6 +37,10 @@ pub const SEMANTIC_WEIGHT: f32 = 0.7;
 /// What a span loses when its goal's numbers are all other than the question's.
 pub const NUMBER_CONFLICT: f32 = 0.3;
 
+/// What a span loses per number in its goal the question does not ask for, when some span has
+/// the question's numbers.
+pub const NUMBER_EXTRA: f32 = 0.1;
+
 /// What a span gains, for a question whose numbers no span shows, when its goal sets as many.
 pub const NUMBER_SHAPE: f32 = 0.1;
 
@@ -489,6 +493,10 @@ pub fn retrieve_without(
                 if !n.is_empty() && !agrees(n) {
                     s.score -= NUMBER_CONFLICT;
                 }
+                // A value the question does not ask for belongs to another variant ("an
+                // espresso at strength 2" is not the one "at strength 2 and 30 ml").
+                let extra = n.iter().filter(|x| !wanted.contains(x)).count();
+                s.score -= NUMBER_EXTRA * extra as f32;
             }
         } else {
             // Asked by analogy: the parts that set as many values are the likelier.

@@ -1,0 +1,190 @@
+//! `pressnext ask --pack FOLDER [--model NAME_OR_CKPT] [--json] "QUESTION"`: answers a question
+//! about a pack exactly as the app does (`assistant::Assistant::ask`): the pack is opened, encoded
+//! and grounded the first time and cached in the app's data folder, so a second question is
+//! quick. Without `--model` it uses the app's model setting (the demo model by default).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use assistant::ask::Answer;
+use assistant::{Assistant, Paths, StartOptions};
+
+pub(crate) fn run(
+    pack: &Path,
+    appliance: Option<&str>,
+    model: Option<String>,
+    data_dir: Option<PathBuf>,
+    question: Option<&str>,
+    json: bool,
+) -> Result<ExitCode> {
+    let data_dir = data_dir.unwrap_or_else(Paths::default_data_dir);
+    let paths = Paths {
+        models_root: Paths::default_models_root(&data_dir),
+        data_dir,
+    };
+    let assistant = Assistant::start(
+        paths,
+        StartOptions {
+            camera: None,
+            pack: Some(pack.to_path_buf()),
+            model,
+            headless: true,
+        },
+    )?;
+    let summary = assistant.open_pack(pack, appliance, &|_| {})?;
+    let Some(question) = question else {
+        return listed(&assistant, &summary.id, json);
+    };
+    let answer = assistant.ask(question)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print!("{}", describe(&answer));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every listed question of the active pack, each step marked against the pack's labels
+/// (`correct` in its QA file): a tick, or a cross and the right answer.
+fn listed(assistant: &Assistant, id: &str, json: bool) -> Result<ExitCode> {
+    let detail = assistant.select_pack(id)?;
+    let questions = labelled(&detail.folder, &detail.appliance);
+    if questions.is_empty() {
+        anyhow::bail!(
+            "{}: no QA file with labels (test_with_gt.json, train.json) lists {}",
+            detail.folder.display(),
+            detail.appliance
+        );
+    }
+    let (mut right, mut total) = (0, 0);
+    let mut answers = Vec::new();
+    for qa in &questions {
+        let answer = assistant.ask(&qa.question)?;
+        if !json {
+            println!("Q: {}", qa.question);
+            print!("{}", describe(&answer));
+        }
+        if let Some(correct) = &qa.correct {
+            for (k, &c) in correct.iter().enumerate() {
+                let want = &qa.answers[k][c - 1];
+                let got = answer.steps.get(k).and_then(|s| s.candidates.first());
+                let ok = got.is_some_and(|g| &g.answer == want);
+                right += ok as usize;
+                total += 1;
+                if !json {
+                    if ok {
+                        println!("  step {}: \u{2713}", k + 1);
+                    } else {
+                        println!(
+                            "  step {}: \u{2717} the right answer is {}",
+                            k + 1,
+                            assistant::ask::named_action_text(want, &answer_labels(&answer))
+                        );
+                    }
+                }
+            }
+        }
+        answers.push(answer);
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"answers": answers, "right_steps": right, "steps": total})
+        );
+    } else if total > 0 {
+        println!("{right} of {total} steps right");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The labels an answer's candidates carry (button id -> label).
+fn answer_labels(answer: &Answer) -> std::collections::HashMap<String, String> {
+    answer
+        .steps
+        .iter()
+        .flat_map(|s| &s.candidates)
+        .filter_map(|c| c.label.clone().map(|l| (c.button.clone(), l)))
+        .collect()
+}
+
+/// The answer as lines a person reads.
+pub(crate) fn describe(answer: &Answer) -> String {
+    let mut out = String::new();
+    if !answer.covered {
+        out.push_str("The tutorial does not seem to cover this question.\n");
+        if !answer.closest.is_empty() {
+            out.push_str("It covers, closest first:\n");
+            for s in &answer.closest {
+                out.push_str(&format!("  {:.0}-{:.0} s  {}\n", s.start, s.end, s.goal));
+            }
+        }
+        return out;
+    }
+    if let Some(span) = &answer.span {
+        out.push_str(&format!(
+            "From the tutorial, {:.0}-{:.0} s: {}\n",
+            span.start, span.end, span.goal
+        ));
+    }
+    if let Some(like) = &answer.answering_as {
+        out.push_str(&format!("Answering as: {like}\n"));
+    }
+    for step in &answer.steps {
+        let Some(best) = step.candidates.first() else {
+            continue;
+        };
+        out.push_str(&format!(
+            "Step {}: {}  [{}{}]  {:.0}% sure{}\n",
+            step.index + 1,
+            best.action,
+            best.button,
+            best.label
+                .as_ref()
+                .map(|l| format!(" \"{l}\""))
+                .unwrap_or_default(),
+            best.probability * 100.0,
+            if step.low_confidence {
+                " (unsure: see the alternatives)"
+            } else {
+                ""
+            }
+        ));
+        if step.low_confidence {
+            for alt in step.candidates.iter().skip(1).take(2) {
+                out.push_str(&format!(
+                    "    or {} [{}] {:.0}%\n",
+                    alt.action,
+                    alt.button,
+                    alt.probability * 100.0
+                ));
+            }
+        }
+        if let Some(why) = &step.why {
+            out.push_str(&format!(
+                "    why: \"{}\" ({:.0}-{:.0} s{})\n",
+                why.text,
+                why.start,
+                why.end,
+                why.moment
+                    .map(|m| format!(", operated at {m:.1} s"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+/// The appliance's questions from the first QA file beside its split that labels them.
+fn labelled(folder: &Path, appliance: &str) -> Vec<assistq::qa::Qa> {
+    let Some(root) = folder.parent().and_then(Path::parent) else {
+        return Vec::new();
+    };
+    ["test_with_gt.json", "train.json"]
+        .iter()
+        .filter_map(|name| assistq::qa::QaFile::read(&root.join(name)).ok())
+        .flat_map(|file| file.folders)
+        .find(|(name, qas)| name == appliance && qas.iter().all(|q| q.correct.is_some()))
+        .map(|(_, qas)| qas)
+        .unwrap_or_default()
+}

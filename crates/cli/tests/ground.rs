@@ -4,29 +4,12 @@
 //! without any readable label.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-        .join("../..")
-}
+use testkit::repo::{demo_folder, repo};
 
 fn pressnext(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressnext"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("PRESSNEXT_MODELS")
-        .output()
-        .expect("run pressnext")
-}
-
-fn demo_folder() -> PathBuf {
-    let test = repo().join("demo/pack/test");
-    std::fs::read_dir(&test)
-        .unwrap_or_else(|e| panic!("{}: {e}; run bash scripts/demo_pack.sh", test.display()))
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("script.txt").is_file())
-        .expect("an appliance folder in demo/pack/test")
+    testkit::repo::run(env!("CARGO_BIN_EXE_pressnext"), args)
 }
 
 fn ground_json(folder: &Path) -> serde_json::Value {

@@ -4,20 +4,12 @@
 //! without the OCR.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-        .join("../..")
-}
+use testkit::repo::{demo_folder, repo};
 
 fn pressnext(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressnext"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("PRESSNEXT_MODELS")
-        .output()
-        .expect("run pressnext")
+    testkit::repo::run(env!("CARGO_BIN_EXE_pressnext"), args)
 }
 
 const PANEL: &str = "crates/ocr/tests/fixtures/panel.png";

@@ -26,14 +26,30 @@ pub enum Action {
 }
 
 impl Action {
-    /// "Press", "Hold for 3 s", "Turn clockwise to 60 ml": how a step card says it.
+    /// "Press", "Press and hold for 3 seconds", "Turn clockwise to 60 ml": how a step card says it.
     pub fn describe(&self) -> String {
+        self.phrase(None)
+    }
+
+    /// The action done to `object`, after its verb: `Turn <button5> clockwise to 60 ml` (the
+    /// way AssistQ answers name a control); without an object, [`Action::describe`].
+    pub fn phrase(&self, object: Option<&str>) -> String {
+        let verb = match self {
+            Action::Press => "Press",
+            Action::Hold { .. } => "Press and hold",
+            Action::Turn { .. } => "Turn",
+            Action::Slide { .. } => "Slide",
+            Action::Open => "Open",
+            Action::Close => "Close",
+        };
+        let mut s = verb.to_string();
+        if let Some(o) = object {
+            s.push(' ');
+            s.push_str(o);
+        }
         match self {
-            Action::Press => "Press".to_string(),
-            Action::Hold { seconds: Some(s) } => format!("Press and hold for {s} s"),
-            Action::Hold { seconds: None } => "Press and hold".to_string(),
+            Action::Hold { seconds: Some(n) } => s.push_str(&format!(" for {n} seconds")),
             Action::Turn { direction, to } => {
-                let mut s = "Turn".to_string();
                 if let Some(d) = direction {
                     s.push(' ');
                     s.push_str(d);
@@ -42,13 +58,11 @@ impl Action {
                     s.push_str(" to ");
                     s.push_str(t);
                 }
-                s
             }
-            Action::Slide { to: Some(t) } => format!("Slide to {t}"),
-            Action::Slide { to: None } => "Slide".to_string(),
-            Action::Open => "Open".to_string(),
-            Action::Close => "Close".to_string(),
+            Action::Slide { to: Some(t) } => s.push_str(&format!(" to {t}")),
+            _ => {}
         }
+        s
     }
 }
 

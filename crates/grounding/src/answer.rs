@@ -699,28 +699,7 @@ pub fn candidate_score(step: &PlannedStep, answer: &str, button: &str) -> f32 {
 
 /// The answer text for `action` on `button`, as the AssistQ files write answers.
 pub fn answer_text(action: &Action, button: &str) -> String {
-    let b = format!("<{button}>");
-    match action {
-        Action::Press => format!("Press {b}"),
-        Action::Hold { seconds: Some(s) } => format!("Press and hold {b} for {s} seconds"),
-        Action::Hold { seconds: None } => format!("Press and hold {b}"),
-        Action::Turn { direction, to } => {
-            let mut s = format!("Turn {b}");
-            if let Some(d) = direction {
-                s.push(' ');
-                s.push_str(d);
-            }
-            if let Some(t) = to {
-                s.push_str(" to ");
-                s.push_str(t);
-            }
-            s
-        }
-        Action::Slide { to: Some(t) } => format!("Slide {b} to {t}"),
-        Action::Slide { to: None } => format!("Slide {b}"),
-        Action::Open => format!("Open {b}"),
-        Action::Close => format!("Close {b}"),
-    }
+    action.phrase(Some(&format!("<{button}>")))
 }
 
 /// A candidate for a question nobody wrote candidates for.

@@ -19,7 +19,7 @@ use crate::panel::Panel;
 use crate::qa::{answer_text, make_qa, question};
 use crate::scene::{render_photo, render_video, state_at, Filming, Surroundings, TUTORIAL_CAMERA};
 use crate::script::narrate;
-use crate::timeline::{ActionKind, Function, Timeline};
+use crate::timeline::{Function, Timeline};
 
 /// The side file, in every appliance folder, that says what each script line is about. Not an
 /// AssistQ file: `pressnext check` ignores it.
@@ -231,15 +231,7 @@ impl Appliance {
                     let control = &self.panel.controls[action.control];
                     v["button"] = control.button_name.clone().into();
                     v["label"] = control.label.clone().into();
-                    v["action"] = match action.kind {
-                        ActionKind::Press => serde_json::json!({"kind": "press"}),
-                        ActionKind::Hold(n) => serde_json::json!({"kind": "hold", "seconds": n}),
-                        ActionKind::Turn { dial, to } => serde_json::json!({
-                            "kind": "turn",
-                            "direction": if action.clockwise() { "clockwise" } else { "anticlockwise" },
-                            "to": dial.spoken(to),
-                        }),
-                    };
+                    v["action"] = action.to_json();
                     v["act_start"] = step.act_start.into();
                     v["act_end"] = step.act_end.into();
                 }

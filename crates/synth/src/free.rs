@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::kinds::{KindSpec, KINDS};
 use crate::panel::Panel;
 use crate::qa::answer_text;
-use crate::timeline::{ActionKind, Function};
+use crate::timeline::Function;
 
 /// File name inside each appliance folder.
 pub const FREE_FILE: &str = "free_questions.json";
@@ -141,15 +141,7 @@ fn step(panel: &Panel, action: &crate::timeline::Action) -> FreeStep {
         button: control.button_name.clone(),
         label: control.label.clone(),
         answer: answer_text(panel, action),
-        action: match action.kind {
-            ActionKind::Press => serde_json::json!({"kind": "press"}),
-            ActionKind::Hold(n) => serde_json::json!({"kind": "hold", "seconds": n}),
-            ActionKind::Turn { dial, to } => serde_json::json!({
-                "kind": "turn",
-                "direction": if action.clockwise() { "clockwise" } else { "anticlockwise" },
-                "to": dial.spoken(to),
-            }),
-        },
+        action: action.to_json(),
     }
 }
 

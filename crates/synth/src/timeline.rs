@@ -36,6 +36,20 @@ impl Action {
             _ => false,
         }
     }
+
+    /// The action as the truth files write it: `{"kind": "press"}`, `{"kind": "hold", "seconds":
+    /// N}` or `{"kind": "turn", "direction": "clockwise" | "anticlockwise", "to": "<as spoken>"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self.kind {
+            ActionKind::Press => serde_json::json!({"kind": "press"}),
+            ActionKind::Hold(n) => serde_json::json!({"kind": "hold", "seconds": n}),
+            ActionKind::Turn { dial, to } => serde_json::json!({
+                "kind": "turn",
+                "direction": if self.clockwise() { "clockwise" } else { "anticlockwise" },
+                "to": dial.spoken(to),
+            }),
+        }
+    }
 }
 
 /// One function with its values chosen.

@@ -2,7 +2,9 @@
 //! dependency of a shipped crate): [`register_scenes`] (drawn appliance panels seen through
 //! known homographies, with a real camera's degradations) for the registration tests, the CLI's
 //! `register` tests and the registration benchmark; [`tutorial`] (a small AssistQ dataset on
-//! disk with real H.264 videos) for the encoders' and the CLI's `encode` tests.
+//! disk with real H.264 videos) for the encoders' and the CLI's `encode` tests; [`repo`] (the
+//! repository root, the demo pack, running the CLI there) for the CLI's end-to-end tests.
 
 pub mod register_scenes;
+pub mod repo;
 pub mod tutorial;

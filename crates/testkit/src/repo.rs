@@ -1,0 +1,34 @@
+//! The repository a test runs in, and running the `pressnext` binary there as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root: two levels above the running test's crate. Read at run time (never
+/// `env!`), because the target folder is shared by every clone on a machine.
+pub fn repo() -> PathBuf {
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../..")
+}
+
+/// Runs `binary` (a test's `env!("CARGO_BIN_EXE_...")`) with `args` in the repository, without
+/// the environment variables that would point it at another models root or data folder.
+pub fn run(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .current_dir(repo())
+        .env_remove("PRESSNEXT_MODELS")
+        .env_remove("PRESSNEXT_DATA_DIR")
+        .output()
+        .expect("run the binary")
+}
+
+/// The demo pack's appliance folder (`demo/pack/test/<appliance>`, made by
+/// `scripts/demo_pack.sh`).
+pub fn demo_folder() -> PathBuf {
+    let test = repo().join("demo/pack/test");
+    std::fs::read_dir(&test)
+        .unwrap_or_else(|e| panic!("{}: {e}; run bash scripts/demo_pack.sh", test.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("script.txt").is_file())
+        .expect("an appliance folder in demo/pack/test")
+}

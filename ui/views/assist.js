@@ -127,9 +127,10 @@ export function createAssistView(live) {
   /** Shows the walk on the step card and sends the target to the live view. */
   function renderWalk(askStartedAt = null) {
     const step = currentStep(walk);
-    stepLabelElement.textContent = stepLabel(walk);
+    const uncovered = walk.answer?.covered === false;
+    stepLabelElement.textContent = uncovered ? "Not covered" : stepLabel(walk);
     const hasAnswer = walk.answer !== null;
-    stepCard.dataset.state = !hasAnswer ? "empty" : walk.done ? "done" : "step";
+    stepCard.dataset.state = !hasAnswer ? "empty" : uncovered ? "uncovered" : walk.done ? "done" : "step";
     if (!hasAnswer) {
       stepAction.textContent = pack ? "Ask a question to see which button to press first." : "Open a tutorial pack to ask questions.";
     } else if (walk.done) {

@@ -1,7 +1,8 @@
 //! `pressnext bench-accuracy`: the end-to-end accuracy benchmark. Synthetic tutorials
 //! (`pressnext synth`) -> encode with the real weights -> train each system -> score the test split
 //! -> `docs/BENCHMARKS.md` with the exact commands, the dataset size, the metrics of every system
-//! and where the best one fails (by step, by appliance kind, by action).
+//! (the trained ones, the baselines and the tutorial timeline with no learning), the free-question
+//! protocol's table, and where the best one fails (by step, by appliance kind, by action).
 //!
 //! Every trained system is scored with its *last* checkpoint after a fixed number of epochs, not
 //! the best one on the test split, so no number is selected on the data it reports.
@@ -175,7 +176,30 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
         submission.write(&run_dir.join("submission.json"))?;
         scored.push(score(system.name, system.what, &test, &submission)?);
     }
-    let report = report(&args, commandline, &data, &train, &test, &scored);
+    // The tutorial timeline, no learning: the same test split under both protocols.
+    eprintln!("answering from the tutorial timelines (grounded once, cached) ...");
+    let answers = crate::answers::evaluate(
+        &data,
+        "test",
+        "test_with_gt.json",
+        &args.work.join("timelines").join("test"),
+        &root,
+        false,
+        &|m| eprintln!("{m}"),
+    )?;
+    for system in &answers.systems {
+        scored.push(score(
+            system.name,
+            if system.name == crate::answers::TIMELINE {
+                "grounding::answer: the part of the tutorial retrieved for the question (BM25 + MiniLM cosine), each candidate scored by the timeline's probability of its control and its action's agreement (docs/grounding.md)"
+            } else {
+                "the same with BM25 alone"
+            },
+            &test,
+            &system.submission,
+        )?);
+    }
+    let report = report(&args, commandline, &data, &train, &test, &scored, &answers);
     if let Some(parent) = args.doc.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -339,6 +363,7 @@ fn report(
     train: &Dataset,
     test: &Dataset,
     scored: &[Scored],
+    answers: &crate::answers::AnswerBench,
 ) -> String {
     let steps = |ds: &Dataset| -> usize {
         ds.folders
@@ -409,6 +434,30 @@ fn report(
     let _ = writeln!(md, "\nSystems:\n");
     for s in scored {
         let _ = writeln!(md, "- **{}**: {}.", s.name, s.what);
+    }
+    let _ = writeln!(
+        md,
+        "\n## Free questions on the test split (docs/metrics.md)\n\nQuestions nobody wrote candidates for (`free_questions.json`), answered from the tutorial timeline: step accuracy (right control and action at step k), task success (the whole sequence right, same length), and how often \"not covered\" is said.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| system | questions | steps | step accuracy | task success | unrelated said \"not covered\" | covered said \"not covered\" |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+    for s in &answers.systems {
+        let f = &s.free;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} of {} | {:.3} |",
+            s.name,
+            f.questions,
+            f.steps,
+            f.step_accuracy,
+            f.task_success,
+            f.unrelated_said_not_covered,
+            f.unrelated,
+            f.covered_said_not_covered
+        );
     }
     if let Some(best) = scored
         .iter()

@@ -45,6 +45,9 @@ pub struct SystemScores {
     pub name: &'static str,
     pub assistq: Metrics,
     pub free: FreeScores,
+    /// Its scores of the listed candidates, as a submission (for per-step breakdowns).
+    #[serde(skip)]
+    pub submission: assistq::submission::Submission,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,8 +57,8 @@ pub struct AnswerBench {
 }
 
 /// The two ways: with the encoder's cosine (the app's) and BM25 alone.
-pub const TIMELINE: &str = "timeline only (no learning)";
-pub const TIMELINE_LEXICAL: &str = "timeline only, BM25 without the encoder";
+pub const TIMELINE: &str = "Timeline only (no learning)";
+pub const TIMELINE_LEXICAL: &str = "Timeline only, BM25 without the encoder";
 
 /// Grounds (cached in `timelines/<folder>/timeline.json`) and answers every folder of `label`
 /// in `data/split`; with `failures`, logs every wrong answer of the encoder system.
@@ -76,6 +79,7 @@ pub fn evaluate(
 
     struct Acc {
         listed: MetricsAccumulator,
+        submission: assistq::submission::Submission,
         free: FreeScores,
         step_hits: usize,
         task_hits: usize,
@@ -84,6 +88,7 @@ pub fn evaluate(
     }
     let new_acc = || Acc {
         listed: MetricsAccumulator::default(),
+        submission: assistq::submission::Submission::default(),
         free: FreeScores::default(),
         step_hits: 0,
         task_hits: 0,
@@ -133,6 +138,13 @@ pub fn evaluate(
                     })
                     .unwrap_or_default();
                 let scores = answer::score_listed(&steps, &qa.answers);
+                acc.submission.push(
+                    folder,
+                    assistq::submission::Prediction {
+                        question: qa.question.clone(),
+                        scores: scores.clone(),
+                    },
+                );
                 for (k, (s, &c)) in scores.iter().zip(correct).enumerate() {
                     acc.listed.add(s, c - 1);
                     if failures && with_encoder && assistq::metrics::rank(s, c - 1) > 1 {
@@ -231,6 +243,7 @@ pub fn evaluate(
                 name,
                 assistq: acc.listed.finish().context("no listed question steps")?,
                 free,
+                submission: acc.submission,
             })
         })
         .collect::<Result<Vec<_>>>()?;

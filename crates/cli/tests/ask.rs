@@ -3,7 +3,7 @@
 //! JSON contract of an answer, a question the pack does not list answered from the tutorial, "not
 //! covered" for an unrelated one, and the protocols' report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use testkit::repo::{demo_folder, repo};

@@ -3,7 +3,7 @@
 //! JSON contract, agreement with the generator's truth, and what happens without a video or
 //! without any readable label.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use testkit::repo::{demo_folder, repo};

@@ -3,10 +3,7 @@
 //! listing, and clear errors for a missing image, a file that is not an image and a models root
 //! without the OCR.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
-
-use testkit::repo::{demo_folder, repo};
 
 fn pressnext(args: &[&str]) -> Output {
     testkit::repo::run(env!("CARGO_BIN_EXE_pressnext"), args)

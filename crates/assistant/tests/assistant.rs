@@ -92,7 +92,7 @@ fn train_open_ask_and_watch_a_pack() {
     let camera = format!("file:{}", pack.root.join("camera.mp4").display());
     let paths = Paths {
         data_dir: dir.path().join("data"),
-        models_root: models,
+        models_root: models.clone(),
     };
     let options = StartOptions {
         camera: Some(camera),
@@ -269,6 +269,28 @@ fn train_open_ask_and_watch_a_pack() {
     assert!(!off.covered && off.steps.is_empty(), "{off:?}");
     assert!(!off.closest.is_empty());
     assert_eq!(app.ask("   ").unwrap_err().code(), "question.empty");
+
+    // A pack without a timeline (no OCR models, an unreadable photo) is answered by the model:
+    // a listed question with its own candidates, any other as the most similar listed one with
+    // every answer the pack knows.
+    let library = assistant::packs::PackLibrary::open(&dir.path().join("data/packs")).unwrap();
+    let detail = library.detail(&summary.id).unwrap();
+    let encoded = q2a::features::EncodedFolder::read(
+        &library.encoded_dir(&summary.id).join(&detail.appliance),
+    )
+    .unwrap();
+    let without = assistant::ask::ActivePack::new(detail, encoded, None, None);
+    let model = assistant::models::ModelRegistry::new(&models, &dir.path().join("data"))
+        .load("mine", &candle_core::Device::Cpu)
+        .unwrap();
+    let listed = assistant::ask::ask(Some(&model), &without, &qa.question, None).unwrap();
+    assert_eq!(listed.method, "model");
+    assert!(listed.known && listed.covered);
+    assert_eq!(listed.steps.len(), qa.answers.len());
+    assert_eq!(listed.steps[0].candidates.len(), qa.answers[0].len());
+    // A new question needs the text encoder: without one it is a clear error, not a guess.
+    let err = assistant::ask::ask(Some(&model), &without, "what do I press", None).unwrap_err();
+    assert_eq!(err.code(), "model.not_found", "{err}");
 
     // Live frames from the camera video, each with its registration to the reference photo; the
     // handheld clip shows the appliance, so some frame is in view with every button projected.

@@ -214,21 +214,6 @@ pub fn named_action_text(answer: &str, labels: &HashMap<String, String>) -> Stri
     }
 }
 
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (*x as f64) * (*y as f64))
-        .sum();
-    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
-}
-
 fn softmax(scores: &[f32]) -> Vec<f64> {
     let max = scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
     let exps: Vec<f64> = scores.iter().map(|s| (*s as f64 - max).exp()).collect();
@@ -246,7 +231,7 @@ fn open_question(
     let (mut best, mut best_sim) = (None, f64::NEG_INFINITY);
     for (i, qa) in folder.qas.iter().enumerate() {
         let known: Vec<f32> = qa.question.to_vec1()?;
-        let sim = cosine(&feature, &known);
+        let sim = tutorial::cosine(&feature, &known) as f64;
         if sim > best_sim {
             (best, best_sim) = (Some(i), sim);
         }
@@ -319,7 +304,14 @@ pub fn ask(
         .find(|qa| normalise(&qa.entry.question) == wanted);
     let no_model = || Error::ModelNotFound("no model is loaded".into());
     let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
-        return ask_model(model.ok_or_else(no_model)?, pack, question, embed, started);
+        return ask_model(
+            model.ok_or_else(no_model)?,
+            pack,
+            listed,
+            question,
+            embed,
+            started,
+        );
     };
     let question_embedding = match embed {
         Some(e) if index.goal_embeddings.is_some() => {
@@ -331,7 +323,7 @@ pub fn ask(
     if !retrieval.covered {
         if let (Some(_), Some(model)) = (listed, model) {
             // A listed question is about the pack whatever the words: the model answers it.
-            return ask_model(model, pack, question, embed, started);
+            return ask_model(model, pack, listed, question, embed, started);
         }
         return Ok(Answer {
             question: question.to_string(),
@@ -512,17 +504,12 @@ fn candidate(
 fn ask_model(
     model: &LoadedModel,
     pack: &ActivePack,
+    listed: Option<&EncodedQa>,
     question: &str,
     embed: Option<Embed>,
     started: Instant,
 ) -> Result<Answer> {
-    let wanted = normalise(question);
-    let known = pack
-        .encoded
-        .qas
-        .iter()
-        .find(|qa| normalise(&qa.entry.question) == wanted);
-    let (qa, answering_as, similarity) = match known {
+    let (qa, answering_as, similarity) = match listed {
         Some(qa) => (qa.clone(), None, 1.0),
         None => {
             let embed = embed.ok_or_else(|| {

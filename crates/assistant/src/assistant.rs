@@ -153,6 +153,11 @@ fn select_device(spec: &str) -> (Device, DeviceInfo) {
     }
 }
 
+/// The text encoder of `encoders` as the sentence encoder answering uses.
+fn text_embed(encoders: Arc<Encoders>) -> impl Fn(&[String]) -> Result<Vec<Vec<f32>>> {
+    move |texts| encoders.text.encode(texts).map_err(Error::from)
+}
+
 impl Assistant {
     /// Loads settings, the pack library and the model, and starts the live view. Nothing here
     /// fails the start: problems are kept and shown (`AppState::startup_error`, `model_error`).
@@ -415,18 +420,15 @@ impl Assistant {
         })
         .ok();
         // The timeline's parts get their goal embeddings now, once, when the encoders load.
-        let encoders = timeline.as_ref().and_then(|_| self.encoders().ok());
-        let embed = |texts: &[String]| -> Result<Vec<Vec<f32>>> {
-            match &encoders {
-                Some(e) => e.text.encode(texts).map_err(Error::from),
-                None => Ok(Vec::new()),
-            }
-        };
+        let embed = timeline
+            .as_ref()
+            .and_then(|_| self.encoders().ok())
+            .map(text_embed);
         *self.active.lock().expect("active") = Some(Arc::new(ActivePack::new(
             detail.clone(),
             encoded,
             timeline,
-            encoders.as_ref().map(|_| &embed as crate::ask::Embed),
+            embed.as_ref().map(|f| f as crate::ask::Embed),
         )));
         let mut settings = self.settings();
         if settings.active_pack.as_deref() != Some(id) {
@@ -486,20 +488,12 @@ impl Assistant {
             (Err(e), None) => return Err(e),
             (Err(_), Some(_)) => None,
         };
-        let encoders = self.encoders().ok();
-        let embed = |texts: &[String]| -> Result<Vec<Vec<f32>>> {
-            match &encoders {
-                Some(e) => e.text.encode(texts).map_err(Error::from),
-                None => Err(Error::ModelNotFound(
-                    "the text encoder is not loaded".into(),
-                )),
-            }
-        };
+        let embed = self.encoders().ok().map(text_embed);
         crate::ask::ask(
             model.as_deref(),
             &pack,
             question,
-            encoders.as_ref().map(|_| &embed as crate::ask::Embed),
+            embed.as_ref().map(|f| f as crate::ask::Embed),
         )
     }
 

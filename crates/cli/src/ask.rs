@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use assistant::ask::Answer;
+use assistant::packs::PackSummary;
 use assistant::{Assistant, Paths, StartOptions};
 
 pub(crate) fn run(
@@ -34,7 +35,7 @@ pub(crate) fn run(
     )?;
     let summary = assistant.open_pack(pack, appliance, &|_| {})?;
     let Some(question) = question else {
-        return listed(&assistant, &summary.id, json);
+        return listed(&assistant, &summary, json);
     };
     let answer = assistant.ask(question)?;
     if json {
@@ -47,14 +48,18 @@ pub(crate) fn run(
 
 /// Every listed question of the active pack, each step marked against the pack's labels
 /// (`correct` in its QA file): a tick, or a cross and the right answer.
-fn listed(assistant: &Assistant, id: &str, json: bool) -> Result<ExitCode> {
-    let detail = assistant.select_pack(id)?;
-    let questions = labelled(&detail.folder, &detail.appliance);
-    if questions.is_empty() {
+fn listed(assistant: &Assistant, pack: &PackSummary, json: bool) -> Result<ExitCode> {
+    let questions = assistq::qa::QaFile::read(&pack.label)?
+        .folders
+        .into_iter()
+        .find(|(name, _)| *name == pack.appliance)
+        .map(|(_, qas)| qas)
+        .unwrap_or_default();
+    if questions.is_empty() || questions.iter().any(|q| q.correct.is_none()) {
         anyhow::bail!(
-            "{}: no QA file with labels (test_with_gt.json, train.json) lists {}",
-            detail.folder.display(),
-            detail.appliance
+            "{}: its questions for {} have no right answers (\"correct\") to mark steps against",
+            pack.label.display(),
+            pack.appliance
         );
     }
     let (mut right, mut total) = (0, 0);
@@ -173,18 +178,4 @@ pub(crate) fn describe(answer: &Answer) -> String {
         }
     }
     out
-}
-
-/// The appliance's questions from the first QA file beside its split that labels them.
-fn labelled(folder: &Path, appliance: &str) -> Vec<assistq::qa::Qa> {
-    let Some(root) = folder.parent().and_then(Path::parent) else {
-        return Vec::new();
-    };
-    ["test_with_gt.json", "train.json"]
-        .iter()
-        .filter_map(|name| assistq::qa::QaFile::read(&root.join(name)).ok())
-        .flat_map(|file| file.folders)
-        .find(|(name, qas)| name == appliance && qas.iter().all(|q| q.correct.is_some()))
-        .map(|(_, qas)| qas)
-        .unwrap_or_default()
 }

@@ -97,7 +97,11 @@ pub fn opens_paragraph(text: &str) -> bool {
     {
         return true;
     }
-    let first = first_sentence(t).to_lowercase();
+    let first = crate::sentences(t)
+        .first()
+        .copied()
+        .unwrap_or(t)
+        .to_lowercase();
     GOAL_MARKERS.iter().any(|m| first.contains(m))
 }
 
@@ -115,16 +119,6 @@ pub fn goal_phrase(line: &str) -> String {
     } else {
         goals.join(" ")
     }
-}
-
-fn first_sentence(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).is_none_or(|&n| n == b' ') {
-            return &text[..=i];
-        }
-    }
-    text
 }
 
 fn is_step(line: &Line) -> bool {

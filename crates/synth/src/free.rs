@@ -145,6 +145,22 @@ fn step(panel: &Panel, action: &crate::timeline::Action) -> FreeStep {
     }
 }
 
+/// Goals of other kinds (without values to fill in) that share no content word with `kind`'s,
+/// sorted and distinct.
+fn unrelated_goals(kind: &KindSpec) -> Vec<&'static str> {
+    let own = kind_words(kind);
+    let mut pool: Vec<&'static str> = KINDS
+        .iter()
+        .filter(|k| k.name != kind.name)
+        .flat_map(|k| k.functions.iter().flat_map(|f| f.goals.iter().copied()))
+        .filter(|g| !g.contains('{'))
+        .filter(|g| content_words(g).iter().all(|w| !own.contains(w)))
+        .collect();
+    pool.sort_unstable();
+    pool.dedup();
+    pool
+}
+
 /// The free questions of an appliance whose tutorial shows `functions`, narrated with goal
 /// variants `script_goals` and asked in the listed questions with `question_goals`.
 pub(crate) fn free_questions(
@@ -174,16 +190,7 @@ pub(crate) fn free_questions(
             steps: function.actions.iter().map(|a| step(panel, a)).collect(),
         });
     }
-    let own = kind_words(panel.kind);
-    let mut pool: Vec<&str> = KINDS
-        .iter()
-        .filter(|k| k.name != panel.kind.name)
-        .flat_map(|k| k.functions.iter().flat_map(|f| f.goals.iter().copied()))
-        .filter(|g| !g.contains('{'))
-        .filter(|g| content_words(g).iter().all(|w| !own.contains(w)))
-        .collect();
-    pool.sort_unstable();
-    pool.dedup();
+    let pool = unrelated_goals(panel.kind);
     let mut unrelated: Vec<String> = Vec::new();
     if let Some(goal) = pool.choose(rng) {
         unrelated.push(free_question(goal, noun, rng));
@@ -211,13 +218,7 @@ mod tests {
     fn unrelated_goals_share_no_content_word_with_the_kind() {
         for kind in KINDS {
             let own = kind_words(kind);
-            let pool: Vec<&str> = KINDS
-                .iter()
-                .filter(|k| k.name != kind.name)
-                .flat_map(|k| k.functions.iter().flat_map(|f| f.goals.iter().copied()))
-                .filter(|g| !g.contains('{'))
-                .filter(|g| content_words(g).iter().all(|w| !own.contains(w)))
-                .collect();
+            let pool = unrelated_goals(kind);
             assert!(
                 pool.len() >= 3,
                 "{}: only {} unrelated goals",

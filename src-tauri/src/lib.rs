@@ -75,8 +75,11 @@ pub fn builder<R: Runtime>(
     base.manage(assistant)
         .register_asynchronous_uri_scheme_protocol("frame", move |_ctx, request, responder| {
             let a = for_frames.clone();
-            // Frame requests wait for the next frame: never on the UI thread.
-            std::thread::spawn(move || responder.respond(protocols::frame(&a, &request)));
+            // Frame requests wait for the next frame: a task on Tauri's tokio runtime, never the
+            // UI thread.
+            tauri::async_runtime::spawn(async move {
+                responder.respond(protocols::frame(&a, &request).await)
+            });
         })
         .register_asynchronous_uri_scheme_protocol("pack", move |_ctx, request, responder| {
             let a = for_packs.clone();

@@ -36,7 +36,7 @@ fn query_u64(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {
 
 /// `frame://localhost/latest?after=SEQ&width=PX`: `width`, the live view's width in device pixels,
 /// caps the width of the frames sent from now on.
-pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+pub async fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     if request.uri().path() != "/latest" {
         return text(
             StatusCode::NOT_FOUND,
@@ -48,7 +48,7 @@ pub fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>
         // A width no screen has is a client bug, not a reason to send huge frames.
         assistant.set_display_width(width.clamp(160, 7680) as u32);
     }
-    match assistant.frame_after(after, FRAME_WAIT) {
+    match assistant.next_frame(after, FRAME_WAIT).await {
         Some(f) => base(StatusCode::OK)
             .header(header::CONTENT_TYPE, "image/jpeg")
             .header("x-frame-seq", f.seq.to_string())

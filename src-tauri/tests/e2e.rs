@@ -225,19 +225,9 @@ fn demo_label(button: &str) -> String {
     let folder = std::fs::read_dir(&test)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.join("synth_truth.json").is_file())
+        .find(|p| p.join(synth::TRUTH_FILE).is_file())
         .expect("demo pack with synth_truth.json (bash scripts/demo_pack.sh)");
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(folder.join("synth_truth.json")).unwrap())
-            .unwrap();
-    truth["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["button"] == button)
-        .and_then(|c| c["label"].as_str())
-        .unwrap()
-        .to_string()
+    synth::truth_label(&synth::read_truth(&folder).unwrap(), button).unwrap()
 }
 
 /// Resident memory of the running app, from /proc.

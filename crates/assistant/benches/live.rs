@@ -15,8 +15,8 @@ use assistant::live::{LiveView, Reference};
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::RgbImage;
 use media::camera::CameraSpec;
-use media::register::{ButtonBox, RegisterConfig, Registrar, Tracker};
 use media::scale::{fit_width, Downscaler};
+use registration::{ButtonBox, RegisterConfig, Registrar, Tracker};
 
 const SHOWN_WIDTH: u32 = 870;
 
@@ -61,7 +61,7 @@ fn live(c: &mut Criterion) {
     let buttons = assistq::buttons::Buttons::read(&pack.folder.join("buttons.csv")).unwrap();
     let reference_name = buttons.images()[0].to_string();
     let reference =
-        media::register::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
+        registration::load_image(&pack.folder.join("images").join(&reference_name)).unwrap();
     let boxes = assistant::packs::reference_boxes(
         &buttons,
         &reference_name,

@@ -43,6 +43,13 @@ pub struct ActivePack {
 /// A sentence encoder: texts in, one embedding each.
 pub type Embed<'a> = &'a dyn Fn(&[String]) -> Result<Vec<Vec<f32>>>;
 
+/// The text encoder of `encoders` as the sentence encoder answering uses.
+pub fn text_embed(
+    encoders: std::sync::Arc<encoders::encode::Encoders>,
+) -> impl Fn(&[String]) -> Result<Vec<Vec<f32>>> {
+    move |texts| encoders.text.encode(texts).map_err(crate::Error::from)
+}
+
 impl ActivePack {
     /// `embed` (the text encoder) gives the index its goal embeddings; without it (or when it
     /// fails) questions are matched by their words alone.

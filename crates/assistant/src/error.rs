@@ -101,7 +101,7 @@ impl From<q2a::Error> for Error {
         match e {
             q2a::Error::Checkpoint { path, message } => Error::ModelInvalid { path, message },
             q2a::Error::Device(message) => Error::DeviceUnavailable(message),
-            q2a::Error::Io { path, source } => Error::Io { path, source },
+            q2a::Error::Encoded(encoded::Error::Io { path, source }) => Error::Io { path, source },
             other => Error::Internal(other.to_string()),
         }
     }

@@ -10,13 +10,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
 
 use image::RgbImage;
 use media::camera::{open_source, CameraError, CameraSpec, FrameSource};
-use media::register::{registration_json, ButtonBox, RegisterConfig, Registrar, Tracker};
 use media::scale::{fit_width, Downscaler};
+use registration::{registration_json, ButtonBox, RegisterConfig, Registrar, Tracker};
 use serde::Serialize;
 
 /// How long capture waits before trying a missing or failed source again.
@@ -56,7 +58,7 @@ pub struct PublishedFrame {
     /// Capture time, milliseconds since the Unix epoch.
     pub captured_ms: u64,
     pub jpeg: Vec<u8>,
-    /// `media::register::registration_json` of this frame plus `reason` and `frame_seq`; `null`
+    /// `registration::registration_json` of this frame plus `reason` and `frame_seq`; `null`
     /// when no pack is active.
     pub registration: serde_json::Value,
 }
@@ -77,8 +79,8 @@ struct Captured {
 struct Slots {
     captured: Mutex<Option<Captured>>,
     captured_ready: Condvar,
-    published: Mutex<Option<Arc<PublishedFrame>>>,
-    published_ready: Condvar,
+    /// The newest published frame: readers follow it without a lock (`watch`).
+    published: watch::Sender<Option<Arc<PublishedFrame>>>,
 }
 
 type StatusListener = Box<dyn Fn(&CameraStatus) + Send + Sync>;
@@ -299,8 +301,7 @@ fn process_loop(shared: Arc<Shared>) {
             jpeg,
             registration,
         });
-        *shared.slots.published.lock().expect("publish lock") = Some(frame);
-        shared.slots.published_ready.notify_all();
+        shared.slots.published.send_replace(Some(frame));
     }
 }
 
@@ -341,7 +342,7 @@ fn register_scaled(
     tracker: &mut Tracker,
     scaler: &mut Downscaler,
     image: &RgbImage,
-) -> Result<media::register::Registration, media::Error> {
+) -> Result<registration::Registration, media::Error> {
     let (w, h) = image.dimensions();
     let factor = w.div_ceil(REGISTER_MAX_WIDTH).max(1);
     if factor == 1 {
@@ -441,7 +442,7 @@ impl LiveView {
     }
 
     /// Registers frames against `reference` from now on (`None`: no pack, no registration).
-    pub fn set_reference(&self, reference: Option<Reference>) -> Result<(), media::Error> {
+    pub fn set_reference(&self, reference: Option<Reference>) -> Result<(), registration::Error> {
         let prepared = match reference {
             Some(r) => Some(Arc::new((
                 Registrar::from_rgb(&r.image, RegisterConfig::default())?,
@@ -457,26 +458,37 @@ impl LiveView {
     }
 
     /// The newest published frame if its sequence number is above `after`, waiting up to `wait`
-    /// for one.
+    /// for one: for async callers (the app's frame protocol runs on Tauri's tokio runtime).
+    pub async fn next_frame(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {
+        let mut frames = self.shared.slots.published.subscribe();
+        let newer = async {
+            frames
+                .wait_for(|f| f.as_ref().is_some_and(|f| f.seq > after))
+                .await
+                .ok()
+                .and_then(|frame| frame.clone())
+        };
+        tokio::time::timeout(wait, newer).await.ok().flatten()
+    }
+
+    /// [`LiveView::next_frame`] for callers outside any async runtime (tests, benchmarks, the
+    /// CLI): it waits on a small runtime of its own. Not for use inside an async task.
     pub fn frame_after(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {
-        let deadline = Instant::now() + wait;
-        let mut slot = self.shared.slots.published.lock().expect("publish lock");
-        loop {
-            if let Some(f) = slot.as_ref().filter(|f| f.seq > after) {
-                return Some(f.clone());
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            slot = self
-                .shared
-                .slots
-                .published_ready
-                .wait_timeout(slot, deadline - now)
-                .expect("publish lock")
-                .0;
+        if let Some(f) = self
+            .shared
+            .slots
+            .published
+            .borrow()
+            .as_ref()
+            .filter(|f| f.seq > after)
+        {
+            return Some(f.clone());
         }
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .ok()?
+            .block_on(self.next_frame(after, wait))
     }
 }
 

@@ -12,7 +12,7 @@ use assistq::buttons::Buttons;
 use assistq::qa::{Qa, QaFile};
 use assistq::script::Script;
 use encoders::encode::{ButtonView, EncodeEvent, EncodeOptions, EncodeSink, Encoders};
-pub use media::register::ButtonBox;
+pub use registration::ButtonBox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -101,12 +101,6 @@ struct Located {
     label: PathBuf,
 }
 
-fn is_appliance_folder(dir: &Path) -> bool {
-    ["script.txt", "buttons.csv", "video.mp4"]
-        .iter()
-        .any(|f| dir.join(f).is_file())
-}
-
 fn read_labels(path: &Path) -> Result<QaFile> {
     QaFile::read(path).map_err(|e| Error::PackInvalid {
         path: path.to_path_buf(),
@@ -148,7 +142,7 @@ fn locate_all(path: &Path) -> Result<(bool, Vec<Located>)> {
         path: path.clone(),
         message: message.to_string(),
     };
-    if is_appliance_folder(&path) {
+    if assistq::layout::is_appliance_folder(&path) {
         let appliance = path.file_name().map(|n| n.to_string_lossy().into_owned());
         let split_dir = path.parent();
         let (Some(appliance), Some(split_dir), Some(root)) =
@@ -411,13 +405,22 @@ impl PackLibrary {
 
     /// Forgets pack `id` and deletes its cache; the user's folder is never touched.
     pub fn remove(&mut self, id: &str) -> Result<()> {
+        let cache = self.forget(id)?;
+        delete_cache(&cache)
+    }
+
+    /// Forgets pack `id` (saving the index) and returns its cache folder, for the caller to
+    /// delete with [`delete_cache`] outside any lock.
+    pub fn forget(&mut self, id: &str) -> Result<PathBuf> {
         self.packs.retain(|p| p.id != id);
         self.save()?;
         let cache = self.dir.join(id);
-        if cache.starts_with(&self.dir) && cache.is_dir() {
-            std::fs::remove_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+        if !cache.starts_with(&self.dir) || Path::new(id).components().count() != 1 {
+            return Err(Error::PackNotFound {
+                path: PathBuf::from(id),
+            });
         }
-        Ok(())
+        Ok(cache)
     }
 
     /// Reads what the UI shows of pack `id` from its folder.
@@ -449,7 +452,16 @@ pub fn reference_boxes(buttons: &Buttons, image: &str, width: u32, height: u32) 
         .collect()
 }
 
-fn detail(pack: &PackSummary) -> Result<PackDetail> {
+/// Deletes a pack's cache folder (from [`PackLibrary::forget`]), if it is there.
+pub fn delete_cache(cache: &Path) -> Result<()> {
+    if cache.is_dir() {
+        std::fs::remove_dir_all(cache).map_err(|e| Error::io(cache, e))?;
+    }
+    Ok(())
+}
+
+/// Reads what the UI shows of `pack` from its folder.
+pub fn detail(pack: &PackSummary) -> Result<PackDetail> {
     let invalid = |path: &Path, e: &dyn std::fmt::Display| Error::PackInvalid {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -505,10 +517,27 @@ fn detail(pack: &PackSummary) -> Result<PackDetail> {
     })
 }
 
-/// Forwards encoding progress to a closure and answers cancellation from a flag.
+/// Whether long work should stop: the services' cancellation tokens, or a plain flag.
+pub trait Cancel: Send + Sync {
+    fn is_cancelled(&self) -> bool;
+}
+
+impl Cancel for std::sync::atomic::AtomicBool {
+    fn is_cancelled(&self) -> bool {
+        self.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Cancel for tokio_util::sync::CancellationToken {
+    fn is_cancelled(&self) -> bool {
+        tokio_util::sync::CancellationToken::is_cancelled(self)
+    }
+}
+
+/// Forwards encoding progress to a closure and answers cancellation from `cancel`.
 pub struct EncodeProgress<'a> {
     pub on_event: &'a (dyn Fn(&EncodeEvent) + Send + Sync),
-    pub cancel: &'a std::sync::atomic::AtomicBool,
+    pub cancel: &'a dyn Cancel,
 }
 
 impl EncodeSink for EncodeProgress<'_> {
@@ -517,7 +546,7 @@ impl EncodeSink for EncodeProgress<'_> {
     }
 
     fn cancelled(&self) -> bool {
-        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+        self.cancel.is_cancelled()
     }
 }
 

@@ -13,6 +13,7 @@ use encoders::encode::{ButtonView, EncodeEvent, EncodeOptions, Encoders};
 use q2a::progress::{ProgressSink, TrainEvent};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::models::{ModelInfo, ModelRegistry};
@@ -99,12 +100,19 @@ impl TrainRequest {
     }
 }
 
+/// Forwards the trainer's events, and turns a cancelled token into the trainer's stop flag (it
+/// reports every batch, so a stop takes effect after the current one).
 struct Forward<'a> {
     on_event: &'a (dyn Fn(TrainingEvent) + Send + Sync),
+    cancel: &'a CancellationToken,
+    stop: &'a AtomicBool,
 }
 
 impl ProgressSink for Forward<'_> {
     fn event(&self, event: &TrainEvent) {
+        if self.cancel.is_cancelled() {
+            self.stop.store(true, Ordering::Relaxed);
+        }
         (self.on_event)(TrainingEvent::Train(event.clone()))
     }
 }
@@ -117,7 +125,7 @@ fn encode_split(
     split: &str,
     label: &str,
     out: &Path,
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
     on_event: &(dyn Fn(TrainingEvent) + Send + Sync),
 ) -> Result<Option<PathBuf>> {
     if !dataset.join(label).is_file() || !dataset.join(split).is_dir() {
@@ -149,7 +157,7 @@ fn encode_split(
     };
     let sink = EncodeProgress {
         on_event: &forward,
-        cancel: stop,
+        cancel,
     };
     let opts = EncodeOptions {
         data_root: dataset.to_path_buf(),
@@ -169,7 +177,7 @@ fn encode_split(
     Ok(Some(out.to_path_buf()))
 }
 
-/// Runs a whole training job in the calling thread: encode, train, register. `stop` ends it
+/// Runs a whole training job in the calling thread: encode, train, register. `cancel` ends it
 /// early (after the current batch).
 pub fn run(
     request: &TrainRequest,
@@ -177,7 +185,7 @@ pub fn run(
     registry: &ModelRegistry,
     data_dir: &Path,
     device: &Device,
-    stop: Arc<AtomicBool>,
+    cancel: &CancellationToken,
     on_event: &(dyn Fn(TrainingEvent) + Send + Sync),
 ) -> Result<Option<ModelInfo>> {
     request.validate()?;
@@ -197,7 +205,7 @@ pub fn run(
         "train",
         "train.json",
         &cache.join("train"),
-        &stop,
+        cancel,
         on_event,
     )?
     .expect("validated: train.json and train/ exist");
@@ -207,10 +215,10 @@ pub fn run(
         "test",
         "test_with_gt.json",
         &cache.join("test"),
-        &stop,
+        cancel,
         on_event,
     )?;
-    if stop.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         return Ok(None);
     }
     let stamp = std::time::SystemTime::now()
@@ -228,11 +236,17 @@ pub fn run(
         .join(format!("{}-{stamp}", request.name))
         .display()
         .to_string();
+    let stop = Arc::new(AtomicBool::new(false));
     let opts = q2a::train::TrainOptions {
         resume: false,
         stop: stop.clone(),
     };
-    let summary = q2a::train::train(&cfg, device, &opts, &Forward { on_event })
+    let forward = Forward {
+        on_event,
+        cancel,
+        stop: &stop,
+    };
+    let summary = q2a::train::train(&cfg, device, &opts, &forward)
         .map_err(|e| Error::TrainingFailed(e.to_string()))?;
     let Some(last) = summary.records.last() else {
         // Stopped before one epoch was complete: nothing worth keeping as a model.

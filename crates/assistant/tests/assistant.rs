@@ -9,27 +9,7 @@ use std::time::{Duration, Instant};
 
 use assistant::training::{TrainRequest, TrainingEvent};
 use assistant::{Assistant, Paths, StartOptions};
-
-fn real_models_root() -> Option<PathBuf> {
-    let root = match std::env::var_os(encoders::models::MODELS_ENV) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => {
-            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-                .join("../../models")
-        }
-    };
-    if root.join(encoders::models::MANIFEST_FILE).exists() {
-        return Some(root);
-    }
-    if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-        panic!(
-            "real weights required: {} has no manifest.json",
-            root.display()
-        );
-    }
-    eprintln!("skipped: no encoder weights (run scripts/setup.sh)");
-    None
-}
+use testkit::repo::real_models_root;
 
 fn short_dataset(out: &Path, appliances: usize, seed: u64) -> PathBuf {
     let mut opts = synth::SynthOptions::new(out, appliances, seed);
@@ -205,25 +185,8 @@ fn train_open_ask_and_watch_a_pack() {
 
     // Controls are named as the panel names them (the labels read on the photo, spelled as the
     // narration spells them), and "why" quotes a sentence about the chosen control.
-    let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            pack.root
-                .join("test")
-                .join(&labels.folders[0].0)
-                .join(synth::TRUTH_FILE),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let label_of = |button: &str| {
-        truth["controls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["button"] == button)
-            .and_then(|c| c["label"].as_str())
-            .map(str::to_string)
-    };
+    let truth = synth::read_truth(&pack.root.join("test").join(&labels.folders[0].0)).unwrap();
+    let label_of = |button: &str| synth::truth_label(&truth, button);
     let correct = qa
         .correct
         .as_ref()

@@ -224,6 +224,13 @@ fn parse_lines(text: &str) -> (Buttons, Vec<LineFinding>) {
         if !ok {
             continue;
         }
+        if !crate::layout::is_plain_name(fields[5]) {
+            report(
+                Severity::Error,
+                crate::layout::plain_name_problem("field 6 (image)", fields[5]),
+            );
+            continue;
+        }
         let button = Button {
             name: fields[0].to_string(),
             x: numbers[1],

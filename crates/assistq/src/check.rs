@@ -4,12 +4,12 @@
 //! expected.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::buttons::{linked_button, Buttons};
 use crate::diagnostic::quote;
 use crate::fsutil;
+use crate::layout::{is_appliance_folder, subdirectories};
 use crate::qa::{error_to_problem, parse_lenient_detailed, LenientQa, Qa};
 use crate::script::Script;
 
@@ -133,32 +133,6 @@ fn label_kind(path: &Path) -> LabelKind {
     } else {
         LabelKind::WithGroundTruth
     }
-}
-
-fn is_appliance_folder(dir: &Path) -> bool {
-    ["script.txt", "buttons.csv", "video.mp4", "video.mov"]
-        .iter()
-        .any(|f| dir.join(f).is_file())
-        || dir.join("images").is_dir()
-}
-
-/// Sub-directories of `dir`, sorted by name, hidden ones skipped.
-fn subdirectories(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .filter(|p| {
-                    !p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
 }
 
 /// What the per-question checks need to know about a folder on disk.

@@ -53,6 +53,10 @@ pub enum Error {
         step: Option<usize>,
         message: String,
     },
+    /// A path that does not hold the expected dataset layout (no appliance folder, or several
+    /// where one was meant).
+    #[error("{}: {message}", path.display())]
+    Layout { path: PathBuf, message: String },
     /// There was nothing to evaluate (no steps at all).
     #[error("nothing to evaluate: {0}")]
     Empty(String),

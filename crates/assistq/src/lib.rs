@@ -11,6 +11,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod error;
 pub mod fsutil;
+pub mod layout;
 pub mod metrics;
 pub mod paragraphs;
 pub mod qa;

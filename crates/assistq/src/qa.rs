@@ -376,7 +376,22 @@ impl Walker {
         ok &= correct.is_some();
 
         let images = match object.get("images") {
-            Some(v) => self.string_list(v, &format!("{location}.images")),
+            Some(v) => self
+                .string_list(v, &format!("{location}.images"))
+                .and_then(|names| {
+                    let bad: Vec<(usize, &String)> = names
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| !crate::layout::is_plain_name(n))
+                        .collect();
+                    for (i, name) in &bad {
+                        self.error(
+                            format!("{location}.images[{i}]"),
+                            crate::layout::plain_name_problem("image name", name),
+                        );
+                    }
+                    bad.is_empty().then_some(names)
+                }),
             None => {
                 missing(self, "images", "an array of image file names, one per step");
                 None
@@ -475,6 +490,13 @@ pub(crate) fn walk(root: &Value) -> LenientQa {
         return out;
     };
     for (folder, value) in folders {
+        if !crate::layout::is_plain_name(folder) {
+            walker.error(
+                folder.escape_debug().to_string(),
+                crate::layout::plain_name_problem("folder name", folder),
+            );
+            continue;
+        }
         out.named_folders.push(folder.clone());
         let Value::Array(items) = value else {
             walker.expected(folder.clone(), "an array of questions", value);

@@ -47,12 +47,11 @@ pub struct AccuracyArgs {
     device: String,
 }
 
-/// A trained system: a config file plus overrides.
+/// A trained system: a config file; the benchmark sets the data, output, device and epochs.
 struct Trained {
     name: &'static str,
     what: &'static str,
     config: &'static str,
-    overrides: &'static [&'static str],
 }
 
 const TRAINED: &[Trained] = &[
@@ -60,19 +59,16 @@ const TRAINED: &[Trained] = &[
         name: "Q2A, reference config",
         what: "the reference recipe (GRU history, 2-layer MLPs, SGD 0.002 with warm-up + cosine, 6 epochs) on our 384-d encoders",
         config: "configs/q2a_minilm_dinov2s.yaml",
-        overrides: &[],
     },
     Trained {
         name: "Q2A, best config",
         what: "configs/q2a_best.yaml: the reference model with INPUT.NORM l2 (unit-length inputs) and Adam at a constant 1e-3 for 20 epochs",
         config: "configs/q2a_best.yaml",
-        overrides: &[],
     },
     Trained {
         name: "Q2A function-centric (2022 winner)",
         what: "MODEL.ARCH q2a_function: TF-IDF question-to-paragraph weights, paragraph-pooled video and text, Adam, no scheduler",
         config: "configs/q2a_function_minilm_dinov2s.yaml",
-        overrides: &[],
     },
 ];
 
@@ -145,26 +141,16 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
             std::fs::remove_dir_all(&run_dir)
                 .with_context(|| format!("cannot clear {}", run_dir.display()))?;
         }
-        let mut overrides: Vec<String> = system.overrides.iter().map(|s| s.to_string()).collect();
-        overrides.extend(
-            [
-                "DATASET.TRAIN",
-                &train_root.display().to_string(),
-                "DATASET.VAL",
-                &test_root.display().to_string(),
-                "OUTPUT_DIR",
-                &run_dir.display().to_string(),
-                "INPUT.NUM_MASKS",
-                &nm.to_string(),
-                "DEVICE",
-                &args.device,
-            ]
-            .map(String::from),
-        );
+        let mut cfg = Config::load(Path::new(system.config), &[])?;
+        cfg.dataset.train = train_root.display().to_string();
+        cfg.dataset.val = test_root.display().to_string();
+        cfg.output_dir = run_dir.display().to_string();
+        cfg.input.num_masks = nm;
+        cfg.device = args.device.clone();
         if let Some(e) = args.epochs {
-            overrides.extend(["SOLVER.MAX_EPOCHS".to_string(), e.to_string()]);
+            cfg.solver.max_epochs = e;
         }
-        let cfg = Config::load(Path::new(system.config), &overrides)?;
+        cfg.validate(system.config)?;
         let summary = q2a::train::train(
             &cfg,
             &device,

@@ -11,12 +11,19 @@ use anyhow::{bail, Context, Result};
 use assistq::metrics::Metrics;
 use q2a::config::Config;
 
-/// `--device X` as the override `DEVICE X`, after the others so it wins.
-pub(crate) fn with_device(mut overrides: Vec<String>, device: Option<String>) -> Vec<String> {
+/// The config file with the user's `KEY VALUE` overrides, then `--device` set on the typed
+/// field (so it wins), checked by the same validation training runs.
+pub(crate) fn load_config(
+    path: &Path,
+    overrides: &[String],
+    device: Option<&str>,
+) -> Result<Config> {
+    let mut cfg = Config::load(path, overrides)?;
     if let Some(d) = device {
-        overrides.extend(["DEVICE".to_string(), d]);
+        cfg.device = d.to_string();
+        cfg.validate("--device")?;
     }
-    overrides
+    Ok(cfg)
 }
 
 /// The chosen device and the verified (re-hashed) encoder weights.
@@ -136,8 +143,13 @@ pub(crate) fn device(cfg: &Config) -> Result<candle_core::Device> {
     Ok(device)
 }
 
-pub(crate) fn train(cfg_path: &Path, resume: bool, overrides: &[String]) -> Result<ExitCode> {
-    let cfg = Config::load(cfg_path, overrides)?;
+pub(crate) fn train(
+    cfg_path: &Path,
+    resume: bool,
+    overrides: &[String],
+    device_name: Option<&str>,
+) -> Result<ExitCode> {
+    let cfg = load_config(cfg_path, overrides, device_name)?;
     let device = device(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -157,8 +169,11 @@ pub(crate) fn train(cfg_path: &Path, resume: bool, overrides: &[String]) -> Resu
     sink.finish();
     if summary.stopped {
         println!(
-            "stopped; resume with: pressnext train --cfg {} --resume {}",
+            "stopped; resume with: pressnext train --cfg {} --resume{} {}",
             cfg_path.display(),
+            device_name
+                .map(|d| format!(" --device {d}"))
+                .unwrap_or_default(),
             overrides.join(" ")
         );
         return Ok(ExitCode::from(130));
@@ -184,8 +199,9 @@ pub(crate) fn infer(
     json: bool,
     show: bool,
     overrides: &[String],
+    device_name: Option<&str>,
 ) -> Result<ExitCode> {
-    let cfg = Config::load(cfg_path, overrides)?;
+    let cfg = load_config(cfg_path, overrides, device_name)?;
     if cfg.ckpt.is_empty() {
         bail!("no checkpoint: pass CKPT PATH (ours .safetensors, or the reference's .pth / .ckpt)");
     }

@@ -7,40 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use grounding::{About, Cues, Evidence, WEIGHTS};
 
-/// The appliance folder of `pack`: the folder itself when it holds `script.txt`, else its one
-/// appliance folder (`PACK/<split>/<appliance>/`, as the demo pack lays it out).
-pub(crate) fn appliance_folder(pack: &Path) -> Result<PathBuf> {
-    if pack.join("script.txt").is_file() {
-        return Ok(pack.to_path_buf());
-    }
-    let mut found = Vec::new();
-    for split in std::fs::read_dir(pack).with_context(|| format!("{}", pack.display()))? {
-        let split = split?.path();
-        if !split.is_dir() {
-            continue;
-        }
-        for folder in std::fs::read_dir(&split)? {
-            let folder = folder?.path();
-            if folder.join("script.txt").is_file() {
-                found.push(folder);
-            }
-        }
-    }
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => bail!(
-            "{}: no appliance folder (script.txt) in it or one level below its splits",
-            pack.display()
-        ),
-        n => bail!(
-            "{}: {n} appliance folders; name one of them",
-            pack.display()
-        ),
-    }
-}
-
 pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result<ExitCode> {
-    let folder = appliance_folder(pack)?;
+    let folder = assistq::layout::find_appliance_folder(pack, None)?;
     let root = models.unwrap_or_else(encoders::models::default_root);
     let ocr = ocr::Ocr::load_best(&root)?;
     let timeline = grounding::ground_folder(&folder, &ocr, |_, _| {})?;
@@ -80,9 +48,6 @@ pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// The timeline file next to a folder's encoded features.
-pub(crate) const TIMELINE_FILE: &str = "timeline.json";
-
 /// `pressnext ground --data ROOT --split S --label L --out ENCODED`: every appliance folder's
 /// timeline into `ENCODED/<folder>/timeline.json`, skipping folders whose timeline is already of
 /// this version (resumable), each written atomically. A folder that fails is reported and
@@ -120,22 +85,14 @@ pub(crate) fn ground_split(
     let ocr = ocr::Ocr::load_best(&root)?;
     let (mut done, mut skipped, mut failed) = (0, 0, 0);
     for name in &folders {
-        let target = out.join(name).join(TIMELINE_FILE);
-        let current = std::fs::read_to_string(&target)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|v| v["version"] == grounding::VERSION);
-        let status = if current {
+        let target = out.join(name);
+        let status = if grounding::cache::cached(&target).is_some() {
             skipped += 1;
             "skipped (up to date)".to_string()
         } else {
             match grounding::ground_folder(&dir.join(name), &ocr, |_, _| {}) {
                 Ok(timeline) => {
-                    let text = serde_json::to_string_pretty(&timeline)? + "\n";
-                    std::fs::create_dir_all(out.join(name))
-                        .with_context(|| format!("{}", out.join(name).display()))?;
-                    assistq::fsutil::write_atomic(&target, text.as_bytes())
-                        .with_context(|| format!("{}", target.display()))?;
+                    grounding::cache::save(&target, &timeline)?;
                     done += 1;
                     "grounded".to_string()
                 }
@@ -296,8 +253,7 @@ pub(crate) fn bench(
     let mut labels = Tally::default();
     let mut registered = Vec::new();
     for folder in &folders {
-        let truth: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(folder.join(synth::TRUTH_FILE))?)?;
+        let truth = synth::read_truth(folder)?;
         let ev: Evidence = grounding::gather(folder, &ocr, |_, _| {})?;
         if let Ok(a) = &ev.activity {
             registered.push(a.registered_share());

@@ -66,7 +66,7 @@ fn run(command: Command) -> Result<ExitCode> {
             resume,
             device,
             overrides,
-        } => train(&cfg, resume, &with_device(overrides, device)),
+        } => train(&cfg, resume, &overrides, device.as_deref()),
         Command::Infer {
             cfg,
             out,
@@ -74,7 +74,7 @@ fn run(command: Command) -> Result<ExitCode> {
             device,
             show,
             overrides,
-        } => infer(&cfg, out, json, show, &with_device(overrides, device)),
+        } => infer(&cfg, out, json, show, &overrides, device.as_deref()),
         Command::Bench {
             data,
             dims,

@@ -3,7 +3,7 @@
 //! lands, so registration can be checked from outside the app.
 //!
 //! `--json` prints, per frame (one line each), exactly the object of
-//! `media::register::registration_json`:
+//! `registration::registration_json`:
 //! `{"in_view", "homography", "inliers", "buttons": [{"name", "quad"}]}`.
 //! `--details` appends `reason`, `reprojection_error`, `matches`, `sharpness`,
 //! `mode` and, for `--video`, `frame` (decode index) and `timestamp` (s).
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use media::register::{
+use registration::{
     add_details, registration_json, ButtonBox, Plane, RegisterConfig, Registrar, Registration,
     Tracker,
 };
@@ -45,7 +45,7 @@ pub struct RegisterArgs {
 }
 
 pub fn run(args: RegisterArgs) -> Result<ExitCode> {
-    let reference = media::register::load_image(&args.reference)?;
+    let reference = registration::load_image(&args.reference)?;
     let boxes = button_boxes(
         &args.buttons,
         &args.reference,
@@ -62,7 +62,7 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if let Some(frame_path) = &args.frame {
-        let frame = media::register::load_image(frame_path)?;
+        let frame = registration::load_image(frame_path)?;
         let reg = registrar.register_plane(&Plane::from_rgb(&frame));
         if args.json {
             let mut v = registration_json(&reg, &boxes);
@@ -74,7 +74,7 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
             writeln!(out, "{}: {}", frame_path.display(), summary(&reg))?;
             if let Some(h) = &reg.homography {
                 for b in &boxes {
-                    let q = media::register::project_box(h, b.x, b.y, b.w, b.h);
+                    let q = registration::project_box(h, b.x, b.y, b.w, b.h);
                     let pts: Vec<String> = q
                         .iter()
                         .map(|p| format!("({:.1}, {:.1})", p[0], p[1]))
@@ -146,8 +146,8 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode> {
 
 fn summary(reg: &Registration) -> String {
     let how = match reg.mode {
-        media::register::Mode::Detected => "detected",
-        media::register::Mode::Tracked => "tracked",
+        registration::Mode::Detected => "detected",
+        registration::Mode::Tracked => "tracked",
     };
     match (reg.in_view, reg.reason) {
         (true, _) => format!(

@@ -7,8 +7,7 @@ use std::process::{Command, Output};
 
 use testkit::tutorial;
 
-#[path = "../../encoders/tests/common/mod.rs"]
-mod common;
+use testkit::tiny_encoders as common;
 
 fn pressnext(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pressnext"))

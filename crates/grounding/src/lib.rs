@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod answer;
+pub mod cache;
 pub mod labels;
 pub mod layout;
 pub mod video;

@@ -1,5 +1,5 @@
 //! Cue (b): where the action happens in the tutorial video, without a learned model. Each
-//! sampled frame is registered to the reference photo (`media::register`); every button box of
+//! sampled frame is registered to the reference photo (`registration`); every button box of
 //! the photo is then looked up in the frame through the homography and compared with the photo.
 //! A finger, a pen, a glove, a knob's pointer or a lit display all change what a box shows; a
 //! box that changes much more than it usually does is being operated.
@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use image::{GrayImage, RgbImage};
-use media::register::{apply, Mat3, Plane, RegisterConfig, Registrar};
+use registration::{apply, Mat3, Plane, RegisterConfig, Registrar};
 
 use crate::layout::Rect;
 use crate::Error;

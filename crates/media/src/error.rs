@@ -36,16 +36,4 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-
-    /// An image file could not be decoded.
-    #[error("{}: cannot read image: {message}", path.display())]
-    Image { path: PathBuf, message: String },
-
-    /// A registration reference smaller than the detector can use.
-    #[error("reference image is {width}x{height} pixels; registration needs at least 64x64")]
-    ReferenceTooSmall { width: u32, height: u32 },
-
-    /// A registration reference with too little texture to ever be found.
-    #[error("reference image has only {found} usable keypoints (at least {needed} needed): it is too plain to register against")]
-    ReferenceTooPlain { found: usize, needed: usize },
 }

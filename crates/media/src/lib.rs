@@ -4,13 +4,11 @@
 //! The main entry points are [`probe`] (stream facts only), [`sample_frames`]
 //! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]
 //! (every frame, for camera-like playback of a recorded file), [`camera`]:
-//! live frame sources (a camera or a looped video file), plus [`register`]:
-//! finding the appliance of a reference photo in a live frame, and [`scale`]: fast downscaling of
-//! live frames.
+//! live frame sources (a camera or a looped video file), and [`scale`]: fast downscaling of
+//! live frames. Finding the appliance in a frame is the FFmpeg-free `registration` crate.
 
 pub mod camera;
 pub mod error;
-pub mod register;
 pub mod scale;
 pub mod video;
 

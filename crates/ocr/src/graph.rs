@@ -965,19 +965,8 @@ mod tests {
             };
             let ours = depthwise(&x, &w, &spec).unwrap();
             let theirs = x.conv2d(&w, pad, stride, 1, 3).unwrap();
-            assert_eq!(ours.dims(), theirs.dims());
-            let d = (ours - theirs)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .max(0)
-                .unwrap();
-            assert!(
-                d.to_scalar::<f32>().unwrap() < 1e-5,
-                "stride {stride} pad {pad}"
-            );
+            let d = testkit::tensors::max_abs_diff(&ours, &theirs);
+            assert!(d < 1e-5, "stride {stride} pad {pad}: {d}");
         }
     }
 

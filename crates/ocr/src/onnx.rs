@@ -1,5 +1,6 @@
-//! The part of the ONNX protobuf schema that running the PP-OCR graphs needs (`prost` derive,
-//! no `protoc`). Field numbers follow the official `onnx/onnx.proto` (IR version 10); fields not
+//! The part of the ONNX protobuf schema that PressNext reads (`prost` derive, no `protoc`): what
+//! running the PP-OCR graphs needs, and what the encoders' weight import reads (and its tests
+//! write). Field numbers follow the official `onnx/onnx.proto` (IR version 10); fields not
 //! declared here are skipped by the decoder.
 
 use prost::Message;
@@ -7,10 +8,25 @@ use prost::Message;
 /// `onnx.ModelProto`.
 #[derive(Clone, PartialEq, Message)]
 pub struct ModelProto {
+    #[prost(int64, tag = "1")]
+    pub ir_version: i64,
+    #[prost(string, tag = "2")]
+    pub producer_name: String,
     #[prost(message, optional, tag = "7")]
     pub graph: Option<GraphProto>,
+    #[prost(message, repeated, tag = "8")]
+    pub opset_import: Vec<OperatorSetIdProto>,
     #[prost(message, repeated, tag = "14")]
     pub metadata_props: Vec<StringStringEntryProto>,
+}
+
+/// `onnx.OperatorSetIdProto`.
+#[derive(Clone, PartialEq, Message)]
+pub struct OperatorSetIdProto {
+    #[prost(string, tag = "1")]
+    pub domain: String,
+    #[prost(int64, tag = "2")]
+    pub version: i64,
 }
 
 /// `onnx.StringStringEntryProto`.
@@ -27,6 +43,8 @@ pub struct StringStringEntryProto {
 pub struct GraphProto {
     #[prost(message, repeated, tag = "1")]
     pub node: Vec<NodeProto>,
+    #[prost(string, tag = "2")]
+    pub name: String,
     #[prost(message, repeated, tag = "5")]
     pub initializer: Vec<TensorProto>,
     #[prost(message, repeated, tag = "11")]
@@ -102,6 +120,35 @@ pub mod data_type {
     pub const FLOAT: i32 = 1;
     pub const INT32: i32 = 6;
     pub const INT64: i32 = 7;
+}
+
+/// `TensorProto.DataLocation.EXTERNAL`: the bytes live in a side file, which we do not read.
+pub const DATA_LOCATION_EXTERNAL: i32 = 1;
+
+impl TensorProto {
+    /// A float initializer stored as little-endian `raw_data`, the way exporters write weights.
+    pub fn from_f32(name: &str, dims: &[usize], data: &[f32]) -> Self {
+        Self {
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: data_type::FLOAT,
+            name: name.to_string(),
+            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Self::default()
+        }
+    }
+}
+
+impl NodeProto {
+    /// A node without attributes.
+    pub fn new(op_type: &str, name: &str, inputs: &[&str], outputs: &[&str]) -> Self {
+        Self {
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            name: name.to_string(),
+            op_type: op_type.to_string(),
+            attribute: Vec::new(),
+        }
+    }
 }
 
 /// Decodes an ONNX file's bytes.

@@ -9,19 +9,12 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 use ocr::{ModelSet, Ocr};
+use testkit::repo::models_root;
+use testkit::tensors::max_abs_diff;
 
 fn fixtures() -> PathBuf {
     Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
-}
-
-fn models_root() -> PathBuf {
-    std::env::var_os("PRESSNEXT_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-                .join("../../models")
-        })
 }
 
 fn load(set: ModelSet) -> Ocr {
@@ -32,20 +25,6 @@ fn load(set: ModelSet) -> Ocr {
 
 fn tensors(file: &str) -> std::collections::HashMap<String, Tensor> {
     candle_core::safetensors::load(fixtures().join(file), &Device::Cpu).unwrap()
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
 }
 
 fn networks_match_onnxruntime(set: ModelSet) {

@@ -77,8 +77,8 @@ pub fn save(
         meta.insert("metrics".to_string(), m.to_string());
     }
     write_safetensors(path, tensors, Some(meta)).map_err(|e| match e {
-        Error::Features { path, message } => Error::checkpoint(path, message),
-        other => other,
+        encoded::Error::Features { path, message } => Error::checkpoint(path, message),
+        other => Error::from(other),
     })
 }
 

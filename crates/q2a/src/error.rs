@@ -4,16 +4,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file that cannot be read or written, or encoded features that are missing, malformed
+    /// or inconsistent with the config (the encoded layout's own errors).
+    #[error(transparent)]
+    Encoded(#[from] encoded::Error),
     #[error("config {origin}: {message}")]
     Config { origin: String, message: String },
-    /// Encoded features that are missing, malformed or inconsistent with the config.
-    #[error("{path}: {message}")]
-    Features { path: PathBuf, message: String },
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
     #[error("{0}")]
@@ -30,16 +26,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        encoded::Error::io(path, source).into()
     }
     pub fn features(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Error::Features {
-            path: path.into(),
-            message: message.into(),
-        }
+        encoded::Error::features(path, message).into()
     }
     pub fn checkpoint(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Checkpoint {

@@ -6,7 +6,8 @@
 //! question and each candidate answer with its button's image.
 //!
 //! - [`config`]: the reference's upper-case config keys, YAML files and `KEY VALUE` overrides.
-//! - [`features`]: the encoded-features layout on disk (written by the encoder, read here).
+//! - [`features`]: the encoded-features layout on disk, re-exported from the `encoded` crate
+//!   (written by the encoders, read here).
 //! - [`batch`]: packing samples of any step and candidate counts into batched tensors with masks.
 //! - [`model`]: the Q2A blocks and the batched forward pass.
 //! - [`checkpoint`]: our safetensors checkpoints and the reference's PyTorch checkpoints.
@@ -21,7 +22,6 @@ pub mod config;
 pub mod dataset;
 pub mod device;
 pub mod error;
-pub mod features;
 pub mod infer;
 pub mod init;
 pub mod model;
@@ -30,6 +30,8 @@ pub mod progress;
 pub mod schedule;
 pub mod synthetic;
 pub mod train;
+
+pub use encoded as features;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -15,6 +15,7 @@ use q2a::features::{EncodedFolder, EncodedQa, EncodedStep, QaEntry};
 use q2a::init::SeededInit;
 use q2a::optim::Sgd;
 use q2a::Q2a;
+use testkit::tensors::max_abs_diff;
 
 /// The device under test: `PRESSNEXT_TEST_DEVICE` (`cpu` by default, `cuda` in
 /// `scripts/gpu_check.sh`). Fixtures are always read on the CPU.
@@ -159,20 +160,6 @@ impl Fixture {
             samples,
         }
     }
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    assert_eq!(a.dims(), b.dims());
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
 }
 
 fn check_scores(fx: &Fixture, model: &Q2a, what: &str) {

@@ -5,31 +5,34 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use geometry::Mat3;
+
 use crate::draw::{Canvas, Rgb};
 
-/// A 3x3 projective transform, row-major, mapping (x, y, 1).
+/// A 3x3 projective transform, row-major, mapping (x, y, 1); the arithmetic is `geometry`'s.
 #[derive(Debug, Clone, Copy)]
 pub struct Homography(pub [f64; 9]);
 
 impl Homography {
-    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+    fn mat(&self) -> Mat3 {
         let m = &self.0;
-        let w = m[6] * x + m[7] * y + m[8];
-        (
-            (m[0] * x + m[1] * y + m[2]) / w,
-            (m[3] * x + m[4] * y + m[5]) / w,
-        )
+        [[m[0], m[1], m[2]], [m[3], m[4], m[5]], [m[6], m[7], m[8]]]
+    }
+
+    fn from_mat(m: Mat3) -> Homography {
+        Homography([
+            m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1], m[2][2],
+        ])
+    }
+
+    /// The image of `(x, y)`; the renderer only maps points in front of the camera.
+    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let [u, v] = geometry::apply_unchecked(&self.mat(), [x, y]);
+        (u, v)
     }
 
     pub fn mul(&self, o: &Homography) -> Homography {
-        let (a, b) = (&self.0, &o.0);
-        let mut r = [0.0; 9];
-        for i in 0..3 {
-            for j in 0..3 {
-                r[i * 3 + j] = (0..3).map(|k| a[i * 3 + k] * b[k * 3 + j]).sum();
-            }
-        }
-        Homography(r)
+        Homography::from_mat(geometry::mul(&self.mat(), &o.mat()))
     }
 
     pub fn translation(dx: f64, dy: f64) -> Homography {
@@ -40,22 +43,10 @@ impl Homography {
         Homography([s, 0.0, 0.0, 0.0, s, 0.0, 0.0, 0.0, 1.0])
     }
 
+    /// The inverse; a camera pose always gives an invertible view (the generator builds only
+    /// those), so a singular one is a bug in the caller.
     pub fn inverse(&self) -> Homography {
-        let m = &self.0;
-        let det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6])
-            + m[2] * (m[3] * m[7] - m[4] * m[6]);
-        let inv = [
-            (m[4] * m[8] - m[5] * m[7]) / det,
-            (m[2] * m[7] - m[1] * m[8]) / det,
-            (m[1] * m[5] - m[2] * m[4]) / det,
-            (m[5] * m[6] - m[3] * m[8]) / det,
-            (m[0] * m[8] - m[2] * m[6]) / det,
-            (m[2] * m[3] - m[0] * m[5]) / det,
-            (m[3] * m[7] - m[4] * m[6]) / det,
-            (m[1] * m[6] - m[0] * m[7]) / det,
-            (m[0] * m[4] - m[1] * m[3]) / det,
-        ];
-        Homography(inv)
+        Homography::from_mat(geometry::inverse(&self.mat()).expect("a camera view is invertible"))
     }
 }
 

@@ -60,6 +60,24 @@ pub(crate) struct Appliance {
     video_seed: u64,
 }
 
+/// The generator's truth of an appliance folder ([`TRUTH_FILE`]), as written; the error names
+/// the file.
+pub fn read_truth(folder: &Path) -> Result<serde_json::Value, Error> {
+    let path = folder.join(TRUTH_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::io(&path, std::io::Error::other(e)))
+}
+
+/// The label the generator printed on `button`, from a truth document ([`read_truth`]).
+pub fn truth_label(truth: &serde_json::Value, button: &str) -> Option<String> {
+    truth["controls"]
+        .as_array()?
+        .iter()
+        .find(|c| c["button"] == button)
+        .and_then(|c| c["label"].as_str())
+        .map(str::to_string)
+}
+
 impl Appliance {
     pub fn plan(kind: &'static KindSpec, rng: &mut ChaCha8Rng, seconds: (u32, u32)) -> Appliance {
         let folder = format!("{}_{}", kind.name, short_id(rng));

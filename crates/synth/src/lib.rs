@@ -18,7 +18,7 @@
 
 pub mod camera;
 mod dataset;
-pub use dataset::TRUTH_FILE;
+pub use dataset::{read_truth, truth_label, TRUTH_FILE};
 pub mod draw;
 pub mod error;
 pub mod free;

@@ -3,8 +3,14 @@
 //! known homographies, with a real camera's degradations) for the registration tests, the CLI's
 //! `register` tests and the registration benchmark; [`tutorial`] (a small AssistQ dataset on
 //! disk with real H.264 videos) for the encoders' and the CLI's `encode` tests; [`repo`] (the
-//! repository root, the demo pack, running the CLI there) for the CLI's end-to-end tests.
+//! repository root, the demo pack, running the CLI there) for the CLI's end-to-end tests;
+//! [`tensors`] (the largest difference between two tensors) for the numeric parity tests;
+//! `tiny_encoders` (feature `encoders`: tiny random encoders) for the encoders' and the CLI's
+//! tests.
 
 pub mod register_scenes;
 pub mod repo;
+pub mod tensors;
+#[cfg(feature = "encoders")]
+pub mod tiny_encoders;
 pub mod tutorial;

@@ -6,37 +6,21 @@
 
 use image::{Rgb, RgbImage};
 
-pub type Mat3 = [[f64; 3]; 3];
+pub use geometry::{mul, Mat3};
 
 pub const FRAME_W: u32 = 1280;
 pub const FRAME_H: u32 = 720;
 
-/// SplitMix64, so the test set is the same on every machine.
-#[derive(Clone)]
-pub struct Rng(pub u64);
+/// The seeded generator of every scene: the same seed gives the same pixels on every machine.
+pub use geometry::SplitMix64 as Rng;
 
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
-    }
-    pub fn gauss(&mut self) -> f64 {
-        let u1 = self.unit().max(1e-12);
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
-    }
-    pub fn color(&mut self) -> Rgb<u8> {
+/// A random opaque colour, for drawing test scenes.
+pub trait RandomColor {
+    fn color(&mut self) -> Rgb<u8>;
+}
+
+impl RandomColor for Rng {
+    fn color(&mut self) -> Rgb<u8> {
         Rgb([
             self.int(0, 255) as u8,
             self.int(0, 255) as u8,
@@ -396,35 +380,15 @@ pub fn background(seed: u64, w: u32, h: u32) -> RgbImage {
     img
 }
 
-pub fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
-    let mut c = [[0.0; 3]; 3];
-    for i in 0..3 {
-        for j in 0..3 {
-            c[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
-        }
-    }
-    c
-}
-
+/// `h` applied to `p`, without the registration's behind-the-camera check: scenes only map
+/// points they put in view.
 pub fn apply(h: &Mat3, p: [f64; 2]) -> [f64; 2] {
-    let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
-    [
-        (h[0][0] * p[0] + h[0][1] * p[1] + h[0][2]) / w,
-        (h[1][0] * p[0] + h[1][1] * p[1] + h[1][2]) / w,
-    ]
+    geometry::apply_unchecked(h, p)
 }
 
+/// The inverse of a view (every view the scenes build is invertible).
 pub fn inverse(m: &Mat3) -> Mat3 {
-    let d = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    let c =
-        |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
-    [
-        [c(1, 1, 2, 2) / d, -c(0, 1, 2, 2) / d, c(0, 1, 1, 2) / d],
-        [-c(1, 0, 2, 2) / d, c(0, 0, 2, 2) / d, -c(0, 0, 1, 2) / d],
-        [c(1, 0, 2, 1) / d, -c(0, 0, 2, 1) / d, c(0, 0, 1, 1) / d],
-    ]
+    geometry::inverse(m).expect("scene views are invertible")
 }
 
 /// A view of a `rw x rh` reference in the frame: scale `s`, rotation

@@ -32,3 +32,31 @@ pub fn demo_folder() -> PathBuf {
         .find(|p| p.join("script.txt").is_file())
         .expect("an appliance folder in demo/pack/test")
 }
+
+/// The models root the tests use: `$PRESSNEXT_MODELS`, else the repository's `models/` (where
+/// `scripts/setup.sh` imports the real weights).
+pub fn models_root() -> PathBuf {
+    match std::env::var_os("PRESSNEXT_MODELS") {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => repo().join("models"),
+    }
+}
+
+/// The installed real weights ([`models_root`] with its `manifest.json`), or `None` with a note
+/// when they are not installed. With `PRESSNEXT_REQUIRE_MODELS=1` (set by scripts/test.sh, whose
+/// setup installs them) their absence fails the test instead of skipping it.
+pub fn real_models_root() -> Option<PathBuf> {
+    let root = models_root();
+    if root.join("manifest.json").exists() {
+        return Some(root);
+    }
+    let note = format!(
+        "{} has no manifest.json (run scripts/setup.sh, which fetches and imports the weights)",
+        root.display()
+    );
+    if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
+        panic!("real weights required: {note}");
+    }
+    eprintln!("skipped: {note}");
+    None
+}

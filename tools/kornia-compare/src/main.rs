@@ -1,11 +1,8 @@
 //! One-off comparison, outside the workspace: kornia-rs 0.2 ORB +
-//! RANSAC against `media::register`, on frames from the same generator as
-//! `crates/media/tests/registration_accuracy.rs` (tests/support). Run:
+//! RANSAC against `registration`, on frames from the same generator as
+//! `crates/registration/tests/registration_accuracy.rs` (testkit's scenes). Run:
 //! `cd tools/kornia-compare && cargo run --release` (builds kornia: about 7 min at -j2).
 //! 70 positive and 28 negative 1280x720 frames; figures in docs/registration.md.
-#[path = "../../../crates/media/tests/support/mod.rs"]
-mod support;
-
 use kornia_3d::ransac::estimators::HomographyEstimator;
 use kornia_3d::ransac::{run, Match2d2d, RansacConfig, ThresholdConsensus, UniformSampler};
 use kornia_algebra::{Vec2F64, Vec3F64};
@@ -13,7 +10,7 @@ use kornia_image::{Image, ImageSize};
 use kornia_imgproc::features::{match_orb_descriptors, OrbDetector, OrbMatchConfig};
 use rand::SeedableRng;
 use std::time::Instant;
-use support::*;
+use testkit::register_scenes::*;
 
 fn gray(img: &image::RgbImage) -> Image<u8, 1> {
     let g = image::DynamicImage::ImageRgb8(img.clone()).to_luma8();
@@ -60,7 +57,7 @@ fn main() {
     .collect();
     for p in photos {
         let img = image::open(format!(
-            "{}/../../crates/media/tests/fixtures/{p}",
+            "{}/../../crates/registration/tests/fixtures/{p}",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
@@ -80,7 +77,7 @@ fn main() {
     for (ri, (r, boxes)) in refs.iter().enumerate() {
         let rf = det_ref.detect_and_extract_u8(&gray(r)).unwrap();
         let mreg =
-            media::register::Registrar::from_rgb(r, media::register::RegisterConfig::default())
+            registration::Registrar::from_rgb(r, registration::RegisterConfig::default())
                 .unwrap();
         let (rw, rh) = (r.width() as f64, r.height() as f64);
         for i in 0..14 {
@@ -111,7 +108,7 @@ fn main() {
                 let h = random_view(&mut rng, other.width() as f64, other.height() as f64);
                 warp_into(&mut frame, other, &h);
             }
-            let plane = media::register::Plane::from_rgb(&frame);
+            let plane = registration::Plane::from_rgb(&frame);
             let t = Instant::now();
             let mr = mreg.register_plane(&plane);
             m_times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -171,22 +168,18 @@ fn main() {
             }
             pos_inl.push(inl);
             if let Some(model) = res.and_then(|r| r.model) {
-                let e = boxes
-                    .iter()
-                    .flat_map(|b| {
-                        [
-                            [b.x, b.y],
-                            [b.x + b.w, b.y],
-                            [b.x + b.w, b.y + b.h],
-                            [b.x, b.y + b.h],
-                        ]
-                    })
-                    .map(|p| {
-                        let v = model * Vec3F64::new(p[0], p[1], 1.0);
-                        let a = apply(&truth, p);
-                        (v.x / v.z - a[0]).hypot(v.y / v.z - a[1])
-                    })
-                    .fold(0.0, f64::max);
+                // kornia's matrix as ours, column by column.
+                let col = |x: f64, y: f64, z: f64| {
+                    let v = model * Vec3F64::new(x, y, z);
+                    [v.x, v.y, v.z]
+                };
+                let (c0, c1, c2) = (col(1.0, 0.0, 0.0), col(0.0, 1.0, 0.0), col(0.0, 0.0, 1.0));
+                let estimate = [
+                    [c0[0], c1[0], c2[0]],
+                    [c0[1], c1[1], c2[1]],
+                    [c0[2], c1[2], c2[2]],
+                ];
+                let e = max_corner_error(&truth, &estimate, boxes);
                 errs.push(if e.is_finite() { e } else { 1e9 });
             } else {
                 errs.push(1e9);
@@ -198,7 +191,7 @@ fn main() {
     println!("kornia ORB+RANSAC: {n} positives: {ok} under 3 px; median err {:.2} px; p95 {:.2} px; min inliers positive {:?}; max inliers negative {neg_max}",
         percentile(&errs, 50.0), percentile(&errs, 95.0), pos_inl.iter().min());
     let mok = m_errs.iter().filter(|&&e| e < 3.0).count();
-    println!("media::register (full detection + decision): {m_found}/{n} in view, {mok} under 3 px; median err {:.2} px; p95 {:.2} px; false in-view {m_fp}; max inliers negative {m_neg_max}; time mean {:.1} ms p95 {:.1} ms",
+    println!("registration (full detection + decision): {m_found}/{n} in view, {mok} under 3 px; median err {:.2} px; p95 {:.2} px; false in-view {m_fp}; max inliers negative {m_neg_max}; time mean {:.1} ms p95 {:.1} ms",
         percentile(&m_errs, 50.0), percentile(&m_errs, 95.0), m_times.iter().sum::<f64>() / m_times.len() as f64, percentile(&m_times, 95.0));
     println!(
         "kornia time per frame (detect+match+ransac): mean {:.1} ms, p95 {:.1} ms",

@@ -1,11 +1,11 @@
 //! Registration speed at 1280x720: full re-detection (no prior) and
 //! tracking (previous homography as prior), plus the two biggest stages of
-//! detection on their own. `cargo bench -p media --bench registration`;
+//! detection on their own. `cargo bench -p registration --bench registration`;
 //! figures are in docs/registration.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use media::register::features::{detect, match_all};
-use media::register::{Plane, RegisterConfig, Registrar, Tracker};
+use registration::features::{detect, match_all};
+use registration::{Plane, RegisterConfig, Registrar, Tracker};
 use testkit::register_scenes::*;
 
 fn frames() -> (Registrar, Vec<(Plane, Mat3)>) {

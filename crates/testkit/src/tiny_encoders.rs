@@ -1,7 +1,6 @@
-//! Tiny random BERT and DINOv2 models for tests: written as safetensors (with a hand-made
-//! WordPiece tokenizer.json) into temp folders, so the real loading code runs without the
-//! pretrained weights.
-#![allow(dead_code)]
+//! Tiny random BERT and DINOv2 models for tests (feature `encoders`): written as safetensors
+//! (with a hand-made WordPiece tokenizer.json) into temp folders, so the real loading code runs
+//! without the pretrained weights; and installed as a whole models root for the CLI's tests.
 
 use std::path::Path;
 
@@ -11,20 +10,19 @@ use candle_transformers::models::bert::BertModel;
 use encoders::dinov2::{Dinov2, Dinov2Config};
 use image::RgbImage;
 
-/// Small deterministic generator (xorshift64*), so a failing test fails the same way every run.
-pub struct Rng(pub u64);
+/// The seeded generator of the random weights and images.
+pub use geometry::SplitMix64 as Rng;
 
-impl Rng {
-    pub fn next_f32(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        (x >> 40) as f32 / (1u64 << 24) as f32 // [0, 1)
-    }
-    pub fn uniform(&mut self, n: usize, scale: f32) -> Vec<f32> {
+/// Uniform test data from [`Rng`].
+pub trait Uniform {
+    /// `n` values uniform in `[-scale, scale)`.
+    fn uniform(&mut self, n: usize, scale: f32) -> Vec<f32>;
+}
+
+impl Uniform for Rng {
+    fn uniform(&mut self, n: usize, scale: f32) -> Vec<f32> {
         (0..n)
-            .map(|_| (self.next_f32() * 2.0 - 1.0) * scale)
+            .map(|_| (self.unit_f32() * 2.0 - 1.0) * scale)
             .collect()
     }
 }
@@ -260,34 +258,11 @@ pub fn write_tiny_dino(image_size: usize) -> tempfile::TempDir {
 
 pub fn random_image(rng: &mut Rng, w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |_, _| {
-        image::Rgb([0, 0, 0].map(|_: u8| (rng.next_f32() * 256.0) as u8))
+        image::Rgb([0, 0, 0].map(|_: u8| (rng.unit_f32() * 256.0) as u8))
     })
 }
 
-/// The installed real weights (`$PRESSNEXT_MODELS` or the workspace's `models/`), or `None` with a
-/// note when they are not installed. With `PRESSNEXT_REQUIRE_MODELS=1` (set by scripts/test.sh,
-/// whose setup installs them) their absence fails the test instead of skipping it.
-pub fn real_models_root() -> Option<std::path::PathBuf> {
-    let root = match std::env::var_os(encoders::models::MODELS_ENV) {
-        Some(v) if !v.is_empty() => std::path::PathBuf::from(v),
-        _ => {
-            Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-                .join("../../models")
-        }
-    };
-    if root.join(encoders::models::MANIFEST_FILE).exists() {
-        return Some(root);
-    }
-    let note = format!(
-        "{} has no manifest.json (run scripts/setup.sh, which fetches and imports the weights)",
-        root.display()
-    );
-    if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-        panic!("real weights required: {note}");
-    }
-    eprintln!("skipped: {note}");
-    None
-}
+pub use crate::repo::real_models_root;
 
 /// Installs the tiny BERT (mean pooling) and a tiny DINOv2 (56 px) as a models root, with a
 /// manifest hashing every file, exactly as `pressnext models import` lays out the real ones.

@@ -21,7 +21,9 @@ use assistq::script::Sentence;
 use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+pub mod error;
+
+pub use error::{Error, Result};
 
 pub const VIDEO_FILE: &str = "video.safetensors";
 pub const SCRIPT_FILE: &str = "script.safetensors";

@@ -1,6 +1,7 @@
 //! Plane-to-plane homographies: the minimal 4-point solution, the normalised
 //! least-squares DLT, Gauss-Newton refinement of the reprojection error,
-//! RANSAC over putative matches, and box projection.
+//! and RANSAC over putative matches. The matrix operations themselves (apply, compose, invert,
+//! project a box) live in the `geometry` crate and are re-exported here.
 //!
 //! Written here (not taken from kornia-3d or OpenCV) because the whole
 //! estimator is about 300 lines, needs no linear-algebra crate, and lets the
@@ -14,8 +15,8 @@
 // `!(x < y)` is deliberate: it is also true for NaN, which must fail.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-/// Row-major 3x3 matrix.
-pub type Mat3 = [[f64; 3]; 3];
+pub use geometry::homography::{apply, det, inverse, mul, normalized, project_box, Mat3, IDENTITY};
+pub use geometry::SplitMix64;
 
 /// A point correspondence: reference pixel -> frame pixel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,72 +26,6 @@ pub struct Correspondence {
     /// Least-squares weight (inverse variance of the position error):
     /// keypoints from coarse pyramid levels are less precise.
     pub weight: f64,
-}
-
-pub const IDENTITY: Mat3 = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-
-/// Applies `h` to a point; `None` when the point maps to infinity or behind
-/// the camera (`w <= 0`, which a real view of a plane never produces for
-/// points of the plane that are visible).
-pub fn apply(h: &Mat3, p: [f64; 2]) -> Option<[f64; 2]> {
-    let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
-    if w <= 1e-12 {
-        return None;
-    }
-    Some([
-        (h[0][0] * p[0] + h[0][1] * p[1] + h[0][2]) / w,
-        (h[1][0] * p[0] + h[1][1] * p[1] + h[1][2]) / w,
-    ])
-}
-
-/// Projects the box `(x, y, w, h)` (reference pixels, top-left corner and
-/// size) into the frame as a quadrilateral: top-left, top-right,
-/// bottom-right, bottom-left. Corners that map to infinity come out as NaN,
-/// which callers treat as "not drawable".
-pub fn project_box(h: &Mat3, x: f64, y: f64, w: f64, hgt: f64) -> [[f64; 2]; 4] {
-    [[x, y], [x + w, y], [x + w, y + hgt], [x, y + hgt]]
-        .map(|p| apply(h, p).unwrap_or([f64::NAN, f64::NAN]))
-}
-
-pub fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
-    let mut c = [[0.0; 3]; 3];
-    for (i, row) in c.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = (0..3).map(|k| a[i][k] * b[k][j]).sum();
-        }
-    }
-    c
-}
-
-pub fn det(m: &Mat3) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-}
-
-pub fn inverse(m: &Mat3) -> Option<Mat3> {
-    let d = det(m);
-    if !d.is_finite() || d.abs() < 1e-300 {
-        return None;
-    }
-    let c =
-        |r0: usize, c0: usize, r1: usize, c1: usize| m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
-    let adj = [
-        [c(1, 1, 2, 2), -c(0, 1, 2, 2), c(0, 1, 1, 2)],
-        [-c(1, 0, 2, 2), c(0, 0, 2, 2), -c(0, 0, 1, 2)],
-        [c(1, 0, 2, 1), -c(0, 0, 2, 1), c(0, 0, 1, 1)],
-    ];
-    Some(adj.map(|r| r.map(|v| v / d)))
-}
-
-/// Scales `h` so that `h[2][2] = 1` (when possible).
-pub fn normalized(h: Mat3) -> Option<Mat3> {
-    let s = h[2][2];
-    if !s.is_finite() || s.abs() < 1e-12 {
-        return None;
-    }
-    let out = h.map(|r| r.map(|v| v / s));
-    out.iter().flatten().all(|v| v.is_finite()).then_some(out)
 }
 
 /// Squared reprojection error of one correspondence under `h` (infinite
@@ -358,27 +293,6 @@ fn smallest_eigenvector(mut a: [[f64; 9]; 9]) -> [f64; 9] {
         .min_by(|&i, &j| a[i][i].total_cmp(&a[j][j]))
         .unwrap_or(8);
     std::array::from_fn(|i| v[i][k])
-}
-
-/// Small deterministic PRNG (SplitMix64): RANSAC must give the same answer
-/// for the same frame, so tests and the CLI are reproducible.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// RANSAC settings.

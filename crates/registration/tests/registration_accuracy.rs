@@ -5,14 +5,14 @@
 //! and composited on cluttered backgrounds in 1280x720 frames; plus frames
 //! without the appliance (backgrounds only, other panels, other photos).
 //!
-//! Run with `cargo test -p media --test registration_accuracy -- --nocapture`
+//! Run with `cargo test -p registration --test registration_accuracy -- --nocapture`
 //! to see the figures recorded in docs/registration.md.
 
 use std::path::Path;
 use std::time::Instant;
 
 use image::RgbImage;
-use media::register::{NotInViewReason, Plane, RegisterConfig, Registrar, Tracker};
+use registration::{NotInViewReason, Plane, RegisterConfig, Registrar, Tracker};
 use testkit::register_scenes::*;
 
 const POSITIVES_PER_REFERENCE: usize = 12;

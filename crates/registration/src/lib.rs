@@ -23,11 +23,12 @@
 //!    tracking loses quality.
 //!
 //! ```
-//! use media::register::{project_box, IDENTITY};
+//! use registration::{project_box, IDENTITY};
 //! let quad = project_box(&IDENTITY, 10.0, 20.0, 30.0, 40.0);
 //! assert_eq!(quad, [[10.0, 20.0], [40.0, 20.0], [40.0, 60.0], [10.0, 60.0]]);
 //! ```
 
+pub mod error;
 pub mod features;
 pub mod gray;
 pub mod homography;
@@ -45,7 +46,7 @@ pub use homography::{apply, project_box, Mat3, IDENTITY};
 pub use json::{add_details, registration_json, ButtonBox};
 pub use tracker::Tracker;
 
-use crate::Error;
+pub use error::Error;
 use features::{Features, Rect};
 use homography::{Correspondence, RansacParams};
 
@@ -245,7 +246,7 @@ impl Registrar {
     ///
     /// ```
     /// use image::{GrayImage, Luma};
-    /// use media::register::{Registrar, RegisterConfig};
+    /// use registration::{Registrar, RegisterConfig};
     /// // A textured 320x240 reference: blocks of pseudo-random grey.
     /// let texture = |x: u32, y: u32| {
     ///     let h = (x / 10).wrapping_mul(2654435761) ^ (y / 8).wrapping_mul(40503);

@@ -1,0 +1,34 @@
+//! Errors of the encoded-features layout. Each names the file it is about.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Encoded features that are missing, malformed or inconsistent with each other.
+    #[error("{path}: {message}")]
+    Features { path: PathBuf, message: String },
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+    pub fn features(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Features {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

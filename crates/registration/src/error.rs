@@ -1,0 +1,27 @@
+//! Errors of registration: a reference that cannot be registered against, or an image file that
+//! cannot be read. File errors name the file.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file itself could not be accessed (missing, no permission, ...).
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An image file could not be decoded.
+    #[error("{}: cannot read image: {message}", path.display())]
+    Image { path: PathBuf, message: String },
+
+    /// A registration reference smaller than the detector can use.
+    #[error("reference image is {width}x{height} pixels; registration needs at least 64x64")]
+    ReferenceTooSmall { width: u32, height: u32 },
+
+    /// A registration reference with too little texture to ever be found.
+    #[error("reference image has only {found} usable keypoints (at least {needed} needed): it is too plain to register against")]
+    ReferenceTooPlain { found: usize, needed: usize },
+}

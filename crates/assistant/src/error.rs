@@ -41,11 +41,9 @@ pub enum Error {
     SettingsInvalid { field: String, message: String },
     #[error("{0}: choose cpu or auto in Settings")]
     DeviceUnavailable(String),
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] assistq::FileError),
     #[error("{0}")]
     Internal(String),
 }
@@ -73,16 +71,13 @@ impl Error {
             Error::TrainingFailed(_) => "training.failed",
             Error::SettingsInvalid { .. } => "settings.invalid",
             Error::DeviceUnavailable(_) => "device.unavailable",
-            Error::Io { .. } => "io",
+            Error::Io(_) => "io",
             Error::Internal(_) => "internal",
         }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io(assistq::FileError::new(path.into(), source))
     }
 }
 
@@ -101,7 +96,7 @@ impl From<q2a::Error> for Error {
         match e {
             q2a::Error::Checkpoint { path, message } => Error::ModelInvalid { path, message },
             q2a::Error::Device(message) => Error::DeviceUnavailable(message),
-            q2a::Error::Encoded(encoded::Error::Io { path, source }) => Error::Io { path, source },
+            q2a::Error::Encoded(encoded::Error::Io(e)) => Error::Io(e),
             other => Error::Internal(other.to_string()),
         }
     }

@@ -6,13 +6,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong reading, writing or evaluating AssistQ files.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] crate::FileError),
     /// The file is not UTF-8; `line` and `column` (1-based, column in bytes) locate the first
     /// bad byte.
     #[error("{}: line {line}: not valid UTF-8 (first bad byte at byte {column} of the line)", path.display())]
@@ -64,9 +60,6 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io(crate::FileError::new(path.into(), source))
     }
 }

@@ -7,6 +7,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Error;
 
+/// An I/O error with the file or folder it is about: what every crate's `Io` error variant
+/// wraps, so that a message always names the path.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct FileError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl FileError {
+    pub fn new(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
 /// Distinguishes temp files of concurrent writers in one process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 

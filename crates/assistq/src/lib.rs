@@ -19,3 +19,4 @@ pub mod script;
 pub mod submission;
 
 pub use error::Error;
+pub use fsutil::FileError;

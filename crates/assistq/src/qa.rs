@@ -190,7 +190,7 @@ pub(crate) fn error_to_problem(error: Error, path: &Path) -> Problem {
             format!("line {line}"),
             format!("not valid UTF-8: first bad byte at byte {column} of the line"),
         ),
-        Error::Io { source, .. } => (String::new(), format!("cannot read: {source}")),
+        Error::Io(e) => (String::new(), format!("cannot read: {}", e.source)),
         Error::JsonSchema {
             location, message, ..
         } => (location, message),

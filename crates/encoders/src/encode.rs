@@ -207,10 +207,8 @@ pub fn encode_dataset(
             enc.image.dim()
         )));
     }
-    std::fs::create_dir_all(&opts.out).map_err(|e| Error::Io {
-        path: opts.out.clone(),
-        source: e,
-    })?;
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| Error::Io(assistq::FileError::new(opts.out.clone(), e)))?;
     sink.event(&EncodeEvent::Started {
         folders: qa_file.folders.len(),
     });

@@ -5,11 +5,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] assistq::FileError),
     /// Missing, corrupt or unexpected model weights.
     #[error("{path}: {message}\n  fix: {fix}")]
     Weights {

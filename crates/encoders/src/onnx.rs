@@ -95,10 +95,8 @@ impl OnnxGraph {
 
 /// Reads and decodes an ONNX file (weights must be embedded, not external).
 pub fn load(path: &Path) -> Result<OnnxGraph> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
     let model = decode_model(&bytes, path)?;
     OnnxGraph::from_model(model, path)
 }

@@ -48,14 +48,11 @@ pub struct ImageEncoder {
 
 /// Reads an image file (JPEG or PNG) as RGB; errors name the file.
 pub fn load_image(path: &Path) -> Result<RgbImage> {
-    let reader = image::ImageReader::open(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let reader = reader.with_guessed_format().map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| Error::Io(assistq::FileError::new(path.to_path_buf(), e)))?;
+    let reader = reader
+        .with_guessed_format()
+        .map_err(|e| Error::Io(assistq::FileError::new(path.to_path_buf(), e)))?;
     let img = reader.decode().map_err(|e| Error::Image {
         path: path.to_path_buf(),
         message: format!("cannot decode image: {e}"),

@@ -490,11 +490,7 @@ fn manifest_fixture(root: &Path) -> Manifest {
             files,
         }],
     };
-    std::fs::write(
-        root.join(models::MANIFEST_FILE),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    manifest.write(root).unwrap();
     manifest
 }
 

@@ -25,12 +25,14 @@ pub fn save(encoded_folder: &Path, timeline: &Timeline) -> Result<(), Error> {
         path: path.clone(),
         message: format!("cannot serialise the timeline: {e}"),
     })? + "\n";
-    std::fs::create_dir_all(encoded_folder).map_err(|source| Error::Io {
-        path: encoded_folder.to_path_buf(),
-        source,
+    std::fs::create_dir_all(encoded_folder).map_err(|source| {
+        Error::Io(assistq::FileError::new(
+            encoded_folder.to_path_buf(),
+            source,
+        ))
     })?;
     assistq::fsutil::write_atomic(&path, text.as_bytes())
-        .map_err(|source| Error::Io { path, source })
+        .map_err(|source| Error::Io(assistq::FileError::new(path, source)))
 }
 
 /// The cached timeline of the appliance folder `folder`, or a new one grounded with the OCR

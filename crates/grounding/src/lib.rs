@@ -34,11 +34,9 @@ pub const VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] assistq::FileError),
     /// A tutorial file that cannot be read (script, buttons, photo).
     #[error("{0}")]
     Data(#[from] assistq::Error),

@@ -29,11 +29,7 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     InvalidArgument { path: PathBuf, message: String },
 
-    /// The file itself could not be accessed (missing, no permission, ...).
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] assistq::FileError),
 }

@@ -214,10 +214,8 @@ impl OpenVideo {
         let path_buf = path.to_path_buf();
         // Checked here so that a missing file is an I/O error with the OS's
         // own reason rather than FFmpeg's generic one.
-        let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: path_buf.clone(),
-            source,
-        })?;
+        let metadata = std::fs::metadata(path)
+            .map_err(|source| Error::Io(assistq::FileError::new(path_buf.clone(), source)))?;
         if metadata.is_dir() {
             return Err(Error::NotAVideo {
                 path: path_buf,

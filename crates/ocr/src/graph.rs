@@ -150,10 +150,7 @@ impl Network {
             if source.kind() == std::io::ErrorKind::NotFound {
                 model_err(path, "missing OCR model file".to_string())
             } else {
-                Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                }
+                Error::Io(assistq::FileError::new(path.to_path_buf(), source))
             }
         })?;
         Self::from_bytes(&bytes, path)

@@ -151,10 +151,7 @@ impl Ocr {
                     fix: FIX_MODELS.to_string(),
                 }
             } else {
-                Error::Io {
-                    path: keys_path.clone(),
-                    source,
-                }
+                Error::Io(assistq::FileError::new(keys_path.clone(), source))
             }
         })?;
         let charset = Charset::from_dictionary(keys.lines().map(str::to_string));

@@ -588,10 +588,8 @@ impl Registrar {
 
 /// Reads an image file for registration, with an error that names the file.
 pub fn load_image(path: &Path) -> Result<RgbImage, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
     image::load_from_memory(&bytes)
         .map(|i| i.to_rgb8())
         .map_err(|e| Error::Image {

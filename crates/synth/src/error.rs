@@ -4,12 +4,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file or folder that cannot be read or written (the message names it).
+    #[error(transparent)]
+    Io(#[from] assistq::FileError),
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error("{path}: video encoding failed: {message}")]
@@ -20,10 +17,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io(assistq::FileError::new(path.into(), source))
     }
 
     pub(crate) fn video(path: impl Into<PathBuf>, message: impl ToString) -> Self {

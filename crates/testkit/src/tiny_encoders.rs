@@ -287,11 +287,7 @@ pub fn install_tiny_models(root: &Path) {
             files,
         });
     }
-    std::fs::write(
-        root.join(models::MANIFEST_FILE),
-        serde_json::to_string_pretty(&Manifest { models: entries }).unwrap(),
-    )
-    .unwrap();
+    Manifest { models: entries }.write(root).unwrap();
 
     fn copy_tree(
         src: &Path,

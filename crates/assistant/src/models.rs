@@ -144,12 +144,17 @@ impl ModelRegistry {
     /// The config a checkpoint was trained with: its own (our checkpoints), a `config.yaml` beside
     /// it (imported reference checkpoints), else the base config.
     fn config_of(&self, info: &ModelInfo) -> Result<Config> {
+        // The checkpoint's own config wins: a `config.yaml` left from an older import of a
+        // reference checkpoint under the same name must not override it.
+        let ckpt = q2a::checkpoint::load(&info.path, None)?;
+        if let Some(config) = ckpt.config {
+            return Ok(config);
+        }
         let sidecar = info.path.with_file_name("config.yaml");
         if sidecar.is_file() {
             return Ok(Config::load(&sidecar, &[])?);
         }
-        let ckpt = q2a::checkpoint::load(&info.path, None)?;
-        Ok(ckpt.config.unwrap_or_else(base_config))
+        Ok(base_config())
     }
 
     /// Loads model `name` on `device`.
@@ -175,9 +180,9 @@ impl ModelRegistry {
     fn copy_atomic(from: &Path, to: &Path) -> Result<()> {
         let dir = to.parent().expect("destination folder");
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let part = to.with_extension("part");
-        std::fs::copy(from, &part).map_err(|e| Error::io(from, e))?;
-        std::fs::rename(&part, to).map_err(|e| Error::io(to, e))
+        // Whatever a killed copy left in this model's folder goes first.
+        assistq::fsutil::remove_stale_temps(dir);
+        assistq::fsutil::copy_atomic(from, to).map_err(|e| Error::io(to, e))
     }
 
     /// Registers a checkpoint written by a training run as model `name` (replacing an older model
@@ -231,10 +236,12 @@ impl ModelRegistry {
             active: false,
         };
         Self::copy_atomic(path, &info.path)?;
+        let sidecar = info.path.with_file_name("config.yaml");
         if ckpt.config.is_none() {
-            let sidecar = info.path.with_file_name("config.yaml");
             assistq::fsutil::write_atomic(&sidecar, config.to_yaml().as_bytes())
                 .map_err(|e| Error::io(&sidecar, e))?;
+        } else if sidecar.is_file() {
+            std::fs::remove_file(&sidecar).map_err(|e| Error::io(&sidecar, e))?;
         }
         self.write_meta(&info)?;
         Ok(info)
@@ -263,6 +270,76 @@ mod tests {
     fn the_base_config_is_the_best_config() {
         let cfg = base_config();
         assert_eq!(cfg.input.dim, 384);
+    }
+
+    /// A small checkpoint of ours (its config inside), trained for one epoch under `root`.
+    fn small_checkpoint(root: &Path) -> (PathBuf, Config) {
+        let spec = q2a::synthetic::SyntheticSpec {
+            folders: 2,
+            questions_per_folder: 2,
+            dim: 16,
+            num_masks: 1,
+            frames: (3, 5),
+            sentences: (2, 4),
+            steps: (1, 2),
+            candidates: (2, 4),
+            signal: 3.0,
+            seed: 5,
+            labelled: true,
+        };
+        q2a::synthetic::write(&root.join("train"), &spec).unwrap();
+        let overrides: Vec<String> = [
+            "DATASET.TRAIN",
+            &root.join("train").display().to_string(),
+            "INPUT.DIM",
+            "16",
+            "MODEL.DIM_STATE",
+            "16",
+            "MODEL.NUM_HEADS",
+            "2",
+            "SOLVER.BATCH_SIZE",
+            "2",
+            "SOLVER.MAX_EPOCHS",
+            "1",
+            "OUTPUT_DIR",
+            &root.join("run").display().to_string(),
+            "DEVICE",
+            "cpu",
+        ]
+        .map(String::from)
+        .to_vec();
+        let cfg = Config::from_yaml("", &overrides, "test").unwrap();
+        let summary = q2a::train::train(
+            &cfg,
+            &Device::Cpu,
+            &Default::default(),
+            &q2a::progress::NoProgress,
+        )
+        .unwrap();
+        (summary.last, cfg)
+    }
+
+    #[test]
+    fn a_checkpoints_own_config_wins_over_a_stale_sidecar_and_copies_leave_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, cfg) = small_checkpoint(dir.path());
+        let reg = ModelRegistry::new(dir.path(), dir.path());
+        let info = reg.import(&source, "mine").unwrap();
+        // A `config.yaml` an older import of a reference checkpoint left under the same name,
+        // and a temp file of a copy that was killed.
+        let sidecar = info.path.with_file_name("config.yaml");
+        std::fs::write(&sidecar, base_config().to_yaml()).unwrap();
+        let stale = info.path.with_file_name(".q2a.safetensors.tmp.99.0");
+        std::fs::write(&stale, b"half a checkpoint").unwrap();
+        let loaded = reg.load("mine", &Device::Cpu).unwrap();
+        assert_eq!(loaded.config.input.dim, cfg.input.dim);
+        // Importing it again removes the stale sidecar and the temp file.
+        reg.import(&source, "mine").unwrap();
+        assert!(!sidecar.exists() && !stale.exists());
+        assert_eq!(
+            std::fs::read(&info.path).unwrap(),
+            std::fs::read(&source).unwrap()
+        );
     }
 
     #[test]

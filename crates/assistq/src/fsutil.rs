@@ -29,10 +29,51 @@ impl FileError {
 /// Distinguishes temp files of concurrent writers in one process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Whether `name` is a temp file [`write_atomic`] makes (`.NAME.tmp.PID.N`): one left behind by a
+/// process killed mid-write.
+pub fn is_atomic_temp(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplitn(3, '.')
+            .collect::<Vec<_>>()
+            .as_slice()
+            .get(2)
+            .is_some_and(|head| head.ends_with(".tmp"))
+}
+
+/// Removes the temp files [`write_atomic`] left in `dir` when a process was killed mid-write
+/// (call it before starting work that writes there, never while another writer may run).
+/// Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| is_atomic_temp(&e.file_name().to_string_lossy()))
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Writes `bytes` to `path` so that readers see either the old or the new content, never a
 /// partial file: the data goes to a temp file in the same directory (same file system, so the
 /// rename is atomic), is fsynced, then renamed over `path`. The temp file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_atomic(path, |file| file.write_all(bytes))
+}
+
+/// Copies `from` to `to` the way [`write_atomic`] writes: streamed into a temp file beside `to`,
+/// fsynced, renamed over it. A checkpoint copied into the model registry is whole or absent.
+pub fn copy_atomic(from: &Path, to: &Path) -> io::Result<()> {
+    let mut source = File::open(from)?;
+    replace_atomic(to, |file| io::copy(&mut source, file).map(|_| ()))
+}
+
+/// The one atomic-replace rule: `fill` writes the new content into a fresh temp file in `path`'s
+/// folder (named so that [`remove_stale_temps`] recognises it), which is fsynced and renamed over
+/// `path`, then the folder is fsynced. The temp file is removed on failure.
+fn replace_atomic(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -57,7 +98,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .write(true)
             .create_new(true)
             .open(&temp_path)?;
-        file.write_all(bytes)?;
+        fill(&mut file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp_path, path)

@@ -167,7 +167,23 @@ pub fn verify(root: &Path) -> Result<Manifest> {
     let manifest = read_manifest(root)?;
     for model in &manifest.models {
         for f in &model.files {
+            // Only files inside the models folder: a manifest never makes this read elsewhere
+            // (`/dev/zero` would never end, `../..` leaves the folder).
+            let inside = Path::new(&f.path)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
             let path = root.join(&f.path);
+            if !inside || f.path.is_empty() {
+                return Err(weights_err(
+                    &root.join(MANIFEST_FILE),
+                    format!(
+                        "model `{}` lists `{}`: expected a path inside the models folder \
+                         (relative, without `..`)",
+                        model.name,
+                        f.path.escape_debug()
+                    ),
+                ));
+            }
             let meta = std::fs::metadata(&path).map_err(|e| {
                 weights_err(
                     &path,
@@ -177,6 +193,15 @@ pub fn verify(root: &Path) -> Result<Manifest> {
                     ),
                 )
             })?;
+            if !meta.is_file() {
+                return Err(weights_err(
+                    &path,
+                    format!(
+                        "file of model `{}` is not a regular file (a folder, a pipe or a device)",
+                        model.name
+                    ),
+                ));
+            }
             if meta.len() != f.bytes {
                 return Err(weights_err(
                     &path,

@@ -222,6 +222,13 @@ impl OpenVideo {
                 message: "it is a directory".into(),
             });
         }
+        // A pipe or a device would make FFmpeg wait for data that may never come.
+        if !metadata.is_file() {
+            return Err(Error::NotAVideo {
+                path: path_buf,
+                message: "it is not a regular file (a pipe, a socket or a device)".into(),
+            });
+        }
 
         let input = ffmpeg::format::input(&path).map_err(|e| match e {
             ffmpeg::Error::InvalidData => Error::NotAVideo {

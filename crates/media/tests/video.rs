@@ -354,3 +354,30 @@ fn truncated_faststart_mp4_keeps_the_frames_read() {
     .unwrap();
     assert!(played > 0 && played < 150);
 }
+
+#[test]
+fn a_pipe_or_a_device_is_refused_at_once_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("video.mp4");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(made.success());
+    for path in [fifo, PathBuf::from("/dev/zero")] {
+        // In a thread, so that a regression fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(probe(&p).map(|_| ()).map_err(|e| e.to_string()));
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{}: probe did not return", path.display()));
+        let err = result.unwrap_err();
+        assert!(
+            err.contains("not a regular file") && err.contains(path.to_str().unwrap()),
+            "{err}"
+        );
+    }
+}

@@ -94,6 +94,45 @@ fn append_line(path: &Path, line: &str) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
+/// Makes `metrics.jsonl` agree with the checkpoint a run resumes from: one line per epoch the
+/// checkpoint completed, in order; no line of a later epoch; none twice; and the checkpoint's own
+/// last record when a kill came after it was committed but before its line was written. A torn
+/// last line (a kill mid-append) is dropped. Rewritten atomically, only when it changes.
+fn reconcile_metrics(path: &Path, state: &TrainState) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let epoch_of = |v: &serde_json::Value| v["epoch"].as_u64().map(|e| e as usize);
+    let mut kept: Vec<(usize, String)> = Vec::new();
+    for line in text.lines() {
+        let Some(epoch) = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .as_ref()
+            .and_then(epoch_of)
+        else {
+            continue;
+        };
+        if epoch < state.epoch && !kept.iter().any(|(e, _)| *e == epoch) {
+            kept.push((epoch, line.to_string()));
+        }
+    }
+    if let Some(record) = &state.metrics {
+        if let Some(epoch) = epoch_of(record) {
+            if epoch + 1 == state.epoch && !kept.iter().any(|(e, _)| *e == epoch) {
+                kept.push((epoch, record.to_string()));
+            }
+        }
+    }
+    kept.sort_by_key(|(e, _)| *e);
+    let rebuilt: String = kept.iter().map(|(_, l)| format!("{l}\n")).collect();
+    if rebuilt != text {
+        assistq::fsutil::write_atomic(path, rebuilt.as_bytes()).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
+}
+
 pub fn train(
     cfg: &Config,
     device: &Device,
@@ -140,6 +179,13 @@ pub fn train(
     let last_path = out.join(LAST);
     let best_path = out.join(BEST);
     let metrics_path = out.join(METRICS);
+    // What a killed process may have left: temp files of interrupted writes, and (from runs
+    // older than the checkpoint-then-metrics order) metrics of a run that never committed a
+    // checkpoint, which can only be started again.
+    assistq::fsutil::remove_stale_temps(&out);
+    if !opts.resume && !last_path.exists() && metrics_path.exists() {
+        std::fs::remove_file(&metrics_path).map_err(|e| Error::io(&metrics_path, e))?;
+    }
     if !opts.resume && (last_path.exists() || metrics_path.exists()) {
         return Err(Error::config(
             "OUTPUT_DIR",
@@ -185,6 +231,7 @@ pub fn train(
         if opts.resume {
             state = ckpt.train_state;
             optimizer_state = ckpt.optimizer.into_iter().collect();
+            reconcile_metrics(&metrics_path, &state)?;
         }
     }
     let vb = SeededInit::var_builder(&varmap, cfg.seed, device);
@@ -317,15 +364,9 @@ pub fn train(
             }
         }
         state.metrics = Some(serde_json::to_value(&record).expect("record json"));
-        append_line(
-            &metrics_path,
-            &serde_json::to_string(&record).expect("record json"),
-        )?;
-        checkpoint::save(&last_path, &varmap, cfg, &state, &opt.state()?)?;
-        sink.event(&TrainEvent::Checkpoint {
-            path: last_path.display().to_string(),
-            best: false,
-        });
+        // Crash-consistent order: the best checkpoint before the last one that names it, the
+        // last checkpoint before the metrics line; a kill between any two leaves files that
+        // resume (`reconcile_metrics` restores the line from the checkpoint).
         if record.best {
             checkpoint::save(&best_path, &varmap, cfg, &state, &[])?;
             sink.event(&TrainEvent::Checkpoint {
@@ -333,6 +374,15 @@ pub fn train(
                 best: true,
             });
         }
+        checkpoint::save(&last_path, &varmap, cfg, &state, &opt.state()?)?;
+        sink.event(&TrainEvent::Checkpoint {
+            path: last_path.display().to_string(),
+            best: false,
+        });
+        append_line(
+            &metrics_path,
+            &serde_json::to_string(&record).expect("record json"),
+        )?;
         sink.event(&TrainEvent::Epoch(record.clone()));
         records.push(record);
     }

@@ -300,7 +300,7 @@ impl PackLibrary {
     pub fn prepare(&self, path: &Path, appliance: Option<&str>) -> Result<PackSummary> {
         let located = locate(path, appliance)?;
         let folder = located.root.join(&located.split).join(&located.appliance);
-        let report = assistq::check::check_dataset(&folder);
+        let report = media::check_dataset(&folder);
         if report.has_errors() {
             let problems: Vec<String> = report
                 .problems

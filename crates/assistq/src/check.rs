@@ -45,7 +45,20 @@ const LABEL_FILES: [(&str, &str); 3] = [
 /// folder (holding `script.txt` or `buttons.csv`; its questions are looked up in the label
 /// JSON two levels up, when there is one).
 pub fn check_dataset(root: &Path) -> Report {
-    let mut checker = Checker::default();
+    check_dataset_with(root, None)
+}
+
+/// Opens a video to see that it is one; `Err` says why not. This crate reads no media: the
+/// `media` crate passes FFmpeg's probe (`media::check_dataset`, what `pressnext check` and the
+/// app use).
+pub type VideoProbe<'a> = &'a dyn Fn(&Path) -> Result<(), String>;
+
+/// [`check_dataset`], also opening each appliance folder's video with `probe`.
+pub fn check_dataset_with(root: &Path, probe: Option<VideoProbe>) -> Report {
+    let mut checker = Checker {
+        report: Report::default(),
+        probe,
+    };
     if !root.is_dir() {
         checker.error(
             root,
@@ -142,12 +155,12 @@ struct FolderInfo {
     buttons: Option<Buttons>,
 }
 
-#[derive(Default)]
-struct Checker {
+struct Checker<'a> {
     report: Report,
+    probe: Option<VideoProbe<'a>>,
 }
 
-impl Checker {
+impl Checker<'_> {
     fn push(&mut self, severity: Severity, file: &Path, location: &str, message: String) {
         self.report.problems.push(Problem {
             severity,
@@ -316,12 +329,22 @@ impl Checker {
     fn check_folder_files(&mut self, dir: &Path) -> FolderInfo {
         self.report.folders_checked += 1;
 
-        if !dir.join("video.mp4").is_file() && !dir.join("video.mov").is_file() {
-            self.error(
+        let video = ["video.mp4", "video.mov"]
+            .map(|name| dir.join(name))
+            .into_iter()
+            .find(|p| p.is_file());
+        match (video, self.probe) {
+            (None, _) => self.error(
                 &dir.join("video.mp4"),
                 "",
                 "missing video: expected video.mp4 or video.mov in this folder".into(),
-            );
+            ),
+            (Some(video), Some(probe)) => {
+                if let Err(why) = probe(&video) {
+                    self.error(&video, "", format!("not a playable video: {why}"));
+                }
+            }
+            (Some(_), None) => {}
         }
 
         let script_path = dir.join("script.txt");

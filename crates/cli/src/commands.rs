@@ -63,7 +63,7 @@ pub(crate) fn check(root: &Path, json: bool) -> Result<ExitCode> {
     if !root.exists() {
         bail!("{}: no such file or folder", root.display());
     }
-    let report = assistq::check::check_dataset(root);
+    let report = media::check_dataset(root);
     let errors = report
         .problems
         .iter()

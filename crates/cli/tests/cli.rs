@@ -243,7 +243,8 @@ fn config_and_checkpoint_errors_name_the_problem() {
 /// A small valid AssistQ dataset: one train folder with a script, buttons, an image and two QAs.
 fn assistq_dataset(root: &Path) {
     let f = root.join("train/microwave_abc12");
-    write(&f.join("video.mp4"), "not checked by `check`");
+    std::fs::create_dir_all(&f).unwrap();
+    testkit::tutorial::write_video(&f.join("video.mp4"), 2);
     write(
         &f.join("script.txt"),
         "0:00:00-0:00:05 This is how to set a timer. Press the power button.\n0:00:05-0:00:09 Turn the dial to 10 minutes.\n",
@@ -301,6 +302,27 @@ fn check_reports_every_problem_and_sets_the_exit_status() {
 
     let out = pressnext(&["check", "no-such-dir"], d);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_file_that_is_not_a_video_is_a_check_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assistq_dataset(d);
+    write(
+        &d.join("train/microwave_abc12/video.mp4"),
+        "plain text, not a video",
+    );
+    let out = pressnext(&["check", "."], d);
+    let stdout = text(&out).0;
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("microwave_abc12/video.mp4") && stdout.contains("not a playable video"),
+        "{stdout}"
+    );
+    std::fs::write(d.join("train/microwave_abc12/video.mp4"), b"").unwrap();
+    let out = pressnext(&["check", "."], d);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).0);
 }
 
 #[test]

@@ -14,3 +14,22 @@ pub mod video;
 
 pub use error::Error;
 pub use video::*;
+
+/// `check` of a dataset (`assistq::check`) that also opens every appliance folder's video with
+/// FFmpeg: a text file or a damaged clip named `video.mp4` is an error there, not at encoding.
+/// `pressnext check` and the app's pack opening both call this.
+pub fn check_dataset(root: &std::path::Path) -> assistq::check::Report {
+    let probe = |video: &std::path::Path| -> Result<(), String> {
+        match probe(video) {
+            Ok(_) => Ok(()),
+            // The problem already names the file: only the reason.
+            Err(
+                Error::NotAVideo { message, .. }
+                | Error::Open { message, .. }
+                | Error::Decode { message, .. },
+            ) => Err(message),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    assistq::check::check_dataset_with(root, Some(&probe))
+}

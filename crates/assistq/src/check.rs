@@ -72,6 +72,16 @@ pub fn check_dataset_with(root: &Path, probe: Option<VideoProbe>) -> Report {
     let has_labels = LABEL_FILES
         .iter()
         .any(|(name, _)| root.join(name).is_file());
+    for (name, _) in LABEL_FILES {
+        let path = root.join(name);
+        if path.exists() && !path.is_file() {
+            checker.error(
+                &path,
+                "",
+                "not a regular file (a folder?): expected the JSON label file".into(),
+            );
+        }
+    }
     let has_split_dirs = ["train", "test"].iter().any(|s| root.join(s).is_dir());
     if has_labels || has_split_dirs {
         for split in ["train", "test"] {

@@ -152,6 +152,10 @@ pub fn linked_button<'a>(answer: &str, buttons: &[&'a Button]) -> Option<&'a But
         .find(|b| answer.contains(&format!("<{}>", b.name)))
 }
 
+/// The largest coordinate or size a box or image may have: far beyond any photo, small enough
+/// that no sum of them overflows.
+pub const MAX_PIXELS: i64 = 1_000_000;
+
 fn parse_lines(text: &str) -> (Buttons, Vec<LineFinding>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut buttons = Buttons::default();
@@ -206,7 +210,19 @@ fn parse_lines(text: &str) -> (Buttons, Vec<LineFinding>) {
                 continue;
             }
             match field.parse::<i64>() {
-                Ok(n) => numbers[i] = n,
+                Ok(n) if (-MAX_PIXELS..=MAX_PIXELS).contains(&n) => numbers[i] = n,
+                Ok(_) => {
+                    report(
+                        Severity::Error,
+                        format!(
+                            "field {} ({}) is `{}`: expected at most {MAX_PIXELS} pixels either way",
+                            i + 1,
+                            FIELD_NAMES[i],
+                            quote(field)
+                        ),
+                    );
+                    ok = false;
+                }
                 Err(_) => {
                     report(
                         Severity::Error,

@@ -136,6 +136,10 @@ pub fn format_time(seconds: f64) -> String {
 
 /// Parses `H:MM:SS` at the start of `s`; returns seconds and the rest. Errors say what was
 /// wrong with a timestamp that has the right shape but impossible values.
+/// The largest hour a timestamp may have (over eleven years): any larger is a typo or a crafted
+/// file, and would overflow the seconds.
+pub const MAX_HOURS: u64 = 99_999;
+
 fn parse_time(s: &str) -> Option<Result<(u64, &str), String>> {
     let hour_digits = s.bytes().take_while(u8::is_ascii_digit).count();
     if hour_digits == 0 {
@@ -152,8 +156,13 @@ fn parse_time(s: &str) -> Option<Result<(u64, &str), String>> {
         return None;
     }
     let hours: u64 = match s[..hour_digits].parse() {
-        Ok(h) => h,
-        Err(_) => return Some(Err(format!("hour `{}` is too large", &s[..hour_digits]))),
+        Ok(h) if h <= MAX_HOURS => h,
+        _ => {
+            return Some(Err(format!(
+                "hour `{}` is too large: expected at most {MAX_HOURS}",
+                &s[..hour_digits]
+            )))
+        }
     };
     let minutes: u64 = rest[1..3].parse().expect("two ASCII digits");
     let secs: u64 = rest[4..6].parse().expect("two ASCII digits");

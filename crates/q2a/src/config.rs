@@ -337,6 +337,19 @@ pub const MONITOR_METRICS: [(&str, MonitorMode); 5] = [
     ("mrr_legacy", MonitorMode::Max),
 ];
 
+/// The largest value each size key may have: far above any sensible model on this hardware,
+/// small enough that building the model cannot exhaust memory (docs/config.md).
+#[allow(clippy::type_complexity)]
+pub const SIZE_LIMITS: [(&str, fn(&Config) -> usize, usize); 7] = [
+    ("INPUT.DIM", |c| c.input.dim, 8192),
+    ("INPUT.NUM_MASKS", |c| c.input.num_masks, 16),
+    ("MODEL.NUM_HEADS", |c| c.model.num_heads, 64),
+    ("MODEL.DIM_STATE", |c| c.model.dim_state, 8192),
+    ("MODEL.MLP.LAYERS", |c| c.model.mlp.layers, 32),
+    ("SOLVER.BATCH_SIZE", |c| c.solver.batch_size, 4096),
+    ("SOLVER.MAX_EPOCHS", |c| c.solver.max_epochs, 100_000),
+];
+
 impl Config {
     /// Reads `path` over the defaults, then applies `KEY VALUE` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self> {
@@ -408,6 +421,13 @@ impl Config {
     /// the same rule.
     pub fn validate(&self, origin: &str) -> Result<()> {
         let fail = |key: &str, msg: String| Err(Error::config(origin, format!("{key}: {msg}")));
+        // Upper bounds first: a crafted or mistyped size must be refused here, not abort the
+        // process when the model allocates it.
+        for (key, value, max) in SIZE_LIMITS.map(|(key, get, max)| (key, get(self), max)) {
+            if value > max {
+                return fail(key, format!("{value} is above the limit of {max}"));
+            }
+        }
         if self.input.dim == 0 {
             return fail("INPUT.DIM", "must be positive".into());
         }
@@ -563,6 +583,24 @@ mod tests {
         assert_eq!(c.solver.lr, 1e-3);
         assert_eq!(c.model.history.arch, HistoryArch::Mlp);
         assert_eq!(c.ckpt, "a b.pth");
+    }
+
+    #[test]
+    fn sizes_above_their_limit_are_refused_naming_the_key() {
+        for (key, value) in [
+            ("MODEL.MLP.LAYERS", "1000000000"),
+            ("MODEL.DIM_STATE", "18446744073709551615"),
+            ("INPUT.DIM", "100000"),
+            ("SOLVER.BATCH_SIZE", "5000"),
+        ] {
+            let err = Config::from_yaml("", &ov(&[key, value]), "test")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(key) && err.contains("above the limit"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

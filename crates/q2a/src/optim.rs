@@ -219,7 +219,18 @@ impl Optimizer {
                     o.set_buffer(param, t);
                 }
                 (Optimizer::Adam(o), None) if name == "step" => {
-                    o.step = t.flatten_all()?.to_vec1::<f32>()?[0] as u64;
+                    let step = t.flatten_all()?.to_dtype(candle_core::DType::F32)?;
+                    let step = step.to_vec1::<f32>()?.first().copied().ok_or_else(|| {
+                        crate::error::Error::Data(
+                            "the checkpoint's optimizer state `step` is empty".into(),
+                        )
+                    })?;
+                    if !(step.is_finite() && step >= 0.0) {
+                        return Err(crate::error::Error::Data(format!(
+                            "the checkpoint's optimizer state `step` is {step}: expected a count"
+                        )));
+                    }
+                    o.step = step as u64;
                 }
                 (Optimizer::Adam(_), Some(("exp_avg", param))) => {
                     adam_parts.entry(param.to_string()).or_default().0 = Some(t);
@@ -240,5 +251,31 @@ impl Optimizer {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_or_negative_adam_step_is_an_error_not_a_panic() {
+        let cfg = crate::config::Config::from_yaml(
+            "",
+            &["SOLVER.OPTIMIZER".to_string(), "adam".to_string()],
+            "test",
+        )
+        .unwrap();
+        for step in [
+            Tensor::zeros(0, candle_core::DType::F32, &candle_core::Device::Cpu).unwrap(),
+            Tensor::new(&[-3.0f32], &candle_core::Device::Cpu).unwrap(),
+        ] {
+            let mut opt = Optimizer::new(Vec::new(), &cfg.solver);
+            let err = opt
+                .load_state(vec![("step".to_string(), step)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("`step`"), "{err}");
+        }
     }
 }

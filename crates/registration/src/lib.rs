@@ -284,6 +284,15 @@ impl Registrar {
             let s = f64::from(cfg.reference_max_side) / f64::from(long);
             let w = (f64::from(width) * s).round() as usize;
             let h = (f64::from(height) * s).round() as usize;
+            // A strip so elongated that its short side vanishes at the working size cannot be
+            // registered (and would leave nothing to resize to).
+            if w < 64 || h < 64 {
+                return Err(Error::ReferenceTooElongated {
+                    width,
+                    height,
+                    max_side: cfg.reference_max_side,
+                });
+            }
             // Halve first while far too big so bilinear does not alias.
             let mut p = reference;
             while p.width > 2 * w {

@@ -92,44 +92,80 @@ pub fn pack(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>>
         Ok(f) => f,
         Err(e) => return text(StatusCode::NOT_FOUND, &e.to_string()),
     };
-    let bytes = match std::fs::read(&file) {
-        Ok(b) => b,
-        Err(e) => return text(StatusCode::NOT_FOUND, &format!("{}: {e}", file.display())),
-    };
     let mime = if name.ends_with(".mp4") {
         "video/mp4"
     } else {
         "image/jpeg"
     };
-    let len = bytes.len() as u64;
+    let not_found =
+        |e: std::io::Error| text(StatusCode::NOT_FOUND, &format!("{}: {e}", file.display()));
+    let len = match std::fs::metadata(&file) {
+        Ok(m) => m.len(),
+        Err(e) => return not_found(e),
+    };
     let range = request
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok());
     match range {
         Some(r) => match parse_range(r, len) {
-            Some((start, end)) => base(StatusCode::PARTIAL_CONTENT)
-                .header(header::CONTENT_TYPE, mime)
-                .header(header::ACCEPT_RANGES, "bytes")
-                .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
-                .body(bytes[start as usize..=end as usize].to_vec())
-                .expect("valid response"),
+            Some((start, end)) => {
+                // At most RANGE_CHUNK bytes per answer, read from disk: a seek never loads the
+                // whole video, and the player asks for the rest.
+                let end = end.min(start + RANGE_CHUNK - 1);
+                match read_range(&file, start, end) {
+                    Ok(bytes) => base(StatusCode::PARTIAL_CONTENT)
+                        .header(header::CONTENT_TYPE, mime)
+                        .header(header::ACCEPT_RANGES, "bytes")
+                        .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
+                        .body(bytes)
+                        .expect("valid response"),
+                    Err(e) => not_found(e),
+                }
+            }
             None => base(StatusCode::RANGE_NOT_SATISFIABLE)
                 .header(header::CONTENT_RANGE, format!("bytes */{len}"))
                 .body(Vec::new())
                 .expect("valid response"),
         },
-        None => base(StatusCode::OK)
-            .header(header::CONTENT_TYPE, mime)
-            .header(header::ACCEPT_RANGES, "bytes")
-            .body(bytes)
-            .expect("valid response"),
+        None => match std::fs::read(&file) {
+            Ok(bytes) => base(StatusCode::OK)
+                .header(header::CONTENT_TYPE, mime)
+                .header(header::ACCEPT_RANGES, "bytes")
+                .body(bytes)
+                .expect("valid response"),
+            Err(e) => not_found(e),
+        },
     }
+}
+
+/// The most bytes one ranged `pack://` answer carries.
+const RANGE_CHUNK: u64 = 4 << 20;
+
+/// Bytes `start..=end` of `path`, read from disk.
+fn read_range(path: &std::path::Path, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = vec![0; (end - start + 1) as usize];
+    file.read_exact(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
+    use super::{parse_range, read_range};
+
+    #[test]
+    fn ranges_are_read_from_disk_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("video.mp4");
+        let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        std::fs::write(&path, &data).unwrap();
+        assert_eq!(read_range(&path, 0, 9).unwrap(), data[..10]);
+        assert_eq!(read_range(&path, 9_990, 9_999).unwrap(), data[9_990..]);
+        assert!(read_range(&path, 9_990, 10_000).is_err());
+    }
 
     #[test]
     fn ranges_parse_like_browsers_send_them() {

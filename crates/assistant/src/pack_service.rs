@@ -170,21 +170,36 @@ impl PackService {
         crate::packs::delete_cache(&cache)
     }
 
-    /// A file of pack `id` the UI loads over `pack://`: `video.mp4` or `reference.jpg`.
+    /// A file of pack `id` the UI loads over `pack://`: `video.mp4` or `reference.jpg`. The
+    /// active pack's description is used as it is (no re-reading of its folder per request);
+    /// the file is resolved through symlinks and must stay inside the pack's folder.
     pub fn file(&self, id: &str, name: &str) -> Result<PathBuf> {
-        let summary = lock(&self.library)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Error::PackNotFound {
-                path: PathBuf::from(id),
-            })?;
-        let detail = crate::packs::detail(&summary)?;
-        match name {
-            "video.mp4" => Ok(detail.video_path),
-            "reference.jpg" => Ok(detail.reference_path),
-            other => Err(Error::PackNotFound {
-                path: detail.folder.join(other),
-            }),
-        }
+        let (folder, video, reference) =
+            match self.active().filter(|p| p.detail.id == id) {
+                Some(p) => (
+                    p.detail.folder.clone(),
+                    p.detail.video_path.clone(),
+                    p.detail.reference_path.clone(),
+                ),
+                None => {
+                    let summary = lock(&self.library).get(id).cloned().ok_or_else(|| {
+                        Error::PackNotFound {
+                            path: PathBuf::from(id),
+                        }
+                    })?;
+                    let d = crate::packs::detail(&summary)?;
+                    (d.folder, d.video_path, d.reference_path)
+                }
+            };
+        let path = match name {
+            "video.mp4" => video,
+            "reference.jpg" => reference,
+            other => {
+                return Err(Error::PackNotFound {
+                    path: folder.join(other),
+                })
+            }
+        };
+        crate::packs::inside_folder(&folder, &path)
     }
 }

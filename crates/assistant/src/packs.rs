@@ -452,6 +452,24 @@ pub fn reference_boxes(buttons: &Buttons, image: &str, width: u32, height: u32) 
         .collect()
 }
 
+/// `path` resolved through symlinks, when it stays inside `folder` (resolved too): what the app
+/// serves from a pack is the pack's own files, wherever a link in it points.
+pub fn inside_folder(folder: &Path, path: &Path) -> Result<PathBuf> {
+    let root = folder.canonicalize().map_err(|e| Error::io(folder, e))?;
+    let real = path.canonicalize().map_err(|e| Error::io(path, e))?;
+    if !real.starts_with(&root) || !real.is_file() {
+        return Err(Error::PackInvalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "leads to {}, which is not a file inside the pack folder {}",
+                real.display(),
+                root.display()
+            ),
+        });
+    }
+    Ok(real)
+}
+
 /// Deletes a pack's cache folder (from [`PackLibrary::forget`]), if it is there.
 pub fn delete_cache(cache: &Path) -> Result<()> {
     if cache.is_dir() {
@@ -553,6 +571,25 @@ impl EncodeSink for EncodeProgress<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_served_from_a_pack_stay_inside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = dir.path().join("pack");
+        std::fs::create_dir_all(pack.join("images")).unwrap();
+        std::fs::write(pack.join("images/panel.jpg"), b"jpeg").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), b"not yours").unwrap();
+        std::os::unix::fs::symlink("panel.jpg", pack.join("images/link.jpg")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), pack.join("images/out.jpg"))
+            .unwrap();
+        let inside = inside_folder(&pack, &pack.join("images/link.jpg")).unwrap();
+        assert!(inside.ends_with("images/panel.jpg"));
+        let err = inside_folder(&pack, &pack.join("images/out.jpg")).unwrap_err();
+        assert_eq!(err.code(), "pack.invalid", "{err}");
+        assert!(err.to_string().contains("secret.txt"), "{err}");
+        let err = inside_folder(&pack, &pack.join("images")).unwrap_err();
+        assert_eq!(err.code(), "pack.invalid", "{err}");
+    }
 
     #[test]
     fn display_names_read_well() {

@@ -12,10 +12,37 @@ use crate::commands::Shared;
 const FRAME_WAIT: Duration = Duration::from_millis(250);
 const EXPOSED: &str = "x-frame-seq, x-frame-width, x-frame-height, x-frame-captured-ms, x-registration, content-range, accept-ranges";
 
+/// The origins of the app's own pages (Linux and macOS; Windows and Android): the only ones a
+/// response may be read by. Another page (an iframe of a remote site, were one ever loaded) gets
+/// no `Access-Control-Allow-Origin` that matches it.
+const APP_ORIGINS: [&str; 3] = [
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "https://tauri.localhost",
+];
+
+/// `response` with `Access-Control-Allow-Origin` set to the request's origin when it is one of
+/// the app's, else to the app's own (WebKitGTK may send no `Origin` for custom schemes).
+fn for_app(request: &Request<Vec<u8>>, mut response: Response<Vec<u8>>) -> Response<Vec<u8>> {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .and_then(|o| APP_ORIGINS.iter().find(|a| **a == o))
+        .unwrap_or(&APP_ORIGINS[0]);
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static(origin),
+    );
+    response
+        .headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    response
+}
+
 fn base(status: StatusCode) -> tauri::http::response::Builder {
     Response::builder()
         .status(status)
-        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED)
         .header(header::CACHE_CONTROL, "no-store")
 }
@@ -37,6 +64,10 @@ fn query_u64(request: &Request<Vec<u8>>, key: &str) -> Option<u64> {
 /// `frame://localhost/latest?after=SEQ&width=PX`: `width`, the live view's width in device pixels,
 /// caps the width of the frames sent from now on.
 pub async fn frame(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    for_app(request, frame_response(assistant, request).await)
+}
+
+async fn frame_response(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     if request.uri().path() != "/latest" {
         return text(
             StatusCode::NOT_FOUND,
@@ -84,6 +115,10 @@ fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
 
 /// `pack://localhost/ID/FILE`, with range requests (the video element seeks with them).
 pub fn pack(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    for_app(request, pack_response(assistant, request))
+}
+
+fn pack_response(assistant: &Shared, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let path = request.uri().path().trim_start_matches('/');
     let Some((id, name)) = path.split_once('/') else {
         return text(StatusCode::NOT_FOUND, "expected pack://localhost/ID/FILE");
@@ -154,7 +189,32 @@ fn read_range(path: &std::path::Path, start: u64, end: u64) -> std::io::Result<V
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_range, read_range};
+    use super::{for_app, parse_range, read_range, text};
+    use tauri::http::{header, Request, StatusCode};
+
+    #[test]
+    fn only_the_apps_own_origin_may_read_a_response() {
+        let allowed = |origin: Option<&str>| {
+            let mut request = Request::builder().uri("frame://localhost/latest");
+            if let Some(o) = origin {
+                request = request.header(header::ORIGIN, o);
+            }
+            let response = for_app(
+                &request.body(Vec::new()).unwrap(),
+                text(StatusCode::OK, "x"),
+            );
+            response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN]
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            allowed(Some("http://tauri.localhost")),
+            "http://tauri.localhost"
+        );
+        assert_eq!(allowed(Some("https://evil.example")), "tauri://localhost");
+        assert_eq!(allowed(None), "tauri://localhost");
+    }
 
     #[test]
     fn ranges_are_read_from_disk_exactly() {

@@ -274,19 +274,7 @@ mod tests {
 
     /// A small checkpoint of ours (its config inside), trained for one epoch under `root`.
     fn small_checkpoint(root: &Path) -> (PathBuf, Config) {
-        let spec = q2a::synthetic::SyntheticSpec {
-            folders: 2,
-            questions_per_folder: 2,
-            dim: 16,
-            num_masks: 1,
-            frames: (3, 5),
-            sentences: (2, 4),
-            steps: (1, 2),
-            candidates: (2, 4),
-            signal: 3.0,
-            seed: 5,
-            labelled: true,
-        };
+        let spec = q2a::synthetic::SyntheticSpec::tiny(5, 2);
         q2a::synthetic::write(&root.join("train"), &spec).unwrap();
         let overrides: Vec<String> = [
             "DATASET.TRAIN",

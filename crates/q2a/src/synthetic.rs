@@ -36,6 +36,24 @@ pub struct SyntheticSpec {
 }
 
 impl SyntheticSpec {
+    /// A few tiny labelled folders (16-wide features, a strong signal) for tests that need a
+    /// trained model or a dataset in a second.
+    pub fn tiny(seed: u64, folders: usize) -> Self {
+        SyntheticSpec {
+            folders,
+            questions_per_folder: 4,
+            dim: 16,
+            num_masks: 1,
+            frames: (4, 9),
+            sentences: (2, 6),
+            steps: (1, 3),
+            candidates: (2, 6),
+            signal: 3.0,
+            seed,
+            labelled: true,
+        }
+    }
+
     /// Sizes like the AssistQ data: ~1 fps video of 1-2 minutes, 10-40 sentences, 1-5 steps,
     /// 5-15 candidates.
     pub fn realistic(dim: usize, folders: usize, seed: u64) -> Self {

@@ -8,19 +8,7 @@ use q2a::config::Config;
 use q2a::synthetic::SyntheticSpec;
 
 pub fn tiny_spec(seed: u64, folders: usize) -> SyntheticSpec {
-    SyntheticSpec {
-        folders,
-        questions_per_folder: 4,
-        dim: 16,
-        num_masks: 1,
-        frames: (4, 9),
-        sentences: (2, 6),
-        steps: (1, 3),
-        candidates: (2, 6),
-        signal: 3.0,
-        seed,
-        labelled: true,
-    }
+    SyntheticSpec::tiny(seed, folders)
 }
 
 /// Writes a train split (`folders` folders) and a test split (3 folders) under `root`.

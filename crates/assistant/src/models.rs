@@ -144,10 +144,9 @@ impl ModelRegistry {
     /// The config a checkpoint was trained with: its own (our checkpoints), a `config.yaml` beside
     /// it (imported reference checkpoints), else the base config.
     fn config_of(&self, info: &ModelInfo) -> Result<Config> {
-        // The checkpoint's own config wins: a `config.yaml` left from an older import of a
-        // reference checkpoint under the same name must not override it.
-        let ckpt = q2a::checkpoint::load(&info.path, None)?;
-        if let Some(config) = ckpt.config {
+        // The checkpoint's own config wins (read from its header alone): a `config.yaml` left
+        // from an older import of a reference checkpoint under the same name must not override it.
+        if let Some(config) = q2a::checkpoint::stored_config(&info.path)? {
             return Ok(config);
         }
         let sidecar = info.path.with_file_name("config.yaml");

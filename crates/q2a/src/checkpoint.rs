@@ -88,14 +88,10 @@ pub fn load(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
     if !path.exists() {
         return Err(Error::checkpoint(path, "no such file"));
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let mut ckpt = match ext.as_str() {
-        "pth" | "pt" | "ckpt" | "bin" => load_torch(path)?,
-        _ => load_ours(path)?,
+    let mut ckpt = if is_torch(path) {
+        load_torch(path)?
+    } else {
+        load_ours(path)?
     };
     if let Some(p) = init_state {
         let mut map = candle_core::safetensors::load(p, &Device::Cpu).map_err(|e| {
@@ -120,6 +116,53 @@ pub fn load(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
     Ok(ckpt)
 }
 
+/// Whether `path` is a PyTorch checkpoint (`.pth`, `.pt`, `.ckpt`, `.bin`) rather than ours.
+fn is_torch(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "pth" | "pt" | "ckpt" | "bin")
+}
+
+/// The largest safetensors header read for its config alone (the format's own limit).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// The config a checkpoint of ours carries, read from its header alone (no tensor is loaded);
+/// `None` for PyTorch checkpoints, which carry none, and for ours written without one.
+pub fn stored_config(path: &Path) -> Result<Option<Config>> {
+    use std::io::Read;
+    if is_torch(path) {
+        return Ok(None);
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len)
+        .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
+    let len = u64::from_le_bytes(len);
+    if len > MAX_HEADER {
+        return Err(Error::checkpoint(
+            path,
+            format!("not a safetensors checkpoint: a header of {len} bytes"),
+        ));
+    }
+    let mut header = vec![0u8; len as usize];
+    file.read_exact(&mut header)
+        .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
+    let header: serde_json::Value = serde_json::from_slice(&header)
+        .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
+    header["__metadata__"]["config"]
+        .as_str()
+        .map(|yaml| config_from_meta(yaml, path))
+        .transpose()
+}
+
+/// The config stored in a checkpoint's metadata.
+fn config_from_meta(yaml: &str, path: &Path) -> Result<Config> {
+    Config::from_yaml(yaml, &[], &format!("stored in {}", path.display()))
+}
+
 fn load_ours(path: &Path) -> Result<Checkpoint> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
@@ -127,14 +170,10 @@ fn load_ours(path: &Path) -> Result<Checkpoint> {
     let meta = header.metadata().clone().unwrap_or_default();
     let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
         .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
-    let config = match meta.get("config") {
-        Some(yaml) => Some(Config::from_yaml(
-            yaml,
-            &[],
-            &format!("stored in {}", path.display()),
-        )?),
-        None => None,
-    };
+    let config = meta
+        .get("config")
+        .map(|yaml| config_from_meta(yaml, path))
+        .transpose()?;
     let num = |k: &str| {
         meta.get(k)
             .and_then(|v| v.parse::<usize>().ok())
@@ -251,4 +290,27 @@ pub fn architecture_mismatches(a: &Config, b: &Config) -> Vec<String> {
         format!("{:?}", b.model.history.arch),
     );
     out
+}
+
+#[cfg(test)]
+mod stored_config_tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_header_is_an_error_and_torch_files_carry_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ckpt.safetensors");
+        for bytes in [
+            &b"\x03"[..],
+            &u64::MAX.to_le_bytes()[..],
+            &[&4u64.to_le_bytes()[..], b"{no"].concat()[..],
+        ] {
+            std::fs::write(&path, bytes).unwrap();
+            let err = stored_config(&path).unwrap_err().to_string();
+            assert!(err.contains("not a safetensors checkpoint"), "{err}");
+        }
+        std::fs::write(&path, [&2u64.to_le_bytes()[..], b"{}"].concat()).unwrap();
+        assert!(stored_config(&path).unwrap().is_none());
+        assert!(stored_config(&dir.path().join("ref.pth")).unwrap().is_none());
+    }
 }

@@ -58,6 +58,16 @@ impl PackService {
         self.active.subscribe()
     }
 
+    /// What the library remembers of pack `id`.
+    fn summary(&self, id: &str) -> Result<PackSummary> {
+        lock(&self.library)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::PackNotFound {
+                path: PathBuf::from(id),
+            })
+    }
+
     /// A copy of the library to work on without the lock.
     fn snapshot(&self) -> PackLibrary {
         lock(&self.library).clone()
@@ -101,16 +111,8 @@ impl PackService {
     /// Makes pack `id` the active one: reads its files, registers the live view to its photo,
     /// loads (or computes once) its timeline and embeds its parts' goals.
     pub fn select(&self, id: &str, models: &ModelService, live: &LiveView) -> Result<PackDetail> {
-        let (summary, encoded_dir) = {
-            let library = lock(&self.library);
-            let summary = library
-                .get(id)
-                .cloned()
-                .ok_or_else(|| Error::PackNotFound {
-                    path: PathBuf::from(id),
-                })?;
-            (summary, library.encoded_dir(id))
-        };
+        let summary = self.summary(id)?;
+        let encoded_dir = lock(&self.library).encoded_dir(id);
         let detail = crate::packs::detail(&summary)?;
         let encoded_folder = encoded_dir.join(&detail.appliance);
         let encoded =
@@ -174,23 +176,18 @@ impl PackService {
     /// active pack's description is used as it is (no re-reading of its folder per request);
     /// the file is resolved through symlinks and must stay inside the pack's folder.
     pub fn file(&self, id: &str, name: &str) -> Result<PathBuf> {
-        let (folder, video, reference) =
-            match self.active().filter(|p| p.detail.id == id) {
-                Some(p) => (
-                    p.detail.folder.clone(),
-                    p.detail.video_path.clone(),
-                    p.detail.reference_path.clone(),
-                ),
-                None => {
-                    let summary = lock(&self.library).get(id).cloned().ok_or_else(|| {
-                        Error::PackNotFound {
-                            path: PathBuf::from(id),
-                        }
-                    })?;
-                    let d = crate::packs::detail(&summary)?;
-                    (d.folder, d.video_path, d.reference_path)
-                }
-            };
+        let (folder, video, reference) = match self.active().filter(|p| p.detail.id == id) {
+            Some(p) => (
+                p.detail.folder.clone(),
+                p.detail.video_path.clone(),
+                p.detail.reference_path.clone(),
+            ),
+            None => {
+                let summary = self.summary(id)?;
+                let d = crate::packs::detail(&summary)?;
+                (d.folder, d.video_path, d.reference_path)
+            }
+        };
         let path = match name {
             "video.mp4" => video,
             "reference.jpg" => reference,

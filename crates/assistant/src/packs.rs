@@ -403,14 +403,8 @@ impl PackLibrary {
         Ok(pack)
     }
 
-    /// Forgets pack `id` and deletes its cache; the user's folder is never touched.
-    pub fn remove(&mut self, id: &str) -> Result<()> {
-        let cache = self.forget(id)?;
-        delete_cache(&cache)
-    }
-
     /// Forgets pack `id` (saving the index) and returns its cache folder, for the caller to
-    /// delete with [`delete_cache`] outside any lock.
+    /// delete with [`delete_cache`] outside any lock; the user's folder is never touched.
     pub fn forget(&mut self, id: &str) -> Result<PathBuf> {
         self.packs.retain(|p| p.id != id);
         self.save()?;

@@ -311,6 +311,8 @@ mod stored_config_tests {
         }
         std::fs::write(&path, [&2u64.to_le_bytes()[..], b"{}"].concat()).unwrap();
         assert!(stored_config(&path).unwrap().is_none());
-        assert!(stored_config(&dir.path().join("ref.pth")).unwrap().is_none());
+        assert!(stored_config(&dir.path().join("ref.pth"))
+            .unwrap()
+            .is_none());
     }
 }

@@ -6,8 +6,8 @@
 //! (epochs completed), `batch` (batches of the next epoch already done), `best` (JSON), `metrics`.
 //!
 //! The reference's `.pth` state dicts and Lightning `.ckpt` files (`state_dict`, keys prefixed
-//! `model.`) are read with candle's pickle reader, which interprets the pickle opcodes itself and
-//! never executes pickled code. They carry no initial state: `MODEL.INIT_STATE` supplies it.
+//! `model.`) are read by the `pth` crate: a bounded pickle machine that never executes pickled
+//! code, knows only the globals a state dict needs, and turns any malformed file into an error. They carry no initial state: `MODEL.INIT_STATE` supplies it.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -208,8 +208,10 @@ fn load_ours(path: &Path) -> Result<Checkpoint> {
 }
 
 fn load_torch(path: &Path) -> Result<Checkpoint> {
+    // Our own bounded reader (crate `pth`): a crafted pickle is an error naming the file, never
+    // a panic, an unbounded allocation or a call of a global outside the state-dict allow-list.
     let read = |key: Option<&str>| {
-        candle_core::pickle::read_all_with_key(path, key)
+        pth::read_tensors(path, key)
             .map_err(|e| Error::checkpoint(path, format!("not a readable PyTorch checkpoint: {e}")))
     };
     // A Lightning checkpoint nests the weights under `state_dict`; a plain `.pth` is the dict.
@@ -226,7 +228,8 @@ fn load_torch(path: &Path) -> Result<Checkpoint> {
     let mut params = HashMap::new();
     for (name, t) in tensors {
         let name = name.strip_prefix("model.").unwrap_or(&name).to_string();
-        params.insert(name, t.to_dtype(DType::F32)?);
+        let shape = t.shape.clone();
+        params.insert(name, Tensor::from_vec(t.to_f32(), shape, &Device::Cpu)?);
     }
     Ok(Checkpoint {
         params,

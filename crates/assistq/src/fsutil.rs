@@ -56,6 +56,36 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
         .count()
 }
 
+/// The environment variable that arms [`kill_point`]: `PRESSNEXT_KILL_AT_WRITE=N`.
+pub const KILL_AT_WRITE_ENV: &str = "PRESSNEXT_KILL_AT_WRITE";
+
+/// A place where a crash would leave files half-way: before a write starts, with its temp file
+/// written but not renamed, after the rename, and in the middle of an appended line. With
+/// `PRESSNEXT_KILL_AT_WRITE=N` set, the process aborts at the N-th kill point it reaches (no
+/// unwinding, no destructor, no flush: what `kill -9` or a power cut leaves), so that the crash
+/// tests can stop training, encoding and pack opening at every write in turn and check that the
+/// last good state loads and resumes. Unset (always, outside those tests), it costs one atomic
+/// load per write.
+pub fn kill_point() {
+    static REACHED: AtomicU64 = AtomicU64::new(0);
+    if let Some(at) = kill_at() {
+        if REACHED.fetch_add(1, Ordering::SeqCst) + 1 == at {
+            std::process::abort();
+        }
+    }
+}
+
+/// Whether the crash tests armed [`kill_point`] (writers that would otherwise write a record in
+/// one call split it around a kill point only then).
+pub fn kill_armed() -> bool {
+    kill_at().is_some()
+}
+
+fn kill_at() -> Option<u64> {
+    static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *AT.get_or_init(|| std::env::var(KILL_AT_WRITE_ENV).ok()?.trim().parse().ok())
+}
+
 /// Writes `bytes` to `path` so that readers see either the old or the new content, never a
 /// partial file: the data goes to a temp file in the same directory (same file system, so the
 /// rename is atomic), is fsynced, then renamed over `path`. The temp file is removed on failure.
@@ -93,6 +123,7 @@ fn replace_atomic(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     ));
     let temp_path = dir.join(temp_name);
 
+    kill_point();
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -101,6 +132,7 @@ fn replace_atomic(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
         fill(&mut file)?;
         file.sync_all()?;
         drop(file);
+        kill_point();
         fs::rename(&temp_path, path)
     })();
     if result.is_err() {
@@ -111,6 +143,7 @@ fn replace_atomic(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     if let Ok(dir_handle) = File::open(&dir) {
         let _ = dir_handle.sync_all();
     }
+    kill_point();
     Ok(())
 }
 

@@ -303,9 +303,12 @@ impl EncodedFolder {
         })
     }
 
-    /// Writes the folder into `dir` (created if needed), each file atomically.
+    /// Writes the folder into `dir` (created if needed), each file atomically, after removing
+    /// the temp files a writer killed mid-write left there (one writer per folder: the encoder
+    /// writes a folder only when it is not up to date).
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        assistq::fsutil::remove_stale_temps(dir);
         write_safetensors(
             &dir.join(VIDEO_FILE),
             vec![

@@ -13,7 +13,12 @@ pub const TIMELINE_FILE: &str = "timeline.json";
 /// The cached timeline in `encoded_folder`, when it is of this version.
 pub fn cached(encoded_folder: &Path) -> Option<Timeline> {
     let text = std::fs::read_to_string(encoded_folder.join(TIMELINE_FILE)).ok()?;
-    serde_json::from_str::<Timeline>(&text)
+    parse(&text)
+}
+
+/// A timeline file's text, when it parses and is of this version.
+pub fn parse(text: &str) -> Option<Timeline> {
+    serde_json::from_str::<Timeline>(text)
         .ok()
         .filter(|t| t.version == VERSION)
 }

@@ -165,10 +165,15 @@ fn config_from_meta(yaml: &str, path: &Path) -> Result<Config> {
 
 fn load_ours(path: &Path) -> Result<Checkpoint> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
+    from_safetensors_bytes(&bytes, path)
+}
+
+/// A checkpoint of ours from its file's bytes (`path` names it in errors).
+pub fn from_safetensors_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
     let meta = header.metadata().clone().unwrap_or_default();
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+    let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
         .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
     let config = meta
         .get("config")

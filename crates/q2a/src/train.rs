@@ -89,9 +89,19 @@ fn append_line(path: &Path, line: &str) -> Result<()> {
         .append(true)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
-    // One write of the whole line, so a reader never sees half a record.
-    f.write_all(format!("{line}\n").as_bytes())
-        .map_err(|e| Error::io(path, e))
+    // One write of the whole line, so a reader never sees half a record; a crash can still tear
+    // it (the crash tests kill mid-line), which `reconcile_metrics` repairs on resume.
+    let record = format!("{line}\n");
+    let (head, tail) = record.as_bytes().split_at(record.len() / 2);
+    assistq::fsutil::kill_point();
+    if assistq::fsutil::kill_armed() {
+        f.write_all(head).map_err(|e| Error::io(path, e))?;
+        assistq::fsutil::kill_point();
+        f.write_all(tail).map_err(|e| Error::io(path, e))
+    } else {
+        f.write_all(record.as_bytes())
+            .map_err(|e| Error::io(path, e))
+    }
 }
 
 /// Makes `metrics.jsonl` agree with the checkpoint a run resumes from: one line per epoch the

@@ -242,6 +242,15 @@ pub struct VideoFileSource {
 impl VideoFileSource {
     pub fn open(path: &Path) -> Result<Self, CameraError> {
         let label = format!("file:{}", path.display());
+        if crate::looks_like_url(path) {
+            return Err(CameraError::Failed(
+                label,
+                crate::Error::NotLocal {
+                    path: path.to_path_buf(),
+                }
+                .to_string(),
+            ));
+        }
         if !path.exists() {
             return Err(CameraError::NotFound(label, "no such file".into()));
         }
@@ -383,5 +392,18 @@ mod tests {
             open_source(&CameraSpec::File("/nonexistent/cam.mp4".into()), (640, 480)),
             Err(CameraError::NotFound(..))
         ));
+    }
+
+    #[test]
+    fn a_url_is_refused_not_fetched() {
+        let spec: CameraSpec = "file:http://127.0.0.1:9/cam.mp4".parse().unwrap();
+        match open_source(&spec, (640, 480)) {
+            Err(CameraError::Failed(label, message)) => {
+                assert!(label.contains("http://127.0.0.1:9/cam.mp4"), "{label}");
+                assert!(message.contains("local files only"), "{message}");
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a URL opened"),
+        }
     }
 }

@@ -6,10 +6,14 @@ use std::path::PathBuf;
 /// Why a video could not be probed or decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file exists but FFmpeg does not recognise it as media, or it has no
-    /// video stream.
+    /// The file exists but FFmpeg does not recognise it as media, its container is not one
+    /// PressNext reads (a playlist or script, for example), or it has no video stream.
     #[error("{}: not a video file: {message}", path.display())]
     NotAVideo { path: PathBuf, message: String },
+
+    /// The path is a URL (`scheme://...`): videos are read from local files only.
+    #[error("{}: not a local file: PressNext reads videos from local files only, never URLs", path.display())]
+    NotLocal { path: PathBuf },
 
     /// The file could not be opened as media or its video decoder could not be
     /// set up (an unsupported codec, for example).

@@ -1,5 +1,6 @@
-//! Media decoding for PressNext: reading video files (mp4, mov, anything the
-//! system FFmpeg can demux) into upright RGB frames.
+//! Media decoding for PressNext: reading local video files (MP4/MOV, Matroska/WebM, AVI;
+//! [`video::ALLOWED_DEMUXERS`]) into upright RGB frames. FFmpeg opens them through its `file`
+//! protocol only; URLs, playlists and scripts are refused.
 //!
 //! The main entry points are [`probe`] (stream facts only), [`sample_frames`]
 //! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]

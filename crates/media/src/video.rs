@@ -192,6 +192,136 @@ pub(crate) fn init_ffmpeg() {
     });
 }
 
+/// The container formats PressNext reads, as FFmpeg demuxer names (its `format_whitelist`):
+/// `mov` is FFmpeg's one demuxer for mp4, mov, m4a and 3gp; `matroska` reads mkv and webm. The
+/// AssistQ folders hold `video.mp4` or `video.mov`, the generator and the tests write mp4.
+/// Everything else is refused before its demuxer reads a byte past the probe, above all the
+/// playlist and script demuxers (`hls`, `concat`, ...) that open further files or URLs.
+pub const ALLOWED_DEMUXERS: &str = "mov,mp4,matroska,webm,avi";
+
+/// What [`ALLOWED_DEMUXERS`] means for a user.
+const ALLOWED_FORMATS_TEXT: &str = "MP4/MOV, Matroska/WebM or AVI";
+
+/// The only protocol FFmpeg may use, for the file itself and anything a demuxer opens
+/// (`protocol_whitelist`): no network, no `concat:`, `subfile:`, `pipe:` or `data:` URLs.
+const ALLOWED_PROTOCOLS: &str = "file";
+
+/// Whether `path` reads as a URL (`scheme://...`, the scheme being a letter then letters,
+/// digits, `+`, `-` or `.`). Such paths are refused: videos come from local files only.
+pub fn looks_like_url(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    let Some((scheme, _)) = text.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Whether one of the names of demuxer `name` (FFmpeg lists aliases with commas, such as
+/// `mov,mp4,m4a,3gp,3g2,mj2`) is in [`ALLOWED_DEMUXERS`].
+fn demuxer_allowed(name: &str) -> bool {
+    name.split(',')
+        .any(|n| ALLOWED_DEMUXERS.split(',').any(|allowed| allowed == n))
+}
+
+/// The options every input is opened with: local files only, allowed containers only.
+fn input_options() -> ffmpeg::Dictionary<'static> {
+    let mut options = ffmpeg::Dictionary::new();
+    options.set("protocol_whitelist", ALLOWED_PROTOCOLS);
+    options.set("format_whitelist", ALLOWED_DEMUXERS);
+    options
+}
+
+/// Why [`open_local_input`] failed: refused by our own rules, or FFmpeg's error.
+enum OpenError {
+    Refused(Error),
+    Ffmpeg(ffmpeg::Error),
+}
+
+/// Opens the local file `path` for demuxing: as a `file:` URL (so no part of the name can pick
+/// another protocol), with [`input_options`]. A container outside [`ALLOWED_DEMUXERS`] is
+/// refused with its name.
+fn open_local_input(path: &Path) -> Result<ffmpeg::format::context::Input, OpenError> {
+    let refused = |message: String| {
+        OpenError::Refused(Error::NotAVideo {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    // ffmpeg-next passes names to FFmpeg as UTF-8 (and panics on anything else).
+    let Some(name) = path.to_str() else {
+        return Err(OpenError::Refused(Error::Open {
+            path: path.to_path_buf(),
+            message: "its name is not valid UTF-8, which FFmpeg cannot be given".into(),
+        }));
+    };
+    if name.contains('\0') {
+        return Err(refused("its name contains a NUL byte".into()));
+    }
+    let not_allowed = |format: &str| {
+        format!(
+            "its format is FFmpeg's `{format}`, not a video container PressNext reads \
+             ({ALLOWED_FORMATS_TEXT}); playlists and scripts are refused whatever their name"
+        )
+    };
+    match ffmpeg::format::input_with_dictionary(&format!("file:{name}"), input_options()) {
+        Ok(input) => {
+            // The whitelist already held; checked again so that a change of FFmpeg's rules
+            // cannot let another demuxer through unnoticed.
+            let format = input.format().name().to_string();
+            if demuxer_allowed(&format) {
+                Ok(input)
+            } else {
+                Err(refused(not_allowed(&format)))
+            }
+        }
+        Err(e) => match detected_demuxer(path) {
+            // FFmpeg's refusal of a format off the whitelist is a bare EINVAL: say which.
+            Some(format) if !demuxer_allowed(&format) => Err(refused(not_allowed(&format))),
+            _ => Err(OpenError::Ffmpeg(e)),
+        },
+    }
+}
+
+/// The demuxer FFmpeg's probe picks for the start of `path` (its first MiB, a score above
+/// FFmpeg's retry threshold, as `avformat_open_input` asks), without opening it: only to name
+/// the format in an error.
+fn detected_demuxer(path: &Path) -> Option<String> {
+    use std::ffi::{CStr, CString};
+    use std::io::Read;
+
+    const PROBE_BYTES: u64 = 1 << 20;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(PROBE_BYTES)
+        .read_to_end(&mut buf)
+        .ok()?;
+    let size = buf.len();
+    // The probe functions may read up to AVPROBE_PADDING_SIZE bytes past the data.
+    buf.resize(size + ffmpeg::ffi::AVPROBE_PADDING_SIZE as usize, 0);
+    let filename = CString::new(path.to_str()?).ok()?;
+    let probe = ffmpeg::ffi::AVProbeData {
+        filename: filename.as_ptr(),
+        buf: buf.as_mut_ptr(),
+        buf_size: size as _,
+        mime_type: std::ptr::null(),
+    };
+    // AVPROBE_SCORE_RETRY (AVPROBE_SCORE_MAX / 4), the score avformat_open_input wants from
+    // a probe of less than the whole probe size.
+    let mut score = ffmpeg::ffi::AVPROBE_SCORE_MAX / 4;
+    // SAFETY: `probe` points at `buf` (its data plus the zeroed padding FFmpeg requires) and at
+    // `filename`, both alive for the call; the result is a static demuxer description or null.
+    let format = unsafe { ffmpeg::ffi::av_probe_input_format2(&probe, 1, &mut score) };
+    if format.is_null() {
+        return None;
+    }
+    // SAFETY: a demuxer's `name` is a static NUL-terminated string.
+    let name = unsafe { CStr::from_ptr((*format).name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 /// An opened file with its video decoder, ready to decode.
 struct OpenVideo {
     path: PathBuf,
@@ -212,6 +342,11 @@ impl OpenVideo {
     fn open(path: &Path) -> Result<Self, Error> {
         init_ffmpeg();
         let path_buf = path.to_path_buf();
+        // Before anything touches the file system: FFmpeg would read a URL through its network
+        // protocols, and a local file named like one does not exist anyway.
+        if looks_like_url(path) {
+            return Err(Error::NotLocal { path: path_buf });
+        }
         // Checked here so that a missing file is an I/O error with the OS's
         // own reason rather than FFmpeg's generic one.
         let metadata = std::fs::metadata(path)
@@ -230,8 +365,9 @@ impl OpenVideo {
             });
         }
 
-        let input = ffmpeg::format::input(&path).map_err(|e| match e {
-            ffmpeg::Error::InvalidData => Error::NotAVideo {
+        let input = open_local_input(path).map_err(|e| match e {
+            OpenError::Refused(e) => e,
+            OpenError::Ffmpeg(e @ ffmpeg::Error::InvalidData) => Error::NotAVideo {
                 path: path_buf.clone(),
                 // A truncated mp4 whose index was at the end lands here too,
                 // so the message does not claim more than FFmpeg knows.
@@ -239,7 +375,7 @@ impl OpenVideo {
                     "FFmpeg cannot read it as media ({e}); it may also be a damaged or truncated video"
                 ),
             },
-            _ => Error::Open {
+            OpenError::Ffmpeg(e) => Error::Open {
                 path: path_buf.clone(),
                 message: e.to_string(),
             },
@@ -626,6 +762,65 @@ mod tests {
         let half = [-ONE, 0, 0, 0, -ONE, 0, 0, 0, 1 << 30];
         assert_eq!(clockwise_rotation_from_display_matrix(&half), Some(180));
         assert_eq!(clockwise_rotation_from_display_matrix(&[0; 9]), None);
+    }
+
+    #[test]
+    fn urls_and_demuxer_names() {
+        for url in [
+            "http://example.com/v.mp4",
+            "file:///tmp/v.mp4",
+            "rtsp://cam/1",
+            "a+b.c-d://x",
+        ] {
+            assert!(looks_like_url(Path::new(url)), "{url}");
+        }
+        for local in [
+            "/tmp/v.mp4",
+            "v.mp4",
+            "/tmp/a://b.mp4",
+            "1http://x",
+            "://x",
+            "c:/v.mp4",
+        ] {
+            assert!(!looks_like_url(Path::new(local)), "{local}");
+        }
+        assert!(demuxer_allowed("mov,mp4,m4a,3gp,3g2,mj2"));
+        assert!(demuxer_allowed("matroska,webm"));
+        assert!(demuxer_allowed("avi"));
+        for refused in ["concat", "hls", "image2", "mpegts", "tty", "mp4x"] {
+            assert!(!demuxer_allowed(refused), "{refused}");
+        }
+    }
+
+    /// FFmpeg itself refuses any protocol but `file` under [`input_options`]: a network URL fails
+    /// at once (EINVAL, "not on whitelist") instead of connecting, unlike without the options.
+    #[test]
+    fn the_options_keep_ffmpeg_off_other_protocols() {
+        init_ffmpeg();
+        for url in [
+            "http://127.0.0.1:9/video.mp4",
+            "tcp://127.0.0.1:9",
+            "data:video/mp4;base64,AAAA",
+        ] {
+            let err = ffmpeg::format::input_with_dictionary(&url, input_options())
+                .err()
+                .unwrap_or_else(|| panic!("{url} opened"));
+            assert_eq!(
+                err,
+                ffmpeg::Error::Other {
+                    errno: ffmpeg::util::error::EINVAL
+                },
+                "{url}: {err}"
+            );
+        }
+        let without = ffmpeg::format::input(&"http://127.0.0.1:9/video.mp4").err();
+        assert_ne!(
+            without,
+            Some(ffmpeg::Error::Other {
+                errno: ffmpeg::util::error::EINVAL
+            }),
+            "without the options FFmpeg tries the connection"
+        );
     }
 
     #[test]

@@ -381,3 +381,147 @@ fn a_pipe_or_a_device_is_refused_at_once_not_waited_on() {
         );
     }
 }
+
+/// A text file (an FFmpeg playlist or script) named `video.mp4` next to the real clip it names.
+fn playlist_next_to_a_clip(dir: &Path, text: &str) -> PathBuf {
+    make_video(dir, "real.mp4", "30");
+    let path = dir.join("video.mp4");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_concat_script_named_video_mp4_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without the demuxer whitelist FFmpeg follows the script and decodes real.mp4.
+    let path = playlist_next_to_a_clip(dir.path(), "ffconcat version 1.0\nfile real.mp4\n");
+    for err in [
+        probe(&path).map(|_| ()).unwrap_err(),
+        sample_frames(&path, 1.0).map(|_| ()).unwrap_err(),
+        for_each_frame(&path, |_| true).map(|_| ()).unwrap_err(),
+    ] {
+        let message = err.to_string();
+        assert!(matches!(err, Error::NotAVideo { .. }), "{err:?}");
+        assert!(message.contains(path.to_str().unwrap()), "{message}");
+        assert!(message.contains("`concat`"), "{message}");
+    }
+    // A script that points at a URL, under its own name, is refused the same way.
+    let url_script = dir.path().join("remote.ffconcat");
+    std::fs::write(
+        &url_script,
+        "ffconcat version 1.0\nfile http://127.0.0.1:9/x.mp4\n",
+    )
+    .unwrap();
+    let message = probe(&url_script).unwrap_err().to_string();
+    assert!(
+        message.contains(url_script.to_str().unwrap()) && message.contains("`concat`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_hls_playlist_named_video_mp4_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let playlist = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:5\n#EXT-X-MEDIA-SEQUENCE:0\n\
+                    #EXTINF:5.0,\nreal.mp4\n#EXT-X-ENDLIST\n";
+    let path = playlist_next_to_a_clip(dir.path(), playlist);
+    let err = probe(&path).unwrap_err();
+    assert!(matches!(err, Error::NotAVideo { .. }), "{err:?}");
+    assert!(err.to_string().contains(path.to_str().unwrap()), "{err}");
+    // Under its usual name FFmpeg knows it for HLS, which is refused by name.
+    let m3u8 = dir.path().join("list.m3u8");
+    std::fs::write(&m3u8, playlist).unwrap();
+    let message = probe(&m3u8).unwrap_err().to_string();
+    assert!(
+        message.contains(m3u8.to_str().unwrap()) && message.contains("`hls`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_url_is_refused_as_not_local() {
+    for url in [
+        "http://127.0.0.1:9/video.mp4",
+        "https://example.com/video.mp4",
+        "file:///etc/passwd",
+        "rtsp://camera.local/stream",
+    ] {
+        let path = Path::new(url);
+        let err = probe(path).unwrap_err();
+        assert!(matches!(err, Error::NotLocal { .. }), "{url}: {err:?}");
+        assert!(err.to_string().contains(url), "{err}");
+        assert!(matches!(
+            sample_frames(path, 1.0),
+            Err(Error::NotLocal { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_name_that_reads_as_another_protocol_is_still_the_local_file() {
+    let dir = tempfile::tempdir().unwrap();
+    make_video(dir.path(), "a.mp4", "30");
+    // `concat:` or `subfile:` at the start of a name would pick an FFmpeg protocol; the file
+    // is opened as `file:` so the name is only a name. Relative, so the prefix leads the name.
+    let odd = dir.path().join("concat:a.mp4");
+    std::fs::copy(dir.path().join("a.mp4"), &odd).unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let relative = pathdiff(&odd, &cwd);
+    let info = probe(&relative).unwrap();
+    assert_eq!((info.width, info.height), (320, 240));
+}
+
+/// `target` relative to `base` (both absolute), with `..` as needed.
+fn pathdiff(target: &Path, base: &Path) -> PathBuf {
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn mp4_mov_mkv_webm_and_avi_still_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, codec) in [
+        ("v.mp4", "libx264"),
+        ("v.mov", "libx264"),
+        ("v.mkv", "libx264"),
+        ("v.webm", "libvpx-vp9"),
+        ("v.avi", "mpeg4"),
+    ] {
+        let path = dir.path().join(name);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=1:size=160x120:rate=10",
+            "-c:v",
+            codec,
+            "-pix_fmt",
+            "yuv420p",
+            path.to_str().unwrap(),
+        ]);
+        let sampled = sample_frames(&path, 10.0).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(sampled.frames.len(), 10, "{name}");
+        assert_eq!(sampled.frames[0].image.dimensions(), (160, 120), "{name}");
+    }
+}
+
+#[test]
+fn a_name_that_is_not_utf8_is_an_error_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = make_video(dir.path(), "a.mp4", "30");
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"v\xff.mp4"));
+    std::fs::copy(&clip, &odd).unwrap();
+    let err = probe(&odd).unwrap_err();
+    assert!(matches!(err, Error::Open { .. }), "{err:?}");
+    assert!(err.to_string().contains("UTF-8"), "{err}");
+}

@@ -1,6 +1,7 @@
 // The only door to the Rust side: commands, channels and events. Every failure lands in the error
 // banner as {code, message}; callers get {ok: true, value} or {ok: false, error} and never a throw.
 
+import * as bridge from "./lib/bridge.js";
 import { toUserError } from "./lib/errors.js";
 import { showError } from "./views/error-banner.js";
 
@@ -9,19 +10,20 @@ const MISSING_API = {
   message: "The app's window API is missing: open PressNext with pressnext-app, not in a browser.",
 };
 
+/** Tauri's internals, injected by the app's window (its global API is off: `withGlobalTauri` is false). */
 function tauri() {
-  return window.__TAURI__ ?? null;
+  return bridge.tauriInternals(window);
 }
 
 /** Runs command `name` with `args`. */
 export async function invokeCommand(name, args = {}) {
-  const invoke = tauri()?.core?.invoke;
-  if (!invoke) {
+  const internals = tauri();
+  if (!internals) {
     showError(MISSING_API);
     return { ok: false, error: MISSING_API };
   }
   try {
-    return { ok: true, value: await invoke(name, args) };
+    return { ok: true, value: await bridge.invoke(internals, name, args) };
   } catch (reason) {
     const error = toUserError(reason);
     showError(error);
@@ -31,19 +33,16 @@ export async function invokeCommand(name, args = {}) {
 
 /** A channel for a command's progress; its messages go to `onMessage`. Null without the API. */
 export function createChannel(onMessage) {
-  const Channel = tauri()?.core?.Channel;
-  if (!Channel) return null;
-  const channel = new Channel();
-  channel.onmessage = onMessage;
-  return channel;
+  const internals = tauri();
+  return internals ? bridge.createChannel(internals, onMessage) : null;
 }
 
 /** Calls `handler(payload)` on every app event `name`. */
 export async function listenEvent(name, handler) {
-  const listen = tauri()?.event?.listen;
-  if (!listen) return;
+  const internals = tauri();
+  if (!internals) return;
   try {
-    await listen(name, (event) => handler(event.payload));
+    await bridge.listen(internals, name, handler);
   } catch (reason) {
     showError(toUserError(reason));
   }

@@ -117,6 +117,13 @@ pub fn builder<R: Runtime>(
         })
 }
 
+/// The app's Tauri context: `tauri.conf.json`, the `ui/` assets and the ACL (the app manifest of
+/// `build.rs` and `capabilities/`), for the real window and for the mock runtime in tests alike, so
+/// the tests' IPC calls pass the same permission checks as the window's.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
 /// Starts the assistant for `cli` with data under `default_data_dir` unless `--data-dir` says.
 pub fn start_assistant(cli: &Cli, default_data_dir: PathBuf) -> assistant::Result<Arc<Assistant>> {
     let data_dir = cli.data_dir.clone().unwrap_or(default_data_dir);

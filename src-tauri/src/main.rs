@@ -41,6 +41,6 @@ fn main() {
             .flatten()
     });
     pressnext_app::builder(tauri::Builder::default(), assistant, start_pack)
-        .run(tauri::generate_context!())
+        .run(pressnext_app::context())
         .expect("the window system failed to start PressNext");
 }

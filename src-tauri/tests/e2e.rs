@@ -388,6 +388,24 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     d.screenshot(&artifacts, "1-start.png");
 
+    // The page has no global Tauri API, and a core command its capability does not grant is
+    // refused by the ACL (the commands and events above went through, so the bridge works).
+    assert_eq!(d.js("return typeof window.__TAURI__"), json!("undefined"));
+    d.js(
+        "window.__aclProbe = null; \
+         window.__TAURI_INTERNALS__.invoke('plugin:window|set_title', {label: 'main', value: 'x'}) \
+           .then(() => { window.__aclProbe = 'allowed'; }, (e) => { window.__aclProbe = String(e); })",
+    );
+    let refusal = d.wait_for(
+        "the answer to a call the capability does not grant",
+        Duration::from_secs(10),
+        "return window.__aclProbe",
+    );
+    assert!(
+        refusal.as_str().is_some_and(|r| r.contains("not allowed")),
+        "plugin:window|set_title: {refusal}"
+    );
+
     // 2. Ask the pack's first question; the overlay marks the right button of step 1.
     let (question, right) = first_question();
     d.type_into("#question", &question);

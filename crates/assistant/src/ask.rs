@@ -309,7 +309,7 @@ pub fn ask(
         .qas
         .iter()
         .find(|qa| normalise(&qa.entry.question) == wanted);
-    let no_model = || Error::ModelNotFound("no model is loaded".into());
+    let no_model = || Error::ModelUnavailable("no model is loaded: pick one in Settings".into());
     let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
         return ask_model(
             model.ok_or_else(no_model)?,
@@ -520,7 +520,7 @@ fn ask_model(
         Some(qa) => (qa.clone(), None, 1.0),
         None => {
             let embed = embed.ok_or_else(|| {
-                Error::ModelNotFound("the text encoder is needed for a new question".into())
+                Error::ModelUnavailable("the text encoder is needed for a new question".into())
             })?;
             let feature = embed(&[format!("Question: {question}")])?
                 .into_iter()

@@ -114,6 +114,8 @@ impl Assistant {
     /// fails the start: problems are kept and shown (`AppState::startup_error`, `model_error`).
     pub fn start(paths: Paths, options: StartOptions) -> Result<Self> {
         std::fs::create_dir_all(&paths.data_dir).map_err(|e| Error::io(&paths.data_dir, e))?;
+        // A settings write cut by a kill leaves its temp file (settings.json itself is whole).
+        assistq::fsutil::remove_stale_temps(&paths.data_dir);
         let (mut settings, settings_error) = Settings::load(&paths.settings());
         if let Some(camera) = &options.camera {
             camera.parse::<CameraSpec>()?;
@@ -284,7 +286,7 @@ impl Assistant {
         // A pack with a timeline is answered from it; only without one is the model required.
         let model = match (self.models.model(), &pack.timeline) {
             (ModelState::Loaded(m), _) => Some(m),
-            (ModelState::Unavailable(e), None) => return Err(Error::ModelNotFound(e.message)),
+            (ModelState::Unavailable(e), None) => return Err(Error::ModelUnavailable(e.message)),
             (ModelState::Unavailable(_), Some(_)) => None,
         };
         let embed = self.models.encoders().ok().map(crate::ask::text_embed);

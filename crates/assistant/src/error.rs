@@ -25,6 +25,10 @@ pub enum Error {
     WeightsMissing(String),
     #[error("model `{0}` not found: pick another model in Settings")]
     ModelNotFound(String),
+    /// No model to answer with, and why (a message already complete; same code as
+    /// `ModelNotFound`, which the front end answers by opening Settings).
+    #[error("{0}")]
+    ModelUnavailable(String),
     #[error("{}: {message}", path.display())]
     ModelInvalid { path: PathBuf, message: String },
     #[error("type a question first")]
@@ -60,7 +64,7 @@ impl Error {
             Error::Cancelled => "pack.cancelled",
             Error::NoActivePack => "pack.none_active",
             Error::WeightsMissing(_) => "model.weights_missing",
-            Error::ModelNotFound(_) => "model.not_found",
+            Error::ModelNotFound(_) | Error::ModelUnavailable(_) => "model.not_found",
             Error::ModelInvalid { .. } => "model.invalid",
             Error::EmptyQuestion => "question.empty",
             Error::Camera(CameraError::NotFound(..) | CameraError::NoCamera) => "camera.not_found",

@@ -134,11 +134,24 @@ impl ModelRegistry {
         out
     }
 
+    /// The model named `name`, else, when `name` is the path of a checkpoint file (`pressnext
+    /// ask --model FILE`), that file as it is (not copied into the registry).
     pub fn resolve(&self, name: &str) -> Result<ModelInfo> {
-        self.list(name)
-            .into_iter()
-            .find(|m| m.name == name)
-            .ok_or_else(|| Error::ModelNotFound(name.to_string()))
+        if let Some(found) = self.list(name).into_iter().find(|m| m.name == name) {
+            return Ok(found);
+        }
+        let path = Path::new(name);
+        if path.is_file() {
+            return Ok(ModelInfo {
+                name: name.to_string(),
+                kind: ModelKind::Imported,
+                path: path.to_path_buf(),
+                created: 0,
+                metrics: None,
+                active: true,
+            });
+        }
+        Err(Error::ModelNotFound(name.to_string()))
     }
 
     /// The config a checkpoint was trained with: its own (our checkpoints), a `config.yaml` beside
@@ -316,7 +329,7 @@ mod tests {
         // and a temp file of a copy that was killed.
         let sidecar = info.path.with_file_name("config.yaml");
         std::fs::write(&sidecar, base_config().to_yaml()).unwrap();
-        let stale = info.path.with_file_name(".q2a.safetensors.tmp.99.0");
+        let stale = info.path.with_file_name(".q2a.safetensors.tmp.4194999.0");
         std::fs::write(&stale, b"half a checkpoint").unwrap();
         let loaded = reg.load("mine", &Device::Cpu).unwrap();
         assert_eq!(loaded.config.input.dim, cfg.input.dim);

@@ -156,6 +156,13 @@ fn locate_all(path: &Path) -> Result<(bool, Vec<Located>)> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if !assistq::layout::SPLITS.contains(&split.as_str()) {
+            // Its questions can only be in ROOT/train.json or ROOT/test_*.json.
+            return Err(invalid(&format!(
+                "an appliance folder must sit in ROOT/train or ROOT/test, beside the QA file \
+                 with its questions (this one is in `{split}`)"
+            )));
+        }
         let found = appliances_in(root, &split)?
             .into_iter()
             .filter(|l| l.appliance == appliance)
@@ -255,6 +262,8 @@ impl PackLibrary {
     /// (the user may remount a drive) but show as not encoded only if their cache is gone.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        // An index write cut by a kill leaves its temp file (the index itself is whole).
+        assistq::fsutil::remove_stale_temps(dir);
         let index_path = dir.join("index.json");
         let packs = match std::fs::read_to_string(&index_path) {
             Ok(text) => {
@@ -302,13 +311,28 @@ impl PackLibrary {
         let folder = located.root.join(&located.split).join(&located.appliance);
         let report = media::check_dataset(&folder);
         if report.has_errors() {
-            let problems: Vec<String> = report
+            // The first few, each `FILE:LOCATION: message`; `pressnext check` lists them all.
+            const SHOWN: usize = 3;
+            let errors: Vec<&assistq::check::Problem> = report
                 .problems
                 .iter()
                 .filter(|p| p.severity == assistq::check::Severity::Error)
-                .take(5)
-                .map(|p| p.to_string())
                 .collect();
+            let mut problems: Vec<String> = errors
+                .iter()
+                .take(SHOWN)
+                .map(|p| match p.location.as_str() {
+                    "" => format!("{}: {}", p.file.display(), p.message),
+                    at => format!("{}:{at}: {}", p.file.display(), p.message),
+                })
+                .collect();
+            if errors.len() > SHOWN {
+                problems.push(format!(
+                    "and {} more (`pressnext check {}` lists them all)",
+                    errors.len() - SHOWN,
+                    folder.display()
+                ));
+            }
             return Err(Error::PackInvalid {
                 path: folder,
                 message: problems.join("; "),
@@ -368,6 +392,8 @@ impl PackLibrary {
         let mut pack = self.prepare(path, appliance)?;
         let cache = self.dir.join(&pack.id);
         std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+        // What an open killed mid-write left (the encoder clears its own folders).
+        assistq::fsutil::remove_stale_temps(&cache);
         // The encoder encodes every folder of its label file: hand it one with just this one.
         let qas = read_labels(&pack.label)?
             .get(&pack.appliance)

@@ -41,9 +41,10 @@ pub fn is_atomic_temp(name: &str) -> bool {
             .is_some_and(|head| head.ends_with(".tmp"))
 }
 
-/// Removes the temp files [`write_atomic`] left in `dir` when a process was killed mid-write
-/// (call it before starting work that writes there, never while another writer may run).
-/// Returns how many were removed.
+/// Removes the temp files [`write_atomic`] left in `dir` when a process was killed mid-write.
+/// A temp file whose writer is still running (its PID, in the name, is alive: this process or
+/// another, such as the app while `pressnext` runs) is kept, so this is safe to call while
+/// others write there. Returns how many were removed.
 pub fn remove_stale_temps(dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
@@ -51,9 +52,21 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
     entries
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| is_atomic_temp(&e.file_name().to_string_lossy()))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            is_atomic_temp(&name) && !writer_alive(&name)
+        })
         .filter(|e| fs::remove_file(e.path()).is_ok())
         .count()
+}
+
+/// Whether the process that named temp file `name` (`.NAME.tmp.PID.N`) is still running. Only
+/// Linux can tell (`/proc`); elsewhere every writer counts as gone.
+fn writer_alive(name: &str) -> bool {
+    let Some(pid) = name.rsplitn(3, '.').nth(1).and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// The environment variable that arms [`kill_point`]: `PRESSNEXT_KILL_AT_WRITE=N`.
@@ -147,10 +160,56 @@ fn replace_atomic(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     Ok(())
 }
 
+/// Refuses `path` unless it is (a symlink to) a regular file: a folder, a named pipe, a socket
+/// or a device (`/dev/zero`) where a data file is expected would fail, block for ever on open or
+/// never reach its end. The error says which it is (`not a regular file: a named pipe`).
+pub fn require_regular_file(path: &Path) -> io::Result<()> {
+    let kind = fs::metadata(path)?.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_dir() {
+        "a folder"
+    } else {
+        special_kind(&kind)
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file: {what}"),
+    ))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// Reads the whole of `path` after [`require_regular_file`]: what every reader of a user's data
+/// file uses instead of `fs::read`.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    require_regular_file(path)?;
+    fs::read(path)
+}
+
 /// Reads `path` as UTF-8 text, dropping a leading byte-order mark (some editors add one and
-/// it would otherwise break the first line or the JSON parser).
+/// it would otherwise break the first line or the JSON parser). Only regular files are read
+/// ([`require_regular_file`]).
 pub fn read_utf8(path: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_regular(path).map_err(|e| Error::io(path, e))?;
     decode_utf8(bytes, path)
 }
 
@@ -177,6 +236,24 @@ pub(crate) fn decode_utf8(bytes: Vec<u8>, path: &Path) -> Result<String, Error> 
                 line,
                 column: valid_up_to - line_start + 1,
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temps_go_but_those_of_running_writers_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = format!(".index.json.tmp.{}.7", std::process::id());
+        for name in [".index.json.tmp.4194999.0", own.as_str(), "index.json", ".hidden"] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        assert_eq!(remove_stale_temps(dir.path()), 1);
+        for kept in [own.as_str(), "index.json", ".hidden"] {
+            assert!(dir.path().join(kept).exists(), "{kept}");
         }
     }
 }

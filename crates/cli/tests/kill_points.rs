@@ -214,3 +214,82 @@ fn training_and_encoding_killed_at_every_write_resume_to_the_uninterrupted_resul
         "only {training} + {encoding} kill points were exercised"
     );
 }
+
+/// `ask --json`'s answer without its wall-clock time.
+fn answer(out: &Output) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_object_mut().unwrap().remove("elapsed_ms");
+    v
+}
+
+/// Opening a pack the first time (`pressnext ask --pack`, which opens it as the app does:
+/// encoded and grounded into the data folder's cache), killed at every write: asking again
+/// answers exactly as the uninterrupted run did and the cache ends the same.
+fn kill_pack_opening_at_every_write(d: &Path) -> usize {
+    tiny_encoders::install_tiny_models(&d.join("models"));
+    // The demo pack: a reference photo with enough texture to register against.
+    let pack = testkit::repo::demo_folder();
+    // A Q2A model as wide as the tiny encoders.
+    let out = pressnext(
+        &["synth-features", "--out", "enc", "--dim", "32", "--folders", "2", "--seed", "3"],
+        d,
+        None,
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    std::fs::write(d.join("cfg.yaml"), "MODEL:\n  HISTORY:\n    ARCH: gru\n").unwrap();
+    let out = pressnext(
+        &["train", "--cfg", "cfg.yaml", "INPUT.DIM", "32", "MODEL.DIM_STATE", "16",
+          "SOLVER.MAX_EPOCHS", "1", "SOLVER.BATCH_SIZE", "4", "DATASET.TRAIN", "enc", "DEVICE", "cpu",
+          "OUTPUT_DIR", "model"],
+        d,
+        None,
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let ask = |data_dir: &str, kill_at: Option<usize>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pressnext"));
+        cmd.args([
+            "ask", "--pack", pack.to_str().unwrap(), "--model", "model/last.safetensors",
+            "--data-dir", data_dir, "--json", "How can I brew a long coffee of 60 millilitres?",
+        ])
+        .current_dir(d)
+        .env("PRESSNEXT_MODELS", d.join("models"))
+        .env_remove(KILL);
+        if let Some(n) = kill_at {
+            cmd.env(KILL, n.to_string());
+        }
+        cmd.output().expect("run pressnext")
+    };
+    let out = ask("full", None);
+    assert!(out.status.success(), "{}", show(&out));
+    let want_answer = answer(&out);
+    let want = tree(&d.join("full"));
+
+    for n in 1.. {
+        let dir = d.join("run");
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = ask("run", Some(n));
+        if out.status.success() {
+            return n - 1;
+        }
+        let what = format!("pack opening killed at kill point {n}");
+        assert_killed(&out, &what);
+        let out = ask("run", None);
+        assert!(out.status.success(), "{what}: asking again failed: {}", show(&out));
+        assert_eq!(answer(&out), want_answer, "{what}: the answer");
+        let got = tree(&dir);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "{what}: the files"
+        );
+    }
+    unreachable!()
+}
+
+#[test]
+fn opening_a_pack_killed_at_every_write_answers_as_the_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let points = kill_pack_opening_at_every_write(tmp.path());
+    eprintln!("kill points: {points} in pack opening");
+    assert!(points >= 10, "only {points} kill points while opening a pack");
+}

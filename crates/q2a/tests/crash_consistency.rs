@@ -94,8 +94,8 @@ fn every_kill_point_of_an_epoch_resumes_to_the_uninterrupted_run() {
             },
         ),
         ("temp files of interrupted writes", |out| {
-            std::fs::write(out.join(".last.safetensors.tmp.4242.0"), b"half").unwrap();
-            std::fs::write(out.join(".metrics.jsonl.tmp.4242.1"), b"half").unwrap();
+            std::fs::write(out.join(".last.safetensors.tmp.4194999.0"), b"half").unwrap();
+            std::fs::write(out.join(".metrics.jsonl.tmp.4194999.1"), b"half").unwrap();
         }),
         ("nothing damaged", |_| {}),
     ];

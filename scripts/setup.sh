@@ -14,7 +14,9 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
       libssl-dev libxdo-dev fonts-dejavu-core gstreamer1.0-plugins-good gstreamer1.0-libav
       # headless runs and the window's end-to-end tests; valgrind for the generator's memcheck
-      xvfb xauth webkit2gtk-driver valgrind)
+      xvfb xauth webkit2gtk-driver valgrind
+      # the no-network tests trace every socket the app and the CLI open
+      strace)
 bash scripts/install_packages.sh "${PKGS[@]}"
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup" >&2; exit 1; }
 

@@ -6,8 +6,9 @@
 //! repository root, the demo pack, running the CLI there) for the CLI's end-to-end tests;
 //! [`tensors`] (the largest difference between two tensors) for the numeric parity tests;
 //! `tiny_encoders` (feature `encoders`: tiny random encoders) for the encoders' and the CLI's
-//! tests.
+//! tests; [`network`] (the sockets a traced process opens) for the no-network tests.
 
+pub mod network;
 pub mod register_scenes;
 pub mod repo;
 pub mod tensors;

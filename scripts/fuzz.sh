@@ -21,11 +21,13 @@ export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/pressnext/fuzz-target}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version "^0.13"
 work="${FUZZ_WORK:-$HOME/.cache/pressnext/fuzz-corpus}"
 failed=()
-cargo +nightly fuzz build -s none -a
+# Built once (what `cargo fuzz run` would rebuild before each target), then run directly.
+[ -n "${FUZZ_NO_BUILD:-}" ] || cargo +nightly fuzz build -s none -a
+bin="$CARGO_TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release"
 for t in "${targets[@]}"; do
   mkdir -p "$work/$t" "fuzz/artifacts/$t"
   log="$work/$t.log"
-  if cargo +nightly fuzz run -s none -a "$t" "$work/$t" "fuzz/seeds/$t" -- \
+  if "$bin/$t" "$work/$t" "fuzz/seeds/$t" \
       -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
       -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1; then
     status=ok

@@ -81,9 +81,13 @@ pub fn pytorch(data: &[u8]) {
     }
 }
 
-/// An ONNX model as the OCR imports it.
+/// An ONNX model, as both importers read one: the OCR's network and the encoders' one-time
+/// weight import (initializers as tensors, the node list).
 pub fn onnx(data: &[u8]) {
     let _ = ocr::graph::Network::from_bytes(data, Path::new(FILE));
+    if let Ok(model) = encoders::onnx::decode_model(data, Path::new(FILE)) {
+        let _ = encoders::onnx::OnnxGraph::from_model(model, Path::new(FILE));
+    }
 }
 
 /// The cached `timeline.json`, and what the app asks of it.

@@ -74,11 +74,11 @@ pub fn check_dataset_with(root: &Path, probe: Option<VideoProbe>) -> Report {
         .any(|(name, _)| root.join(name).is_file());
     for (name, _) in LABEL_FILES {
         let path = root.join(name);
-        if path.exists() && !path.is_file() {
+        if let Some(not_regular) = not_a_regular_file(&path) {
             checker.error(
                 &path,
                 "",
-                "not a regular file (a folder?): expected the JSON label file".into(),
+                format!("{not_regular}: expected the JSON label file"),
             );
         }
     }
@@ -135,6 +135,15 @@ enum LabelKind {
     WithGroundTruth,
     /// `test_without_gt.json`: `correct` should be absent.
     WithoutGroundTruth,
+}
+
+/// What `path` is when it exists but is not a regular file (`not a regular file: a named
+/// pipe`), `None` when it is a file or is not there at all.
+fn not_a_regular_file(path: &Path) -> Option<String> {
+    match fsutil::require_regular_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Some(e.to_string()),
+        _ => None,
+    }
 }
 
 /// The label files in `dir` that describe split `split`.
@@ -195,7 +204,8 @@ impl Checker<'_> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            self.error(path, "", format!("missing: expected {what} `{name}`"));
+            let found = not_a_regular_file(path).unwrap_or_else(|| "missing".into());
+            self.error(path, "", format!("{found}: expected {what} `{name}`"));
             return None;
         }
         match fsutil::read_utf8(path) {
@@ -343,12 +353,25 @@ impl Checker<'_> {
             .map(|name| dir.join(name))
             .into_iter()
             .find(|p| p.is_file());
+        // A video name that is there but is not a file (a folder, a pipe, a link to a device)
+        // is named as such, not as missing.
+        let odd_video = ["video.mp4", "video.mov"]
+            .map(|name| dir.join(name))
+            .into_iter()
+            .find_map(|p| not_a_regular_file(&p).map(|why| (p, why)));
         match (video, self.probe) {
-            (None, _) => self.error(
-                &dir.join("video.mp4"),
-                "",
-                "missing video: expected video.mp4 or video.mov in this folder".into(),
-            ),
+            (None, _) => match odd_video {
+                Some((path, why)) => self.error(
+                    &path,
+                    "",
+                    format!("{why}: expected the tutorial video (an mp4 or mov file)"),
+                ),
+                None => self.error(
+                    &dir.join("video.mp4"),
+                    "",
+                    "missing video: expected video.mp4 or video.mov in this folder".into(),
+                ),
+            },
             (Some(video), Some(probe)) => {
                 if let Err(why) = probe(&video) {
                     self.error(&video, "", format!("not a playable video: {why}"));

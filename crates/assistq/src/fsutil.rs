@@ -256,4 +256,34 @@ mod tests {
             assert!(dir.path().join(kept).exists(), "{kept}");
         }
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_the_others_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("script.txt");
+        fs::write(&file, "0:00:00-0:00:01 Hi.\n").unwrap();
+        assert!(read_utf8(&file).is_ok());
+        let pipe = dir.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let zero = dir.path().join("zero.txt");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        // A pipe nobody writes to would block the read for ever, /dev/zero would never end:
+        // both are refused before they are opened.
+        for (path, what) in [
+            (dir.path().to_path_buf(), "a folder"),
+            (pipe, "a named pipe"),
+            (zero, "a device"),
+        ] {
+            let err = read_utf8(&path).unwrap_err().to_string();
+            assert!(
+                err.contains(&path.display().to_string())
+                    && err.contains(&format!("not a regular file: {what}")),
+                "{err}"
+            );
+        }
+        let err = read_utf8(&dir.path().join("missing.txt")).unwrap_err();
+        assert!(matches!(err, Error::Io(ref e) if e.source.kind() == io::ErrorKind::NotFound));
+    }
 }

@@ -31,8 +31,9 @@ pub fn is_plain_name(name: &str) -> bool {
 /// The message for a name that is not plain, naming what it should have been.
 pub fn plain_name_problem(what: &str, name: &str) -> String {
     format!(
-        "{what} `{}` is not a plain name: expected one file or folder name, without `/`, `\\`,          `..` or a leading `/`",
-        name.escape_debug()
+        "{what} `{}` is not a plain name: expected one file or folder name, without `/`, `\\`, \
+         `..` or a leading `/`",
+        crate::diagnostic::quote(&name.escape_debug().to_string())
     )
 }
 

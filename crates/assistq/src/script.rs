@@ -160,7 +160,7 @@ fn parse_time(s: &str) -> Option<Result<(u64, &str), String>> {
         _ => {
             return Some(Err(format!(
                 "hour `{}` is too large: expected at most {MAX_HOURS}",
-                &s[..hour_digits]
+                quote(&s[..hour_digits])
             )))
         }
     };

@@ -287,13 +287,14 @@ pub(crate) enum Command {
     SynthFeatures {
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, default_value_t = 384)]
+        // Negative numbers are taken as values, so `--dim -1` is refused naming `--dim`.
+        #[arg(long, default_value_t = 384, allow_negative_numbers = true)]
         dim: usize,
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true)]
         folders: usize,
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
         questions: usize,
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         seed: u64,
         /// Leave `correct` out of qa.json (an unlabelled split).
         #[arg(long)]

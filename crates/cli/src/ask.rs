@@ -20,6 +20,12 @@ pub(crate) fn run(
     json: bool,
 ) -> Result<ExitCode> {
     let data_dir = data_dir.unwrap_or_else(Paths::default_data_dir);
+    if data_dir.exists() && !data_dir.is_dir() {
+        anyhow::bail!(
+            "{}: not a folder: the data folder (--data-dir) holds the app's packs and settings",
+            data_dir.display()
+        );
+    }
     let paths = Paths {
         models_root: Paths::default_models_root(&data_dir),
         data_dir,

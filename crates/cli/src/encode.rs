@@ -26,7 +26,7 @@ pub struct EncodeArgs {
     #[arg(long)]
     out: PathBuf,
     /// Video frames sampled per second (stride int(video_fps / fps)), INPUT.FPS.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     fps: f64,
     /// How a button is shown to the image encoder, INPUT.BUTTON_VIEW: mask or crop.
     #[arg(long, default_value = "mask")]
@@ -42,6 +42,13 @@ pub struct EncodeArgs {
 }
 
 pub fn run(args: EncodeArgs) -> Result<ExitCode> {
+    // Refused before any work, not as a failure of every folder.
+    if !(args.fps.is_finite() && args.fps > 0.0) {
+        anyhow::bail!(
+            "--fps {}: expected a positive number of frames per second (such as 1)",
+            args.fps
+        );
+    }
     let (device, line) = q2a::device::select(&args.device)?;
     eprintln!("{line}");
     let root = args.models.unwrap_or_else(encoders::models::default_root);

@@ -20,19 +20,19 @@ pub struct SynthArgs {
     #[arg(long)]
     demo: Option<PathBuf>,
     /// Number of appliance instances.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     appliances: usize,
     /// Same seed, byte-identical output.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Share of appliances in the test split.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
     test_fraction: f64,
     /// Shortest video, in seconds (20 to 120).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, allow_negative_numbers = true)]
     min_seconds: u32,
     /// Longest video, in seconds (20 to 120).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, allow_negative_numbers = true)]
     max_seconds: u32,
     /// Video frame size, WIDTHxHEIGHT.
     #[arg(long, default_value = "640x360")]

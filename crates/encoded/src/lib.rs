@@ -99,8 +99,8 @@ pub struct EncodedFolder {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let bytes = assistq::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
         Error::features(
             path,
             format!("line {}, column {}: {e}", e.line(), e.column()),
@@ -112,6 +112,8 @@ fn load_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     if !path.exists() {
         return Err(Error::features(path, "missing (encode the folder first)"));
     }
+    // Opening a named pipe would block for ever: only regular files are mapped.
+    assistq::fsutil::require_regular_file(path).map_err(|e| Error::io(path, e))?;
     candle_core::safetensors::load(path, &Device::Cpu)
         .map_err(|e| Error::features(path, format!("not a readable safetensors file: {e}")))
 }

@@ -231,13 +231,16 @@ pub fn verify(root: &Path) -> Result<Manifest> {
 /// Reads and parses `root/manifest.json` without hashing anything.
 pub fn read_manifest(root: &Path) -> Result<Manifest> {
     let path = root.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        weights_err(
-            &path,
-            format!("no model manifest ({e}); the encoder weights are not imported"),
-        )
+    // A regular file only: a pipe or a device named manifest.json is an error, not a hang.
+    let bytes = assistq::fsutil::read_regular(&path).map_err(|e| {
+        let message = if e.kind() == std::io::ErrorKind::NotFound {
+            format!("no model manifest ({e}); the encoder weights are not imported")
+        } else {
+            format!("unreadable model manifest ({e})")
+        };
+        weights_err(&path, message)
     })?;
-    serde_json::from_str(&text)
+    serde_json::from_slice(&bytes)
         .map_err(|e| weights_err(&path, format!("unreadable model manifest: {e}")))
 }
 

@@ -48,6 +48,9 @@ pub struct ImageEncoder {
 
 /// Reads an image file (JPEG or PNG) as RGB; errors name the file.
 pub fn load_image(path: &Path) -> Result<RgbImage> {
+    // Opening a named pipe would block for ever: only regular files are read.
+    assistq::fsutil::require_regular_file(path)
+        .map_err(|e| Error::Io(assistq::FileError::new(path.to_path_buf(), e)))?;
     let reader = image::ImageReader::open(path)
         .map_err(|e| Error::Io(assistq::FileError::new(path.to_path_buf(), e)))?;
     let reader = reader

@@ -353,7 +353,8 @@ pub const SIZE_LIMITS: [(&str, fn(&Config) -> usize, usize); 7] = [
 impl Config {
     /// Reads `path` over the defaults, then applies `KEY VALUE` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // A regular file only: a pipe or `/dev/zero` named as the config is an error, not a hang.
+        let text = assistq::fsutil::read_utf8(path)?;
         let origin = path.display().to_string();
         let file: Value =
             serde_yaml::from_str(&text).map_err(|e| Error::config(&origin, e.to_string()))?;
@@ -378,6 +379,19 @@ impl Config {
     fn from_value(mut value: Value, overrides: &[String], origin: &str) -> Result<Self> {
         if value.is_null() {
             value = Value::Mapping(Mapping::new());
+        }
+        if !value.is_mapping() {
+            let found = match &value {
+                Value::Sequence(_) => "a list",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                _ => "a tagged value",
+            };
+            return Err(Error::config(
+                origin,
+                format!("top level: expected a mapping of config keys (such as `SOLVER:` with `LR: 0.002` under it), found {found}"),
+            ));
         }
         if overrides.len() % 2 != 0 {
             return Err(Error::config(
@@ -624,6 +638,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("upper case"), "{err}");
+    }
+
+    #[test]
+    fn a_top_level_that_is_not_a_mapping_is_named() {
+        // Overrides too: they must not report a nameless "`` is a value".
+        for yaml in ["- 1\n- 2\n", "just words\n", "3\n"] {
+            let err = Config::from_yaml(yaml, &ov(&["SOLVER.LR", "0.1"]), "x.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("x.yaml") && err.contains("top level"), "{err}");
+        }
     }
 
     #[test]

@@ -17,9 +17,40 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::model::Q2a;
 
+/// Refuses a checkpoint or `MODEL.INIT_STATE` that exists but is not a regular file, before
+/// [`checkpoint::load`] reads it: a named pipe would block the read for ever and `/dev/zero`
+/// would never end. (A missing file is left to `checkpoint::load`, which says so.)
+pub(crate) fn require_checkpoint_files(path: &Path, init_state: Option<&Path>) -> Result<()> {
+    let refuse = |p: &Path, what: &str| match assistq::fsutil::require_regular_file(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::checkpoint(p, format!("{what}{e}")))
+        }
+        _ => Ok(()),
+    };
+    refuse(path, "")?;
+    if let Some(p) = init_state {
+        refuse(p, "MODEL.INIT_STATE: ")?;
+    }
+    Ok(())
+}
+
+/// Refuses a config key (`DATASET.TRAIN`, `DATASET.VAL`, `OUTPUT_DIR`) whose path is missing
+/// or not a folder, naming the key.
+pub(crate) fn require_folder(key: &str, path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::config(
+            key,
+            format!("{}: not a folder", path.display()),
+        )),
+        Err(e) => Err(Error::config(key, format!("{}: {e}", path.display()))),
+    }
+}
+
 /// Builds the model of `cfg` from a checkpoint (ours or the reference's).
 pub fn load_model(cfg: &Config, path: &Path, device: &Device) -> Result<Q2a> {
     let init_state = (!cfg.model.init_state.is_empty()).then(|| Path::new(&cfg.model.init_state));
+    require_checkpoint_files(path, init_state)?;
     let ckpt = checkpoint::load(path, init_state)?;
     if let Some(stored) = &ckpt.config {
         let diff = checkpoint::architecture_mismatches(stored, cfg);
@@ -135,6 +166,7 @@ pub fn load_val(cfg: &Config) -> Result<Dataset> {
             "is empty: point it at an encoded-features root",
         ));
     }
+    require_folder("DATASET.VAL", Path::new(&cfg.dataset.val))?;
     let mut ds = Dataset::load(
         Path::new(&cfg.dataset.val),
         cfg.input.dim,

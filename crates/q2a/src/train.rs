@@ -156,6 +156,7 @@ pub fn train(
             "is empty: point it at an encoded-features root",
         ));
     }
+    infer::require_folder("DATASET.TRAIN", Path::new(&cfg.dataset.train))?;
     let train_ds = Dataset::load(
         Path::new(&cfg.dataset.train),
         cfg.input.dim,
@@ -185,6 +186,9 @@ pub fn train(
     };
 
     let out = cfg.output_dir();
+    if out.exists() {
+        infer::require_folder("OUTPUT_DIR", &out)?;
+    }
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
     let last_path = out.join(LAST);
     let best_path = out.join(BEST);
@@ -222,6 +226,7 @@ pub fn train(
     if let Some(path) = &start_from {
         let init_state =
             (!cfg.model.init_state.is_empty()).then(|| Path::new(&cfg.model.init_state));
+        infer::require_checkpoint_files(path, init_state)?;
         let ckpt = checkpoint::load(path, init_state)?;
         if let Some(stored) = &ckpt.config {
             let diff = checkpoint::architecture_mismatches(stored, cfg);

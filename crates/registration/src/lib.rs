@@ -597,7 +597,8 @@ impl Registrar {
 
 /// Reads an image file for registration, with an error that names the file.
 pub fn load_image(path: &Path) -> Result<RgbImage, Error> {
-    let bytes = std::fs::read(path)
+    // A regular file only: a named pipe would block the read for ever, `/dev/zero` never end.
+    let bytes = assistq::fsutil::read_regular(path)
         .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
     image::load_from_memory(&bytes)
         .map(|i| i.to_rgb8())

@@ -70,8 +70,11 @@ impl SynthOptions {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        if self.appliances == 0 {
-            return Err(Error::Option("appliances must be at least 1".into()));
+        if !(1..=MAX_APPLIANCES).contains(&self.appliances) {
+            return Err(Error::Option(format!(
+                "appliances {}: expected 1 to {MAX_APPLIANCES}",
+                self.appliances
+            )));
         }
         let (lo, hi) = self.video_seconds;
         if !(20..=120).contains(&lo) || !(lo..=120).contains(&hi) {
@@ -101,6 +104,10 @@ impl SynthOptions {
     }
 }
 
+/// The most appliances one run generates (about 5 GB of video at the default size): a typo such as
+/// `--appliances 18446744073709551615` is refused instead of overflowing the plan's allocation.
+pub const MAX_APPLIANCES: usize = 10_000;
+
 /// The largest video frame the generator writes (4K UHD).
 pub const MAX_VIDEO_SIZE: (usize, usize) = (3840, 2160);
 
@@ -125,6 +132,13 @@ mod option_tests {
             };
             let err = opts.validate().unwrap_err().to_string();
             assert!(err.contains("3840x2160"), "{size:?}: {err}");
+        }
+        for appliances in [0, MAX_APPLIANCES + 1, usize::MAX] {
+            let err = SynthOptions::new(dir, appliances, 0)
+                .validate()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("appliances") && err.contains("10000"), "{err}");
         }
         for size in [(160, 90), (3840, 2160)] {
             let opts = SynthOptions {

@@ -35,8 +35,9 @@ for t in "${targets[@]}"; do
     status=FINDING
     failed+=("$t")
   fi
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)
+  # (A crashed run prints no "Done" line: these greps may find nothing.)
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1 || true)
   corpus=$(ls "$work/$t" | wc -l)
   echo "fuzz: $t: $status, ${runs:-?} executions in ${took:-?} s, corpus $corpus inputs (log $log)"
 done

@@ -132,7 +132,17 @@ fn tensor_to_candle(t: &TensorProto, path: &Path) -> Result<Tensor> {
         }
         shape.push(d as usize);
     }
-    let numel: usize = shape.iter().product();
+    // A product past usize (a crafted file) is an error, not a wrapped multiplication.
+    let numel = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|n| n.checked_mul(4).is_some())
+        .ok_or_else(|| {
+            onnx_err(
+                path,
+                format!("initializer `{}`: shape {shape:?} has too many elements", t.name),
+            )
+        })?;
     let data: Vec<f32> = if !t.raw_data.is_empty() {
         if t.raw_data.len() != numel * 4 {
             return Err(onnx_err(

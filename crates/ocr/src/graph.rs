@@ -483,9 +483,18 @@ fn parse(node: &NodeProto) -> Result<Option<Op>, String> {
 }
 
 fn tensor_of(t: &TensorProto, path: &Path) -> Result<Tensor> {
-    let dims: Vec<usize> = t.dims.iter().map(|&d| d.max(0) as usize).collect();
-    let n: usize = dims.iter().product();
     let bad = |what: &str| model_err(path, format!("tensor `{}`: {what}", t.name));
+    // Dimensions come from the file: a negative one or a product past usize (found by the `onnx`
+    // fuzz target) is an error, not a wrapped or panicking multiplication.
+    let dims = t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| bad(&format!("dimension {d}"))))
+        .collect::<Result<Vec<usize>>>()?;
+    let n = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| bad(&format!("shape {dims:?} has too many elements")))?;
     if t.data_location == 1 {
         return Err(bad("external data is not supported"));
     }

@@ -132,17 +132,21 @@ fn tensor_to_candle(t: &TensorProto, path: &Path) -> Result<Tensor> {
         }
         shape.push(d as usize);
     }
-    // A product past usize (a crafted file) is an error, not a wrapped multiplication.
-    let numel = shape
+    // A product past usize (a crafted file) is an error, not a wrapped multiplication; the zero
+    // dimensions are left out too, because the strides of an empty tensor still multiply the
+    // others.
+    if shape
         .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|n| n.checked_mul(4).is_some())
-        .ok_or_else(|| {
-            onnx_err(
-                path,
-                format!("initializer `{}`: shape {shape:?} has too many elements", t.name),
-            )
-        })?;
+        .filter(|&&d| d != 0)
+        .try_fold(4usize, |n, &d| n.checked_mul(d))
+        .is_none()
+    {
+        return Err(onnx_err(
+            path,
+            format!("initializer `{}`: shape {shape:?} has too many elements", t.name),
+        ));
+    }
+    let numel: usize = shape.iter().product();
     let data: Vec<f32> = if !t.raw_data.is_empty() {
         if t.raw_data.len() != numel * 4 {
             return Err(onnx_err(

@@ -491,10 +491,17 @@ fn tensor_of(t: &TensorProto, path: &Path) -> Result<Tensor> {
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| bad(&format!("dimension {d}"))))
         .collect::<Result<Vec<usize>>>()?;
-    let n = dims
+    // The zero dimensions left out too: a tensor's strides multiply the others even when it is
+    // empty, and candle's overflow there is a panic.
+    if dims
         .iter()
+        .filter(|&&d| d != 0)
         .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .ok_or_else(|| bad(&format!("shape {dims:?} has too many elements")))?;
+        .is_none()
+    {
+        return Err(bad(&format!("shape {dims:?} has too many elements")));
+    }
+    let n: usize = dims.iter().product();
     if t.data_location == 1 {
         return Err(bad("external data is not supported"));
     }

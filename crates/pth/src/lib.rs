@@ -262,12 +262,18 @@ fn read_entry<R: Read + Seek>(
 /// elements) into a contiguous tensor.
 fn view(t: &TensorRef, storage: &[u8]) -> std::result::Result<Tensor, String> {
     let elem = t.storage.dtype.size();
-    let mut count: u64 = 1;
-    for &d in &t.shape {
-        count = count
-            .checked_mul(d)
-            .ok_or_else(|| format!("its shape {:?} overflows", t.shape))?;
+    // The product of the non-zero sizes must fit too: an empty tensor's strides still multiply
+    // them (candle overflows there).
+    let nonzero = t
+        .shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(elem as u64, |n, &d| n.checked_mul(d))
+        .filter(|&n| usize::try_from(n).is_ok());
+    if nonzero.is_none() {
+        return Err(format!("its shape {:?} overflows", t.shape));
     }
+    let count: u64 = t.shape.iter().product();
     if count > t.storage.numel {
         return Err(format!(
             "its shape {:?} has {count} elements, its storage {}",
@@ -383,6 +389,8 @@ mod tests {
         assert!(view(&tref(0, vec![2, 2], vec![u64::MAX, 1], 12), &storage).is_err());
         assert!(view(&tref(0, vec![13], vec![0], 12), &storage).is_err());
         assert_eq!(view(&tref(99, vec![0, 5], vec![1, 1], 12), &storage).unwrap().data, vec![]);
+        // Empty, but its other sizes overflow a stride.
+        assert!(view(&tref(0, vec![0, u64::MAX / 2, 4], vec![1, 1, 1], 12), &storage).is_err());
     }
 
     #[test]

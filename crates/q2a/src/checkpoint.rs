@@ -94,7 +94,8 @@ pub fn load(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
         load_ours(path)?
     };
     if let Some(p) = init_state {
-        let mut map = candle_core::safetensors::load(p, &Device::Cpu).map_err(|e| {
+        let bytes = assistq::fsutil::read_regular(p).map_err(|e| Error::io(p, e))?;
+        let mut map = encoded::load_safetensors(&bytes).map_err(|e| {
             Error::checkpoint(
                 p,
                 format!("MODEL.INIT_STATE is not a readable safetensors file: {e}"),
@@ -173,7 +174,7 @@ pub fn from_safetensors_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
     let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
     let meta = header.metadata().clone().unwrap_or_default();
-    let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+    let tensors = encoded::load_safetensors(bytes)
         .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
     let config = meta
         .get("config")

@@ -4,6 +4,7 @@ import { invokeCommand, listenEvent } from "./backend.js";
 import { showError } from "./views/error-banner.js";
 import { toUserError } from "./lib/errors.js";
 import { deviceBadge } from "./lib/format.js";
+import { ENCODE_IDLE, applyEncodeEvent } from "./lib/encode.js";
 import { createLiveView } from "./views/live.js";
 import { createAssistView } from "./views/assist.js";
 import { createLibraryView } from "./views/library.js";
@@ -30,6 +31,9 @@ const live = createLiveView();
 const assist = createAssistView(live);
 // The active pack of the last AppState seen, to notice when another part of the app changed it.
 let knownActivePack;
+// The pack given at start while it opens in the background, and its encode progress.
+let startOpening = null;
+let startProgress = ENCODE_IDLE;
 const shownProblems = new Set();
 
 /** Loads pack `id` into Assist; true when it worked. */
@@ -64,6 +68,11 @@ function applyState(state) {
   assist.setShowAlternatives(state.settings?.show_alternatives);
   live.setCamera(state.camera);
   training.showAppState(state.training);
+  if ((state.opening ?? null) !== startOpening) {
+    startOpening = state.opening ?? null;
+    startProgress = ENCODE_IDLE;
+  }
+  assist.showOpening(startOpening, startProgress);
   // Problems found at start (a pack that would not open, no usable model) are shown once each.
   for (const problem of [state.startup_error, state.model_error]) {
     if (problem && !shownProblems.has(problem.message)) {
@@ -101,6 +110,10 @@ async function startUp() {
     settings.showCamera(status);
   });
   await listenEvent("settings-changed", applyState);
+  await listenEvent("pack-opening", (event) => {
+    startProgress = applyEncodeEvent(startProgress, event);
+    assist.showOpening(startOpening, startProgress);
+  });
   await Promise.all([refreshState(), settings.refreshModels(), settings.refreshCameras()]);
 }
 

@@ -109,7 +109,12 @@ pub fn builder<R: Runtime>(
                 let _ = camera_handle.emit("camera-status", status);
             });
             if let Some(folder) = start_pack {
-                assistant.open_start_pack(folder, move |a| {
+                let progress_handle = handle.clone();
+                // Shown on the Assist view (the view the window opens on) while it encodes.
+                let on_event = move |event: &assistant::EncodeEvent| {
+                    let _ = progress_handle.emit("pack-opening", event);
+                };
+                assistant.open_start_pack(folder, on_event, move |a| {
                     let _ = handle.emit("settings-changed", a.state());
                 });
             }

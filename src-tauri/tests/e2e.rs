@@ -376,6 +376,21 @@ fn demo_pack_question_overlay_next_and_training() {
         "return Number(document.querySelector('#live-canvas')?.dataset.frameSeq || 0) > 0",
     );
     let cold_start_s = launched.elapsed().as_secs_f64();
+    // While the start pack encodes (tens of seconds on 2 cores), the Assist view says so, with
+    // its progress and a Cancel button, instead of "No tutorial pack open".
+    let opening = d.wait_for(
+        "the start pack's opening progress on the Assist view",
+        Duration::from_secs(60),
+        "const o = document.querySelector('#start-opening'); \
+         const t = document.querySelector('#start-opening-text')?.textContent ?? ''; \
+         return o && !o.hidden && document.querySelector('#no-pack-empty').hidden && t \
+           ? t : null",
+    );
+    assert!(
+        opening.as_str().is_some_and(|t| t.contains("Reading") || t.contains("frames") || t.contains("Encoding")),
+        "opening progress: {opening}"
+    );
+    d.screenshot(&artifacts, "0-opening.png");
     d.wait_for(
         "the demo pack's questions (the first opening encodes it)",
         Duration::from_secs(300),
@@ -387,6 +402,11 @@ fn demo_pack_question_overlay_next_and_training() {
         "const v = document.querySelector('#tutorial-video'); return v.readyState >= 1 && v.duration > 0",
     );
     d.screenshot(&artifacts, "1-start.png");
+    assert_eq!(
+        d.js("return document.querySelector('#start-opening').hidden"),
+        json!(true),
+        "the opening panel is gone once the pack is open"
+    );
 
     // The page has no global Tauri API, and a core command its capability does not grant is
     // refused by the ACL (the commands and events above went through, so the bridge works).

@@ -59,3 +59,15 @@ export function encodeText(progress) {
   if (progress.folders > 0) return `Encoding ${progress.folders} folder${progress.folders === 1 ? "" : "s"}\u2026`;
   return "Reading the pack\u2026";
 }
+
+/**
+ * What the Assist view shows while the pack given at start opens: the bar's value (null:
+ * indeterminate) and a line. Once every folder is encoded the panel is read and the tutorial
+ * grounded, which sends no progress of its own.
+ */
+export function openingStatus(progress) {
+  if (progress.folders > 0 && progress.completed >= progress.folders) {
+    return { fraction: null, text: "Reading the panel and grounding the tutorial\u2026" };
+  }
+  return { fraction: encodeFraction(progress), text: encodeText(progress) };
+}

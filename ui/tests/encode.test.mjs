@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ENCODE_IDLE, applyEncodeEvent, encodeFraction, encodeText } from "../lib/encode.js";
+import { ENCODE_IDLE, applyEncodeEvent, encodeFraction, encodeText, openingStatus } from "../lib/encode.js";
 
 function fold(events) {
   return events.reduce(applyEncodeEvent, ENCODE_IDLE);
@@ -47,4 +47,18 @@ test("warnings are kept with their folder; unknown events change nothing", () =>
   const p = fold([{ event: "started", folders: 1 }, { event: "warning", folder: "a", message: "frame 3 unreadable" }]);
   assert.deepEqual(p.warnings, ["a: frame 3 unreadable"]);
   assert.equal(applyEncodeEvent(p, { event: "other" }), p);
+});
+
+test("opening the start pack: encode progress, then grounding without a bar value", () => {
+  assert.deepEqual(openingStatus(ENCODE_IDLE), { fraction: null, text: "Reading the pack\u2026" });
+  const encoding = fold([
+    { event: "started", folders: 1 },
+    { event: "frames", folder: "coffee", done: 30, total: 120 },
+  ]);
+  assert.deepEqual(openingStatus(encoding), { fraction: 0.25, text: "coffee: frames 30/120" });
+  const encoded = applyEncodeEvent(encoding, { event: "folder", folder: "coffee", outcome: "encoded" });
+  assert.deepEqual(openingStatus(encoded), {
+    fraction: null,
+    text: "Reading the panel and grounding the tutorial\u2026",
+  });
 });

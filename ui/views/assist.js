@@ -17,6 +17,7 @@ import {
 import { referenceBox } from "../lib/overlay.js";
 import { percent, clockTime, confidenceText, answerSourceText, whyTimeText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
+import { openingStatus } from "../lib/encode.js";
 import { byId, element } from "./dom.js";
 
 /** Keys typed into these never drive the steps. */
@@ -70,6 +71,12 @@ export function createAssistView(live) {
   }
   const script = byId("script");
   const noPack = byId("no-pack");
+  const noPackEmpty = byId("no-pack-empty");
+  const startOpening = byId("start-opening");
+  const startOpeningFolder = byId("start-opening-folder");
+  const startOpeningBar = byId("start-opening-bar");
+  const startOpeningText = byId("start-opening-text");
+  const startOpeningCancel = byId("start-opening-cancel");
   const packName = byId("assist-pack-name");
   const packAppliance = byId("assist-pack-appliance");
 
@@ -302,6 +309,11 @@ export function createAssistView(live) {
   video.addEventListener("timeupdate", followVideo);
   video.addEventListener("seeked", followVideo);
   byId("go-library").addEventListener("click", () => byId("tab-library").click());
+  startOpeningCancel.addEventListener("click", async () => {
+    startOpeningCancel.disabled = true;
+    startOpeningText.textContent = "Cancelling\u2026";
+    await invokeCommand("cancel_open");
+  });
 
   return {
     /** Shows a pack (PackDetail), or the empty state for null; any answer is dropped. */
@@ -319,6 +331,25 @@ export function createAssistView(live) {
       loadVideo(detail);
       live.setPack(detail);
       renderWalk();
+    },
+
+    /**
+     * The pack given at start while it opens (`folder`, or null once it is open or failed), with
+     * its encode progress: shown where "No tutorial pack open" would be, with a Cancel button.
+     */
+    showOpening(folder, progress) {
+      const isOpening = typeof folder === "string" && folder !== "";
+      startOpening.hidden = !isOpening;
+      noPackEmpty.hidden = isOpening;
+      if (!isOpening) {
+        startOpeningCancel.disabled = false;
+        return;
+      }
+      const { fraction, text } = openingStatus(progress);
+      startOpeningFolder.textContent = folder;
+      if (fraction === null) startOpeningBar.removeAttribute("value");
+      else startOpeningBar.value = fraction;
+      if (!startOpeningCancel.disabled) startOpeningText.textContent = text;
     },
 
     /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */

@@ -91,12 +91,18 @@ pub struct AppState {
     pub training: Option<TrainingInfo>,
     /// A problem found at start (a damaged settings file, a pack that could not be reopened).
     pub startup_error: Option<crate::ErrorPayload>,
+    /// The folder of the pack given at start (`--pack`) while it is being opened in the
+    /// background (its progress arrives as encode events): the Assist view shows it instead of
+    /// "no pack open".
+    pub opening: Option<String>,
 }
 
 pub struct Assistant {
     paths: Paths,
     settings: Mutex<Settings>,
     startup_error: Mutex<Option<crate::ErrorPayload>>,
+    /// See [`AppState::opening`].
+    opening: Mutex<Option<String>>,
     packs: PackService,
     models: Arc<ModelService>,
     training: Arc<TrainingService>,
@@ -141,6 +147,7 @@ impl Assistant {
         );
         let this = Self {
             startup_error: Mutex::new(settings_error.as_ref().map(crate::ErrorPayload::from)),
+            opening: Mutex::new(None),
             packs: PackService::new(library, paths.models_root.clone()),
             models: Arc::new(models),
             training: Arc::new(TrainingService::default()),
@@ -176,17 +183,30 @@ impl Assistant {
     }
 
     /// Opens the pack given at start in the background (a first opening encodes it, which takes a
-    /// while; the window is up meanwhile), then calls `done`.
+    /// while; the window is up meanwhile), passing its progress to `on_event`, then calls `done`.
+    /// Until then [`AppState::opening`] names the folder; `cancel_open` stops it.
     pub fn open_start_pack(
         self: &Arc<Self>,
         folder: PathBuf,
+        on_event: impl Fn(&EncodeEvent) + Send + Sync + 'static,
         done: impl FnOnce(&Assistant) + Send + 'static,
     ) {
+        // Set before the thread starts, so that the window's first look at the state sees it.
+        *lock(&self.opening) = Some(folder.display().to_string());
         let this = self.clone();
         std::thread::spawn(move || {
-            if let Err(e) = this.open_pack(&folder, None, &|_| {}) {
-                this.set_startup_error(&e);
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                this.open_pack(&folder, None, &on_event)
+            }));
+            match opened {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => this.set_startup_error(&e),
+                Err(_) => this.set_startup_error(&Error::Internal(format!(
+                    "opening {} failed unexpectedly; open it again from the Library",
+                    folder.display()
+                ))),
             }
+            *lock(&this.opening) = None;
             done(&this);
         });
     }
@@ -229,6 +249,7 @@ impl Assistant {
             active_pack: self.packs.active().map(|p| p.detail.id.clone()),
             training: self.training.state().info(),
             startup_error: lock(&self.startup_error).clone(),
+            opening: lock(&self.opening).clone(),
             settings,
         }
     }

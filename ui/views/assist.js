@@ -341,6 +341,7 @@ export function createAssistView(live) {
       const isOpening = typeof folder === "string" && folder !== "";
       startOpening.hidden = !isOpening;
       noPackEmpty.hidden = isOpening;
+      if (pack === null) packName.textContent = isOpening ? "Opening the pack\u2026" : "No pack open";
       if (!isOpening) {
         startOpeningCancel.disabled = false;
         return;

@@ -29,21 +29,13 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(program))
-            .find(|p| p.is_file())
-    })
-}
-
 /// What the test needs, or why it cannot run.
 fn missing_prerequisite() -> Option<String> {
     let root = repo();
     if std::env::var_os("DISPLAY").is_none() {
         return Some("no DISPLAY (run under xvfb-run)".into());
     }
-    if which("tauri-driver").is_none() {
+    if testkit::repo::which("tauri-driver").is_none() {
         return Some("tauri-driver not on PATH (cargo install tauri-driver --locked)".into());
     }
     if !Path::new("/usr/bin/WebKitWebDriver").is_file() {
@@ -387,7 +379,9 @@ fn demo_pack_question_overlay_next_and_training() {
            ? t : null",
     );
     assert!(
-        opening.as_str().is_some_and(|t| t.contains("Reading") || t.contains("frames") || t.contains("Encoding")),
+        opening.as_str().is_some_and(|t| t.contains("Reading")
+            || t.contains("frames")
+            || t.contains("Encoding")),
         "opening progress: {opening}"
     );
     d.screenshot(&artifacts, "0-opening.png");

@@ -163,19 +163,27 @@ impl Assistant {
                 .active_pack
                 .filter(|id| this.packs.knows(id))
             {
-                let reopened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    this.select_pack(&id)
-                }));
-                match reopened {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => this.set_startup_error(&e),
-                    Err(_) => this.set_startup_error(&Error::Internal(format!(
-                        "reopening the last pack ({id}) failed unexpectedly; open it again"
-                    ))),
-                }
+                this.set_aside_on_failure(
+                    || this.select_pack(&id),
+                    || format!("reopening the last pack ({id}) failed unexpectedly; open it again"),
+                );
             }
         }
         Ok(this)
+    }
+
+    /// Runs start-up work on a pack (`work`): an error, or a panic (described by `unexpected`),
+    /// is kept in `startup_error` for the window to show instead of ending the app.
+    fn set_aside_on_failure<T>(
+        &self,
+        work: impl FnOnce() -> Result<T>,
+        unexpected: impl FnOnce() -> String,
+    ) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => self.set_startup_error(&e),
+            Err(_) => self.set_startup_error(&Error::Internal(unexpected())),
+        }
     }
 
     fn set_startup_error(&self, e: &Error) {
@@ -195,17 +203,15 @@ impl Assistant {
         *lock(&self.opening) = Some(folder.display().to_string());
         let this = self.clone();
         std::thread::spawn(move || {
-            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                this.open_pack(&folder, None, &on_event)
-            }));
-            match opened {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => this.set_startup_error(&e),
-                Err(_) => this.set_startup_error(&Error::Internal(format!(
-                    "opening {} failed unexpectedly; open it again from the Library",
-                    folder.display()
-                ))),
-            }
+            this.set_aside_on_failure(
+                || this.open_pack(&folder, None, &on_event),
+                || {
+                    format!(
+                        "opening {} failed unexpectedly; open it again from the Library",
+                        folder.display()
+                    )
+                },
+            );
             *lock(&this.opening) = None;
             done(&this);
         });

@@ -119,7 +119,7 @@ fn load_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
 }
 
 /// The tensors of a safetensors file's bytes, after checking every tensor's shape in the header:
-/// the product of its non-zero sizes (times the element size) must fit in memory arithmetic,
+/// the product of its non-zero sizes (times the element size in bits) must fit in `usize`,
 /// because candle computes an empty tensor's strides from them too and overflows (a panic) on
 /// a crafted `[0, 2^62, 8]` (found by the `safetensors` fuzz seed). The one reader of user
 /// safetensors files: encoded features, checkpoints, `MODEL.INIT_STATE`.
@@ -130,10 +130,13 @@ pub fn load_safetensors(bytes: &[u8]) -> std::result::Result<HashMap<String, Ten
             .shape
             .iter()
             .filter(|&&d| d != 0)
-            .try_fold(info.dtype.size().max(1), |n, &d| n.checked_mul(d))
+            .try_fold(info.dtype.bitsize().max(1), |n, &d| n.checked_mul(d))
             .is_some();
         if !fits {
-            return Err(format!("tensor `{name}` has shape {:?}, too large", info.shape));
+            return Err(format!(
+                "tensor `{name}` has shape {:?}, too large",
+                info.shape
+            ));
         }
     }
     candle_core::safetensors::load_buffer(bytes, &Device::Cpu).map_err(|e| e.to_string())

@@ -8,12 +8,7 @@ use std::process::Command;
 
 /// `strace` on PATH, or why the tests cannot trace.
 pub fn strace() -> Result<PathBuf, String> {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("strace"))
-                .find(|p| p.is_file())
-        })
+    crate::repo::which("strace")
         .ok_or_else(|| "strace not on PATH (apt-get install strace; scripts/setup.sh does)".into())
 }
 

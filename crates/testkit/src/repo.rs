@@ -10,6 +10,15 @@ pub fn repo() -> PathBuf {
         .join("../..")
 }
 
+/// The file `program` on `PATH`, as a shell would find it.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
 /// Runs `binary` (a test's `env!("CARGO_BIN_EXE_...")`) with `args` in the repository, without
 /// the environment variables that would point it at another models root or data folder.
 pub fn run(binary: &str, args: &[&str]) -> Output {

@@ -52,16 +52,20 @@ fn the_app_opens_no_network_socket() {
     let data_dir = tmp.path().join("data");
     let root = repo();
     let camera = format!("file:{}", root.join("demo/pack/camera.mp4").display());
-    let mut child = network::traced(&strace, &log, Path::new(env!("CARGO_BIN_EXE_pressnext-app")))
-        .arg("--pack")
-        .arg(root.join("demo/pack"))
-        .args(["--camera", &camera, "--data-dir"])
-        .arg(&data_dir)
-        .env("PRESSNEXT_MODELS", root.join("models"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the app under strace");
+    let mut child = network::traced(
+        &strace,
+        &log,
+        Path::new(env!("CARGO_BIN_EXE_pressnext-app")),
+    )
+    .arg("--pack")
+    .arg(root.join("demo/pack"))
+    .args(["--camera", &camera, "--data-dir"])
+    .arg(&data_dir)
+    .env("PRESSNEXT_MODELS", root.join("models"))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("start the app under strace");
     // Up to 3 minutes for the first open (encoding the demo video on 2 cores), then a few more
     // seconds of live view with the pack active.
     let started = Instant::now();
@@ -77,7 +81,10 @@ fn the_app_opens_no_network_socket() {
     network::kill_group(child.id());
     let _ = child.wait();
     assert!(still_running, "the app exited before it was stopped");
-    assert!(opened.is_file(), "the app did not open the demo pack within 3 minutes");
+    assert!(
+        opened.is_file(),
+        "the app did not open the demo pack within 3 minutes"
+    );
     assert!(
         network::socket_calls(&log) > 0,
         "the trace holds no socket call at all (the window's X11 and IPC sockets should show)"

@@ -63,7 +63,11 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
 /// Whether the process that named temp file `name` (`.NAME.tmp.PID.N`) is still running. Only
 /// Linux can tell (`/proc`); elsewhere every writer counts as gone.
 fn writer_alive(name: &str) -> bool {
-    let Some(pid) = name.rsplitn(3, '.').nth(1).and_then(|p| p.parse::<u32>().ok()) else {
+    let Some(pid) = name
+        .rsplitn(3, '.')
+        .nth(1)
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
         return false;
     };
     pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
@@ -248,7 +252,12 @@ mod tests {
     fn stale_temps_go_but_those_of_running_writers_stay() {
         let dir = tempfile::tempdir().unwrap();
         let own = format!(".index.json.tmp.{}.7", std::process::id());
-        for name in [".index.json.tmp.4194999.0", own.as_str(), "index.json", ".hidden"] {
+        for name in [
+            ".index.json.tmp.4194999.0",
+            own.as_str(),
+            "index.json",
+            ".hidden",
+        ] {
             fs::write(dir.path().join(name), b"x").unwrap();
         }
         assert_eq!(remove_stale_temps(dir.path()), 1);

@@ -105,9 +105,26 @@ fn metrics(path: &Path) -> Vec<serde_json::Value> {
 
 fn train_args(out: &str) -> Vec<String> {
     [
-        "train", "--cfg", "cfg.yaml", "INPUT.DIM", "16", "MODEL.DIM_STATE", "16",
-        "SOLVER.BATCH_SIZE", "4", "SOLVER.MAX_EPOCHS", "4", "SOLVER.LR", "0.05",
-        "DATASET.TRAIN", "enc/train", "DATASET.VAL", "enc/test", "DEVICE", "cpu", "OUTPUT_DIR",
+        "train",
+        "--cfg",
+        "cfg.yaml",
+        "INPUT.DIM",
+        "16",
+        "MODEL.DIM_STATE",
+        "16",
+        "SOLVER.BATCH_SIZE",
+        "4",
+        "SOLVER.MAX_EPOCHS",
+        "4",
+        "SOLVER.LR",
+        "0.05",
+        "DATASET.TRAIN",
+        "enc/train",
+        "DATASET.VAL",
+        "enc/test",
+        "DEVICE",
+        "cpu",
+        "OUTPUT_DIR",
         out,
     ]
     .iter()
@@ -119,8 +136,17 @@ fn train_args(out: &str) -> Vec<String> {
 fn kill_training_at_every_write(d: &Path) -> usize {
     for (split, seed, folders) in [("train", "1", "4"), ("test", "2", "2")] {
         let out = pressnext(
-            &["synth-features", "--out", &format!("enc/{split}"), "--dim", "16",
-              "--folders", folders, "--seed", seed],
+            &[
+                "synth-features",
+                "--out",
+                &format!("enc/{split}"),
+                "--dim",
+                "16",
+                "--folders",
+                folders,
+                "--seed",
+                seed,
+            ],
             d,
             None,
         );
@@ -153,10 +179,26 @@ fn kill_training_at_every_write(d: &Path) -> usize {
             again.push("--resume");
         }
         let out = pressnext(&again, d, None);
-        assert!(out.status.success(), "{what}: continuing failed: {}", show(&out));
-        assert_eq!(weights(&run.join("last.safetensors")), want_last, "{what}: last weights");
-        assert_eq!(weights(&run.join("best.safetensors")), want_best, "{what}: best weights");
-        assert_eq!(metrics(&run.join("metrics.jsonl")), want_metrics, "{what}: metrics");
+        assert!(
+            out.status.success(),
+            "{what}: continuing failed: {}",
+            show(&out)
+        );
+        assert_eq!(
+            weights(&run.join("last.safetensors")),
+            want_last,
+            "{what}: last weights"
+        );
+        assert_eq!(
+            weights(&run.join("best.safetensors")),
+            want_best,
+            "{what}: best weights"
+        );
+        assert_eq!(
+            metrics(&run.join("metrics.jsonl")),
+            want_metrics,
+            "{what}: metrics"
+        );
         assert_eq!(temps(&run), Vec::<String>::new(), "{what}: temp files left");
     }
     unreachable!()
@@ -167,8 +209,19 @@ fn kill_encoding_at_every_write(d: &Path) -> usize {
     tutorial::write_dataset(&d.join("data"), &["coffee", "kettle", "fryer"]);
     let args = |out: &'static str| {
         vec![
-            "encode", "--data", "data", "--split", "train", "--label", "train.json", "--out",
-            out, "--models", "models", "--device", "cpu",
+            "encode",
+            "--data",
+            "data",
+            "--split",
+            "train",
+            "--label",
+            "train.json",
+            "--out",
+            out,
+            "--models",
+            "models",
+            "--device",
+            "cpu",
         ]
     };
     let out = pressnext(&args("enc_full"), d, None);
@@ -186,7 +239,11 @@ fn kill_encoding_at_every_write(d: &Path) -> usize {
         let what = format!("encoding killed at kill point {n}");
         assert_killed(&out, &what);
         let out = pressnext(&args("enc_run"), d, None);
-        assert!(out.status.success(), "{what}: encoding again failed: {}", show(&out));
+        assert!(
+            out.status.success(),
+            "{what}: encoding again failed: {}",
+            show(&out)
+        );
         let got = tree(&dir);
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
@@ -194,7 +251,10 @@ fn kill_encoding_at_every_write(d: &Path) -> usize {
             "{what}: the files"
         );
         for (name, bytes) in &want {
-            assert!(got[name] == *bytes, "{what}: {name} differs from the uninterrupted run's");
+            assert!(
+                got[name] == *bytes,
+                "{what}: {name} differs from the uninterrupted run's"
+            );
         }
     }
     unreachable!()
@@ -231,16 +291,42 @@ fn kill_pack_opening_at_every_write(d: &Path) -> usize {
     let pack = testkit::repo::demo_folder();
     // A Q2A model as wide as the tiny encoders.
     let out = pressnext(
-        &["synth-features", "--out", "enc", "--dim", "32", "--folders", "2", "--seed", "3"],
+        &[
+            "synth-features",
+            "--out",
+            "enc",
+            "--dim",
+            "32",
+            "--folders",
+            "2",
+            "--seed",
+            "3",
+        ],
         d,
         None,
     );
     assert!(out.status.success(), "{}", show(&out));
     std::fs::write(d.join("cfg.yaml"), "MODEL:\n  HISTORY:\n    ARCH: gru\n").unwrap();
     let out = pressnext(
-        &["train", "--cfg", "cfg.yaml", "INPUT.DIM", "32", "MODEL.DIM_STATE", "16",
-          "SOLVER.MAX_EPOCHS", "1", "SOLVER.BATCH_SIZE", "4", "DATASET.TRAIN", "enc", "DEVICE", "cpu",
-          "OUTPUT_DIR", "model"],
+        &[
+            "train",
+            "--cfg",
+            "cfg.yaml",
+            "INPUT.DIM",
+            "32",
+            "MODEL.DIM_STATE",
+            "16",
+            "SOLVER.MAX_EPOCHS",
+            "1",
+            "SOLVER.BATCH_SIZE",
+            "4",
+            "DATASET.TRAIN",
+            "enc",
+            "DEVICE",
+            "cpu",
+            "OUTPUT_DIR",
+            "model",
+        ],
         d,
         None,
     );
@@ -248,8 +334,15 @@ fn kill_pack_opening_at_every_write(d: &Path) -> usize {
     let ask = |data_dir: &str, kill_at: Option<usize>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pressnext"));
         cmd.args([
-            "ask", "--pack", pack.to_str().unwrap(), "--model", "model/last.safetensors",
-            "--data-dir", data_dir, "--json", "How can I brew a long coffee of 60 millilitres?",
+            "ask",
+            "--pack",
+            pack.to_str().unwrap(),
+            "--model",
+            "model/last.safetensors",
+            "--data-dir",
+            data_dir,
+            "--json",
+            "How can I brew a long coffee of 60 millilitres?",
         ])
         .current_dir(d)
         .env("PRESSNEXT_MODELS", d.join("models"))
@@ -274,7 +367,11 @@ fn kill_pack_opening_at_every_write(d: &Path) -> usize {
         let what = format!("pack opening killed at kill point {n}");
         assert_killed(&out, &what);
         let out = ask("run", None);
-        assert!(out.status.success(), "{what}: asking again failed: {}", show(&out));
+        assert!(
+            out.status.success(),
+            "{what}: asking again failed: {}",
+            show(&out)
+        );
         assert_eq!(answer(&out), want_answer, "{what}: the answer");
         let got = tree(&dir);
         assert_eq!(
@@ -291,5 +388,8 @@ fn opening_a_pack_killed_at_every_write_answers_as_the_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
     let points = kill_pack_opening_at_every_write(tmp.path());
     eprintln!("kill points: {points} in pack opening");
-    assert!(points >= 10, "only {points} kill points while opening a pack");
+    assert!(
+        points >= 10,
+        "only {points} kill points while opening a pack"
+    );
 }

@@ -50,7 +50,10 @@ fn no_command_opens_a_network_socket() {
         .args(["-c", "exec 3<>/dev/tcp/127.0.0.1/9 || true"])
         .output()
         .unwrap();
-    assert!(!network::inet_calls(&log).is_empty(), "strace saw no socket in the control run");
+    assert!(
+        !network::inet_calls(&log).is_empty(),
+        "strace saw no socket in the control run"
+    );
 
     tiny_encoders::install_tiny_models(&d.join("models"));
     tutorial::write_dataset(&d.join("data"), &["coffee"]);
@@ -60,26 +63,74 @@ fn no_command_opens_a_network_socket() {
     let pressnext = Path::new(env!("CARGO_BIN_EXE_pressnext"));
     let commands: Vec<Vec<&str>> = vec![
         vec!["check", "data"],
-        vec!["synth-features", "--out", "enc", "--dim", "32", "--folders", "2", "--seed", "3"],
         vec![
-            "train", "--cfg", "cfg.yaml", "INPUT.DIM", "32", "MODEL.DIM_STATE", "16",
-            "SOLVER.MAX_EPOCHS", "1", "SOLVER.BATCH_SIZE", "4", "DATASET.TRAIN", "enc", "DEVICE",
-            "cpu", "OUTPUT_DIR", "model",
+            "synth-features",
+            "--out",
+            "enc",
+            "--dim",
+            "32",
+            "--folders",
+            "2",
+            "--seed",
+            "3",
         ],
         vec![
-            "encode", "--data", "data", "--split", "train", "--label", "train.json", "--out",
-            "encoded", "--models", "models", "--device", "cpu",
+            "train",
+            "--cfg",
+            "cfg.yaml",
+            "INPUT.DIM",
+            "32",
+            "MODEL.DIM_STATE",
+            "16",
+            "SOLVER.MAX_EPOCHS",
+            "1",
+            "SOLVER.BATCH_SIZE",
+            "4",
+            "DATASET.TRAIN",
+            "enc",
+            "DEVICE",
+            "cpu",
+            "OUTPUT_DIR",
+            "model",
         ],
         vec![
-            "ask", "--pack", pack, "--model", "model/last.safetensors", "--data-dir", "app",
-            "--json", "How can I brew a long coffee of 60 millilitres?",
+            "encode",
+            "--data",
+            "data",
+            "--split",
+            "train",
+            "--label",
+            "train.json",
+            "--out",
+            "encoded",
+            "--models",
+            "models",
+            "--device",
+            "cpu",
+        ],
+        vec![
+            "ask",
+            "--pack",
+            pack,
+            "--model",
+            "model/last.safetensors",
+            "--data-dir",
+            "app",
+            "--json",
+            "How can I brew a long coffee of 60 millilitres?",
         ],
     ];
     for (i, args) in commands.iter().enumerate() {
         let log = d.join(format!("cmd{i}.log"));
         run_traced(&strace, &log, pressnext, args, d);
         let inet = network::inet_calls(&log);
-        assert!(inet.is_empty(), "pressnext {args:?} opened network sockets: {inet:#?}");
+        assert!(
+            inet.is_empty(),
+            "pressnext {args:?} opened network sockets: {inet:#?}"
+        );
     }
-    assert!(d.join("app/packs/index.json").is_file(), "ask opened and cached the pack");
+    assert!(
+        d.join("app/packs/index.json").is_file(),
+        "ask opened and cached the pack"
+    );
 }

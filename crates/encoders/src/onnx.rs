@@ -143,7 +143,10 @@ fn tensor_to_candle(t: &TensorProto, path: &Path) -> Result<Tensor> {
     {
         return Err(onnx_err(
             path,
-            format!("initializer `{}`: shape {shape:?} has too many elements", t.name),
+            format!(
+                "initializer `{}`: shape {shape:?} has too many elements",
+                t.name
+            ),
         ));
     }
     let numel: usize = shape.iter().product();

@@ -120,9 +120,28 @@ pub fn mutations(seed: &[u8], n: usize, rng_seed: u64) -> Vec<Vec<u8>> {
     let mut rng = geometry::SplitMix64(rng_seed);
     let mut pick = |k: usize| rng.below(k.max(1));
     const INTERESTING: &[&[u8]] = &[
-        b"\x00", b"\xff", b"\x7f", b"\x80", b"-1", b"0", b"1e309", b"NaN", b"99999999999999999999",
-        b"-9223372036854775809", b"\xff\xff\xff\xff", b"\xff\xff\xff\xff\xff\xff\xff\x7f",
-        b"../", b"/", b"\n", b"\"", b",", b":", b"[", b"{", b"}", b"]",
+        b"\x00",
+        b"\xff",
+        b"\x7f",
+        b"\x80",
+        b"-1",
+        b"0",
+        b"1e309",
+        b"NaN",
+        b"99999999999999999999",
+        b"-9223372036854775809",
+        b"\xff\xff\xff\xff",
+        b"\xff\xff\xff\xff\xff\xff\xff\x7f",
+        b"../",
+        b"/",
+        b"\n",
+        b"\"",
+        b",",
+        b":",
+        b"[",
+        b"{",
+        b"}",
+        b"]",
     ];
     (0..n)
         .map(|_| {
@@ -161,12 +180,21 @@ pub fn mutations(seed: &[u8], n: usize, rng_seed: u64) -> Vec<Vec<u8>> {
                     }
                     _ => {
                         // Replace a run of digits by a huge or negative number.
-                        if let Some(i) = (0..len).map(|k| (k + pick(len)) % len).find(|&k| d[k].is_ascii_digit()) {
+                        if let Some(i) = (0..len)
+                            .map(|k| (k + pick(len)) % len)
+                            .find(|&k| d[k].is_ascii_digit())
+                        {
                             let mut j = i;
                             while j < len && d[j].is_ascii_digit() {
                                 j += 1;
                             }
-                            let v: &[u8] = [b"4294967296".as_slice(), b"18446744073709551616", b"-1", b"0", b"1e300"][pick(5)];
+                            let v: &[u8] = [
+                                b"4294967296".as_slice(),
+                                b"18446744073709551616",
+                                b"-1",
+                                b"0",
+                                b"1e300",
+                            ][pick(5)];
                             d.splice(i..j, v.iter().copied());
                         }
                     }

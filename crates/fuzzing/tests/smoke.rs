@@ -31,7 +31,11 @@ fn every_target_has_seeds_and_a_harness() {
         let harness = root.join("fuzz_targets").join(format!("{name}.rs"));
         let text = std::fs::read_to_string(&harness)
             .unwrap_or_else(|e| panic!("{}: {e}", harness.display()));
-        assert!(text.contains(&format!("fuzzing::{name}(")), "{}", harness.display());
+        assert!(
+            text.contains(&format!("fuzzing::{name}(")),
+            "{}",
+            harness.display()
+        );
     }
 }
 

@@ -126,8 +126,7 @@ pub fn read_tensors_from<R: Read + Seek>(
     };
     let archive_len = reader.seek(SeekFrom::End(0)).map_err(io_err)?;
     reader.seek(SeekFrom::Start(0)).map_err(io_err)?;
-    let mut archive =
-        zip::ZipArchive::new(reader).map_err(|e| archive_err(format!("{e}")))?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| archive_err(format!("{e}")))?;
 
     let mut pickle_name = None;
     for name in archive.file_names() {
@@ -388,9 +387,18 @@ mod tests {
         assert!(view(&tref(0, vec![u64::MAX, 2], vec![1, 1], 12), &storage).is_err());
         assert!(view(&tref(0, vec![2, 2], vec![u64::MAX, 1], 12), &storage).is_err());
         assert!(view(&tref(0, vec![13], vec![0], 12), &storage).is_err());
-        assert_eq!(view(&tref(99, vec![0, 5], vec![1, 1], 12), &storage).unwrap().data, vec![]);
+        assert_eq!(
+            view(&tref(99, vec![0, 5], vec![1, 1], 12), &storage)
+                .unwrap()
+                .data,
+            vec![]
+        );
         // Empty, but its other sizes overflow a stride.
-        assert!(view(&tref(0, vec![0, u64::MAX / 2, 4], vec![1, 1, 1], 12), &storage).is_err());
+        assert!(view(
+            &tref(0, vec![0, u64::MAX / 2, 4], vec![1, 1, 1], 12),
+            &storage
+        )
+        .is_err());
     }
 
     #[test]
@@ -402,6 +410,9 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("old.pth: not a PyTorch checkpoint archive"), "{e}");
+        assert!(
+            e.starts_with("old.pth: not a PyTorch checkpoint archive"),
+            "{e}"
+        );
     }
 }

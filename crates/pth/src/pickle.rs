@@ -119,9 +119,7 @@ impl Global {
             ("torch._utils", "_rebuild_tensor_v2") => Global::RebuildTensorV2,
             ("torch._utils", "_rebuild_tensor") => Global::RebuildTensor,
             ("torch._utils", "_rebuild_parameter") => Global::RebuildParameter,
-            ("torch._utils", "_rebuild_parameter_with_state") => {
-                Global::RebuildParameterWithState
-            }
+            ("torch._utils", "_rebuild_parameter_with_state") => Global::RebuildParameterWithState,
             ("torch._tensor", "_rebuild_from_type_v2") => Global::RebuildFromTypeV2,
             ("torch", "Tensor") | ("torch.nn.parameter", "Parameter") => Global::TensorType,
             ("torch", storage) => Global::Storage(DType::from_storage_class(storage)?),
@@ -635,7 +633,10 @@ impl<'a> Machine<'a> {
 
     fn persistent_load(&self, pid: Value) -> Step<Value> {
         let Value::Tuple(items) = &pid else {
-            return self.fail(format!("a persistent id that is {}, not a tuple", pid.kind()));
+            return self.fail(format!(
+                "a persistent id that is {}, not a tuple",
+                pid.kind()
+            ));
         };
         match &items[..] {
             [Value::Str(tag), Value::Global(Global::Storage(dtype)), Value::Str(key), _location, Value::Int(numel)]
@@ -691,7 +692,10 @@ impl<'a> Machine<'a> {
 
     fn call(&mut self, callable: Value, args: Value) -> Step<Value> {
         let Value::Global(g) = callable else {
-            return self.fail(format!("REDUCE calls {}, not an allowed global", callable.kind()));
+            return self.fail(format!(
+                "REDUCE calls {}, not an allowed global",
+                callable.kind()
+            ));
         };
         match g {
             Global::OrderedDict => {

@@ -12,7 +12,10 @@ fn fixture(name: &str) -> PathBuf {
 
 #[test]
 fn reads_the_reference_checkpoints_exactly_as_candle_does() {
-    for (file, key) in [("gru_relu_h1.pth", None), ("gru_relu_h1.ckpt", Some("state_dict"))] {
+    for (file, key) in [
+        ("gru_relu_h1.pth", None),
+        ("gru_relu_h1.ckpt", Some("state_dict")),
+    ] {
         let path = fixture(file);
         let mut ours = pth::read_tensors(&path, key).unwrap();
         let mut theirs = candle_core::pickle::read_all_with_key(&path, key).unwrap();
@@ -44,8 +47,14 @@ fn a_crafted_pickle_is_an_error_naming_the_file() {
     crafted.extend_from_slice(&bytes[at + needle.len()..]);
     let path = dir.path().join("crafted.pth");
     std::fs::write(&path, rezip(&fixture("gru_relu_h1.pth"), &crafted)).unwrap();
-    let err = q2a::checkpoint::load(&path, None).err().expect("refused").to_string();
-    assert!(err.contains("crafted.pth") && err.contains("`os.system`"), "{err}");
+    let err = q2a::checkpoint::load(&path, None)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("crafted.pth") && err.contains("`os.system`"),
+        "{err}"
+    );
 }
 
 /// The archive at `path` with its data.pkl replaced by `pickle`, every entry stored.
@@ -53,15 +62,20 @@ fn rezip(path: &std::path::Path, pickle: &[u8]) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).unwrap();
         let name = entry.name().unwrap().to_string();
         let mut data = Vec::new();
         entry.read_to_end(&mut data).unwrap();
         out.start_file(name.as_str(), options).unwrap();
-        out.write_all(if name.ends_with("data.pkl") { pickle } else { &data }).unwrap();
+        out.write_all(if name.ends_with("data.pkl") {
+            pickle
+        } else {
+            &data
+        })
+        .unwrap();
     }
     out.finish().unwrap().into_inner()
 }
@@ -75,6 +89,10 @@ fn pickle_of(path: &std::path::Path) -> Vec<u8> {
         .find(|n| n.ends_with("data.pkl"))
         .unwrap();
     let mut data = Vec::new();
-    archive.by_name(&name).unwrap().read_to_end(&mut data).unwrap();
+    archive
+        .by_name(&name)
+        .unwrap()
+        .read_to_end(&mut data)
+        .unwrap();
     data
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 bash scripts/setup.sh
-[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f demo/pack/camera_truth.json ] || bash scripts/demo_pack.sh
 bash scripts/demo_model.sh
 cargo tauri --version >/dev/null 2>&1 || cargo install tauri-cli --version "^2" --locked
 cargo build --release --locked -p pressnext

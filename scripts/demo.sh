@@ -15,7 +15,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec bash scripts/demo_cli.sh
 fi
 bash scripts/setup.sh
-[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f demo/pack/camera_truth.json ] || bash scripts/demo_pack.sh
 bash scripts/demo_model.sh
 cargo build --locked -q -p pressnext-app
 export PRESSNEXT_CAMERA="${PRESSNEXT_CAMERA:-file:$PWD/demo/pack/camera.mp4}"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 bash scripts/setup.sh
 PN="$CARGO_TARGET_DIR/debug/pressnext"
-[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f demo/pack/camera_truth.json ] || bash scripts/demo_pack.sh
 bash scripts/demo_model.sh
 # Every question the pack lists, answered as the app answers it, each step marked with a tick or
 # a cross (and the right answer) against the pack's labels; then a question it does not list and

@@ -18,7 +18,7 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
 cargo build --locked -q -p pressnext
 PN="$CARGO_TARGET_DIR/debug/pressnext"
-[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f demo/pack/camera_truth.json ] || bash scripts/demo_pack.sh
 WORK=demo/model-data
 rm -rf "$WORK"
 "$PN" synth --out "$WORK/data" --appliances 16 --seed 7 --max-seconds 40

@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR=never
 # binary that cargo reuses from another clone would look for fixtures in that clone's folder.
 bash scripts/setup.sh
 # The app's end-to-end test needs the demo pack, the demo model and tauri-driver.
-[ -f demo/pack/test_with_gt.json ] || bash scripts/demo_pack.sh
+[ -f demo/pack/camera_truth.json ] || bash scripts/demo_pack.sh
 bash scripts/demo_model.sh
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked
 # The setup installed everything: the real-weight and window tests must run, not skip.

@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "start_training",
     "stop_training",
     "doctor",
+    "follow",
+    "follow_step",
 ];
 
 fn main() {

@@ -67,6 +67,7 @@ function applyState(state) {
   settings.showState(state);
   assist.setShowAlternatives(state.settings?.show_alternatives);
   live.setCamera(state.camera);
+  assist.setCameraStatus(state.camera?.status);
   training.showAppState(state.training);
   if ((state.opening ?? null) !== startOpening) {
     startOpening = state.opening ?? null;
@@ -107,8 +108,10 @@ async function startUp() {
   live.start();
   await listenEvent("camera-status", (status) => {
     live.setCamera(status);
+    assist.setCameraStatus(status?.status);
     settings.showCamera(status);
   });
+  await listenEvent("follow", (event) => assist.handleFollowEvent(event));
   await listenEvent("settings-changed", applyState);
   await listenEvent("pack-opening", (event) => {
     startProgress = applyEncodeEvent(startProgress, event);

@@ -135,3 +135,21 @@ pub async fn doctor(assistant: State<'_, Shared>) -> CommandResult<serde_json::V
     })
     .await
 }
+
+/// Follow along on (checking the live camera against the last answer's steps, waiting for step
+/// `step`, 0-based) or off. What the check sees arrives as `follow` events.
+#[tauri::command]
+pub fn follow(assistant: State<'_, Shared>, on: bool, step: usize) -> CommandResult<()> {
+    if on {
+        assistant.follow(step).map_err(CommandError::from)
+    } else {
+        assistant.stop_following();
+        Ok(())
+    }
+}
+
+/// The user moved to step `step` (0-based; the step count once done): the check waits for it.
+#[tauri::command]
+pub fn follow_step(assistant: State<'_, Shared>, step: usize) {
+    assistant.follow_step(step)
+}

@@ -100,6 +100,8 @@ pub fn builder<R: Runtime>(
             commands::start_training,
             commands::stop_training,
             commands::doctor,
+            commands::follow,
+            commands::follow_step,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -107,6 +109,10 @@ pub fn builder<R: Runtime>(
             let camera_handle = handle.clone();
             assistant.live().on_status(move |status| {
                 let _ = camera_handle.emit("camera-status", status);
+            });
+            let follow_handle = handle.clone();
+            assistant.live().on_follow(move |event| {
+                let _ = follow_handle.emit("follow", event);
             });
             if let Some(folder) = start_pack {
                 let progress_handle = handle.clone();

@@ -211,6 +211,24 @@ fn free_questions() -> (String, Vec<String>, String) {
     )
 }
 
+/// The question the demo camera clip follows and the button of each of its steps (the
+/// generator's `camera_truth.json`).
+fn camera_question() -> (String, Vec<String>) {
+    let path = repo().join("demo/pack").join(synth::CAMERA_TRUTH_FILE);
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run bash scripts/demo_pack.sh", path.display())),
+    )
+    .unwrap();
+    let buttons = truth["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["button"].as_str().unwrap().to_string())
+        .collect();
+    (truth["question"].as_str().unwrap().to_string(), buttons)
+}
+
 /// The printed label of `button` on the demo pack's panel, from the generator's truth file.
 fn demo_label(button: &str) -> String {
     let test = repo().join("demo/pack/test");
@@ -420,6 +438,20 @@ fn demo_pack_question_overlay_next_and_training() {
         "plugin:window|set_title: {refusal}"
     );
 
+    // Follow along is on by default while a camera runs. The demo camera clip presses the
+    // buttons of the pack's questions, so it is switched off for the steps walked by hand below
+    // (2-3c), and on again for 3d.
+    d.wait_for(
+        "follow along on by default with the camera running",
+        Duration::from_secs(20),
+        "return document.querySelector('#follow-along').checked",
+    );
+    d.click("#follow-along");
+    assert_eq!(
+        d.js("return document.querySelector('#follow-along').checked"),
+        json!(false)
+    );
+
     // 2. Ask the pack's first question; the overlay marks the right button of step 1.
     let (question, right) = first_question();
     d.type_into("#question", &question);
@@ -553,6 +585,66 @@ fn demo_pack_question_overlay_next_and_training() {
         "return document.querySelector('#live-canvas').dataset.overlay === 'none'",
     );
     d.screenshot(&artifacts, "3c-not-covered.png");
+
+    // 3d. Follow along: the demo camera clip shows a hand doing the steps of the clip's question
+    // (with a wrong press and a hand passing over); asked that question, the app sees each press
+    // and moves on by itself to "Done", with no click on Next. The file camera loops, so the
+    // presses come round again whatever moment of the clip the question is asked at.
+    let (follow_question, follow_steps) = camera_question();
+    d.click("#follow-along");
+    assert_eq!(
+        d.js("return document.querySelector('#follow-along').checked"),
+        json!(true)
+    );
+    d.js("window.__followSeen = []; \
+          const s = document.querySelector('#follow-status'); \
+          new MutationObserver(() => window.__followSeen.push(s.textContent)) \
+            .observe(s, {childList: true, characterData: true, subtree: true});");
+    let clicks_before = d.js("return window.__nextClicks = 0, 0");
+    d.js("document.querySelector('#next').addEventListener('click', () => window.__nextClicks++)");
+    d.type_into("#question", &follow_question);
+    d.click("#ask");
+    d.wait_for(
+        "step 1 of the camera clip's question",
+        Duration::from_secs(30),
+        &format!(
+            "return document.querySelector('#step-label')?.textContent === 'Step 1 of {}'",
+            follow_steps.len()
+        ),
+    );
+    let mut confirmed_at = Vec::new();
+    for k in 1..follow_steps.len() {
+        d.wait_for(
+            &format!("step {} shown by itself after the press of step {k}", k + 1),
+            Duration::from_secs(90),
+            &format!(
+                "return document.querySelector('#step-label')?.textContent.startsWith('Step {} of')",
+                k + 1
+            ),
+        );
+        let (_, button) = target(k + 1);
+        assert_eq!(button, follow_steps[k], "follow-along step {}", k + 1);
+        confirmed_at.push(d.js("return document.querySelector('#follow-status').textContent"));
+    }
+    d.wait_for(
+        "Done after the last press",
+        Duration::from_secs(90),
+        "return document.querySelector('#step-label')?.textContent === 'Done'",
+    );
+    d.screenshot(&artifacts, "3d-follow-done.png");
+    assert_eq!(
+        d.js("return window.__nextClicks"),
+        clicks_before,
+        "nobody clicked Next"
+    );
+    let seen = d.js("return window.__followSeen");
+    let seen_text = seen.to_string();
+    // The wrong press of the clip comes while a step is waiting, whenever the question is asked.
+    assert!(
+        seen_text.contains("That was"),
+        "the wrong press was not reported: the follow status said {seen_text}"
+    );
+    eprintln!("follow along: {confirmed_at:?}; status lines {seen_text}");
 
     // Let the live view run a few seconds to measure its frame rate and latency.
     std::thread::sleep(Duration::from_secs(3));

@@ -1,20 +1,28 @@
 // The step-by-step walk through an answer: which step is shown, which candidate the user
-// settled on at each step, and whether the walk is done. States are plain frozen objects so the
-// view can compare and re-render them without hidden mutation.
+// settled on at each step, which steps the camera saw done (follow along), and whether the walk
+// is done. States are plain frozen objects so the view can compare and re-render them without
+// hidden mutation.
 
 /** How many candidates (the chosen one included) "Other possibilities" draws from. */
 export const ALTERNATIVES_SHOWN = 2;
 
 /** The walk before any question was answered. */
-export const NO_ANSWER = Object.freeze({ answer: null, index: 0, chosen: Object.freeze([]), done: false });
+export const NO_ANSWER = Object.freeze({
+  answer: null,
+  index: 0,
+  chosen: Object.freeze([]),
+  confirmed: Object.freeze([]),
+  done: false,
+});
 
-/** Starts a walk at the first step with every step's best candidate chosen. */
+/** Starts a walk at the first step with every step's best candidate chosen and none confirmed. */
 export function startWalk(answer) {
   const steps = answer?.steps ?? [];
   return Object.freeze({
     answer,
     index: 0,
     chosen: Object.freeze(steps.map(() => 0)),
+    confirmed: Object.freeze(steps.map(() => false)),
     // An answer without steps has nothing to walk through.
     done: steps.length === 0,
   });
@@ -36,6 +44,18 @@ export function nextStep(walk) {
   return withChanges(walk, { done: true });
 }
 
+/**
+ * The camera saw step `stepNumber` (1-based) done: when it is the step shown, it is ticked and the
+ * walk goes on as with `nextStep`. Any other number (a late or repeated event) changes nothing and
+ * returns the same walk.
+ */
+export function confirmStep(walk, stepNumber) {
+  if (stepCount(walk) === 0 || walk.done || stepNumber !== walk.index + 1) return walk;
+  const confirmed = walk.confirmed.slice();
+  confirmed[walk.index] = true;
+  return nextStep(withChanges(walk, { confirmed: Object.freeze(confirmed) }));
+}
+
 /** Goes one step back; from "done" it returns to the last step. */
 export function previousStep(walk) {
   const count = stepCount(walk);
@@ -45,7 +65,7 @@ export function previousStep(walk) {
   return withChanges(walk, { index: walk.index - 1 });
 }
 
-/** Back to the first step with the model's best candidates chosen again. */
+/** Back to the first step with the model's best candidates chosen again and no step confirmed. */
 export function restartWalk(walk) {
   return walk.answer ? startWalk(walk.answer) : walk;
 }

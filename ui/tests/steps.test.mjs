@@ -7,6 +7,7 @@ import {
   previousStep,
   restartWalk,
   chooseCandidate,
+  confirmStep,
   currentStep,
   alternatives,
   stepLabel,
@@ -36,6 +37,7 @@ test("a walk starts at step 1 with the best candidates", () => {
   assert.equal(stepLabel(walk), "Step 1 of 3");
   assert.equal(targetButton(walk), "button1");
   assert.deepEqual(walk.chosen, [0, 0, 0]);
+  assert.deepEqual(walk.confirmed, [false, false, false]);
   assert.equal(currentStep(walk).overridden, false);
 });
 
@@ -46,6 +48,8 @@ test("no answer: empty label, no step, no target, moves are no-ops", () => {
   assert.equal(nextStep(NO_ANSWER), NO_ANSWER);
   assert.equal(previousStep(NO_ANSWER), NO_ANSWER);
   assert.equal(restartWalk(NO_ANSWER), NO_ANSWER);
+  assert.equal(confirmStep(NO_ANSWER, 1), NO_ANSWER);
+  assert.deepEqual(NO_ANSWER.confirmed, []);
   assert.deepEqual(alternatives(NO_ANSWER), []);
 });
 
@@ -133,4 +137,58 @@ test("walk states are frozen", () => {
   assert.ok(Object.isFrozen(walk));
   assert.ok(Object.isFrozen(walk.chosen));
   assert.ok(Object.isFrozen(chooseCandidate(walk, 1).chosen));
+  assert.ok(Object.isFrozen(walk.confirmed));
+  assert.ok(Object.isFrozen(NO_ANSWER.confirmed));
+  const confirmed = confirmStep(walk, 1);
+  assert.ok(Object.isFrozen(confirmed));
+  assert.ok(Object.isFrozen(confirmed.confirmed));
+});
+
+test("confirming the shown step ticks it and goes on like next", () => {
+  const walk = chooseCandidate(startWalk(answer), 1);
+  const confirmed = confirmStep(walk, 1);
+  assert.equal(stepLabel(confirmed), "Step 2 of 3");
+  assert.deepEqual(confirmed.confirmed, [true, false, false]);
+  // Everything else is as Next leaves it: the choice made on step 1 is kept.
+  assert.deepEqual({ ...confirmed, confirmed: null }, { ...nextStep(walk), confirmed: null });
+  assert.deepEqual(walk.confirmed, [false, false, false], "the earlier walk is unchanged");
+});
+
+test("confirming the last step finishes the walk", () => {
+  let walk = startWalk(answer);
+  walk = confirmStep(walk, 1);
+  walk = confirmStep(walk, 2);
+  walk = confirmStep(walk, 3);
+  assert.equal(walk.done, true);
+  assert.equal(stepLabel(walk), "Done");
+  assert.deepEqual(walk.confirmed, [true, true, true]);
+  assert.equal(confirmStep(walk, 3), walk, "nothing is left to confirm once done");
+});
+
+test("a stale or repeated step number changes nothing", () => {
+  const walk = nextStep(startWalk(answer));
+  assert.equal(confirmStep(walk, 1), walk, "an earlier step");
+  assert.equal(confirmStep(walk, 3), walk, "a later step");
+  assert.equal(confirmStep(walk, 0), walk);
+  assert.equal(confirmStep(walk, 2.5), walk);
+  assert.equal(confirmStep(walk, "2"), walk);
+  assert.equal(confirmStep(walk, undefined), walk);
+  const once = confirmStep(walk, 2);
+  assert.equal(confirmStep(once, 2), once, "the same event twice");
+});
+
+test("moving keeps the ticks; start over clears them", () => {
+  let walk = confirmStep(startWalk(answer), 1);
+  walk = previousStep(walk);
+  assert.equal(stepLabel(walk), "Step 1 of 3");
+  assert.deepEqual(walk.confirmed, [true, false, false]);
+  walk = restartWalk(confirmStep(walk, 1));
+  assert.equal(stepLabel(walk), "Step 1 of 3");
+  assert.deepEqual(walk.confirmed, [false, false, false]);
+});
+
+test("an answer without steps has nothing to confirm", () => {
+  const walk = startWalk({ question: "q", covered: false, steps: [] });
+  assert.deepEqual(walk.confirmed, []);
+  assert.equal(confirmStep(walk, 1), walk);
 });

@@ -1,5 +1,5 @@
 // The Assist panel around the live view: the question, the step card, the alternatives, "why",
-// and the tutorial video with its script.
+// follow along, and the tutorial video with its script.
 
 import { invokeCommand } from "../backend.js";
 import { showError } from "./error-banner.js";
@@ -18,11 +18,28 @@ import { referenceBox } from "../lib/overlay.js";
 import { percent, clockTime, confidenceText, answerSourceText, whyTimeText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
 import { openingStatus } from "../lib/encode.js";
+import {
+  CONFIRMED_SHOWN_MS,
+  WRONG_SHOWN_MS,
+  applyFollowEvent,
+  canFollow,
+  confirmedText,
+  followDefault,
+  followStatus,
+  followStatusText,
+  followStepIndex,
+} from "../lib/follow.js";
 import { byId, element } from "./dom.js";
+import { beep, prepareBeep } from "./beep.js";
 
-/** Keys typed into these never drive the steps. */
+// Tones of the follow-along cues: up for a step seen done, higher for the end, low for a wrong control.
+const CUE_TONES = { confirmed: 880, done: 1320, wrong: 330 };
+
+/** Keys typed into these never drive the steps (a focused checkbox, such as the switch, does not count). */
 function isTypingTarget(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT", "VIDEO"].includes(target.tagName));
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.tagName === "INPUT") return !["checkbox", "radio"].includes(target.type);
+  return target.isContentEditable || ["TEXTAREA", "SELECT", "VIDEO"].includes(target.tagName);
 }
 
 export function createAssistView(live) {
@@ -33,6 +50,7 @@ export function createAssistView(live) {
   const answeringAs = byId("answering-as");
   const stepCard = byId("step-card");
   const stepLabelElement = byId("step-label");
+  const stepDone = byId("step-done");
   const stepAction = byId("step-action");
   const stepButton = byId("step-button");
   const stepConfidence = byId("step-confidence");
@@ -46,6 +64,8 @@ export function createAssistView(live) {
   const whySentence = byId("why-sentence");
   const whyTime = byId("why-time");
   const whyPlay = byId("why-play");
+  const followSwitch = byId("follow-along");
+  const followStatusLine = byId("follow-status");
   const video = byId("tutorial-video");
   let videoObjectUrl = null;
 
@@ -85,6 +105,15 @@ export function createAssistView(live) {
   let asking = false;
   let showAlternativesByDefault = false;
   let currentSentence = -1;
+  // Follow along: the camera status, the user's own switch setting (null until they touch it),
+  // whether the Rust side is following the current answer, whether starting it failed for this
+  // answer, and the last event's line while it is shown.
+  let cameraStatus = null;
+  let followChoice = null;
+  let following = false;
+  let followFailed = false;
+  let followShown = null;
+  let followShownTimer = null;
 
   function setExpanded(toggle, panel, expanded) {
     toggle.setAttribute("aria-expanded", String(expanded));
@@ -185,13 +214,97 @@ export function createAssistView(live) {
         : null,
       askStartedAt,
     );
+    renderFollow();
   }
 
-  function move(transition) {
+  const followWanted = () => followDefault(cameraStatus, followChoice);
+
+  function setText(node, text) {
+    // Writing the same text again could make a screen reader repeat the live region.
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  /** The switch, the follow status line and `data-follow`, and the tick of steps seen done. */
+  function renderFollow() {
+    const on = followWanted();
+    followSwitch.checked = on;
+    const status = followStatus(walk, { on, cameraStatus, shown: followShown, failed: followFailed });
+    stepCard.dataset.follow = status.kind;
+    setText(followStatusLine, followStatusText(status));
+    const ticks = confirmedText(walk);
+    setText(stepDone, ticks);
+    stepDone.hidden = ticks === "";
+  }
+
+  function showFollowLine(shown) {
+    clearTimeout(followShownTimer);
+    followShown = shown;
+    if (shown?.kind === "confirmed" || shown?.kind === "wrong") {
+      followShownTimer = setTimeout(
+        () => {
+          followShown = null;
+          renderFollow();
+        },
+        shown.kind === "confirmed" ? CONFIRMED_SHOWN_MS : WRONG_SHOWN_MS,
+      );
+    }
+  }
+
+  /** A beep and a brief flash of the step card (its colour from `data-follow`). */
+  function followCue(kind) {
+    beep(CUE_TONES[kind]);
+    stepCard.classList.remove("follow-flash");
+    void stepCard.offsetWidth; // restarts the animation when the last flash has not ended
+    stepCard.classList.add("follow-flash");
+  }
+
+  async function startFollowing() {
+    // Set before the call: the first events of the new check may come before its reply.
+    following = true;
+    followFailed = false;
+    const answer = walk.answer;
+    const result = await invokeCommand("follow", { on: true, step: followStepIndex(walk) });
+    if (result.ok || walk.answer !== answer) return;
+    following = false;
+    followFailed = true;
+    renderFollow();
+  }
+
+  function stopFollowing() {
+    following = false;
+    invokeCommand("follow", { on: false, step: 0 });
+  }
+
+  /** Starts or stops the Rust side's check so that it matches the switch and the answer. */
+  function syncFollowing() {
+    const wanted = followWanted() && pack !== null && canFollow(walk.answer) && !followFailed;
+    if (wanted && !following) startFollowing();
+    else if (!wanted && following) stopFollowing();
+  }
+
+  /** A new answer or pack: no event line, and the check starts again for it. */
+  function resetFollow() {
+    showFollowLine(null);
+    followFailed = false;
+    stepCard.classList.remove("follow-flash");
+  }
+
+  /** Applies a user's move; `steps` is false for one that stays on the step (an alternative). */
+  function move(transition, steps = true) {
     const next = transition(walk);
     if (next === walk) return;
     walk = next;
+    showFollowLine(null);
+    if (steps && following) invokeCommand("follow_step", { step: followStepIndex(walk) });
     renderWalk();
+  }
+
+  function toggleFollow() {
+    prepareBeep();
+    followChoice = !followWanted();
+    followFailed = false;
+    syncFollowing();
+    renderFollow();
   }
 
   function renderAnsweringAs(answer) {
@@ -203,6 +316,7 @@ export function createAssistView(live) {
   async function ask(text = question.value) {
     if (asking) return;
     const startedAt = performance.now();
+    prepareBeep(); // asking is a user's gesture: audio may start now, ready for the cues
     asking = true;
     askButton.disabled = true;
     askButton.classList.add("busy");
@@ -215,6 +329,10 @@ export function createAssistView(live) {
     if (!result.ok) return;
     const answer = result.value;
     walk = startWalk(answer);
+    resetFollow();
+    // The check follows the last answer asked: start it again for this one (or stop it).
+    if (canFollow(answer) && followWanted()) startFollowing();
+    else if (following) stopFollowing();
     renderAnsweringAs(answer);
     setExpanded(alternativesToggle, alternativesList, showAlternativesByDefault);
     setExpanded(whyButton, whyText, false);
@@ -296,10 +414,14 @@ export function createAssistView(live) {
   whyButton.addEventListener("click", () => toggle(whyButton, whyText));
   alternativesList.addEventListener("click", (event) => {
     const item = event.target.closest("li.alternative");
-    if (item) move((w) => chooseCandidate(w, Number(item.dataset.candidateIndex)));
+    if (item) move((w) => chooseCandidate(w, Number(item.dataset.candidateIndex)), false);
   });
   alternativesList.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target.matches("li.alternative")) event.target.click();
+  });
+  followSwitch.addEventListener("change", toggleFollow);
+  stepCard.addEventListener("animationend", (event) => {
+    if (event.target === stepCard) stepCard.classList.remove("follow-flash");
   });
   whyPlay.addEventListener("click", () => seekVideo(Number(whyPlay.dataset.start), true));
   script.addEventListener("click", (event) => {
@@ -318,8 +440,10 @@ export function createAssistView(live) {
   return {
     /** Shows a pack (PackDetail), or the empty state for null; any answer is dropped. */
     showPack(detail) {
+      if (following) stopFollowing();
       pack = detail;
       walk = NO_ANSWER;
+      resetFollow();
       noPack.hidden = detail !== null;
       packName.textContent = detail?.name ?? "No pack open";
       packAppliance.textContent = detail ? detail.appliance : "";
@@ -353,6 +477,26 @@ export function createAssistView(live) {
       if (!startOpeningCancel.disabled) startOpeningText.textContent = text;
     },
 
+    /** The camera's status ("running", "no_camera", …): follow along is on by default while it runs. */
+    setCameraStatus(status) {
+      if ((status ?? null) === cameraStatus) return;
+      cameraStatus = status ?? null;
+      syncFollowing();
+      renderFollow();
+    },
+
+    /** A `follow` event from the camera check: tick and move on, name a wrong control, or finish. */
+    handleFollowEvent(payload) {
+      if (!following) return;
+      const result = applyFollowEvent(walk, payload);
+      if (result.cue === null) return;
+      walk = result.walk;
+      showFollowLine(result.shown);
+      if (result.resync) invokeCommand("follow_step", { step: followStepIndex(walk) });
+      renderWalk();
+      followCue(result.cue);
+    },
+
     /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */
     setShowAlternatives(show) {
       showAlternativesByDefault = Boolean(show);
@@ -369,6 +513,7 @@ export function createAssistView(live) {
         r: () => move(restartWalk),
         w: () => toggle(whyButton, whyText),
         a: () => toggle(alternativesToggle, alternativesList),
+        f: toggleFollow,
       };
       const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
       if (!action) return false;

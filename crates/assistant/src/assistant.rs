@@ -107,6 +107,8 @@ pub struct Assistant {
     models: Arc<ModelService>,
     training: Arc<TrainingService>,
     live: LiveView,
+    /// The last answer given: what follow along checks the camera against.
+    last_answer: Mutex<Option<Answer>>,
 }
 
 /// A lock whose data is whole after any panic (each change is one assignment), so a panic in
@@ -153,6 +155,7 @@ impl Assistant {
             training: Arc::new(TrainingService::default()),
             settings: Mutex::new(settings),
             live,
+            last_answer: Mutex::new(None),
             paths,
         };
         // `--pack` is opened by `open_start_pack` (it may need encoding); otherwise the last pack.
@@ -317,12 +320,75 @@ impl Assistant {
             (ModelState::Unavailable(_), Some(_)) => None,
         };
         let embed = self.models.encoders().ok().map(crate::ask::text_embed);
-        crate::ask::ask(
+        let answer = crate::ask::ask(
             model.as_deref(),
             &pack,
             question,
             embed.as_ref().map(|f| f as crate::ask::Embed),
+        )?;
+        // A new answer: the camera is no longer checked against the previous one's steps.
+        self.live.set_follow(None);
+        *lock(&self.last_answer) = Some(answer.clone());
+        Ok(answer)
+    }
+
+    /// Plays the video `clip` as the camera through the step check of `answer`'s steps on the
+    /// active pack (`pressnext follow`): the same registration and checker as the live view.
+    pub fn follow_clip(
+        &self,
+        answer: &Answer,
+        clip: &Path,
+        realtime: bool,
+        on_event: impl FnMut(&::follow::Event),
+    ) -> Result<crate::follow::ClipRun> {
+        let pack = self.packs.active().ok_or(Error::NoActivePack)?;
+        let steps =
+            crate::follow::steps(answer, &pack.detail.buttons).ok_or(Error::NothingToFollow)?;
+        let reference = registration::load_image(&pack.detail.reference_path).map_err(|e| {
+            Error::PackInvalid {
+                path: pack.detail.reference_path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        crate::follow::follow_clip(
+            &reference,
+            &pack.detail.buttons,
+            steps,
+            clip,
+            realtime,
+            on_event,
         )
+    }
+
+    /// Checks the live camera against the last answer's steps from now on (follow along),
+    /// waiting for step `from` (0-based); events reach the listener of [`LiveView::on_follow`].
+    pub fn follow(&self, from: usize) -> Result<()> {
+        let answer = lock(&self.last_answer)
+            .clone()
+            .ok_or(Error::NothingToFollow)?;
+        let pack = self.packs.active().ok_or(Error::NoActivePack)?;
+        let steps =
+            crate::follow::steps(&answer, &pack.detail.buttons).ok_or(Error::NothingToFollow)?;
+        let photo = (pack.detail.reference.width, pack.detail.reference.height);
+        let mut checker = ::follow::StepChecker::new(
+            photo,
+            crate::follow::controls(&pack.detail.buttons),
+            steps,
+            ::follow::Config::default(),
+        );
+        checker.set_current(from);
+        self.live.set_follow(Some(checker));
+        Ok(())
+    }
+
+    /// The step the user moved to (Next, Back): the check goes on from there.
+    pub fn follow_step(&self, step: usize) {
+        self.live.follow_step(step);
+    }
+
+    /// Stops checking the camera against steps.
+    pub fn stop_following(&self) {
+        self.live.set_follow(None);
     }
 
     /// Saves and applies new settings (camera, device, model).

@@ -33,6 +33,8 @@ pub enum Error {
     ModelInvalid { path: PathBuf, message: String },
     #[error("type a question first")]
     EmptyQuestion,
+    #[error("this answer has no steps to follow: ask a question the tutorial covers")]
+    NothingToFollow,
     #[error("{0}")]
     Camera(#[from] CameraError),
     #[error("a training run is already going: wait for it or stop it")]
@@ -67,6 +69,7 @@ impl Error {
             Error::ModelNotFound(_) | Error::ModelUnavailable(_) => "model.not_found",
             Error::ModelInvalid { .. } => "model.invalid",
             Error::EmptyQuestion => "question.empty",
+            Error::NothingToFollow => "follow.no_steps",
             Error::Camera(CameraError::NotFound(..) | CameraError::NoCamera) => "camera.not_found",
             Error::Camera(CameraError::InvalidSpec(_)) => "settings.invalid",
             Error::Camera(CameraError::Failed(..)) => "camera.failed",

@@ -9,6 +9,7 @@ pub mod ask;
 pub mod assistant;
 pub mod doctor;
 pub mod error;
+pub mod follow;
 pub mod lazy;
 pub mod live;
 pub mod model_service;

@@ -84,6 +84,13 @@ struct Slots {
 }
 
 type StatusListener = Box<dyn Fn(&CameraStatus) + Send + Sync>;
+type FollowListener = Box<dyn Fn(&::follow::Event) + Send + Sync>;
+
+/// The step check on live frames (follow along) and when it started.
+struct Following {
+    checker: ::follow::StepChecker,
+    since: Instant,
+}
 
 struct Shared {
     slots: Slots,
@@ -96,6 +103,8 @@ struct Shared {
     /// The width in device pixels the UI shows frames at; 0 until it says.
     display_width: AtomicU32,
     on_status: Mutex<Option<StatusListener>>,
+    following: Mutex<Option<Following>>,
+    on_follow: Mutex<Option<FollowListener>>,
     stop: AtomicBool,
 }
 
@@ -273,17 +282,18 @@ fn process_loop(shared: Arc<Shared>) {
                             );
                             map.insert("frame_seq".into(), serde_json::json!(captured.seq));
                         }
-                        json
+                        (json, reg.homography)
                     })
                 }
-                _ => Ok(serde_json::Value::Null),
+                _ => Ok((serde_json::Value::Null, None)),
             };
             (registration, encoder.join().expect("JPEG encoder thread"))
         });
         // A frame swscale or the JPEG encoder failed on is dropped; the next one comes in 1/fps s.
-        let (Ok(registration), Ok(jpeg)) = (registration, jpeg) else {
+        let (Ok((registration, homography)), Ok(jpeg)) = (registration, jpeg) else {
             continue;
         };
+        check_step(&shared, &captured.image, homography.as_ref());
         let now = Instant::now();
         fps_window.push(now);
         fps_window.retain(|t| now.duration_since(*t) < Duration::from_secs(2));
@@ -302,6 +312,27 @@ fn process_loop(shared: Arc<Shared>) {
             registration,
         });
         shared.slots.published.send_replace(Some(frame));
+    }
+}
+
+/// Follow along: the frame goes through the step check, and what it confirms or refuses goes to
+/// the listener (the app's `follow` event).
+fn check_step(shared: &Shared, image: &RgbImage, homography: Option<&registration::Mat3>) {
+    let events = {
+        let mut following = shared.following.lock().expect("follow lock");
+        let Some(f) = following.as_mut() else {
+            return;
+        };
+        let t = f.since.elapsed().as_secs_f64();
+        f.checker.observe(t, image, homography)
+    };
+    if events.is_empty() {
+        return;
+    }
+    if let Some(listener) = shared.on_follow.lock().expect("listener lock").as_ref() {
+        for e in &events {
+            listener(e);
+        }
     }
 }
 
@@ -338,7 +369,7 @@ const REGISTER_MAX_WIDTH: u32 = 800;
 
 /// Registers `image` with `tracker`, downscaled to at most [`REGISTER_MAX_WIDTH`] wide; the
 /// homography maps reference pixels to full-size frame pixels.
-fn register_scaled(
+pub(crate) fn register_scaled(
     tracker: &mut Tracker,
     scaler: &mut Downscaler,
     image: &RgbImage,
@@ -413,6 +444,8 @@ impl LiveView {
             reference_generation: AtomicU64::new(0),
             display_width: AtomicU32::new(0),
             on_status: Mutex::new(None),
+            following: Mutex::new(None),
+            on_follow: Mutex::new(None),
             stop: AtomicBool::new(false),
         })
     }
@@ -424,6 +457,36 @@ impl LiveView {
 
     pub fn status(&self) -> CameraStatus {
         self.shared.status.lock().expect("status lock").clone()
+    }
+
+    /// Called with every event of the step check (follow along).
+    pub fn on_follow(&self, listener: impl Fn(&::follow::Event) + Send + Sync + 'static) {
+        *self.shared.on_follow.lock().expect("listener lock") = Some(Box::new(listener));
+    }
+
+    /// Checks frames against `checker`'s steps from now on (`None`: stop following).
+    pub fn set_follow(&self, checker: Option<::follow::StepChecker>) {
+        *self.shared.following.lock().expect("follow lock") = checker.map(|checker| Following {
+            checker,
+            since: Instant::now(),
+        });
+    }
+
+    /// The step shown moved (Next, Back): the check goes on from step `step` (0-based).
+    pub fn follow_step(&self, step: usize) {
+        if let Some(f) = self.shared.following.lock().expect("follow lock").as_mut() {
+            f.checker.set_current(step);
+        }
+    }
+
+    /// The step the check waits for (0-based; the step count once done), when following.
+    pub fn following(&self) -> Option<(usize, usize)> {
+        self.shared
+            .following
+            .lock()
+            .expect("follow lock")
+            .as_ref()
+            .map(|f| (f.checker.current(), f.checker.steps()))
     }
 
     /// Switches to another source (settings changed); capture reopens at once.
@@ -451,6 +514,8 @@ impl LiveView {
             None => None,
         };
         *self.shared.reference.lock().expect("reference lock") = prepared;
+        // Another pack: the steps being checked were the old pack's.
+        self.set_follow(None);
         self.shared
             .reference_generation
             .fetch_add(1, Ordering::AcqRel);

@@ -205,6 +205,45 @@ pub(crate) enum Command {
         #[arg(required_unless_present = "listed")]
         question: Option<String>,
     },
+    /// Follow along from a video file: answers the question as `ask` does, then plays the clip
+    /// as the camera through the app's step check and prints each step confirmed, each press on
+    /// a wrong control, and "done" (one JSON line each with --json).
+    Follow {
+        /// A pack folder (an appliance folder, or a dataset root holding one).
+        #[arg(long)]
+        pack: PathBuf,
+        /// The appliance folder inside the pack, when it holds several.
+        #[arg(long)]
+        appliance: Option<String>,
+        /// The camera: a video file, as `file:PATH`.
+        #[arg(long)]
+        camera: String,
+        /// Play the clip at its own pace instead of as fast as it decodes.
+        #[arg(long)]
+        realtime: bool,
+        /// A model name or a checkpoint file; default: the app's model setting.
+        #[arg(long)]
+        model: Option<String>,
+        /// The app's data folder (default: $PRESSNEXT_DATA_DIR, else ~/.local/share/pressnext).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        question: String,
+    },
+    /// Measures the follow-along step check on camera clips the generator writes with their
+    /// truth (right presses, a wrong press, a hand passing over, a pause): the share of presses
+    /// confirmed, false confirmations, wrong presses reported and the delay after each release.
+    BenchFollow {
+        /// Where the generated packs go (reused when already there).
+        #[arg(long, default_value = "bench/follow")]
+        work: PathBuf,
+        /// Seeds of the generated appliances, one clip each: FIRST..LAST (inclusive).
+        #[arg(long, default_value = "4242..4261")]
+        seeds: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Answering from the tutorial timeline alone (no learning), under the AssistQ protocol
     /// (listed candidates) and the free-question protocol (free_questions.json), with and
     /// without the sentence encoder (docs/metrics.md).

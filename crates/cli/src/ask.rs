@@ -19,6 +19,27 @@ pub(crate) fn run(
     question: Option<&str>,
     json: bool,
 ) -> Result<ExitCode> {
+    let (assistant, summary) = open(pack, appliance, model, data_dir)?;
+    let Some(question) = question else {
+        return listed(&assistant, &summary, json);
+    };
+    let answer = assistant.ask(question)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print!("{}", describe(&answer));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The assistant of the app's data folder (no window, no camera) with `pack` open and active,
+/// as `ask` and `follow` use it.
+pub(crate) fn open(
+    pack: &Path,
+    appliance: Option<&str>,
+    model: Option<String>,
+    data_dir: Option<PathBuf>,
+) -> Result<(Assistant, PackSummary)> {
     let data_dir = data_dir.unwrap_or_else(Paths::default_data_dir);
     if data_dir.exists() && !data_dir.is_dir() {
         anyhow::bail!(
@@ -40,16 +61,7 @@ pub(crate) fn run(
         },
     )?;
     let summary = assistant.open_pack(pack, appliance, &|_| {})?;
-    let Some(question) = question else {
-        return listed(&assistant, &summary, json);
-    };
-    let answer = assistant.ask(question)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-    } else {
-        print!("{}", describe(&answer));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((assistant, summary))
 }
 
 /// Every listed question of the active pack, each step marked against the pack's labels

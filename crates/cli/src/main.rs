@@ -12,6 +12,7 @@ mod args;
 mod ask;
 mod commands;
 mod encode;
+mod follow;
 mod ground;
 mod progress;
 mod register;
@@ -198,6 +199,26 @@ fn run(command: Command) -> Result<ExitCode> {
             if listed { None } else { question.as_deref() },
             json,
         ),
+        Command::Follow {
+            pack,
+            appliance,
+            camera,
+            realtime,
+            model,
+            data_dir,
+            json,
+            question,
+        } => follow::run(
+            &pack,
+            appliance.as_deref(),
+            &camera,
+            realtime,
+            model,
+            data_dir,
+            json,
+            &question,
+        ),
+        Command::BenchFollow { work, seeds, json } => follow::bench(&work, &seeds, json),
         Command::BenchAnswers {
             data,
             split,

@@ -551,11 +551,22 @@ impl Registrar {
                 return Err(NotInViewReason::Degenerate);
             }
         }
-        // Local scale and anisotropy from the Jacobian at each corner.
+        // Local scale and anisotropy from the Jacobian at each corner of the part of the
+        // reference the inliers cover: that is what the frame shows and where boxes are placed.
+        // The photo's own outline (walls around the appliance, shot at its own angle) can be far
+        // more foreshortened through the same homography without the panel being so.
+        let support = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+        let Some(sq) = support
+            .iter()
+            .map(|&p| apply(h, p))
+            .collect::<Option<Vec<[f64; 2]>>>()
+        else {
+            return Err(NotInViewReason::Degenerate);
+        };
         let mut scales = [0.0f64; 4];
-        for (i, p) in outline.iter().enumerate() {
+        for (i, p) in support.iter().enumerate() {
             let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
-            let (u, v) = (q[i][0], q[i][1]);
+            let (u, v) = (sq[i][0], sq[i][1]);
             let j = [
                 [(h[0][0] - u * h[2][0]) / w, (h[0][1] - u * h[2][1]) / w],
                 [(h[1][0] - v * h[2][0]) / w, (h[1][1] - v * h[2][1]) / w],

@@ -458,6 +458,52 @@ pub(crate) fn generate(
     Ok(appliances.iter().map(|(a, s)| a.info(*s)).collect())
 }
 
+/// The truth of the demo pack's camera clip, next to `camera.mp4`: what the hand does and when.
+pub const CAMERA_TRUTH_FILE: &str = "camera_truth.json";
+
+/// `camera_truth.json`: the question the clip follows, its steps (button and action), and every
+/// event of the clip with its exact times (docs/synth.md).
+fn camera_truth(
+    panel: &Panel,
+    function: &Function,
+    question: &str,
+    events: &[crate::timeline::ClipEvent],
+) -> serde_json::Value {
+    use crate::timeline::ClipEvent;
+    let name = |c: usize| panel.controls[c].button_name.clone();
+    let steps: Vec<serde_json::Value> = function
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            serde_json::json!({"step": k + 1, "button": name(a.control),
+                               "label": panel.controls[a.control].label, "action": a.to_json()})
+        })
+        .collect();
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| match *e {
+            ClipEvent::Step { step, start, end } => serde_json::json!({
+                "kind": "step", "step": step + 1,
+                "button": name(function.actions[step].control), "start": start, "end": end}),
+            ClipEvent::Wrong {
+                control,
+                start,
+                end,
+            } => serde_json::json!({"kind": "wrong", "button": name(control), "start": start, "end": end}),
+            ClipEvent::Pass { over, start, end } => serde_json::json!({
+                "kind": "pass", "button": name(over), "start": start, "end": end}),
+        })
+        .collect();
+    serde_json::json!({
+        "version": 1,
+        "about": "synthetic ground truth of camera.mp4: a user following the question's steps (docs/synth.md)",
+        "question": question,
+        "steps": steps,
+        "events": events,
+    })
+}
+
 /// Writes the demo pack (see [`crate::demo_pack`]).
 pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error> {
     let opts = SynthOptions {
@@ -499,7 +545,7 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
     let function = a.qa_functions[question]
         .map(|f| a.timeline.functions[f].clone())
         .unwrap_or_else(|| a.timeline.functions[0].clone());
-    let clip = crate::timeline::Timeline::performing(function, 24, &mut rng);
+    let (clip, events) = crate::timeline::Timeline::following(function.clone(), &a.panel, &mut rng);
     let camera = out.join("camera.mp4");
     let mut vrng = ChaCha8Rng::seed_from_u64(rng.random());
     let filming = Filming {
@@ -515,6 +561,12 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
         &mut vrng,
         &camera,
     )?;
+    let truth_path = out.join(CAMERA_TRUTH_FILE);
+    let truth = camera_truth(&a.panel, &function, &a.qas[question].question, &events);
+    let text = serde_json::to_string_pretty(&truth)
+        .map_err(|e| Error::io(&truth_path, std::io::Error::other(e)))?;
+    write_atomic(&truth_path, format!("{text}\n").as_bytes())
+        .map_err(|e| Error::io(&truth_path, e))?;
     Ok(crate::DemoPack {
         root: out.to_path_buf(),
         folder: dir,

@@ -18,7 +18,7 @@
 
 pub mod camera;
 mod dataset;
-pub use dataset::{read_truth, truth_label, TRUTH_FILE};
+pub use dataset::{read_truth, truth_label, CAMERA_TRUTH_FILE, TRUTH_FILE};
 pub mod draw;
 pub mod error;
 pub mod free;
@@ -275,7 +275,8 @@ pub struct DemoPack {
 
 /// Writes the demo pack into `out` (a new or empty folder): one appliance folder with its
 /// QAs, as a dataset root with a `test` split, plus `camera.mp4`, 20-40 s of the same panel
-/// seen from a moving, tilting handheld camera while a hand follows one question's steps.
+/// seen from a moving, tilting handheld camera while a hand follows one question's steps (with
+/// one wrong press, one hand passing over, one long pause), and its truth `camera_truth.json`.
 pub fn demo_pack(out: impl AsRef<Path>, seed: u64) -> Result<DemoPack, Error> {
     dataset::demo_pack(out.as_ref(), seed)
 }

@@ -443,6 +443,16 @@ fn hand_at(
     t: f64,
     rest: (f32, f32),
 ) -> HandAt {
+    if let Some(pass) = timeline.passes.iter().find(|p| p.start <= t && t < p.end) {
+        let p = ((t - pass.start) / (pass.end - pass.start)) as f32;
+        return HandAt::Point {
+            at: (
+                pass.from.0 + (pass.to.0 - pass.from.0) * p,
+                pass.from.1 + (pass.to.1 - pass.from.1) * p,
+            ),
+            height: pass.height,
+        };
+    }
     let Some((k, step)) = timeline
         .steps
         .iter()

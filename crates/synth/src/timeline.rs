@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::kinds::{Dial, FunctionSpec, StepSpec};
+use crate::kinds::{ControlType, Dial, FunctionSpec, StepSpec};
 use crate::panel::Panel;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,6 +162,19 @@ pub struct Timeline {
     /// End of the opening overview (seconds), when the first function starts.
     pub intro: u32,
     pub duration: u32,
+    /// Hands crossing the panel without touching it (camera clips only; tutorials have none).
+    pub passes: Vec<Pass>,
+}
+
+/// A hand crossing the panel at `height` (0 touching, 1 high) in a straight line from `from`
+/// to `to` (panel pixels) between `start` and `end` seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pass {
+    pub start: f64,
+    pub end: f64,
+    pub from: (f32, f32),
+    pub to: (f32, f32),
+    pub height: f32,
 }
 
 fn action_seconds(kind: &ActionKind) -> f64 {
@@ -232,39 +245,149 @@ impl Timeline {
             steps,
             intro,
             duration,
+            passes: Vec::new(),
         }
     }
 }
 
+/// What a camera clip of a user following a question shows, with its exact times: the truth
+/// that the live step check is measured against (`camera_truth.json`, docs/synth.md).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClipEvent {
+    /// Step `step` (0-based) of the function carried out: the control is pressed, held or
+    /// turned from `start` to `end` (seconds).
+    Step { step: usize, start: f64, end: f64 },
+    /// A press on `control`, which is not the step's control, from `start` to `end`.
+    Wrong {
+        control: usize,
+        start: f64,
+        end: f64,
+    },
+    /// The hand crosses the panel over `over` without touching anything.
+    Pass { over: usize, start: f64, end: f64 },
+}
+
 impl Timeline {
-    /// One function carried out slowly, with pauses between steps, in a clip of `duration`
-    /// seconds (the demo's camera view of a user following the instructions).
-    pub fn performing(function: Function, duration: u32, rng: &mut ChaCha8Rng) -> Timeline {
-        let intro = rng.random_range(4..=6);
-        // Pauses between steps of 1 to 3 s, shorter when needed to end by 38 s.
-        let busy: u32 = function.actions.iter().map(|a| step_seconds(&a.kind)).sum();
-        let room = 38u32.saturating_sub(intro + busy) / function.actions.len().max(1) as u32;
-        let mut t = intro;
+    /// A user following `function` in front of the panel, as the step check sees it: a few
+    /// quiet seconds, then its steps in order with 1-2 s between them, one longer pause (3-4 s),
+    /// one press on a wrong control (somewhere before a step, then a pause), and one hand
+    /// crossing the panel over the next step's control without pressing (1.0-1.4 s, hovering).
+    /// Every event comes with its exact times.
+    pub fn following(
+        function: Function,
+        panel: &Panel,
+        rng: &mut ChaCha8Rng,
+    ) -> (Timeline, Vec<ClipEvent>) {
+        let n = function.actions.len();
+        let intro = rng.random_range(3..=5);
+        let wrong_before = rng.random_range(0..n);
+        let pass_before = rng.random_range(0..n);
+        let long_pause_after = rng.random_range(0..n);
+        // The wrong control: a push control other than every control of the function, so a
+        // press on it can never count as a step.
+        let used: Vec<usize> = function.actions.iter().map(|a| a.control).collect();
+        let others: Vec<usize> = (0..panel.controls.len())
+            .filter(|c| !used.contains(c) && panel.controls[*c].ty != ControlType::Knob)
+            .collect();
+        let wrong = (!others.is_empty()).then(|| others[rng.random_range(0..others.len())]);
+        let mut functions = vec![function];
         let mut steps = Vec::new();
-        for (s, a) in function.actions.iter().enumerate() {
-            let len = step_seconds(&a.kind);
-            let act_start = t as f64 + APPROACH;
-            steps.push(TimedStep {
-                function: 0,
-                step: s,
-                start: t,
-                end: t + len,
+        let mut passes = Vec::new();
+        let mut events = Vec::new();
+        let mut t = intro;
+        let push = |steps: &mut Vec<TimedStep>,
+                    t: &mut u32,
+                    function: usize,
+                    step: usize,
+                    kind: &ActionKind| {
+            let len = step_seconds(kind);
+            let act_start = *t as f64 + APPROACH;
+            let timed = TimedStep {
+                function,
+                step,
+                start: *t,
+                end: *t + len,
                 act_start,
-                act_end: act_start + action_seconds(&a.kind),
+                act_end: act_start + action_seconds(kind),
+            };
+            steps.push(timed.clone());
+            *t += len;
+            timed
+        };
+        for s in 0..n {
+            let action = functions[0].actions[s].clone();
+            if s == wrong_before {
+                if let Some(control) = wrong {
+                    if functions.len() == 1 {
+                        // The wrong press is a one-step function of its own (same goal), so the
+                        // renderer draws it like any other press.
+                        functions.push(Function {
+                            spec: functions[0].spec,
+                            actions: vec![Action {
+                                control,
+                                kind: ActionKind::Press,
+                            }],
+                        });
+                    }
+                    let timed = push(&mut steps, &mut t, 1, 0, &ActionKind::Press);
+                    events.push(ClipEvent::Wrong {
+                        control,
+                        start: timed.act_start,
+                        end: timed.act_end,
+                    });
+                    t += rng.random_range(1..=2);
+                }
+            }
+            if s == pass_before {
+                let c = &panel.controls[action.control];
+                let seconds = rng.random_range(1.0f64..1.4);
+                let left = rng.random_bool(0.5);
+                let (x0, x1) = if left {
+                    (c.cx - 420.0, c.cx + 420.0)
+                } else {
+                    (c.cx + 420.0, c.cx - 420.0)
+                };
+                let dy = rng.random_range(-60.0f32..60.0);
+                let start = t as f64 + 0.2;
+                passes.push(Pass {
+                    start,
+                    end: start + seconds,
+                    from: (x0, c.cy - dy),
+                    to: (x1, c.cy + dy),
+                    height: rng.random_range(0.45f32..0.8),
+                });
+                events.push(ClipEvent::Pass {
+                    over: action.control,
+                    start,
+                    end: start + seconds,
+                });
+                t += (seconds + 0.2).ceil() as u32 + 1;
+            }
+            let timed = push(&mut steps, &mut t, 0, s, &action.kind);
+            events.push(ClipEvent::Step {
+                step: s,
+                start: timed.act_start,
+                end: timed.act_end,
             });
-            t += len + rng.random_range(1..=3).min(room.max(1));
+            t += if s == long_pause_after {
+                rng.random_range(3..=4)
+            } else {
+                rng.random_range(1..=2)
+            };
         }
-        Timeline {
-            functions: vec![function],
-            steps,
-            intro,
-            duration: duration.max(t + 2),
-        }
+        // The renderer looks steps up in time order.
+        steps.sort_by(|a, b| a.start.cmp(&b.start));
+        let duration = t + 2;
+        (
+            Timeline {
+                functions,
+                steps,
+                intro,
+                duration,
+                passes,
+            },
+            events,
+        )
     }
 }
 

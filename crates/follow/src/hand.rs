@@ -1,0 +1,420 @@
+//! Where the hand's tip is, model-free: every registered frame is sampled on a coarse grid laid
+//! over the reference photo around the buttons (so camera motion cancels out), compared with a
+//! background of the same grid learnt from earlier frames, and the changed cells form blobs. The
+//! hand is the biggest blob that is much larger than a button (a lit key or a display that
+//! changes is not); its tip is the blob's point farthest from where it enters the grid (an arm
+//! comes in from outside), or, for a blob wholly inside, its thinner end.
+//!
+//! This sees a finger, a pen, a glove or a pointer alike; what it cannot tell apart is a finger
+//! touching a key from one hovering still just above it (the dwell rules in `checker` cover
+//! hands that move on).
+
+use image::RgbImage;
+use registration::{apply, Mat3};
+
+/// A rectangle in photo pixels: `[x0, y0, x1, y1]`.
+pub type Rect = [f32; 4];
+
+/// Cells of the grid across the region's width.
+const GRID_WIDTH: usize = 160;
+/// Seconds for the background to follow a cell where nothing moves.
+const BACKGROUND_TAU: f64 = 0.4;
+/// Seconds for the background to absorb a cell that stays changed (a key that stays lit, a new
+/// value on the display): long enough that a held finger is still seen after 5 s.
+const ABSORB_TAU: f64 = 6.0;
+/// A cell is changed when a colour channel differs from the background by more than this (0-255)
+/// plus half the background's local range (edges flicker with small registration errors).
+const CHANGE: f32 = 20.0;
+
+/// The sampling grid over the photo and the learnt background.
+pub struct HandFinder {
+    /// Photo coordinates of cell (0, 0) and the cell size in photo pixels.
+    origin: [f64; 2],
+    cell: f64,
+    width: usize,
+    height: usize,
+    /// Smallest blob, in cells, wholly inside the grid that can be a hand: 1.2 times the median
+    /// button (two fifths of it for a blob that comes in from outside).
+    min_cells: usize,
+    /// RGB per cell; `None` until the first registered frame.
+    background: Option<Vec<[f32; 3]>>,
+    /// Half the local range of the background's grey per cell, recomputed as it changes.
+    tolerance: Vec<f32>,
+    last_t: Option<f64>,
+    /// The changed cells of the last frame (after closing gaps).
+    changed: Vec<bool>,
+    /// Unit direction from a tip towards its wrist on the photo, learnt from hands that reach in
+    /// from outside the grid; people reach up from below until then.
+    wrist: std::cell::Cell<[f64; 2]>,
+}
+
+/// The hand seen in one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tip {
+    /// Photo pixels.
+    pub at: [f32; 2],
+    /// Cells in the hand's blob.
+    pub cells: usize,
+}
+
+impl HandFinder {
+    /// A grid over the buttons of a `photo` (width, height) with a margin of a button and a half
+    /// around them.
+    pub fn new(photo: (u32, u32), rects: &[Rect]) -> Self {
+        let mut sizes: Vec<f32> = rects
+            .iter()
+            .map(|r| (r[2] - r[0]).max(r[3] - r[1]).max(1.0))
+            .collect();
+        sizes.sort_by(f32::total_cmp);
+        let median = sizes.get(sizes.len() / 2).copied().unwrap_or(40.0);
+        let mut areas: Vec<f32> = rects
+            .iter()
+            .map(|r| ((r[2] - r[0]) * (r[3] - r[1])).max(1.0))
+            .collect();
+        areas.sort_by(f32::total_cmp);
+        let median_area = areas.get(areas.len() / 2).copied().unwrap_or(1600.0);
+        let margin = 1.5 * median;
+        let (w, h) = (photo.0 as f32, photo.1 as f32);
+        let x0 = rects.iter().map(|r| r[0]).fold(w, f32::min) - margin;
+        let y0 = rects.iter().map(|r| r[1]).fold(h, f32::min) - margin;
+        let x1 = rects.iter().map(|r| r[2]).fold(0.0, f32::max) + margin;
+        let y1 = rects.iter().map(|r| r[3]).fold(0.0, f32::max) + margin;
+        let (x0, y0) = (x0.max(0.0), y0.max(0.0));
+        let (x1, y1) = (x1.min(w).max(x0 + 1.0), y1.min(h).max(y0 + 1.0));
+        let cell = ((x1 - x0) / GRID_WIDTH as f32).max(0.5) as f64;
+        let width = (((x1 - x0) as f64 / cell).ceil() as usize).max(1);
+        let height = (((y1 - y0) as f64 / cell).ceil() as usize).max(1);
+        let min_cells = ((1.2 * median_area as f64) / (cell * cell)).ceil().max(4.0) as usize;
+        Self {
+            origin: [x0 as f64, y0 as f64],
+            cell,
+            width,
+            height,
+            min_cells,
+            background: None,
+            tolerance: vec![0.0; width * height],
+            last_t: None,
+            changed: Vec::new(),
+            wrist: std::cell::Cell::new([0.0, 1.0]),
+        }
+    }
+
+    /// Forgets the background (a new pack, or the camera came back after a long loss).
+    pub fn reset(&mut self) {
+        self.background = None;
+        self.last_t = None;
+    }
+
+    /// The hand's tip in the frame at time `t` (seconds), whose homography maps photo pixels to
+    /// frame pixels; `None` when no hand-sized change is seen.
+    pub fn observe(&mut self, t: f64, frame: &RgbImage, homography: &Mat3) -> Option<Tip> {
+        let n = self.width * self.height;
+        let mut cells: Vec<Option<[f32; 3]>> = Vec::with_capacity(n);
+        for j in 0..self.height {
+            for i in 0..self.width {
+                let p = [
+                    self.origin[0] + (i as f64 + 0.5) * self.cell,
+                    self.origin[1] + (j as f64 + 0.5) * self.cell,
+                ];
+                cells.push(apply(homography, p).and_then(|q| bilinear(frame, q[0], q[1])));
+            }
+        }
+        let Some(background) = self.background.as_mut() else {
+            // The first registered frame is the background; cells it does not see start as the
+            // frame's mean.
+            let seen: Vec<[f32; 3]> = cells.iter().flatten().copied().collect();
+            if seen.is_empty() {
+                return None;
+            }
+            let mean = mean_rgb(&seen);
+            self.background = Some(cells.iter().map(|c| c.unwrap_or(mean)).collect());
+            self.refresh_tolerance();
+            self.last_t = Some(t);
+            return None;
+        };
+        // Exposure changes: scale the frame to the background's brightness.
+        let (mut sf, mut sb) = (0.0f64, 0.0f64);
+        for (c, b) in cells.iter().zip(background.iter()) {
+            if let Some(c) = c {
+                sf += (c[0] + c[1] + c[2]) as f64;
+                sb += (b[0] + b[1] + b[2]) as f64;
+            }
+        }
+        let gain = if sf > 0.0 {
+            (sb / sf).clamp(0.7, 1.4) as f32
+        } else {
+            1.0
+        };
+        let mut changed = vec![false; n];
+        let mut valid = vec![false; n];
+        for k in 0..n {
+            if let Some(c) = cells[k] {
+                valid[k] = true;
+                let b = background[k];
+                let d = (0..3)
+                    .map(|ch| (c[ch] * gain - b[ch]).abs())
+                    .fold(0.0, f32::max);
+                changed[k] = d > CHANGE + self.tolerance[k];
+            }
+        }
+        let dt = self.last_t.map_or(0.0, |l| (t - l).clamp(0.0, 0.5));
+        self.last_t = Some(t);
+        let a_still = (1.0 - (-dt / BACKGROUND_TAU).exp()) as f32;
+        let a_changed = (1.0 - (-dt / ABSORB_TAU).exp()) as f32;
+        for k in 0..n {
+            if let Some(c) = cells[k] {
+                let a = if changed[k] { a_changed } else { a_still };
+                for ch in 0..3 {
+                    background[k][ch] += a * (c[ch] * gain - background[k][ch]);
+                }
+            }
+        }
+        self.refresh_tolerance();
+        // Close one-cell gaps (a knuckle's shading, the space between a finger and the thumb
+        // gripping a knob) so that one hand stays one blob.
+        let w = self.width;
+        let mut closed = changed.clone();
+        for k in 0..n {
+            if changed[k] {
+                continue;
+            }
+            let (i, j) = (k % w, k / w);
+            let around = |di: isize, dj: isize| {
+                let (x, y) = (i as isize + di, j as isize + dj);
+                x >= 0
+                    && y >= 0
+                    && (x as usize) < w
+                    && (y as usize) < self.height
+                    && changed[y as usize * w + x as usize]
+            };
+            closed[k] = valid[k]
+                && ((around(-1, 0) && around(1, 0))
+                    || (around(0, -1) && around(0, 1))
+                    || (around(-1, -1) && around(1, 1))
+                    || (around(1, -1) && around(-1, 1)));
+        }
+        let tip = self.tip(&closed, &valid);
+        self.changed = closed;
+        tip
+    }
+
+    /// Share of the cells inside `rect` (photo pixels) that changed in the last frame: how much
+    /// of a control the hand covers.
+    pub fn coverage(&self, rect: Rect) -> f32 {
+        if self.changed.is_empty() {
+            return 0.0;
+        }
+        let cell = |v: f32, o: f64| ((v as f64 - o) / self.cell).floor();
+        let (i0, j0) = (
+            cell(rect[0], self.origin[0]).max(0.0) as usize,
+            cell(rect[1], self.origin[1]).max(0.0) as usize,
+        );
+        let i1 = (cell(rect[2], self.origin[0]).max(-1.0) + 1.0).min(self.width as f64) as usize;
+        let j1 = (cell(rect[3], self.origin[1]).max(-1.0) + 1.0).min(self.height as f64) as usize;
+        let (mut n, mut on) = (0usize, 0usize);
+        for j in j0..j1 {
+            for i in i0..i1 {
+                n += 1;
+                on += self.changed[j * self.width + i] as usize;
+            }
+        }
+        if n == 0 {
+            0.0
+        } else {
+            on as f32 / n as f32
+        }
+    }
+
+    fn refresh_tolerance(&mut self) {
+        let Some(bg) = self.background.as_ref() else {
+            return;
+        };
+        let (w, h) = (self.width, self.height);
+        let grey: Vec<f32> = bg
+            .iter()
+            .map(|c| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])
+            .collect();
+        for j in 0..h {
+            for i in 0..w {
+                let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+                for y in j.saturating_sub(1)..(j + 2).min(h) {
+                    for x in i.saturating_sub(1)..(i + 2).min(w) {
+                        let v = grey[y * w + x];
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                }
+                self.tolerance[j * w + i] = 0.5 * (hi - lo);
+            }
+        }
+    }
+
+    /// The tip of the hand blob among the changed cells.
+    fn tip(&self, changed: &[bool], valid: &[bool]) -> Option<Tip> {
+        let (w, h) = (self.width, self.height);
+        // Cells within two of the grid's edge or of a cell the frame does not show: a blob
+        // there comes in from outside what is sampled.
+        let mut near_edge = vec![false; w * h];
+        for j in 0..h {
+            for i in 0..w {
+                near_edge[j * w + i] = (j.saturating_sub(2)..(j + 3).min(h + 2)).any(|y| {
+                    (i.saturating_sub(2)..(i + 3))
+                        .any(|x| i < 2 || j < 2 || x >= w || y >= h || !valid[y * w + x])
+                });
+            }
+        }
+        let mut label = vec![usize::MAX; w * h];
+        let mut best: Option<(bool, Vec<usize>)> = None;
+        let mut stack = Vec::new();
+        for start in 0..w * h {
+            if !changed[start] || label[start] != usize::MAX {
+                continue;
+            }
+            let mut blob = Vec::new();
+            let mut enters = false;
+            label[start] = start;
+            stack.push(start);
+            while let Some(k) = stack.pop() {
+                blob.push(k);
+                let (i, j) = (k % w, k / w);
+                if near_edge[k] {
+                    enters = true;
+                }
+                let neighbours = [
+                    (i > 0).then(|| k - 1),
+                    (i + 1 < w).then(|| k + 1),
+                    (j > 0).then(|| k - w),
+                    (j + 1 < h).then(|| k + w),
+                ];
+                for m in neighbours.into_iter().flatten() {
+                    if valid[m] && changed[m] && label[m] == usize::MAX {
+                        label[m] = start;
+                        stack.push(m);
+                    }
+                }
+            }
+            // A hand reaching in from outside may show only its finger; a blob wholly inside
+            // must be larger than a key that lights up.
+            let needed = if enters {
+                self.min_cells * 2 / 5
+            } else {
+                self.min_cells
+            };
+            if blob.len() < needed {
+                continue;
+            }
+            // A blob that comes in from outside beats any blob wholly inside; then the larger.
+            let better = match &best {
+                None => true,
+                Some((e, b)) => (enters, blob.len()) > (*e, b.len()),
+            };
+            if better {
+                best = Some((enters, blob));
+            }
+        }
+        let (enters, blob) = best?;
+        let xy = |k: usize| [(k % w) as f64, (k / w) as f64];
+        let tip = if enters {
+            let edge: Vec<[f64; 2]> = blob
+                .iter()
+                .copied()
+                .filter(|&k| near_edge[k])
+                .map(xy)
+                .collect();
+            let entry = mean2(&edge);
+            farthest(&blob, entry, xy)
+        } else {
+            // Wholly inside: the point farthest out against the wrist's direction (a finger
+            // points away from its wrist).
+            let wrist = self.wrist.get();
+            blob.iter()
+                .map(|&k| xy(k))
+                .min_by(|p, q| {
+                    (p[0] * wrist[0] + p[1] * wrist[1])
+                        .total_cmp(&(q[0] * wrist[0] + q[1] * wrist[1]))
+                })
+                .unwrap_or([0.0, 0.0])
+        };
+        if enters {
+            // Where the arm comes from, learnt from hands that reach in from outside.
+            let entry = mean2(
+                &blob
+                    .iter()
+                    .copied()
+                    .filter(|&k| near_edge[k])
+                    .map(xy)
+                    .collect::<Vec<_>>(),
+            );
+            let (dx, dy) = (entry[0] - tip[0], entry[1] - tip[1]);
+            let norm = (dx * dx + dy * dy).sqrt();
+            if norm > 2.0 {
+                let old = self.wrist.get();
+                let w = [
+                    0.9 * old[0] + 0.1 * dx / norm,
+                    0.9 * old[1] + 0.1 * dy / norm,
+                ];
+                let n = (w[0] * w[0] + w[1] * w[1]).sqrt().max(1e-9);
+                self.wrist.set([w[0] / n, w[1] / n]);
+            }
+        }
+        Some(Tip {
+            at: [
+                (self.origin[0] + (tip[0] + 0.5) * self.cell) as f32,
+                (self.origin[1] + (tip[1] + 0.5) * self.cell) as f32,
+            ],
+            cells: blob.len(),
+        })
+    }
+}
+
+fn farthest(blob: &[usize], from: [f64; 2], xy: impl Fn(usize) -> [f64; 2]) -> [f64; 2] {
+    blob.iter()
+        .map(|&k| xy(k))
+        .max_by(|p, q| {
+            let dp = (p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2);
+            let dq = (q[0] - from[0]).powi(2) + (q[1] - from[1]).powi(2);
+            dp.total_cmp(&dq)
+        })
+        .unwrap_or(from)
+}
+
+fn mean2(points: &[[f64; 2]]) -> [f64; 2] {
+    if points.is_empty() {
+        return [0.0, 0.0];
+    }
+    let n = points.len() as f64;
+    [
+        points.iter().map(|p| p[0]).sum::<f64>() / n,
+        points.iter().map(|p| p[1]).sum::<f64>() / n,
+    ]
+}
+
+fn mean_rgb(cells: &[[f32; 3]]) -> [f32; 3] {
+    let n = cells.len().max(1) as f32;
+    let mut m = [0.0f32; 3];
+    for c in cells {
+        for ch in 0..3 {
+            m[ch] += c[ch] / n;
+        }
+    }
+    m
+}
+
+fn bilinear(img: &RgbImage, x: f64, y: f64) -> Option<[f32; 3]> {
+    let (w, h) = img.dimensions();
+    if w < 2 || h < 2 || !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f64 && y <= (h - 1) as f64) {
+        return None;
+    }
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+    let p = |x, y| img.get_pixel(x, y).0;
+    let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
+    let mut out = [0.0f32; 3];
+    for ch in 0..3 {
+        let top = a[ch] as f32 * (1.0 - fx) + b[ch] as f32 * fx;
+        let bottom = c[ch] as f32 * (1.0 - fx) + d[ch] as f32 * fx;
+        out[ch] = top * (1.0 - fy) + bottom * fy;
+    }
+    Some(out)
+}

@@ -1,0 +1,197 @@
+//! Follow along: the live view sees the shown step's control operated and moves on by itself.
+//!
+//! [`hand`] finds the hand's tip in every registered frame, in reference-photo coordinates,
+//! without a learned model; [`checker`] turns the tip's rests on controls into confirmed steps or
+//! wrong controls. The app's live view and `pressnext follow` feed it the same way
+//! (`assistant::follow`).
+
+pub mod checker;
+pub mod hand;
+
+pub use checker::{Action, Config, Control, Event, EventKind, Step, StepChecker};
+pub use hand::{HandFinder, Rect, Tip};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn controls() -> Vec<Control> {
+        (0..4)
+            .map(|i| Control {
+                name: format!("button{}", i + 1),
+                rect: [
+                    100.0 + 100.0 * i as f32,
+                    100.0,
+                    160.0 + 100.0 * i as f32,
+                    150.0,
+                ],
+            })
+            .collect()
+    }
+
+    fn checker(steps: Vec<Step>) -> StepChecker {
+        StepChecker::new((600, 300), controls(), steps, Config::default())
+    }
+
+    fn centre(c: usize) -> Option<Tip> {
+        Some(Tip {
+            at: [130.0 + 100.0 * c as f32, 125.0],
+            cells: 100,
+        })
+    }
+
+    /// Feeds `tip(t)` at 30 fps from `from` to `to` seconds and collects the events.
+    fn run(
+        checker: &mut StepChecker,
+        from: f64,
+        to: f64,
+        tip: impl Fn(f64) -> Option<Tip>,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut k = (from * 30.0).round() as i64;
+        while (k as f64) / 30.0 < to {
+            let t = k as f64 / 30.0;
+            events.extend(checker.step(t, tip(t)));
+            k += 1;
+        }
+        events
+    }
+
+    #[test]
+    fn a_rest_then_release_confirms_and_the_last_step_says_done() {
+        let mut c = checker(vec![
+            Step {
+                control: 1,
+                action: Action::Press,
+            },
+            Step {
+                control: 2,
+                action: Action::Press,
+            },
+        ]);
+        let events = run(&mut c, 0.0, 2.0, |t| {
+            (0.5..1.0).contains(&t).then(|| centre(1)).flatten()
+        });
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].event, EventKind::Confirmed);
+        assert_eq!((events[0].step, events[0].button.as_str()), (1, "button2"));
+        // Confirmed once released: the release time after the last touching frame.
+        assert!(events[0].t >= 1.0 && events[0].t < 1.2, "{}", events[0].t);
+        let events = run(&mut c, 2.0, 4.0, |t| {
+            (2.5..3.0).contains(&t).then(|| centre(2)).flatten()
+        });
+        let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
+        assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done]);
+        assert_eq!(c.current(), 2);
+    }
+
+    #[test]
+    fn a_hand_crossing_the_panel_or_a_single_frame_confirms_nothing() {
+        let mut c = checker(vec![Step {
+            control: 1,
+            action: Action::Press,
+        }]);
+        // Left to right across all four controls in one second.
+        let events = run(&mut c, 0.0, 2.0, |t| {
+            (t < 1.0).then_some(Tip {
+                at: [80.0 + 440.0 * t as f32, 125.0],
+                cells: 100,
+            })
+        });
+        assert!(events.is_empty(), "{events:?}");
+        let events = run(&mut c, 2.0, 3.0, |t| {
+            ((t - 2.5).abs() < 0.01).then(|| centre(1)).flatten()
+        });
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(c.current(), 0);
+    }
+
+    #[test]
+    fn a_press_on_another_control_is_reported_and_does_not_advance() {
+        let mut c = checker(vec![Step {
+            control: 1,
+            action: Action::Press,
+        }]);
+        let events = run(&mut c, 0.0, 2.0, |t| {
+            (0.5..1.0).contains(&t).then(|| centre(3)).flatten()
+        });
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].event, EventKind::WrongControl);
+        assert_eq!((events[0].step, events[0].button.as_str()), (1, "button4"));
+        assert_eq!(c.current(), 0);
+    }
+
+    #[test]
+    fn a_hold_needs_its_time_and_a_turn_its_own() {
+        let mut c = checker(vec![
+            Step {
+                control: 0,
+                action: Action::Hold { seconds: 3.0 },
+            },
+            Step {
+                control: 1,
+                action: Action::Turn,
+            },
+        ]);
+        // One second is a press, not a 3 s hold.
+        assert!(run(&mut c, 0.0, 2.0, |t| (0.5..1.5)
+            .contains(&t)
+            .then(|| centre(0))
+            .flatten())
+        .is_empty());
+        let events = run(&mut c, 2.0, 6.0, |t| {
+            (2.0..5.0).contains(&t).then(|| centre(0)).flatten()
+        });
+        assert_eq!(events.len(), 1, "{events:?}");
+        // Half a second on the knob is not a turn; 1.5 s is.
+        assert!(run(&mut c, 6.0, 7.5, |t| (6.2..6.7)
+            .contains(&t)
+            .then(|| centre(1))
+            .flatten())
+        .is_empty());
+        let events = run(&mut c, 7.5, 10.0, |t| {
+            (7.5..9.0).contains(&t).then(|| centre(1)).flatten()
+        });
+        assert_eq!(events.len(), 2, "{events:?}");
+    }
+
+    #[test]
+    fn losing_the_camera_during_a_touch_keeps_the_step() {
+        let mut c = checker(vec![Step {
+            control: 1,
+            action: Action::Press,
+        }]);
+        let frame = image::RgbImage::new(64, 48);
+        let mut events = run(&mut c, 0.0, 0.3, |_| centre(1));
+        // Unregistered frames for a second: the touch is dropped, not counted.
+        let mut t = 0.3;
+        while t < 1.3 {
+            events.extend(c.observe(t, &frame, None));
+            t += 1.0 / 30.0;
+        }
+        events.extend(run(&mut c, 1.3, 2.0, |_| None));
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(c.current(), 0);
+    }
+
+    #[test]
+    fn next_and_back_move_the_step_and_drop_a_touch_under_way() {
+        let mut c = checker(vec![
+            Step {
+                control: 1,
+                action: Action::Press,
+            },
+            Step {
+                control: 2,
+                action: Action::Press,
+            },
+        ]);
+        run(&mut c, 0.0, 0.4, |_| centre(1));
+        c.set_current(1);
+        let events = run(&mut c, 0.4, 1.0, |_| None);
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(c.current(), 1);
+        c.set_current(9);
+        assert_eq!(c.current(), 2);
+    }
+}

@@ -77,6 +77,21 @@ pub fn follow_clip(
     steps: Vec<Step>,
     clip: &Path,
     realtime: bool,
+    on_event: impl FnMut(&Event),
+) -> Result<ClipRun> {
+    follow_clip_with_next(reference, buttons, steps, clip, realtime, &[], on_event)
+}
+
+/// [`follow_clip`] with a user who clicks Next: at each `(seconds, k)` of `next` (in time order),
+/// a check still waiting for a step before `k` (0-based) moves on to step `k`, as the app's Next
+/// does, so that the benchmark measures every press even after the check missed one.
+pub fn follow_clip_with_next(
+    reference: &RgbImage,
+    buttons: &[ButtonBox],
+    steps: Vec<Step>,
+    clip: &Path,
+    realtime: bool,
+    next: &[(f64, usize)],
     mut on_event: impl FnMut(&Event),
 ) -> Result<ClipRun> {
     let failed = |message: String| {
@@ -109,6 +124,11 @@ pub fn follow_clip(
             let due = Duration::from_secs_f64(frame.timestamp.max(0.0));
             if let Some(wait) = due.checked_sub(started.elapsed()) {
                 std::thread::sleep(wait);
+            }
+        }
+        for &(_, k) in next.iter().filter(|(at, _)| *at <= frame.timestamp) {
+            if checker.current() < k {
+                checker.set_current(k);
             }
         }
         let reg = match crate::live::register_scaled(&mut tracker, &mut scaler, &frame.image) {

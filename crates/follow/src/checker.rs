@@ -49,8 +49,14 @@ pub struct Config {
     pub gap: f64,
     /// Fewest frames a touch must span.
     pub min_frames: usize,
-    /// Farthest the tip may wander during one touch, as a share of the control's diagonal.
+    /// Farthest the tip may move within [`Config::steady`] seconds and still be resting, as a
+    /// share of the control's diagonal (a hand crossing the panel moves on; a pressing fingertip
+    /// does not).
     pub wander: f32,
+    /// The same on a knob being turned (fingers move round it).
+    pub wander_turn: f32,
+    /// The window over which the tip's movement is measured.
+    pub steady: f64,
     /// Each control's box is widened by this share of its size on every side.
     pub widen: f32,
 }
@@ -64,7 +70,9 @@ impl Default for Config {
             release: 0.1,
             gap: 0.3,
             min_frames: 5,
-            wander: 1.0,
+            wander: 0.9,
+            wander_turn: 1.2,
+            steady: 0.3,
             widen: 0.35,
         }
     }
@@ -96,7 +104,8 @@ struct Touch {
     control: usize,
     first: f64,
     last: f64,
-    anchor: [f32; 2],
+    /// Tip positions of the last [`Config::steady`] seconds.
+    recent: Vec<(f64, [f32; 2])>,
     frames: usize,
     /// Most of the control's box the hand covered during the touch.
     cover_max: f32,
@@ -169,7 +178,6 @@ impl StepChecker {
             self.finder.reset();
             self.touch = None;
         }
-        self.last_seen = Some(t);
         let tip = self.finder.observe(t, frame, h);
         let cover = self
             .touch
@@ -187,6 +195,7 @@ impl StepChecker {
     /// a hand that lets go of a knob can leave the knob's new look joined to its blob, so the tip
     /// seems to stay; the cover falling to a third of its most says the hand has gone.
     fn decide(&mut self, t: f64, tip: Option<Tip>, cover: Option<f32>) -> Vec<Event> {
+        self.last_seen = Some(t);
         let on = tip.and_then(|tip| self.control_under(tip.at).map(|c| (c, tip.at)));
         self.last_tip = tip.map(|tip| (tip, on.map(|o| o.0)));
         let mut events = Vec::new();
@@ -195,15 +204,37 @@ impl StepChecker {
             _ => false,
         };
         let stays = match (&self.touch, on) {
-            (Some(touch), Some((c, at))) => {
-                touch.control == c
-                    && self.distance(c, touch.anchor, at) <= self.cfg.wander
-                    && !let_go
-            }
+            (Some(touch), Some((c, _))) => touch.control == c && !let_go,
             _ => false,
         };
         match (&mut self.touch, stays) {
             (Some(touch), true) => {
+                let at = on.map(|o| o.1).unwrap_or_default();
+                let steady = self.cfg.steady;
+                touch.recent.retain(|&(r, _)| t - r <= steady);
+                let moved = touch.recent.first().map_or(0.0, |&(_, p)| {
+                    let r = self.controls[touch.control].rect;
+                    let diag = ((r[2] - r[0]).powi(2) + (r[3] - r[1]).powi(2))
+                        .sqrt()
+                        .max(1.0);
+                    ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt() / diag
+                });
+                let turning = self
+                    .steps
+                    .get(self.current)
+                    .is_some_and(|s| s.control == touch.control && s.action == Action::Turn);
+                let wander = if turning {
+                    self.cfg.wander_turn
+                } else {
+                    self.cfg.wander
+                };
+                if moved > wander {
+                    // Still moving across the control (arriving, or a hand passing over): the
+                    // rest starts when it stops.
+                    touch.first = t;
+                    touch.frames = 0;
+                }
+                touch.recent.push((t, at));
                 touch.last = t;
                 touch.frames += 1;
                 touch.cover_max = touch.cover_max.max(cover.unwrap_or(0.0));
@@ -224,7 +255,7 @@ impl StepChecker {
                         control: c,
                         first: t,
                         last: t,
-                        anchor: at,
+                        recent: vec![(t, at)],
                         frames: 1,
                         cover_max: 0.0,
                     });
@@ -302,14 +333,5 @@ impl StepChecker {
                 d(a.rect).total_cmp(&d(b.rect))
             })
             .map(|(i, _)| i)
-    }
-
-    /// Distance between two points as a share of control `c`'s diagonal.
-    fn distance(&self, c: usize, a: [f32; 2], b: [f32; 2]) -> f32 {
-        let r = self.controls[c].rect;
-        let diag = ((r[2] - r[0]).powi(2) + (r[3] - r[1]).powi(2))
-            .sqrt()
-            .max(1.0);
-        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt() / diag
     }
 }

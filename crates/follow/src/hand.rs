@@ -20,8 +20,9 @@ const GRID_WIDTH: usize = 160;
 /// Seconds for the background to follow a cell where nothing moves.
 const BACKGROUND_TAU: f64 = 0.4;
 /// Seconds for the background to absorb a cell that stays changed (a key that stays lit, a new
-/// value on the display): long enough that a held finger is still seen after 5 s.
-const ABSORB_TAU: f64 = 6.0;
+/// value on the display): long enough that a held finger of a skin close to the panel's colour is
+/// still seen after 5 s.
+const ABSORB_TAU: f64 = 20.0;
 /// A cell is changed when a colour channel differs from the background by more than this (0-255)
 /// plus half the background's local range (edges flicker with small registration errors).
 const CHANGE: f32 = 20.0;
@@ -280,11 +281,16 @@ impl HandFinder {
                 if near_edge[k] {
                     enters = true;
                 }
+                // Eight neighbours: a finger drawn at an angle touches its palm corner to corner.
                 let neighbours = [
                     (i > 0).then(|| k - 1),
                     (i + 1 < w).then(|| k + 1),
                     (j > 0).then(|| k - w),
                     (j + 1 < h).then(|| k + w),
+                    (i > 0 && j > 0).then(|| k - w - 1),
+                    (i + 1 < w && j > 0).then(|| k - w + 1),
+                    (i > 0 && j + 1 < h).then(|| k + w - 1),
+                    (i + 1 < w && j + 1 < h).then(|| k + w + 1),
                 ];
                 for m in neighbours.into_iter().flatten() {
                     if valid[m] && changed[m] && label[m] == usize::MAX {
@@ -292,6 +298,14 @@ impl HandFinder {
                         stack.push(m);
                     }
                 }
+            }
+            // An arm comes in from below or from a side, never from above the panel: a blob
+            // that reaches the grid's top (a display changing there) is not "coming in".
+            if enters {
+                let entry = entry_point(&blob, &near_edge, valid, w, h);
+                let centre_y =
+                    blob.iter().map(|&k| (k / w) as f64).sum::<f64>() / blob.len() as f64;
+                enters = entry[1] >= centre_y - 1.0;
             }
             // A hand reaching in from outside may show only its finger; a blob wholly inside
             // must be larger than a key that lights up.
@@ -303,10 +317,11 @@ impl HandFinder {
             if blob.len() < needed {
                 continue;
             }
-            // A blob that comes in from outside beats any blob wholly inside; then the larger.
+            // The larger blob, one coming in counting twice its size.
+            let weight = |e: bool, n: usize| if e { 2 * n } else { n };
             let better = match &best {
                 None => true,
-                Some((e, b)) => (enters, blob.len()) > (*e, b.len()),
+                Some((e, b)) => weight(enters, blob.len()) > weight(*e, b.len()),
             };
             if better {
                 best = Some((enters, blob));
@@ -315,13 +330,7 @@ impl HandFinder {
         let (enters, blob) = best?;
         let xy = |k: usize| [(k % w) as f64, (k / w) as f64];
         let tip = if enters {
-            let edge: Vec<[f64; 2]> = blob
-                .iter()
-                .copied()
-                .filter(|&k| near_edge[k])
-                .map(xy)
-                .collect();
-            let entry = mean2(&edge);
+            let entry = entry_point(&blob, &near_edge, valid, w, h);
             farthest(&blob, entry, xy)
         } else {
             // Wholly inside: the point farthest out against the wrist's direction (a finger
@@ -337,14 +346,7 @@ impl HandFinder {
         };
         if enters {
             // Where the arm comes from, learnt from hands that reach in from outside.
-            let entry = mean2(
-                &blob
-                    .iter()
-                    .copied()
-                    .filter(|&k| near_edge[k])
-                    .map(xy)
-                    .collect::<Vec<_>>(),
-            );
+            let entry = entry_point(&blob, &near_edge, valid, w, h);
             let (dx, dy) = (entry[0] - tip[0], entry[1] - tip[1]);
             let norm = (dx * dx + dy * dy).sqrt();
             if norm > 2.0 {
@@ -367,15 +369,55 @@ impl HandFinder {
     }
 }
 
+/// Where a blob comes in from outside: the mean of its cells on the grid's edge or next to a cell
+/// the frame does not show, else of those within two cells of them.
+fn entry_point(blob: &[usize], near_edge: &[bool], valid: &[bool], w: usize, h: usize) -> [f64; 2] {
+    let xy = |k: usize| [(k % w) as f64, (k / w) as f64];
+    let on_edge = |k: usize| {
+        let (i, j) = (k % w, k / w);
+        i == 0
+            || j == 0
+            || i + 1 == w
+            || j + 1 == h
+            || !valid[k - 1]
+            || !valid[k + 1]
+            || !valid[k - w]
+            || !valid[k + w]
+    };
+    let edge: Vec<[f64; 2]> = blob
+        .iter()
+        .copied()
+        .filter(|&k| on_edge(k))
+        .map(xy)
+        .collect();
+    if !edge.is_empty() {
+        return mean2(&edge);
+    }
+    mean2(
+        &blob
+            .iter()
+            .copied()
+            .filter(|&k| near_edge[k])
+            .map(xy)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The far end of `blob` from `from`: the mean of its cells within two cells of the largest
+/// distance (one extreme cell jumps between a fingertip and a knuckle from frame to frame).
 fn farthest(blob: &[usize], from: [f64; 2], xy: impl Fn(usize) -> [f64; 2]) -> [f64; 2] {
-    blob.iter()
+    let dist = |p: [f64; 2]| ((p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2)).sqrt();
+    let max = blob.iter().map(|&k| dist(xy(k))).fold(0.0, f64::max);
+    let far: Vec<[f64; 2]> = blob
+        .iter()
         .map(|&k| xy(k))
-        .max_by(|p, q| {
-            let dp = (p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2);
-            let dq = (q[0] - from[0]).powi(2) + (q[1] - from[1]).powi(2);
-            dp.total_cmp(&dq)
-        })
-        .unwrap_or(from)
+        .filter(|&p| dist(p) >= max - 2.0)
+        .collect();
+    if far.is_empty() {
+        from
+    } else {
+        mean2(&far)
+    }
 }
 
 fn mean2(points: &[[f64; 2]]) -> [f64; 2] {

@@ -3,8 +3,8 @@
 //! reference photo, shrinking it for the UI, JPEG), with the `image` crate's resamplers beside
 //! the swscale ones the live view uses; and the whole pipeline (file source -> registration ->
 //! JPEG -> published) as the time to publish 30 frames (1 s at the clip's 30 fps when the pipeline
-//! keeps up). The UI's width is set to 870 device pixels, the live view's width in a 1280x800
-//! window.
+//! keeps up), at 720p also with follow along's step check on every frame. The UI's width is set to
+//! 870 device pixels, the live view's width in a 1280x800 window.
 //!
 //! `cargo bench -p assistant --bench live`
 
@@ -26,6 +26,7 @@ fn publish_30_frames(
     camera: &Path,
     reference: &RgbImage,
     boxes: &[ButtonBox],
+    following: bool,
 ) {
     let view = LiveView::start(CameraSpec::File(camera.to_path_buf()), (1280, 720));
     view.set_display_width(SHOWN_WIDTH);
@@ -34,6 +35,9 @@ fn publish_30_frames(
         buttons: boxes.to_vec(),
     }))
     .unwrap();
+    if following {
+        view.set_follow(Some(checker(reference, boxes)));
+    }
     let mut group = c.benchmark_group("live");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(15));
@@ -53,6 +57,19 @@ fn publish_30_frames(
         })
     });
     group.finish();
+}
+
+/// A step check waiting for a press that never comes: every frame goes through it.
+fn checker(reference: &RgbImage, boxes: &[ButtonBox]) -> follow::StepChecker {
+    follow::StepChecker::new(
+        reference.dimensions(),
+        assistant::follow::controls(boxes),
+        vec![follow::Step {
+            control: 0,
+            action: follow::Action::Press,
+        }],
+        follow::Config::default(),
+    )
 }
 
 fn live(c: &mut Criterion) {
@@ -139,15 +156,40 @@ fn live(c: &mut Criterion) {
     group.bench_function("jpeg_frame_720p_shown_870", |b| {
         b.iter(|| assistant::live::encode_jpeg(&shrunk).unwrap())
     });
+    // The step check (follow along) on a registered 720p frame: its cost does not grow with the
+    // frame, it samples a fixed grid over the buttons.
+    let homography = tracker
+        .registrar()
+        .register_plane(&registration::Plane::from_rgb(&frames_720p[0]))
+        .homography
+        .expect("the first 720p frame registers");
+    let mut check = checker(&reference, &boxes);
+    let mut t = 0.0;
+    group.bench_function("step_check_frame_720p", |b| {
+        b.iter(|| {
+            i += 1;
+            t += 1.0 / 30.0;
+            check.observe(t, &frames_720p[i % frames.len()], Some(&homography))
+        })
+    });
     group.finish();
 
-    publish_30_frames(c, "publish_30_frames_640x360", &camera, &reference, &boxes);
+    publish_30_frames(c, "publish_30_frames_640x360", &camera, &reference, &boxes, false);
     publish_30_frames(
         c,
         "publish_30_frames_1280x720",
         &camera_720p,
         &reference,
         &boxes,
+        false,
+    );
+    publish_30_frames(
+        c,
+        "publish_30_frames_1280x720_following",
+        &camera_720p,
+        &reference,
+        &boxes,
+        true,
     );
 }
 

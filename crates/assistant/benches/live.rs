@@ -174,7 +174,14 @@ fn live(c: &mut Criterion) {
     });
     group.finish();
 
-    publish_30_frames(c, "publish_30_frames_640x360", &camera, &reference, &boxes, false);
+    publish_30_frames(
+        c,
+        "publish_30_frames_640x360",
+        &camera,
+        &reference,
+        &boxes,
+        false,
+    );
     publish_30_frames(
         c,
         "publish_30_frames_1280x720",

@@ -183,19 +183,8 @@ pub(crate) enum Command {
     /// confidence, the alternatives and the evidence. The pack is opened, encoded and grounded the
     /// first time and cached in the app's data folder.
     Ask {
-        /// A pack folder (an appliance folder, or a dataset root holding one).
-        #[arg(long)]
-        pack: PathBuf,
-        /// The appliance folder inside the pack, when it holds several.
-        #[arg(long)]
-        appliance: Option<String>,
-        /// A model name (as in the app's model list) or a checkpoint file; default: the app's
-        /// model setting, the demo model out of the box.
-        #[arg(long)]
-        model: Option<String>,
-        /// The app's data folder (default: $PRESSNEXT_DATA_DIR, else ~/.local/share/pressnext).
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        open: OpenPackArgs,
         #[arg(long)]
         json: bool,
         /// Ask every question the pack lists instead, marking each step with a tick or a cross
@@ -209,24 +198,14 @@ pub(crate) enum Command {
     /// as the camera through the app's step check and prints each step confirmed, each press on
     /// a wrong control, and "done" (one JSON line each with --json).
     Follow {
-        /// A pack folder (an appliance folder, or a dataset root holding one).
-        #[arg(long)]
-        pack: PathBuf,
-        /// The appliance folder inside the pack, when it holds several.
-        #[arg(long)]
-        appliance: Option<String>,
+        #[command(flatten)]
+        open: OpenPackArgs,
         /// The camera: a video file, as `file:PATH`.
         #[arg(long)]
         camera: String,
         /// Play the clip at its own pace instead of as fast as it decodes.
         #[arg(long)]
         realtime: bool,
-        /// A model name or a checkpoint file; default: the app's model setting.
-        #[arg(long)]
-        model: Option<String>,
-        /// The app's data folder (default: $PRESSNEXT_DATA_DIR, else ~/.local/share/pressnext).
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
         #[arg(long)]
         json: bool,
         question: String,
@@ -346,4 +325,22 @@ pub(crate) enum Command {
     Register(register::RegisterArgs),
     /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
     BenchAccuracy(accuracy::AccuracyArgs),
+}
+
+/// The pack a question is about, opened as the app opens it (`ask`, `follow`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct OpenPackArgs {
+    /// A pack folder (an appliance folder, or a dataset root holding one).
+    #[arg(long)]
+    pub pack: PathBuf,
+    /// The appliance folder inside the pack, when it holds several.
+    #[arg(long)]
+    pub appliance: Option<String>,
+    /// A model name (as in the app's model list) or a checkpoint file; default: the app's
+    /// model setting, the demo model out of the box.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The app's data folder (default: $PRESSNEXT_DATA_DIR, else ~/.local/share/pressnext).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }

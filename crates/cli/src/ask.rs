@@ -3,7 +3,6 @@
 //! and grounded the first time and cached in the app's data folder, so a second question is
 //! quick. Without `--model` it uses the app's model setting (the demo model by default).
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -11,15 +10,10 @@ use assistant::ask::Answer;
 use assistant::packs::PackSummary;
 use assistant::{Assistant, Paths, StartOptions};
 
-pub(crate) fn run(
-    pack: &Path,
-    appliance: Option<&str>,
-    model: Option<String>,
-    data_dir: Option<PathBuf>,
-    question: Option<&str>,
-    json: bool,
-) -> Result<ExitCode> {
-    let (assistant, summary) = open(pack, appliance, model, data_dir)?;
+use crate::args::OpenPackArgs;
+
+pub(crate) fn run(open: OpenPackArgs, question: Option<&str>, json: bool) -> Result<ExitCode> {
+    let (assistant, summary) = self::open(open)?;
     let Some(question) = question else {
         return listed(&assistant, &summary, json);
     };
@@ -35,10 +29,12 @@ pub(crate) fn run(
 /// The assistant of the app's data folder (no window, no camera) with `pack` open and active,
 /// as `ask` and `follow` use it.
 pub(crate) fn open(
-    pack: &Path,
-    appliance: Option<&str>,
-    model: Option<String>,
-    data_dir: Option<PathBuf>,
+    OpenPackArgs {
+        pack,
+        appliance,
+        model,
+        data_dir,
+    }: OpenPackArgs,
 ) -> Result<(Assistant, PackSummary)> {
     let data_dir = data_dir.unwrap_or_else(Paths::default_data_dir);
     if data_dir.exists() && !data_dir.is_dir() {
@@ -55,12 +51,12 @@ pub(crate) fn open(
         paths,
         StartOptions {
             camera: None,
-            pack: Some(pack.to_path_buf()),
+            pack: Some(pack.clone()),
             model,
             headless: true,
         },
     )?;
-    let summary = assistant.open_pack(pack, appliance, &|_| {})?;
+    let summary = assistant.open_pack(&pack, appliance.as_deref(), &|_| {})?;
     Ok((assistant, summary))
 }
 

@@ -11,14 +11,12 @@ use anyhow::{Context, Result};
 use assistant::follow::{follow_clip_with_next, score_clip, truth_steps, ClipScore};
 use media::camera::CameraSpec;
 
-#[allow(clippy::too_many_arguments)]
+use crate::args::OpenPackArgs;
+
 pub(crate) fn run(
-    pack: &Path,
-    appliance: Option<&str>,
+    open: OpenPackArgs,
     camera: &str,
     realtime: bool,
-    model: Option<String>,
-    data_dir: Option<PathBuf>,
     json: bool,
     question: &str,
 ) -> Result<ExitCode> {
@@ -31,7 +29,7 @@ pub(crate) fn run(
     if !clip.is_file() {
         anyhow::bail!("{}: no such video file (--camera)", clip.display());
     }
-    let (assistant, _) = crate::ask::open(pack, appliance, model, data_dir)?;
+    let (assistant, _) = crate::ask::open(open)?;
     let answer = assistant.ask(question)?;
     if !json {
         print!("{}", crate::ask::describe(&answer));

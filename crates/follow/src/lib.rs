@@ -29,6 +29,13 @@ mod tests {
             .collect()
     }
 
+    fn press(control: usize) -> Step {
+        Step {
+            control,
+            action: Action::Press,
+        }
+    }
+
     fn checker(steps: Vec<Step>) -> StepChecker {
         StepChecker::new((600, 300), controls(), steps, Config::default())
     }
@@ -59,16 +66,7 @@ mod tests {
 
     #[test]
     fn a_rest_then_release_confirms_and_the_last_step_says_done() {
-        let mut c = checker(vec![
-            Step {
-                control: 1,
-                action: Action::Press,
-            },
-            Step {
-                control: 2,
-                action: Action::Press,
-            },
-        ]);
+        let mut c = checker(vec![press(1), press(2)]);
         let events = run(&mut c, 0.0, 2.0, |t| {
             (0.5..1.0).contains(&t).then(|| centre(1)).flatten()
         });
@@ -87,10 +85,7 @@ mod tests {
 
     #[test]
     fn a_hand_crossing_the_panel_or_a_single_frame_confirms_nothing() {
-        let mut c = checker(vec![Step {
-            control: 1,
-            action: Action::Press,
-        }]);
+        let mut c = checker(vec![press(1)]);
         // Left to right across all four controls in one second.
         let events = run(&mut c, 0.0, 2.0, |t| {
             (t < 1.0).then_some(Tip {
@@ -108,10 +103,7 @@ mod tests {
 
     #[test]
     fn a_press_on_another_control_is_reported_and_does_not_advance() {
-        let mut c = checker(vec![Step {
-            control: 1,
-            action: Action::Press,
-        }]);
+        let mut c = checker(vec![press(1)]);
         let events = run(&mut c, 0.0, 2.0, |t| {
             (0.5..1.0).contains(&t).then(|| centre(3)).flatten()
         });
@@ -157,10 +149,7 @@ mod tests {
 
     #[test]
     fn losing_the_camera_during_a_touch_keeps_the_step() {
-        let mut c = checker(vec![Step {
-            control: 1,
-            action: Action::Press,
-        }]);
+        let mut c = checker(vec![press(1)]);
         let frame = image::RgbImage::new(64, 48);
         let mut events = run(&mut c, 0.0, 0.3, |_| centre(1));
         // Unregistered frames for a second: the touch is dropped, not counted.
@@ -176,16 +165,7 @@ mod tests {
 
     #[test]
     fn next_and_back_move_the_step_and_drop_a_touch_under_way() {
-        let mut c = checker(vec![
-            Step {
-                control: 1,
-                action: Action::Press,
-            },
-            Step {
-                control: 2,
-                action: Action::Press,
-            },
-        ]);
+        let mut c = checker(vec![press(1), press(2)]);
         run(&mut c, 0.0, 0.4, |_| centre(1));
         c.set_current(1);
         let events = run(&mut c, 0.4, 1.0, |_| None);

@@ -26,6 +26,10 @@ const ABSORB_TAU: f64 = 20.0;
 /// A cell is changed when a colour channel differs from the background by more than this (0-255)
 /// plus half the background's local range (edges flicker with small registration errors).
 const CHANGE: f32 = 20.0;
+/// Where a cell's own frame-to-frame noise is low (a flat, evenly lit panel), a change of this
+/// many times its noise is enough, down to `MIN_CHANGE`: a hand close to the panel's colour.
+const NOISE_TIMES: f32 = 4.0;
+const MIN_CHANGE: f32 = 10.0;
 
 /// The sampling grid over the photo and the learnt background.
 pub struct HandFinder {
@@ -41,6 +45,8 @@ pub struct HandFinder {
     background: Option<Vec<[f32; 3]>>,
     /// Half the local range of the background's grey per cell, recomputed as it changes.
     tolerance: Vec<f32>,
+    /// Each cell's usual difference from its background where nothing moves (0-255).
+    noise: Vec<f32>,
     last_t: Option<f64>,
     /// The changed cells of the last frame (after closing gaps).
     changed: Vec<bool>,
@@ -94,6 +100,7 @@ impl HandFinder {
             min_cells,
             background: None,
             tolerance: vec![0.0; width * height],
+            noise: vec![CHANGE / NOISE_TIMES; width * height],
             last_t: None,
             changed: Vec::new(),
             wrist: std::cell::Cell::new([0.0, 1.0]),
@@ -104,6 +111,7 @@ impl HandFinder {
     pub fn reset(&mut self) {
         self.background = None;
         self.last_t = None;
+        self.noise.fill(CHANGE / NOISE_TIMES);
     }
 
     /// The hand's tip in the frame at time `t` (seconds), whose homography maps photo pixels to
@@ -148,6 +156,7 @@ impl HandFinder {
         };
         let mut changed = vec![false; n];
         let mut valid = vec![false; n];
+        let mut diffs = vec![0.0f32; n];
         for k in 0..n {
             if let Some(c) = cells[k] {
                 valid[k] = true;
@@ -155,7 +164,9 @@ impl HandFinder {
                 let d = (0..3)
                     .map(|ch| (c[ch] * gain - b[ch]).abs())
                     .fold(0.0, f32::max);
-                changed[k] = d > CHANGE + self.tolerance[k];
+                diffs[k] = d;
+                changed[k] =
+                    d > (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
             }
         }
         let dt = self.last_t.map_or(0.0, |l| (t - l).clamp(0.0, 0.5));
@@ -165,6 +176,9 @@ impl HandFinder {
         for k in 0..n {
             if let Some(c) = cells[k] {
                 let a = if changed[k] { a_changed } else { a_still };
+                if !changed[k] {
+                    self.noise[k] += a_still * (diffs[k] - self.noise[k]);
+                }
                 for ch in 0..3 {
                     background[k][ch] += a * (c[ch] * gain - background[k][ch]);
                 }

@@ -290,47 +290,14 @@ fn kill_pack_opening_at_every_write(d: &Path) -> usize {
     // The demo pack: a reference photo with enough texture to register against.
     let pack = testkit::repo::demo_folder();
     // A Q2A model as wide as the tiny encoders.
-    let out = pressnext(
-        &[
-            "synth-features",
-            "--out",
-            "enc",
-            "--dim",
-            "32",
-            "--folders",
-            "2",
-            "--seed",
-            "3",
-        ],
-        d,
-        None,
-    );
-    assert!(out.status.success(), "{}", show(&out));
-    std::fs::write(d.join("cfg.yaml"), "MODEL:\n  HISTORY:\n    ARCH: gru\n").unwrap();
-    let out = pressnext(
-        &[
-            "train",
-            "--cfg",
-            "cfg.yaml",
-            "INPUT.DIM",
-            "32",
-            "MODEL.DIM_STATE",
-            "16",
-            "SOLVER.MAX_EPOCHS",
-            "1",
-            "SOLVER.BATCH_SIZE",
-            "4",
-            "DATASET.TRAIN",
-            "enc",
-            "DEVICE",
-            "cpu",
-            "OUTPUT_DIR",
-            "model",
-        ],
-        d,
-        None,
-    );
-    assert!(out.status.success(), "{}", show(&out));
+    std::fs::write(d.join("cfg.yaml"), tiny_encoders::TINY_Q2A_CONFIG).unwrap();
+    for args in [
+        tiny_encoders::TINY_Q2A_FEATURES,
+        tiny_encoders::TINY_Q2A_TRAIN,
+    ] {
+        let out = pressnext(args, d, None);
+        assert!(out.status.success(), "{}", show(&out));
+    }
     let ask = |data_dir: &str, kill_at: Option<usize>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pressnext"));
         cmd.args([

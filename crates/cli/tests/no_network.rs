@@ -57,42 +57,14 @@ fn no_command_opens_a_network_socket() {
 
     tiny_encoders::install_tiny_models(&d.join("models"));
     tutorial::write_dataset(&d.join("data"), &["coffee"]);
-    std::fs::write(d.join("cfg.yaml"), "MODEL:\n  HISTORY:\n    ARCH: gru\n").unwrap();
+    std::fs::write(d.join("cfg.yaml"), tiny_encoders::TINY_Q2A_CONFIG).unwrap();
     let pack = testkit::repo::demo_folder();
     let pack = pack.to_str().unwrap();
     let pressnext = Path::new(env!("CARGO_BIN_EXE_pressnext"));
     let commands: Vec<Vec<&str>> = vec![
         vec!["check", "data"],
-        vec![
-            "synth-features",
-            "--out",
-            "enc",
-            "--dim",
-            "32",
-            "--folders",
-            "2",
-            "--seed",
-            "3",
-        ],
-        vec![
-            "train",
-            "--cfg",
-            "cfg.yaml",
-            "INPUT.DIM",
-            "32",
-            "MODEL.DIM_STATE",
-            "16",
-            "SOLVER.MAX_EPOCHS",
-            "1",
-            "SOLVER.BATCH_SIZE",
-            "4",
-            "DATASET.TRAIN",
-            "enc",
-            "DEVICE",
-            "cpu",
-            "OUTPUT_DIR",
-            "model",
-        ],
+        tiny_encoders::TINY_Q2A_FEATURES.to_vec(),
+        tiny_encoders::TINY_Q2A_TRAIN.to_vec(),
         vec![
             "encode",
             "--data",

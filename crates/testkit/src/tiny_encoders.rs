@@ -314,3 +314,38 @@ pub fn install_tiny_models(root: &Path) {
         }
     }
 }
+
+/// A Q2A model as wide as the tiny encoders (32-d), trained by `pressnext` in a scratch folder:
+/// write [`TINY_Q2A_CONFIG`] to `cfg.yaml`, run [`TINY_Q2A_FEATURES`] then [`TINY_Q2A_TRAIN`];
+/// the model is `model/last.safetensors`.
+pub const TINY_Q2A_CONFIG: &str = "MODEL:\n  HISTORY:\n    ARCH: gru\n";
+pub const TINY_Q2A_FEATURES: &[&str] = &[
+    "synth-features",
+    "--out",
+    "enc",
+    "--dim",
+    "32",
+    "--folders",
+    "2",
+    "--seed",
+    "3",
+];
+pub const TINY_Q2A_TRAIN: &[&str] = &[
+    "train",
+    "--cfg",
+    "cfg.yaml",
+    "INPUT.DIM",
+    "32",
+    "MODEL.DIM_STATE",
+    "16",
+    "SOLVER.MAX_EPOCHS",
+    "1",
+    "SOLVER.BATCH_SIZE",
+    "4",
+    "DATASET.TRAIN",
+    "enc",
+    "DEVICE",
+    "cpu",
+    "OUTPUT_DIR",
+    "model",
+];

@@ -61,14 +61,13 @@ fn publish_30_frames(
 
 /// A step check waiting for a press that never comes: every frame goes through it.
 fn checker(reference: &RgbImage, boxes: &[ButtonBox]) -> follow::StepChecker {
-    follow::StepChecker::new(
+    assistant::follow::checker(
         reference.dimensions(),
-        assistant::follow::controls(boxes),
+        boxes,
         vec![follow::Step {
             control: 0,
             action: follow::Action::Press,
         }],
-        follow::Config::default(),
     )
 }
 

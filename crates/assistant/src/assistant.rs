@@ -370,12 +370,7 @@ impl Assistant {
         let steps =
             crate::follow::steps(&answer, &pack.detail.buttons).ok_or(Error::NothingToFollow)?;
         let photo = (pack.detail.reference.width, pack.detail.reference.height);
-        let mut checker = ::follow::StepChecker::new(
-            photo,
-            crate::follow::controls(&pack.detail.buttons),
-            steps,
-            ::follow::Config::default(),
-        );
+        let mut checker = crate::follow::checker(photo, &pack.detail.buttons, steps);
         checker.set_current(from);
         self.live.set_follow(Some(checker));
         Ok(())

@@ -17,9 +17,10 @@ use registration::{ButtonBox, RegisterConfig, Registrar, Tracker};
 use crate::ask::Answer;
 use crate::{Error, Result};
 
-/// The pack's controls as the checker knows them (photo pixels).
-pub fn controls(buttons: &[ButtonBox]) -> Vec<Control> {
-    buttons
+/// The step check of `steps` on a pack's `buttons` (boxes on its reference photo of `photo`
+/// pixels), with the app's rules: what the live view, `follow_clip` and the benchmarks run.
+pub fn checker(photo: (u32, u32), buttons: &[ButtonBox], steps: Vec<Step>) -> StepChecker {
+    let controls = buttons
         .iter()
         .map(|b| Control {
             name: b.name.clone(),
@@ -30,7 +31,8 @@ pub fn controls(buttons: &[ButtonBox]) -> Vec<Control> {
                 (b.y + b.h) as f32,
             ],
         })
-        .collect()
+        .collect();
+    StepChecker::new(photo, controls, steps, Config::default())
 }
 
 /// The steps to check for `answer`: each step's best candidate, its control among `buttons`
@@ -104,12 +106,7 @@ pub fn follow_clip_with_next(
         .map_err(|e| failed(format!("the reference photo cannot be registered to: {e}")))?;
     let mut tracker = Tracker::new(registrar);
     let mut scaler = Downscaler::new();
-    let mut checker = StepChecker::new(
-        reference.dimensions(),
-        controls(buttons),
-        steps,
-        Config::default(),
-    );
+    let mut checker = checker(reference.dimensions(), buttons, steps);
     let mut run = ClipRun {
         events: Vec::new(),
         frames: 0,
@@ -247,4 +244,56 @@ pub fn score_clip(truth: &serde_json::Value, events: &[Event]) -> ClipScore {
         .count();
     score.done = events.iter().any(|e| e.event == EventKind::Done);
     score
+}
+
+/// Follows a pack written by the generator's `demo_pack` (`root` holding `test/<appliance>/` and
+/// `camera.mp4`; `truth_path` its `camera_truth.json`) through the truth's steps, the user clicking Next 2 s
+/// after the release of any press the check missed, so one miss does not hide the presses after
+/// it; scored against the truth. `pressnext bench-follow` and the tests measure the check alone
+/// this way, whatever an answer would have been.
+pub fn check_generated_pack(root: &Path, truth_path: &Path) -> Result<(ClipScore, ClipRun)> {
+    let invalid = |path: &Path, message: String| Error::PackInvalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(truth_path).map_err(|e| Error::io(truth_path, e))?;
+    let truth: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(truth_path, e.to_string()))?;
+    let test = root.join("test");
+    let folder = std::fs::read_dir(&test)
+        .map_err(|e| Error::io(&test, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join("buttons.csv").is_file())
+        .ok_or_else(|| invalid(&test, "no appliance folder with a buttons.csv".into()))?;
+    let csv = folder.join("buttons.csv");
+    let buttons =
+        assistq::buttons::Buttons::read(&csv).map_err(|e| invalid(&csv, e.to_string()))?;
+    let image = buttons
+        .images()
+        .first()
+        .map(|s| s.to_string())
+        .ok_or_else(|| invalid(&csv, "names no photo".into()))?;
+    let photo = folder.join("images").join(&image);
+    let reference = registration::load_image(&photo).map_err(|e| invalid(&photo, e.to_string()))?;
+    let boxes =
+        crate::packs::reference_boxes(&buttons, &image, reference.width(), reference.height());
+    let steps = truth_steps(&truth, &boxes)
+        .ok_or_else(|| invalid(truth_path, "its steps name buttons the pack lacks".into()))?;
+    let next: Vec<(f64, usize)> = truth["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "step")
+        .filter_map(|e| Some((e["end"].as_f64()? + 2.0, e["step"].as_u64()? as usize)))
+        .collect();
+    let run = follow_clip_with_next(
+        &reference,
+        &boxes,
+        steps,
+        &root.join("camera.mp4"),
+        false,
+        &next,
+        |_| {},
+    )?;
+    Ok((score_clip(&truth, &run.events), run))
 }

@@ -479,16 +479,6 @@ impl LiveView {
         }
     }
 
-    /// The step the check waits for (0-based; the step count once done), when following.
-    pub fn following(&self) -> Option<(usize, usize)> {
-        self.shared
-            .following
-            .lock()
-            .expect("follow lock")
-            .as_ref()
-            .map(|f| (f.checker.current(), f.checker.steps()))
-    }
-
     /// Switches to another source (settings changed); capture reopens at once.
     pub fn set_source(&self, spec: CameraSpec, resolution: (u32, u32)) {
         let mut s = self.shared.source.lock().expect("source lock");

@@ -118,7 +118,7 @@ fn listed(assistant: &Assistant, pack: &PackSummary, json: bool) -> Result<ExitC
 }
 
 /// The labels an answer's candidates carry (button id -> label).
-fn answer_labels(answer: &Answer) -> std::collections::HashMap<String, String> {
+pub(crate) fn answer_labels(answer: &Answer) -> std::collections::HashMap<String, String> {
     answer
         .steps
         .iter()

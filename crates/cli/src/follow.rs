@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use assistant::follow::{follow_clip_with_next, score_clip, truth_steps, ClipScore};
+use assistant::follow::{check_generated_pack, ClipScore};
 use media::camera::CameraSpec;
 
 use crate::args::OpenPackArgs;
@@ -34,12 +34,7 @@ pub(crate) fn run(
     if !json {
         print!("{}", crate::ask::describe(&answer));
     }
-    let labels: std::collections::HashMap<String, String> = answer
-        .steps
-        .iter()
-        .flat_map(|s| &s.candidates)
-        .filter_map(|c| c.label.clone().map(|l| (c.button.clone(), l)))
-        .collect();
+    let labels = crate::ask::answer_labels(&answer);
     let run = assistant.follow_clip(&answer, &clip, realtime, |e| {
         if json {
             println!("{}", serde_json::to_string(e).expect("an event serialises"));
@@ -100,50 +95,12 @@ fn pack_for(work: &Path, seed: u64) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Runs the step check on one generated pack against its truth.
+/// Runs the step check on one generated pack against its truth: the score, the frames and the
+/// seconds it took.
 fn check_pack(root: &Path) -> Result<(ClipScore, usize, f64)> {
-    let truth_path = root.join(::synth::CAMERA_TRUTH_FILE);
-    let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&truth_path)
-            .with_context(|| format!("{}: cannot read", truth_path.display()))?,
-    )
-    .with_context(|| format!("{}: not JSON", truth_path.display()))?;
-    let folder = std::fs::read_dir(root.join("test"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.join("buttons.csv").is_file())
-        .with_context(|| format!("{}: no appliance folder in test/", root.display()))?;
-    let buttons = assistq::buttons::Buttons::read(&folder.join("buttons.csv"))?;
-    let image = buttons
-        .images()
-        .first()
-        .map(|s| s.to_string())
-        .with_context(|| format!("{}: names no photo", folder.display()))?;
-    let reference = registration::load_image(&folder.join("images").join(&image))?;
-    let boxes =
-        assistant::packs::reference_boxes(&buttons, &image, reference.width(), reference.height());
-    let steps = truth_steps(&truth, &boxes)
-        .with_context(|| format!("{}: steps name unknown buttons", truth_path.display()))?;
-    // A press the check misses is skipped with Next 2 s after its release, as a user would, so
-    // one miss does not hide the presses after it.
-    let next: Vec<(f64, usize)> = truth["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["kind"] == "step")
-        .filter_map(|e| Some((e["end"].as_f64()? + 2.0, e["step"].as_u64()? as usize)))
-        .collect();
     let started = Instant::now();
-    let run = follow_clip_with_next(
-        &reference,
-        &boxes,
-        steps,
-        &root.join("camera.mp4"),
-        false,
-        &next,
-        |_| {},
-    )?;
-    let seconds = started.elapsed().as_secs_f64();
-    Ok((score_clip(&truth, &run.events), run.frames, seconds))
+    let (score, run) = check_generated_pack(root, &root.join(::synth::CAMERA_TRUTH_FILE))?;
+    Ok((score, run.frames, started.elapsed().as_secs_f64()))
 }
 
 pub(crate) fn bench(work: &Path, seeds: &str, json: bool) -> Result<ExitCode> {

@@ -120,8 +120,6 @@ pub struct StepChecker {
     touch: Option<Touch>,
     /// Time of the last frame that registered.
     last_seen: Option<f64>,
-    /// The tip seen in the last registered frame, and the control under it.
-    last_tip: Option<(Tip, Option<usize>)>,
 }
 
 impl StepChecker {
@@ -137,7 +135,6 @@ impl StepChecker {
             current: 0,
             touch: None,
             last_seen: None,
-            last_tip: None,
         }
     }
 
@@ -148,11 +145,6 @@ impl StepChecker {
 
     pub fn steps(&self) -> usize {
         self.steps.len()
-    }
-
-    /// The hand's tip in the last registered frame and the control under it, if any.
-    pub fn last_tip(&self) -> Option<(Tip, Option<usize>)> {
-        self.last_tip
     }
 
     /// Shows step `k` (0-based; Next, Back or a click on a step): a touch under way is dropped.
@@ -197,7 +189,6 @@ impl StepChecker {
     fn decide(&mut self, t: f64, tip: Option<Tip>, cover: Option<f32>) -> Vec<Event> {
         self.last_seen = Some(t);
         let on = tip.and_then(|tip| self.control_under(tip.at).map(|c| (c, tip.at)));
-        self.last_tip = tip.map(|tip| (tip, on.map(|o| o.0)));
         let mut events = Vec::new();
         let let_go = match (&self.touch, cover) {
             (Some(touch), Some(c)) => touch.cover_max > 0.0 && c < touch.cover_max / 3.0,

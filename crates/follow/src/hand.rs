@@ -52,7 +52,7 @@ pub struct HandFinder {
     changed: Vec<bool>,
     /// Unit direction from a tip towards its wrist on the photo, learnt from hands that reach in
     /// from outside the grid; people reach up from below until then.
-    wrist: std::cell::Cell<[f64; 2]>,
+    wrist: [f64; 2],
 }
 
 /// The hand seen in one frame.
@@ -103,7 +103,7 @@ impl HandFinder {
             noise: vec![CHANGE / NOISE_TIMES; width * height],
             last_t: None,
             changed: Vec::new(),
-            wrist: std::cell::Cell::new([0.0, 1.0]),
+            wrist: [0.0, 1.0],
         }
     }
 
@@ -265,7 +265,7 @@ impl HandFinder {
     }
 
     /// The tip of the hand blob among the changed cells.
-    fn tip(&self, changed: &[bool], valid: &[bool]) -> Option<Tip> {
+    fn tip(&mut self, changed: &[bool], valid: &[bool]) -> Option<Tip> {
         let (w, h) = (self.width, self.height);
         // Cells within two of the grid's edge or of a cell the frame does not show: a blob
         // there comes in from outside what is sampled.
@@ -279,7 +279,7 @@ impl HandFinder {
             }
         }
         let mut label = vec![usize::MAX; w * h];
-        let mut best: Option<(bool, Vec<usize>)> = None;
+        let mut best: Option<(Option<[f64; 2]>, Vec<usize>)> = None;
         let mut stack = Vec::new();
         for start in 0..w * h {
             if !changed[start] || label[start] != usize::MAX {
@@ -315,15 +315,17 @@ impl HandFinder {
             }
             // An arm comes in from below or from a side, never from above the panel: a blob
             // that reaches the grid's top (a display changing there) is not "coming in".
-            if enters {
+            let entry = if enters {
                 let entry = entry_point(&blob, &near_edge, valid, w, h);
                 let centre_y =
                     blob.iter().map(|&k| (k / w) as f64).sum::<f64>() / blob.len() as f64;
-                enters = entry[1] >= centre_y - 1.0;
-            }
+                (entry[1] >= centre_y - 1.0).then_some(entry)
+            } else {
+                None
+            };
             // A hand reaching in from outside may show only its finger; a blob wholly inside
             // must be larger than a key that lights up.
-            let needed = if enters {
+            let needed = if entry.is_some() {
                 self.min_cells * 2 / 5
             } else {
                 self.min_cells
@@ -332,45 +334,41 @@ impl HandFinder {
                 continue;
             }
             // The larger blob, one coming in counting twice its size.
-            let weight = |e: bool, n: usize| if e { 2 * n } else { n };
+            let weight = |e: &Option<[f64; 2]>, n: usize| if e.is_some() { 2 * n } else { n };
             let better = match &best {
                 None => true,
-                Some((e, b)) => weight(enters, blob.len()) > weight(*e, b.len()),
+                Some((e, b)) => weight(&entry, blob.len()) > weight(e, b.len()),
             };
             if better {
-                best = Some((enters, blob));
+                best = Some((entry, blob));
             }
         }
-        let (enters, blob) = best?;
+        let (entry, blob) = best?;
         let xy = |k: usize| [(k % w) as f64, (k / w) as f64];
-        let tip = if enters {
-            let entry = entry_point(&blob, &near_edge, valid, w, h);
-            farthest(&blob, entry, xy)
-        } else {
+        let tip = match entry {
+            Some(entry) => farthest(&blob, entry, xy),
             // Wholly inside: the point farthest out against the wrist's direction (a finger
             // points away from its wrist).
-            let wrist = self.wrist.get();
-            blob.iter()
+            None => blob
+                .iter()
                 .map(|&k| xy(k))
                 .min_by(|p, q| {
-                    (p[0] * wrist[0] + p[1] * wrist[1])
-                        .total_cmp(&(q[0] * wrist[0] + q[1] * wrist[1]))
+                    (p[0] * self.wrist[0] + p[1] * self.wrist[1])
+                        .total_cmp(&(q[0] * self.wrist[0] + q[1] * self.wrist[1]))
                 })
-                .unwrap_or([0.0, 0.0])
+                .unwrap_or([0.0, 0.0]),
         };
-        if enters {
+        if let Some(entry) = entry {
             // Where the arm comes from, learnt from hands that reach in from outside.
-            let entry = entry_point(&blob, &near_edge, valid, w, h);
             let (dx, dy) = (entry[0] - tip[0], entry[1] - tip[1]);
             let norm = (dx * dx + dy * dy).sqrt();
             if norm > 2.0 {
-                let old = self.wrist.get();
                 let w = [
-                    0.9 * old[0] + 0.1 * dx / norm,
-                    0.9 * old[1] + 0.1 * dy / norm,
+                    0.9 * self.wrist[0] + 0.1 * dx / norm,
+                    0.9 * self.wrist[1] + 0.1 * dy / norm,
                 ];
                 let n = (w[0] * w[0] + w[1] * w[1]).sqrt().max(1e-9);
-                self.wrist.set([w[0] / n, w[1] / n]);
+                self.wrist = [w[0] / n, w[1] / n];
             }
         }
         Some(Tip {

@@ -49,16 +49,20 @@ pub struct Config {
     pub gap: f64,
     /// Fewest frames a touch must span.
     pub min_frames: usize,
-    /// Farthest the tip may move within [`Config::steady`] seconds and still be resting, as a
-    /// share of the control's diagonal (a hand crossing the panel moves on; a pressing fingertip
-    /// does not).
+    /// Farthest the tip may move within [`Config::steady`] seconds and still be resting, in
+    /// control sizes (the square root of its area; a hand crossing the panel moves on, a
+    /// pressing fingertip does not).
     pub wander: f32,
     /// The same on a knob being turned (fingers move round it).
     pub wander_turn: f32,
+    /// Fastest steady drift of the tip over a whole rest, in control sizes per second.
+    pub drift: f32,
     /// The window over which the tip's movement is measured.
     pub steady: f64,
     /// Each control's box is widened by this share of its size on every side.
     pub widen: f32,
+    /// The same for a tip already resting on the control (no other control's box holding it).
+    pub widen_held: f32,
 }
 
 impl Default for Config {
@@ -70,10 +74,12 @@ impl Default for Config {
             release: 0.1,
             gap: 0.3,
             min_frames: 5,
-            wander: 0.9,
-            wander_turn: 1.2,
+            wander: 1.3,
+            wander_turn: 1.7,
+            drift: 2.5,
             steady: 0.3,
             widen: 0.35,
+            widen_held: 0.6,
         }
     }
 }
@@ -107,6 +113,10 @@ struct Touch {
     /// Tip positions of the last [`Config::steady`] seconds.
     recent: Vec<(f64, [f32; 2])>,
     frames: usize,
+    /// Frames in a row the tip has moved farther than the rest allows.
+    moving: usize,
+    /// Tip positions since the rest began.
+    path: Vec<(f64, [f32; 2])>,
     /// Most of the control's box the hand covered during the touch.
     cover_max: f32,
 }
@@ -188,7 +198,15 @@ impl StepChecker {
     /// seems to stay; the cover falling to a third of its most says the hand has gone.
     fn decide(&mut self, t: f64, tip: Option<Tip>, cover: Option<f32>) -> Vec<Event> {
         self.last_seen = Some(t);
-        let on = tip.and_then(|tip| self.control_under(tip.at).map(|c| (c, tip.at)));
+        // A tip resting on a control stays on it within a wider box than it takes to start
+        // there: the far end of a finger flickers across the edge of a small key.
+        let held = self.touch.as_ref().map(|touch| touch.control);
+        let on = tip.and_then(|tip| match self.control_under(tip.at, self.cfg.widen) {
+            Some(c) => Some((c, tip.at)),
+            None => held
+                .filter(|&c| self.within(c, tip.at, self.cfg.widen_held))
+                .map(|c| (c, tip.at)),
+        });
         let mut events = Vec::new();
         let let_go = match (&self.touch, cover) {
             (Some(touch), Some(c)) => touch.cover_max > 0.0 && c < touch.cover_max / 3.0,
@@ -203,12 +221,22 @@ impl StepChecker {
                 let at = on.map(|o| o.1).unwrap_or_default();
                 let steady = self.cfg.steady;
                 touch.recent.retain(|&(r, _)| t - r <= steady);
-                let moved = touch.recent.first().map_or(0.0, |&(_, p)| {
+                // From where the tip was at the window's start: the median of its first three
+                // positions, so that one stray frame there does not make a move.
+                let start = (!touch.recent.is_empty()).then(|| {
+                    let first: Vec<[f32; 2]> =
+                        touch.recent.iter().take(3).map(|&(_, p)| p).collect();
+                    [
+                        median(first.iter().map(|p| p[0])),
+                        median(first.iter().map(|p| p[1])),
+                    ]
+                });
+                // In control sizes (the square root of its area: a wide key is no easier to
+                // rest on than a square one, and a hand sliding along it must not look still).
+                let moved = start.map_or(0.0, |p| {
                     let r = self.controls[touch.control].rect;
-                    let diag = ((r[2] - r[0]).powi(2) + (r[3] - r[1]).powi(2))
-                        .sqrt()
-                        .max(1.0);
-                    ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt() / diag
+                    let size = ((r[2] - r[0]) * (r[3] - r[1])).max(1.0).sqrt();
+                    ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt() / size
                 });
                 let turning = self
                     .steps
@@ -219,13 +247,20 @@ impl StepChecker {
                 } else {
                     self.cfg.wander
                 };
-                if moved > wander {
+                // One frame's jump is not a move: the far end of the hand blob jumps to a
+                // knuckle now and then while the finger stays.
+                touch.moving = if moved > wander { touch.moving + 1 } else { 0 };
+                if touch.moving >= 2 {
                     // Still moving across the control (arriving, or a hand passing over): the
                     // rest starts when it stops.
                     touch.first = t;
                     touch.frames = 0;
+                    touch.path.clear();
                 }
-                touch.recent.push((t, at));
+                if touch.moving != 1 {
+                    touch.recent.push((t, at));
+                }
+                touch.path.push((t, at));
                 touch.last = t;
                 touch.frames += 1;
                 touch.cover_max = touch.cover_max.max(cover.unwrap_or(0.0));
@@ -248,6 +283,8 @@ impl StepChecker {
                         last: t,
                         recent: vec![(t, at)],
                         frames: 1,
+                        moving: 0,
+                        path: vec![(t, at)],
                         cover_max: 0.0,
                     });
                 }
@@ -263,6 +300,13 @@ impl StepChecker {
         };
         let rested = touch.last - touch.first;
         if touch.frames < self.cfg.min_frames {
+            return Vec::new();
+        }
+        // A hand sliding steadily over a wide key can leave it before the window shows it
+        // moving: the rest's own drift (a robust slope of its path) says it never stopped.
+        let r = self.controls[touch.control].rect;
+        let size = ((r[2] - r[0]) * (r[3] - r[1])).max(1.0).sqrt();
+        if drift(&touch.path) / size > self.cfg.drift {
             return Vec::new();
         }
         let shown = self.current + 1;
@@ -304,25 +348,54 @@ impl StepChecker {
         events
     }
 
-    /// The control whose widened box holds `at` (the nearest centre when boxes overlap).
-    fn control_under(&self, at: [f32; 2]) -> Option<usize> {
-        let widen = self.cfg.widen;
-        self.controls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                let r = c.rect;
-                let (mx, my) = ((r[2] - r[0]) * widen, (r[3] - r[1]) * widen);
-                at[0] >= r[0] - mx && at[0] <= r[2] + mx && at[1] >= r[1] - my && at[1] <= r[3] + my
-            })
-            .min_by(|(_, a), (_, b)| {
+    /// Whether `at` is in control `c`'s box widened by `widen` of its size on every side.
+    fn within(&self, c: usize, at: [f32; 2], widen: f32) -> bool {
+        let r = self.controls[c].rect;
+        let (mx, my) = ((r[2] - r[0]) * widen, (r[3] - r[1]) * widen);
+        at[0] >= r[0] - mx && at[0] <= r[2] + mx && at[1] >= r[1] - my && at[1] <= r[3] + my
+    }
+
+    /// The control whose box widened by `widen` holds `at` (the nearest centre when boxes
+    /// overlap).
+    fn control_under(&self, at: [f32; 2], widen: f32) -> Option<usize> {
+        (0..self.controls.len())
+            .filter(|&c| self.within(c, at, widen))
+            .min_by(|&a, &b| {
                 let d = |r: Rect| {
                     let (cx, cy) = ((r[0] + r[2]) / 2.0, (r[1] + r[3]) / 2.0);
                     ((at[0] - cx) / (r[2] - r[0]).max(1.0)).powi(2)
                         + ((at[1] - cy) / (r[3] - r[1]).max(1.0)).powi(2)
                 };
-                d(a.rect).total_cmp(&d(b.rect))
+                d(self.controls[a].rect).total_cmp(&d(self.controls[b].rect))
             })
-            .map(|(i, _)| i)
     }
+}
+
+/// The median of a few values (the upper one of an even count).
+fn median(values: impl Iterator<Item = f32>) -> f32 {
+    let mut v: Vec<f32> = values.collect();
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The speed (pixels per second) of a path's steady drift: the Theil-Sen slope, the median of
+/// the slopes between pairs of points at least 0.1 s apart, in x and in y (strays and jitter
+/// do not move a median). At most 40 points are used.
+fn drift(path: &[(f64, [f32; 2])]) -> f32 {
+    let stride = path.len().div_ceil(40).max(1);
+    let points: Vec<&(f64, [f32; 2])> = path.iter().step_by(stride).collect();
+    let (mut sx, mut sy) = (Vec::new(), Vec::new());
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            let dt = (b.0 - a.0) as f32;
+            if dt >= 0.1 {
+                sx.push((b.1[0] - a.1[0]) / dt);
+                sy.push((b.1[1] - a.1[1]) / dt);
+            }
+        }
+    }
+    if sx.is_empty() {
+        return 0.0;
+    }
+    median(sx.into_iter()).hypot(median(sy.into_iter()))
 }

@@ -30,6 +30,10 @@ const CHANGE: f32 = 20.0;
 /// many times its noise is enough, down to `MIN_CHANGE`: a hand close to the panel's colour.
 const NOISE_TIMES: f32 = 4.0;
 const MIN_CHANGE: f32 = 10.0;
+/// Seconds a cell that came into view after the first frame learns its background fast.
+const YOUNG: f64 = 3.0;
+/// Cells within this many of a changed one keep their background while the change lasts.
+const NEAR_CHANGE: usize = 2;
 
 /// The sampling grid over the photo and the learnt background.
 pub struct HandFinder {
@@ -43,6 +47,12 @@ pub struct HandFinder {
     min_cells: usize,
     /// RGB per cell; `None` until the first registered frame.
     background: Option<Vec<[f32; 3]>>,
+    /// Cells the camera has shown since the background was started: one that comes into view
+    /// later (a handheld camera drifting) starts from what it first shows, not as changed.
+    seen: Vec<bool>,
+    /// When each cell came into view (seconds): for [`YOUNG`] seconds after, it follows what it
+    /// shows even when changed, since what it first showed may have been the hand.
+    first_seen: Vec<f64>,
     /// Half the local range of the background's grey per cell, recomputed as it changes.
     tolerance: Vec<f32>,
     /// Each cell's usual difference from its background where nothing moves (0-255).
@@ -99,10 +109,12 @@ impl HandFinder {
             height,
             min_cells,
             background: None,
+            seen: vec![false; width * height],
+            first_seen: vec![f64::NEG_INFINITY; width * height],
             tolerance: vec![0.0; width * height],
             noise: vec![CHANGE / NOISE_TIMES; width * height],
             last_t: None,
-            changed: Vec::new(),
+            changed: vec![false; width * height],
             wrist: [0.0, 1.0],
         }
     }
@@ -110,6 +122,9 @@ impl HandFinder {
     /// Forgets the background (a new pack, or the camera came back after a long loss).
     pub fn reset(&mut self) {
         self.background = None;
+        self.seen.fill(false);
+        self.first_seen.fill(f64::NEG_INFINITY);
+        self.changed.fill(false);
         self.last_t = None;
         self.noise.fill(CHANGE / NOISE_TIMES);
     }
@@ -130,53 +145,80 @@ impl HandFinder {
         }
         let Some(background) = self.background.as_mut() else {
             // The first registered frame is the background; cells it does not see start as the
-            // frame's mean.
+            // frame's mean until they are seen.
             let seen: Vec<[f32; 3]> = cells.iter().flatten().copied().collect();
             if seen.is_empty() {
                 return None;
             }
             let mean = mean_rgb(&seen);
             self.background = Some(cells.iter().map(|c| c.unwrap_or(mean)).collect());
+            for (s, c) in self.seen.iter_mut().zip(&cells) {
+                *s = c.is_some();
+            }
             self.refresh_tolerance();
             self.last_t = Some(t);
             return None;
         };
-        // Exposure changes: scale the frame to the background's brightness.
-        let (mut sf, mut sb) = (0.0f64, 0.0f64);
-        for (c, b) in cells.iter().zip(background.iter()) {
-            if let Some(c) = c {
-                sf += (c[0] + c[1] + c[2]) as f64;
-                sb += (b[0] + b[1] + b[2]) as f64;
-            }
-        }
-        let gain = if sf > 0.0 {
-            (sb / sf).clamp(0.7, 1.4) as f32
-        } else {
+        // Exposure changes: scale the frame to the background's brightness by the median
+        // ratio over the cells the last frame saw unchanged (a dark hand coming in, a third of
+        // the view, must not brighten the rest of the panel).
+        let last_changed = dilate(&self.changed, self.width, self.height, NEAR_CHANGE);
+        let mut ratios: Vec<f32> = cells
+            .iter()
+            .zip(background.iter())
+            .enumerate()
+            .filter(|&(k, _)| !last_changed[k] && self.seen[k])
+            .filter_map(|(_, (c, b))| {
+                let (c, b) = (c.as_ref()?, b);
+                let sum = c[0] + c[1] + c[2];
+                (sum > 3.0).then(|| (b[0] + b[1] + b[2]) / sum)
+            })
+            .collect();
+        let gain = if ratios.is_empty() {
             1.0
-        };
+        } else {
+            let mid = ratios.len() / 2;
+            *ratios.select_nth_unstable_by(mid, f32::total_cmp).1
+        }
+        .clamp(0.7, 1.4);
         let mut changed = vec![false; n];
         let mut valid = vec![false; n];
         let mut diffs = vec![0.0f32; n];
         for k in 0..n {
-            if let Some(c) = cells[k] {
-                valid[k] = true;
-                let b = background[k];
-                let d = (0..3)
-                    .map(|ch| (c[ch] * gain - b[ch]).abs())
-                    .fold(0.0, f32::max);
-                diffs[k] = d;
-                changed[k] =
-                    d > (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
+            let Some(c) = cells[k] else { continue };
+            valid[k] = true;
+            if !self.seen[k] {
+                // Coming into view: what it shows now is its background.
+                self.seen[k] = true;
+                self.first_seen[k] = t;
+                background[k] = [c[0] * gain, c[1] * gain, c[2] * gain];
+                continue;
             }
+            let b = background[k];
+            let d = (0..3)
+                .map(|ch| (c[ch] * gain - b[ch]).abs())
+                .fold(0.0, f32::max);
+            diffs[k] = d;
+            changed[k] =
+                d > (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
         }
+        // Cells next to a change (the edge of a finger, its shadow) are not learnt as
+        // background while the hand is there: a resting fingertip would otherwise fade into
+        // the background from its edges inwards.
+        let near = dilate(&changed, self.width, self.height, NEAR_CHANGE);
         let dt = self.last_t.map_or(0.0, |l| (t - l).clamp(0.0, 0.5));
         self.last_t = Some(t);
         let a_still = (1.0 - (-dt / BACKGROUND_TAU).exp()) as f32;
         let a_changed = (1.0 - (-dt / ABSORB_TAU).exp()) as f32;
         for k in 0..n {
             if let Some(c) = cells[k] {
-                let a = if changed[k] { a_changed } else { a_still };
-                if !changed[k] {
+                let young = t - self.first_seen[k] < YOUNG;
+                let a = if near[k] && !young {
+                    a_changed
+                } else {
+                    a_still
+                };
+                if !near[k] {
                     self.noise[k] += a_still * (diffs[k] - self.noise[k]);
                 }
                 for ch in 0..3 {
@@ -216,7 +258,7 @@ impl HandFinder {
     /// Share of the cells inside `rect` (photo pixels) that changed in the last frame: how much
     /// of a control the hand covers.
     pub fn coverage(&self, rect: Rect) -> f32 {
-        if self.changed.is_empty() {
+        if self.background.is_none() {
             return 0.0;
         }
         let cell = |v: f32, o: f64| ((v as f64 - o) / self.cell).floor();
@@ -254,12 +296,15 @@ impl HandFinder {
                 let (mut lo, mut hi) = (f32::MAX, f32::MIN);
                 for y in j.saturating_sub(1)..(j + 2).min(h) {
                     for x in i.saturating_sub(1)..(i + 2).min(w) {
+                        if !self.seen[y * w + x] {
+                            continue;
+                        }
                         let v = grey[y * w + x];
                         lo = lo.min(v);
                         hi = hi.max(v);
                     }
                 }
-                self.tolerance[j * w + i] = 0.5 * (hi - lo);
+                self.tolerance[j * w + i] = if hi >= lo { 0.5 * (hi - lo) } else { 0.0 };
             }
         }
     }
@@ -381,6 +426,23 @@ impl HandFinder {
     }
 }
 
+/// `mask` grown by `r` cells in every direction (a square neighbourhood).
+fn dilate(mask: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
+    let mut rows = vec![false; mask.len()];
+    for j in 0..h {
+        for i in 0..w {
+            rows[j * w + i] = (i.saturating_sub(r)..(i + r + 1).min(w)).any(|x| mask[j * w + x]);
+        }
+    }
+    let mut out = vec![false; mask.len()];
+    for j in 0..h {
+        for i in 0..w {
+            out[j * w + i] = (j.saturating_sub(r)..(j + r + 1).min(h)).any(|y| rows[y * w + i]);
+        }
+    }
+    out
+}
+
 /// Where a blob comes in from outside: the mean of its cells on the grid's edge or next to a cell
 /// the frame does not show, else of those within two cells of them.
 fn entry_point(blob: &[usize], near_edge: &[bool], valid: &[bool], w: usize, h: usize) -> [f64; 2] {
@@ -471,4 +533,90 @@ fn bilinear(img: &RgbImage, x: f64, y: f64) -> Option<[f32; 3]> {
         out[ch] = top * (1.0 - fy) + bottom * fy;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    /// Four keys in a row on a flat panel, as the reference photo (600 x 300) shows them.
+    const KEYS: [Rect; 4] = [
+        [100.0, 120.0, 160.0, 160.0],
+        [200.0, 120.0, 260.0, 160.0],
+        [300.0, 120.0, 360.0, 160.0],
+        [400.0, 120.0, 460.0, 160.0],
+    ];
+    const PANEL: [u8; 3] = [150, 60, 55];
+    const KEY: [u8; 3] = [200, 200, 200];
+
+    /// The panel as a camera sees it, shifted by `dx` pixels (the homography is that shift),
+    /// with an arm (a dark brown band) reaching up from the bottom to `reach` at x = `arm_x`.
+    fn frame(dx: i32, arm: Option<(f32, f32)>) -> RgbImage {
+        RgbImage::from_fn(600, 300, |x, y| {
+            let (px, py) = (x as f32 - dx as f32, y as f32);
+            if let Some((arm_x, reach)) = arm {
+                if (px - arm_x).abs() < 14.0 && py >= reach {
+                    return Rgb([110, 70, 50]);
+                }
+            }
+            let on_key = KEYS
+                .iter()
+                .any(|r| px >= r[0] && px < r[2] && py >= r[1] && py < r[3]);
+            Rgb(if on_key { KEY } else { PANEL })
+        })
+    }
+
+    fn shift(dx: i32) -> Mat3 {
+        [[1.0, 0.0, dx as f64], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    }
+
+    #[test]
+    fn panel_coming_into_view_is_not_a_hand() {
+        let mut finder = HandFinder::new((600, 300), &KEYS);
+        // The camera drifts left to right: the grid's right part comes into view a little at
+        // a time, and nothing moves on the panel.
+        for i in 0..60 {
+            let dx = -150 + 2 * i;
+            let t = i as f64 / 30.0;
+            let tip = finder.observe(t, &frame(dx, None), &shift(dx));
+            assert_eq!(tip, None, "frame {i}: a hand where nothing moves");
+        }
+    }
+
+    #[test]
+    fn a_dark_arm_resting_on_a_key_keeps_its_tip_on_the_key() {
+        let mut finder = HandFinder::new((600, 300), &KEYS);
+        for i in 0..15 {
+            assert_eq!(
+                finder.observe(i as f64 / 30.0, &frame(0, None), &shift(0)),
+                None
+            );
+        }
+        // An arm up to the middle of the third key, resting there for 4 s; it covers a big
+        // share of the view, which must not make the rest of the panel look changed.
+        let key = KEYS[2];
+        let (arm_x, reach) = ((key[0] + key[2]) / 2.0, (key[1] + key[3]) / 2.0);
+        for i in 15..135 {
+            let tip = finder
+                .observe(i as f64 / 30.0, &frame(0, Some((arm_x, reach))), &shift(0))
+                .unwrap_or_else(|| panic!("frame {i}: the arm is not seen"));
+            assert!(
+                (tip.at[0] - arm_x).abs() < 12.0 && (tip.at[1] - reach).abs() < 12.0,
+                "frame {i}: tip at {:?}, the finger ends at ({arm_x}, {reach})",
+                tip.at
+            );
+            assert!(
+                finder.coverage(KEYS[0]) == 0.0,
+                "frame {i}: the first key looks covered"
+            );
+        }
+        // Gone: nothing is left behind.
+        for i in 135..150 {
+            assert_eq!(
+                finder.observe(i as f64 / 30.0, &frame(0, None), &shift(0)),
+                None
+            );
+        }
+    }
 }

@@ -52,7 +52,7 @@ mod tests {
         checker: &mut StepChecker,
         from: f64,
         to: f64,
-        tip: impl Fn(f64) -> Option<Tip>,
+        mut tip: impl FnMut(f64) -> Option<Tip>,
     ) -> Vec<Event> {
         let mut events = Vec::new();
         let mut k = (from * 30.0).round() as i64;
@@ -145,6 +145,63 @@ mod tests {
             (7.5..9.0).contains(&t).then(|| centre(1)).flatten()
         });
         assert_eq!(events.len(), 2, "{events:?}");
+    }
+
+    #[test]
+    fn a_fingertip_flickering_across_the_key_edge_keeps_its_rest() {
+        let mut c = checker(vec![Step {
+            control: 1,
+            action: Action::Hold { seconds: 2.0 },
+        }]);
+        // Control 2 is x 200-260, y 100-150 (50 high; widened by 35 %: from y 82.5). A finger
+        // held 2 s whose far end is found every third frame a little above that, 20 px above
+        // the key, still inside the wider box a resting tip keeps.
+        let mut k = 0;
+        let events = run(&mut c, 0.0, 3.0, |t| {
+            k += 1;
+            (0.2..2.2).contains(&t).then_some(Tip {
+                at: [230.0, if k % 3 == 0 { 80.0 } else { 90.0 }],
+                cells: 100,
+            })
+        });
+        let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
+        assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done], "{events:?}");
+        // Starting there is not a touch: a tip only ever 20 px above the key confirms nothing.
+        let mut c = checker(vec![press(1)]);
+        let events = run(&mut c, 0.0, 2.0, |t| {
+            (0.2..1.2).contains(&t).then_some(Tip {
+                at: [230.0, 80.0],
+                cells: 100,
+            })
+        });
+        assert!(events.is_empty(), "{events:?}");
+    }
+
+    #[test]
+    fn one_stray_frame_does_not_break_a_rest_but_moving_on_does() {
+        // A 0.4 s press on control 2 (x 200-260) whose tip is found once at the key's far
+        // corner, 50 px away (a knuckle for a frame): still a press.
+        let mut c = checker(vec![press(1)]);
+        let events = run(&mut c, 0.0, 1.5, |t| {
+            if (0.5..0.52).contains(&t) {
+                Some(Tip {
+                    at: [255.0, 105.0],
+                    cells: 100,
+                })
+            } else {
+                (0.3..0.7).contains(&t).then(|| centre(1)).flatten()
+            }
+        });
+        assert_eq!(events.len(), 2, "{events:?}");
+        // A hand sliding across the key at seven key sizes a second never rests there.
+        let mut c = checker(vec![press(1)]);
+        let events = run(&mut c, 0.0, 1.5, |t| {
+            (0.3..0.55).contains(&t).then(|| Tip {
+                at: [180.0 + 400.0 * (t as f32 - 0.3), 125.0],
+                cells: 100,
+            })
+        });
+        assert!(events.is_empty(), "{events:?}");
     }
 
     #[test]

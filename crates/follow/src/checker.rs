@@ -1,6 +1,7 @@
 //! The step check: while a step is shown, the hand's tip ([`crate::hand`]) must rest on that
 //! step's control for long enough (a press, the stated time of a hold, a turn) and then leave it;
-//! only then is the step confirmed. The evidence has to hold over many frames, never one: a
+//! only then is the step confirmed (a turn, once the knob looks different from before the hand
+//! came: its pointer has moved). The evidence has to hold over many frames, never one: a
 //! hand crossing the panel rests on no control, and the approach to a key is counted only where
 //! the tip has stopped on it. A rest of that length on another control is reported as a wrong
 //! control and does not advance. Frames that do not register give no evidence: a touch that
@@ -10,7 +11,7 @@ use image::RgbImage;
 use registration::Mat3;
 use serde::Serialize;
 
-use crate::hand::{HandFinder, Rect, Tip};
+use crate::hand::{HandFinder, Look, Rect, Tip};
 
 /// A control of the pack: its name (as in `buttons.csv`) and box on the reference photo.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,12 @@ pub struct Config {
     pub hold_share: f64,
     /// Shortest rest on a knob that counts as a turn.
     pub turn: f64,
+    /// Share of the knob's cells (those the hand leaves free) that must look different from
+    /// before the hand came for a turn to count.
+    pub turn_change: f32,
+    /// Longest wait after a turn's release for the hand to leave the knob before its look is
+    /// judged.
+    pub turn_wait: f64,
     /// How long the tip must be off the control (or gone) before the touch counts as released.
     pub release: f64,
     /// Longest run of frames without registration a touch survives.
@@ -71,6 +78,8 @@ impl Default for Config {
             press: 0.25,
             hold_share: 0.7,
             turn: 0.8,
+            turn_change: 0.02,
+            turn_wait: 0.4,
             release: 0.1,
             gap: 0.3,
             min_frames: 5,
@@ -119,6 +128,8 @@ struct Touch {
     path: Vec<(f64, [f32; 2])>,
     /// Most of the control's box the hand covered during the touch.
     cover_max: f32,
+    /// The control's look as the hand arrived (frames only; the tests' tips have none).
+    before: Option<Look>,
 }
 
 pub struct StepChecker {
@@ -128,8 +139,19 @@ pub struct StepChecker {
     current: usize,
     finder: HandFinder,
     touch: Option<Touch>,
+    /// A turn whose rest was long enough, waiting for the hand to leave the knob to see that
+    /// the knob looks different.
+    turned: Option<Turned>,
     /// Time of the last frame that registered.
     last_seen: Option<f64>,
+}
+
+/// A turn rest released at `released`, to be confirmed once the knob shows its new look.
+#[derive(Debug, Clone)]
+struct Turned {
+    control: usize,
+    before: Look,
+    released: f64,
 }
 
 impl StepChecker {
@@ -144,6 +166,7 @@ impl StepChecker {
             steps,
             current: 0,
             touch: None,
+            turned: None,
             last_seen: None,
         }
     }
@@ -161,6 +184,7 @@ impl StepChecker {
     pub fn set_current(&mut self, k: usize) {
         self.current = k.min(self.steps.len());
         self.touch = None;
+        self.turned = None;
     }
 
     /// One camera frame at `t` seconds; `homography` maps photo pixels to frame pixels, `None`
@@ -179,13 +203,32 @@ impl StepChecker {
             // The camera was away: what the background learnt may no longer hold.
             self.finder.reset();
             self.touch = None;
+            self.turned = None;
         }
         let tip = self.finder.observe(t, frame, h);
         let cover = self
             .touch
             .as_ref()
             .map(|touch| self.finder.coverage(self.controls[touch.control].rect));
-        self.decide(t, tip, cover)
+        let mut events = self.decide(t, tip, cover);
+        if let Some(touch) = self.touch.as_mut() {
+            if touch.before.is_none() {
+                touch.before = Some(self.finder.look(self.controls[touch.control].rect));
+            }
+        }
+        if let Some(turned) = self.turned.clone() {
+            // Judged once the hand has left the knob, or, a hand lingering, on the cells it
+            // leaves free after `turn_wait`.
+            let rect = self.controls[turned.control].rect;
+            if self.finder.hand_share(rect) < 0.05 || t - turned.released >= self.cfg.turn_wait {
+                self.turned = None;
+                let changed = self.finder.changed_from(&turned.before);
+                if changed >= self.cfg.turn_change {
+                    events.extend(self.confirm(t));
+                }
+            }
+        }
+        events
     }
 
     /// The decision from the tip alone (tests drive it directly).
@@ -286,6 +329,7 @@ impl StepChecker {
                         moving: 0,
                         path: vec![(t, at)],
                         cover_max: 0.0,
+                        before: None,
                     });
                 }
             }
@@ -329,6 +373,24 @@ impl StepChecker {
         if rested < needed {
             return Vec::new();
         }
+        if let (Action::Turn, Some(before)) = (step.action, touch.before.clone()) {
+            // A hand resting on a knob is not yet a turn: the knob must look different.
+            self.turned = Some(Turned {
+                control: touch.control,
+                before,
+                released: t,
+            });
+            return Vec::new();
+        }
+        self.confirm(t)
+    }
+
+    /// The shown step is done: confirmed (and `done` after the last).
+    fn confirm(&mut self, t: f64) -> Vec<Event> {
+        let Some(step) = self.steps.get(self.current).copied() else {
+            return Vec::new();
+        };
+        let shown = self.current + 1;
         let button = self.controls[step.control].name.clone();
         self.current += 1;
         let mut events = vec![Event {

@@ -60,9 +60,19 @@ pub struct HandFinder {
     last_t: Option<f64>,
     /// The changed cells of the last frame (after closing gaps).
     changed: Vec<bool>,
+    /// The cells of the last frame's hand blob.
+    hand: Vec<bool>,
+    /// The last frame's colour per cell, brightness matched to the background.
+    frame: Vec<Option<[f32; 3]>>,
     /// Unit direction from a tip towards its wrist on the photo, learnt from hands that reach in
     /// from outside the grid; people reach up from below until then.
     wrist: [f64; 2],
+}
+
+/// A control's look at one moment: its grid cells and their colours.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Look {
+    cells: Vec<(usize, [f32; 3])>,
 }
 
 /// The hand seen in one frame.
@@ -115,6 +125,8 @@ impl HandFinder {
             noise: vec![CHANGE / NOISE_TIMES; width * height],
             last_t: None,
             changed: vec![false; width * height],
+            hand: vec![false; width * height],
+            frame: vec![None; width * height],
             wrist: [0.0, 1.0],
         }
     }
@@ -125,6 +137,8 @@ impl HandFinder {
         self.seen.fill(false);
         self.first_seen.fill(f64::NEG_INFINITY);
         self.changed.fill(false);
+        self.hand.fill(false);
+        self.frame.fill(None);
         self.last_t = None;
         self.noise.fill(CHANGE / NOISE_TIMES);
     }
@@ -250,9 +264,35 @@ impl HandFinder {
                     || (around(-1, -1) && around(1, 1))
                     || (around(1, -1) && around(-1, 1)));
         }
+        self.frame = cells
+            .iter()
+            .map(|c| c.map(|c| [c[0] * gain, c[1] * gain, c[2] * gain]))
+            .collect();
         let tip = self.tip(&closed, &valid);
         self.changed = closed;
         tip
+    }
+
+    /// The grid cells inside `rect` (photo pixels).
+    fn cells_in(&self, rect: Rect) -> Vec<usize> {
+        let cell = |v: f32, o: f64| ((v as f64 - o) / self.cell).floor();
+        let (i0, j0) = (
+            cell(rect[0], self.origin[0]).max(0.0) as usize,
+            cell(rect[1], self.origin[1]).max(0.0) as usize,
+        );
+        let i1 = (cell(rect[2], self.origin[0]).max(-1.0) + 1.0).min(self.width as f64) as usize;
+        let j1 = (cell(rect[3], self.origin[1]).max(-1.0) + 1.0).min(self.height as f64) as usize;
+        (j0..j1)
+            .flat_map(|j| (i0..i1).map(move |i| j * self.width + i))
+            .collect()
+    }
+
+    /// Share of `cells` for which `on` holds.
+    fn share(cells: &[usize], on: &[bool]) -> f32 {
+        if cells.is_empty() {
+            return 0.0;
+        }
+        cells.iter().filter(|&&k| on[k]).count() as f32 / cells.len() as f32
     }
 
     /// Share of the cells inside `rect` (photo pixels) that changed in the last frame: how much
@@ -261,19 +301,45 @@ impl HandFinder {
         if self.background.is_none() {
             return 0.0;
         }
-        let cell = |v: f32, o: f64| ((v as f64 - o) / self.cell).floor();
-        let (i0, j0) = (
-            cell(rect[0], self.origin[0]).max(0.0) as usize,
-            cell(rect[1], self.origin[1]).max(0.0) as usize,
-        );
-        let i1 = (cell(rect[2], self.origin[0]).max(-1.0) + 1.0).min(self.width as f64) as usize;
-        let j1 = (cell(rect[3], self.origin[1]).max(-1.0) + 1.0).min(self.height as f64) as usize;
+        Self::share(&self.cells_in(rect), &self.changed)
+    }
+
+    /// Share of the cells inside `rect` that belong to the last frame's hand blob.
+    pub fn hand_share(&self, rect: Rect) -> f32 {
+        Self::share(&self.cells_in(rect), &self.hand)
+    }
+
+    /// How `rect` looks without the hand: the background's colour of each of its cells (kept
+    /// while a hand is near, so taken as a hand arrives it is the look from before).
+    pub fn look(&self, rect: Rect) -> Look {
+        let Some(background) = self.background.as_ref() else {
+            return Look { cells: Vec::new() };
+        };
+        Look {
+            cells: self
+                .cells_in(rect)
+                .into_iter()
+                .filter(|&k| self.seen[k])
+                .map(|k| (k, background[k]))
+                .collect(),
+        }
+    }
+
+    /// Share of a look's cells that the last frame shows changed from it, among those the hand
+    /// does not cover: a knob's pointer in a new place, a key that lit up.
+    pub fn changed_from(&self, look: &Look) -> f32 {
         let (mut n, mut on) = (0usize, 0usize);
-        for j in j0..j1 {
-            for i in i0..i1 {
-                n += 1;
-                on += self.changed[j * self.width + i] as usize;
-            }
+        for &(k, before) in &look.cells {
+            let (Some(now), false) = (self.frame[k], self.hand[k]) else {
+                continue;
+            };
+            n += 1;
+            let d = (0..3)
+                .map(|ch| (now[ch] - before[ch]).abs())
+                .fold(0.0, f32::max);
+            let needed =
+                (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
+            on += (d > needed) as usize;
         }
         if n == 0 {
             0.0
@@ -388,7 +454,11 @@ impl HandFinder {
                 best = Some((entry, blob));
             }
         }
+        self.hand.fill(false);
         let (entry, blob) = best?;
+        for &k in &blob {
+            self.hand[k] = true;
+        }
         let xy = |k: usize| [(k % w) as f64, (k / w) as f64];
         let tip = match entry {
             Some(entry) => farthest(&blob, entry, xy),

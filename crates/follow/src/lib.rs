@@ -204,6 +204,78 @@ mod tests {
         assert!(events.is_empty(), "{events:?}");
     }
 
+    /// A camera frame (identity homography) of a panel with a key and a knob whose pointer
+    /// points up, or right once `turned`, and an arm reaching up from the bottom to the knob's
+    /// centre while `arm`.
+    fn knob_frame(turned: bool, arm: bool) -> image::RgbImage {
+        image::RgbImage::from_fn(600, 300, |x, y| {
+            let (x, y) = (x as f32, y as f32);
+            if arm && (x - 340.0).abs() < 14.0 && y >= 140.0 {
+                return image::Rgb([110, 70, 50]);
+            }
+            let pointer = if turned {
+                (340.0..370.0).contains(&x) && (y - 140.0).abs() < 3.0
+            } else {
+                (110.0..140.0).contains(&y) && (x - 340.0).abs() < 3.0
+            };
+            let knob = (300.0..380.0).contains(&x) && (100.0..180.0).contains(&y);
+            let key = (100.0..160.0).contains(&x) && (120.0..160.0).contains(&y);
+            image::Rgb(match (pointer, knob, key) {
+                (true, _, _) => [200, 20, 20],
+                (_, true, _) => [120, 120, 125],
+                (_, _, true) => [220, 220, 220],
+                _ => [60, 90, 150],
+            })
+        })
+    }
+
+    #[test]
+    fn a_turn_counts_once_the_knob_looks_different() {
+        let controls = vec![
+            Control {
+                name: "Start".into(),
+                rect: [100.0, 120.0, 160.0, 160.0],
+            },
+            Control {
+                name: "Volume".into(),
+                rect: [300.0, 100.0, 380.0, 180.0],
+            },
+        ];
+        let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        let turn = vec![Step {
+            control: 1,
+            action: Action::Turn,
+        }];
+        for turned in [true, false] {
+            let mut c = StepChecker::new(
+                (600, 300),
+                controls.clone(),
+                turn.clone(),
+                Config::default(),
+            );
+            let mut events = Vec::new();
+            for k in 0..120 {
+                let t = k as f64 / 30.0;
+                // The hand rests on the knob from 1 s to 2.5 s; the pointer moves at 1.5 s
+                // when it is turned.
+                let frame = knob_frame(turned && t >= 1.5, (1.0..2.5).contains(&t));
+                events.extend(c.observe(t, &frame, Some(&identity)));
+            }
+            if turned {
+                let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
+                assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done], "{events:?}");
+                // Once the hand has left the knob, within the release and the wait.
+                assert!(events[0].t >= 2.5 && events[0].t < 3.1, "{}", events[0].t);
+            } else {
+                assert!(
+                    events.is_empty(),
+                    "a hand resting on the knob is not a turn: {events:?}"
+                );
+                assert_eq!(c.current(), 0);
+            }
+        }
+    }
+
     #[test]
     fn losing_the_camera_during_a_touch_keeps_the_step() {
         let mut c = checker(vec![press(1)]);

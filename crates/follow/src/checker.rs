@@ -147,7 +147,7 @@ pub struct StepChecker {
 }
 
 /// A turn rest released at `released`, to be confirmed once the knob shows its new look.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Turned {
     control: usize,
     before: Look,
@@ -216,16 +216,15 @@ impl StepChecker {
                 touch.before = Some(self.finder.look(self.controls[touch.control].rect));
             }
         }
-        if let Some(turned) = self.turned.clone() {
-            // Judged once the hand has left the knob, or, a hand lingering, on the cells it
-            // leaves free after `turn_wait`.
-            let rect = self.controls[turned.control].rect;
-            if self.finder.hand_share(rect) < 0.05 || t - turned.released >= self.cfg.turn_wait {
-                self.turned = None;
-                let changed = self.finder.changed_from(&turned.before);
-                if changed >= self.cfg.turn_change {
-                    events.extend(self.confirm(t));
-                }
+        // A turn is judged once the hand has left the knob, or, a hand lingering, on the cells
+        // it leaves free after `turn_wait`.
+        let judged = self.turned.as_ref().is_some_and(|turned| {
+            self.finder.hand_share(self.controls[turned.control].rect) < 0.05
+                || t - turned.released >= self.cfg.turn_wait
+        });
+        if let Some(turned) = self.turned.take_if(|_| judged) {
+            if self.finder.changed_from(&turned.before) >= self.cfg.turn_change {
+                events.extend(self.confirm(t));
             }
         }
         events
@@ -274,11 +273,9 @@ impl StepChecker {
                         median(first.iter().map(|p| p[1])),
                     ]
                 });
-                // In control sizes (the square root of its area: a wide key is no easier to
-                // rest on than a square one, and a hand sliding along it must not look still).
+                // In control sizes (a hand sliding along a wide key must not look still).
+                let size = size(self.controls[touch.control].rect);
                 let moved = start.map_or(0.0, |p| {
-                    let r = self.controls[touch.control].rect;
-                    let size = ((r[2] - r[0]) * (r[3] - r[1])).max(1.0).sqrt();
                     ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt() / size
                 });
                 let turning = self
@@ -348,9 +345,7 @@ impl StepChecker {
         }
         // A hand sliding steadily over a wide key can leave it before the window shows it
         // moving: the rest's own drift (a robust slope of its path) says it never stopped.
-        let r = self.controls[touch.control].rect;
-        let size = ((r[2] - r[0]) * (r[3] - r[1])).max(1.0).sqrt();
-        if drift(&touch.path) / size > self.cfg.drift {
+        if drift(&touch.path) / size(self.controls[touch.control].rect) > self.cfg.drift {
             return Vec::new();
         }
         let shown = self.current + 1;
@@ -431,6 +426,12 @@ impl StepChecker {
                 d(self.controls[a].rect).total_cmp(&d(self.controls[b].rect))
             })
     }
+}
+
+/// A control's size in photo pixels: the square root of its box's area (a wide key is no
+/// easier to rest on than a square one).
+fn size(r: Rect) -> f32 {
+    ((r[2] - r[0]) * (r[3] - r[1])).max(1.0).sqrt()
 }
 
 /// The median of a few values (the upper one of an even count).

@@ -47,12 +47,12 @@ pub struct HandFinder {
     min_cells: usize,
     /// RGB per cell; `None` until the first registered frame.
     background: Option<Vec<[f32; 3]>>,
-    /// Cells the camera has shown since the background was started: one that comes into view
-    /// later (a handheld camera drifting) starts from what it first shows, not as changed.
-    seen: Vec<bool>,
-    /// When each cell came into view (seconds): for [`YOUNG`] seconds after, it follows what it
-    /// shows even when changed, since what it first showed may have been the hand.
-    first_seen: Vec<f64>,
+    /// When each cell came into view (seconds; minus infinity for the first frame's), `None`
+    /// until the camera has shown it: one that comes into view later (a handheld camera
+    /// drifting) starts from what it first shows, not as changed, and for [`YOUNG`] seconds
+    /// follows what it shows even when changed, since what it first showed may have been the
+    /// hand.
+    first_seen: Vec<Option<f64>>,
     /// Half the local range of the background's grey per cell, recomputed as it changes.
     tolerance: Vec<f32>,
     /// Each cell's usual difference from its background where nothing moves (0-255).
@@ -119,8 +119,7 @@ impl HandFinder {
             height,
             min_cells,
             background: None,
-            seen: vec![false; width * height],
-            first_seen: vec![f64::NEG_INFINITY; width * height],
+            first_seen: vec![None; width * height],
             tolerance: vec![0.0; width * height],
             noise: vec![CHANGE / NOISE_TIMES; width * height],
             last_t: None,
@@ -134,8 +133,7 @@ impl HandFinder {
     /// Forgets the background (a new pack, or the camera came back after a long loss).
     pub fn reset(&mut self) {
         self.background = None;
-        self.seen.fill(false);
-        self.first_seen.fill(f64::NEG_INFINITY);
+        self.first_seen.fill(None);
         self.changed.fill(false);
         self.hand.fill(false);
         self.frame.fill(None);
@@ -166,8 +164,8 @@ impl HandFinder {
             }
             let mean = mean_rgb(&seen);
             self.background = Some(cells.iter().map(|c| c.unwrap_or(mean)).collect());
-            for (s, c) in self.seen.iter_mut().zip(&cells) {
-                *s = c.is_some();
+            for (f, c) in self.first_seen.iter_mut().zip(&cells) {
+                *f = c.map(|_| f64::NEG_INFINITY);
             }
             self.refresh_tolerance();
             self.last_t = Some(t);
@@ -181,7 +179,7 @@ impl HandFinder {
             .iter()
             .zip(background.iter())
             .enumerate()
-            .filter(|&(k, _)| !last_changed[k] && self.seen[k])
+            .filter(|&(k, _)| !last_changed[k] && self.first_seen[k].is_some())
             .filter_map(|(_, (c, b))| {
                 let (c, b) = (c.as_ref()?, b);
                 let sum = c[0] + c[1] + c[2];
@@ -195,26 +193,25 @@ impl HandFinder {
             *ratios.select_nth_unstable_by(mid, f32::total_cmp).1
         }
         .clamp(0.7, 1.4);
+        let cells: Vec<Option<[f32; 3]>> = cells
+            .into_iter()
+            .map(|c| c.map(|c| [c[0] * gain, c[1] * gain, c[2] * gain]))
+            .collect();
         let mut changed = vec![false; n];
         let mut valid = vec![false; n];
         let mut diffs = vec![0.0f32; n];
         for k in 0..n {
             let Some(c) = cells[k] else { continue };
             valid[k] = true;
-            if !self.seen[k] {
+            if self.first_seen[k].is_none() {
                 // Coming into view: what it shows now is its background.
-                self.seen[k] = true;
-                self.first_seen[k] = t;
-                background[k] = [c[0] * gain, c[1] * gain, c[2] * gain];
+                self.first_seen[k] = Some(t);
+                background[k] = c;
                 continue;
             }
-            let b = background[k];
-            let d = (0..3)
-                .map(|ch| (c[ch] * gain - b[ch]).abs())
-                .fold(0.0, f32::max);
+            let d = colour_difference(c, background[k]);
             diffs[k] = d;
-            changed[k] =
-                d > (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
+            changed[k] = d > needed(self.noise[k], self.tolerance[k]);
         }
         // Cells next to a change (the edge of a finger, its shadow) are not learnt as
         // background while the hand is there: a resting fingertip would otherwise fade into
@@ -226,7 +223,7 @@ impl HandFinder {
         let a_changed = (1.0 - (-dt / ABSORB_TAU).exp()) as f32;
         for k in 0..n {
             if let Some(c) = cells[k] {
-                let young = t - self.first_seen[k] < YOUNG;
+                let young = self.first_seen[k].is_some_and(|f| t - f < YOUNG);
                 let a = if near[k] && !young {
                     a_changed
                 } else {
@@ -236,7 +233,7 @@ impl HandFinder {
                     self.noise[k] += a_still * (diffs[k] - self.noise[k]);
                 }
                 for ch in 0..3 {
-                    background[k][ch] += a * (c[ch] * gain - background[k][ch]);
+                    background[k][ch] += a * (c[ch] - background[k][ch]);
                 }
             }
         }
@@ -264,10 +261,7 @@ impl HandFinder {
                     || (around(-1, -1) && around(1, 1))
                     || (around(1, -1) && around(-1, 1)));
         }
-        self.frame = cells
-            .iter()
-            .map(|c| c.map(|c| [c[0] * gain, c[1] * gain, c[2] * gain]))
-            .collect();
+        self.frame = cells;
         let tip = self.tip(&closed, &valid);
         self.changed = closed;
         tip
@@ -319,7 +313,7 @@ impl HandFinder {
             cells: self
                 .cells_in(rect)
                 .into_iter()
-                .filter(|&k| self.seen[k])
+                .filter(|&k| self.first_seen[k].is_some())
                 .map(|k| (k, background[k]))
                 .collect(),
         }
@@ -334,12 +328,8 @@ impl HandFinder {
                 continue;
             };
             n += 1;
-            let d = (0..3)
-                .map(|ch| (now[ch] - before[ch]).abs())
-                .fold(0.0, f32::max);
-            let needed =
-                (NOISE_TIMES * self.noise[k]).clamp(MIN_CHANGE, CHANGE) + self.tolerance[k];
-            on += (d > needed) as usize;
+            on += (colour_difference(now, before) > needed(self.noise[k], self.tolerance[k]))
+                as usize;
         }
         if n == 0 {
             0.0
@@ -362,7 +352,7 @@ impl HandFinder {
                 let (mut lo, mut hi) = (f32::MAX, f32::MIN);
                 for y in j.saturating_sub(1)..(j + 2).min(h) {
                     for x in i.saturating_sub(1)..(i + 2).min(w) {
-                        if !self.seen[y * w + x] {
+                        if self.first_seen[y * w + x].is_none() {
                             continue;
                         }
                         let v = grey[y * w + x];
@@ -573,6 +563,17 @@ fn mean2(points: &[[f64; 2]]) -> [f64; 2] {
         points.iter().map(|p| p[0]).sum::<f64>() / n,
         points.iter().map(|p| p[1]).sum::<f64>() / n,
     ]
+}
+
+/// How far a cell's colour must be from its background to count as changed: a multiple of
+/// its own `noise` within bounds, plus the `tolerance` of the edges around it.
+fn needed(noise: f32, tolerance: f32) -> f32 {
+    (NOISE_TIMES * noise).clamp(MIN_CHANGE, CHANGE) + tolerance
+}
+
+/// The largest difference between two colours over their channels.
+fn colour_difference(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (0..3).map(|ch| (a[ch] - b[ch]).abs()).fold(0.0, f32::max)
 }
 
 fn mean_rgb(cells: &[[f32; 3]]) -> [f32; 3] {

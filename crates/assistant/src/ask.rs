@@ -159,8 +159,9 @@ pub struct SpanInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub question: String,
-    /// How the steps were found: `timeline` (the tutorial's grounded sentences) or `model` (Q2A
-    /// alone, when the pack has no timeline).
+    /// How the steps were found: `timeline` (the tutorial's grounded sentences), `grounded` (a
+    /// listed question ranked by a `q2a_grounded` model, Q2A with the timeline's evidence) or
+    /// `model` (Q2A alone, when the pack has no timeline).
     pub method: &'static str,
     /// False when the tutorial does not seem to cover the question (then `steps` is empty and
     /// `closest` lists what it does cover).
@@ -310,6 +311,10 @@ pub fn ask(
         .iter()
         .find(|qa| normalise(&qa.entry.question) == wanted);
     let no_model = || Error::ModelUnavailable("no model is loaded: pick one in Settings".into());
+    // A model fused with the timeline ranks a listed question's candidates itself.
+    if let (Some(_), Some(m)) = (listed, model.filter(|m| is_grounded(m))) {
+        return ask_model(m, pack, listed, question, embed, started);
+    }
     let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
         return ask_model(
             model.ok_or_else(no_model)?,
@@ -506,8 +511,15 @@ fn candidate(
     }
 }
 
+/// Whether `model` is Q2A fused with the timeline (`MODEL.ARCH q2a_grounded`), which needs
+/// the evidence of each candidate.
+fn is_grounded(model: &LoadedModel) -> bool {
+    model.config.model.arch == q2a::config::Arch::Q2aGrounded
+}
+
 /// Q2A ranks the candidates: a listed question's own, any other as the most similar listed
-/// question with every answer the pack knows.
+/// question with every answer the pack knows. A grounded model gets each candidate's evidence
+/// from the pack's timeline.
 fn ask_model(
     model: &LoadedModel,
     pack: &ActivePack,
@@ -531,6 +543,31 @@ fn ask_model(
         }
     };
     let mut folder = pack.encoded.clone();
+    folder.evidence = if is_grounded(model) {
+        let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
+            return Err(Error::ModelUnavailable(format!(
+                "model {} ranks with the tutorial timeline, which this pack has none of (are the OCR models installed?): pick another model in Settings",
+                model.info.name
+            )));
+        };
+        let embed_plain = embed.map(|e| {
+            move |t: &[String]| -> std::result::Result<Vec<Vec<f32>>, String> {
+                e(t).map_err(|x| x.to_string())
+            }
+        });
+        let evidence = crate::timeline::listed_evidence(
+            timeline,
+            index,
+            std::slice::from_ref(&qa.entry),
+            embed_plain
+                .as_ref()
+                .map(|f| f as &dyn Fn(&[String]) -> std::result::Result<Vec<Vec<f32>>, String>),
+        )
+        .map_err(Error::Internal)?;
+        Some(evidence)
+    } else {
+        None
+    };
     folder.qas = vec![qa];
     let ds = Dataset {
         root: pack.detail.folder.clone(),
@@ -612,11 +649,29 @@ fn ask_model(
             low_confidence,
         });
     }
+    // A grounded model ranked with the timeline's evidence: the part it read is the answer's.
+    let span = match (is_grounded(model), &pack.index, embed) {
+        (true, Some(index), e) => {
+            let q = match (e, &index.goal_embeddings) {
+                (Some(e), Some(_)) => e(&[index.question_text(question)])?.into_iter().next(),
+                _ => None,
+            };
+            index
+                .retrieve(question, q.as_deref())
+                .best()
+                .map(|b| span_info(index, b))
+        }
+        _ => None,
+    };
     Ok(Answer {
         question: question.to_string(),
-        method: "model",
+        method: if is_grounded(model) {
+            "grounded"
+        } else {
+            "model"
+        },
         covered: true,
-        span: None,
+        span,
         closest: Vec::new(),
         known: answering_as.is_none(),
         answering_as,

@@ -22,3 +22,45 @@ pub fn load_or_ground(
     })
     .map_err(|e| e.to_string())
 }
+
+/// The grounding evidence of every listed candidate of `qas` (an encoded folder's `qa.json`, or
+/// the one question being asked), for `MODEL.ARCH q2a_grounded`: each question retrieves the
+/// timeline's parts from `index` as the app's answers do (BM25, plus the cosine of the
+/// question's embedding by `embed` when the index has goal embeddings), then
+/// `grounding::evidence::listed` describes each candidate. `pressnext ground --data`, `pressnext
+/// bench-accuracy` (through it) and the app's ask call it.
+pub fn listed_evidence(
+    timeline: &Timeline,
+    index: &grounding::answer::Index,
+    qas: &[encoded::QaEntry],
+    embed: Option<&dyn Fn(&[String]) -> Result<Vec<Vec<f32>>, String>>,
+) -> Result<encoded::EncodedEvidence, String> {
+    let names = grounding::evidence::names();
+    let mut steps = Vec::with_capacity(qas.len());
+    for qa in qas {
+        let q = match (embed, &index.goal_embeddings) {
+            (Some(e), Some(_)) => e(&[index.question_text(&qa.question)])?.into_iter().next(),
+            _ => None,
+        };
+        let retrieval = index.retrieve(&qa.question, q.as_deref());
+        let per_step =
+            grounding::evidence::listed(timeline, index, &retrieval, &qa.question, &qa.answers)
+                .into_iter()
+                .map(|rows| {
+                    let a = rows.len();
+                    candle_core::Tensor::from_vec(
+                        rows.into_iter().flatten().collect::<Vec<f32>>(),
+                        (a, names.len()),
+                        &candle_core::Device::Cpu,
+                    )
+                    .map_err(|e| e.to_string())
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+        steps.push(per_step);
+    }
+    Ok(encoded::EncodedEvidence {
+        names,
+        version: grounding::evidence::VERSION,
+        steps,
+    })
+}

@@ -70,6 +70,11 @@ const TRAINED: &[Trained] = &[
         what: "MODEL.ARCH q2a_function: TF-IDF question-to-paragraph weights, paragraph-pooled video and text, Adam, no scheduler",
         config: "configs/q2a_function_minilm_dinov2s.yaml",
     },
+    Trained {
+        name: "Q2A grounded (fused with the timeline)",
+        what: "configs/q2a_grounded.yaml: MODEL.ARCH q2a_grounded, the best config's Q2A plus an MLP over each candidate's grounding evidence (grounding::evidence: the timeline's control probability and action agreement in the three best parts of the tutorial and in the best part with as many steps as the question, their scores, the cue votes, whether the question names the candidate's value), added to Q2A's score",
+        config: "configs/q2a_grounded.yaml",
+    },
 ];
 
 struct Scored {
@@ -112,6 +117,23 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
         }
     }
     drop(encoders);
+    // The timelines and the evidence of every listed candidate (MODEL.ARCH q2a_grounded),
+    // next to the features (resumable, as `pressnext ground --data` does it).
+    for (split, label) in [("train", "train.json"), ("test", "test_with_gt.json")] {
+        eprintln!("grounding {split} ...");
+        let status = crate::ground::ground_split_logged(
+            &data,
+            split,
+            label,
+            &encoded.join(split),
+            Some(root.clone()),
+            false,
+            &|line| eprintln!("  {line}"),
+        )?;
+        if status != ExitCode::SUCCESS {
+            bail!("grounding {split} failed for some folders (see above)");
+        }
+    }
     let train_root = encoded.join("train");
     let test_root = encoded.join("test");
     let (nm, test) = crate::commands::load_encoded(&test_root)?;
@@ -383,8 +405,9 @@ fn report(
         args.seed
     );
     let _ = writeln!(md, "2. `pressnext encode` of `train/` (train.json) and `test/` (test_with_gt.json) with DINOv2 ViT-S/14 + all-MiniLM-L6-v2, 1 fps, `--button-view {}`;", serde_json::to_value(args.button_view).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
-    let _ = writeln!(md, "3. `pressnext train --cfg CONFIG` for each trained system below, on train, for the config's epochs{};", args.epochs.map(|e| format!(" (here {e})")).unwrap_or_default());
-    let _ = writeln!(md, "4. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines.\n");
+    let _ = writeln!(md, "3. `pressnext ground --data` of both splits into the encoded folders: the tutorial timelines and the grounding evidence of every listed candidate (for `MODEL.ARCH q2a_grounded`);");
+    let _ = writeln!(md, "4. `pressnext train --cfg CONFIG` for each trained system below, on train, for the config's epochs{};", args.epochs.map(|e| format!(" (here {e})")).unwrap_or_default());
+    let _ = writeln!(md, "5. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines.\n");
     let _ = writeln!(md, "## Dataset\n");
     let _ = writeln!(md, "| split | appliances | questions | steps | candidates per step (mean) | video frames (1 fps) |");
     let _ = writeln!(md, "|---|---|---|---|---|---|");

@@ -60,6 +60,22 @@ pub(crate) fn ground_split(
     models: Option<PathBuf>,
     json: bool,
 ) -> Result<ExitCode> {
+    ground_split_logged(data, split, label, out, models, json, &|line| {
+        println!("{line}")
+    })
+}
+
+/// [`ground_split`] with its per-folder and summary lines sent to `log` (the accuracy benchmark
+/// keeps them off its standard output).
+pub(crate) fn ground_split_logged(
+    data: &Path,
+    split: &str,
+    label: &str,
+    out: &Path,
+    models: Option<PathBuf>,
+    json: bool,
+    log: &dyn Fn(&str),
+) -> Result<ExitCode> {
     let dir = data.join(split);
     let label_path = data.join(label);
     let mut folders: Vec<String> = if label_path.is_file() {
@@ -84,28 +100,77 @@ pub(crate) fn ground_split(
     let root = models.unwrap_or_else(encoders::models::default_root);
     let ocr = ocr::Ocr::load_best(&root)?;
     let (mut done, mut skipped, mut failed) = (0, 0, 0);
+    // The text encoder of the encoded features, for the evidence (loaded on first need).
+    let mut text: Option<encoders::text::TextEncoder> = None;
     for name in &folders {
         let target = out.join(name);
-        let status = if grounding::cache::cached(&target).is_some() {
-            skipped += 1;
-            "skipped (up to date)".to_string()
-        } else {
-            match grounding::ground_folder(&dir.join(name), &ocr, |_, _| {}) {
-                Ok(timeline) => {
-                    grounding::cache::save(&target, &timeline)?;
+        let result = (|| -> Result<&'static str> {
+            let (timeline, fresh) = match grounding::cache::cached(&target) {
+                Some(t) => (t, false),
+                None => {
+                    let t = grounding::ground_folder(&dir.join(name), &ocr, |_, _| {})?;
+                    grounding::cache::save(&target, &t)?;
+                    (t, true)
+                }
+            };
+            // The evidence of the folder's listed candidates, when it is encoded.
+            let qa_json = target.join(q2a::features::QA_JSON);
+            let evidence_current =
+                q2a::features::evidence_header(&target).is_some_and(|(v, names)| {
+                    v == grounding::evidence::VERSION && names == grounding::evidence::names()
+                });
+            if !qa_json.is_file() || (!fresh && evidence_current) {
+                return Ok(if fresh {
+                    "grounded"
+                } else {
+                    "skipped (up to date)"
+                });
+            }
+            let qas: Vec<q2a::features::QaEntry> = serde_json::from_slice(
+                &std::fs::read(&qa_json).with_context(|| qa_json.display().to_string())?,
+            )
+            .with_context(|| qa_json.display().to_string())?;
+            if text.is_none() {
+                let (paths, _) = encoders::models::ModelPaths::verified(&root)?;
+                text = Some(encoders::text::TextEncoder::load(
+                    &paths.text,
+                    &candle_core::Device::Cpu,
+                )?);
+            }
+            let encoder = text.as_ref().expect("loaded above");
+            let embed = |t: &[String]| encoder.encode(t).map_err(|e| e.to_string());
+            let lexical = grounding::answer::Index::new(&timeline);
+            let index = lexical
+                .clone()
+                .with_embeddings(embed(&lexical.goals()).map_err(|e| anyhow::anyhow!(e))?);
+            let evidence =
+                assistant::timeline::listed_evidence(&timeline, &index, &qas, Some(&embed))
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            q2a::features::write_evidence(&target, &evidence)?;
+            Ok(if fresh {
+                "grounded, evidence written"
+            } else {
+                "evidence written"
+            })
+        })();
+        let status = match result {
+            Ok(s) => {
+                if s.starts_with("skipped") {
+                    skipped += 1;
+                } else {
                     done += 1;
-                    "grounded".to_string()
                 }
-                Err(e) => {
-                    failed += 1;
-                    format!("failed: {e}")
-                }
+                s.to_string()
+            }
+            Err(e) => {
+                failed += 1;
+                format!("failed: {e:#}")
             }
         };
         if json {
-            println!("{}", serde_json::json!({"folder": name, "status": status}));
+            log(&serde_json::json!({"folder": name, "status": status}).to_string());
         } else {
-            println!("{name}: {status}");
+            log(&format!("{name}: {status}"));
         }
     }
     let summary = format!(
@@ -113,12 +178,12 @@ pub(crate) fn ground_split(
         out.display()
     );
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"grounded": done, "up_to_date": skipped, "failed": failed})
+        log(
+            &serde_json::json!({"grounded": done, "up_to_date": skipped, "failed": failed})
+                .to_string(),
         );
     } else {
-        println!("{summary}");
+        log(&summary);
     }
     Ok(if failed > 0 {
         ExitCode::from(1)

@@ -33,6 +33,7 @@ pub const QA_JSON: &str = "qa.json";
 pub const ENCODER_JSON: &str = "encoder.json";
 pub const PARAS_FILE: &str = "paras.safetensors";
 pub const PARAS_JSON: &str = "paras.json";
+pub const EVIDENCE_FILE: &str = "evidence.safetensors";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParasJson {
@@ -95,7 +96,29 @@ pub struct EncodedFolder {
     pub qas: Vec<EncodedQa>,
     /// Absent in folders encoded before paragraphs were written.
     pub paras: Option<EncodedParas>,
+    /// The grounding evidence of every candidate (`pressnext ground --data ... --out`), absent
+    /// until the folder is grounded.
+    pub evidence: Option<EncodedEvidence>,
     pub encoder: serde_json::Value,
+}
+
+/// `evidence.safetensors`: per QA, per step, `[A, E]` numbers for each candidate from the
+/// tutorial timeline (`grounding::evidence`), with the feature names and version in the
+/// file's metadata.
+#[derive(Debug, Clone)]
+pub struct EncodedEvidence {
+    /// `features`: comma-separated names, one per column.
+    pub names: Vec<String>,
+    /// `version` of the evidence's definition.
+    pub version: u32,
+    /// `[qa][step]` -> `[A, E]`.
+    pub steps: Vec<Vec<Tensor>>,
+}
+
+impl EncodedEvidence {
+    pub fn width(&self) -> usize {
+        self.names.len()
+    }
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
@@ -317,6 +340,7 @@ impl EncodedFolder {
                 steps,
             });
         }
+        let evidence = read_evidence(dir, &qas)?;
         Ok(EncodedFolder {
             name,
             video,
@@ -325,6 +349,7 @@ impl EncodedFolder {
             sentences: script_json.sentences,
             qas,
             paras,
+            evidence,
             encoder,
         })
     }
@@ -378,9 +403,92 @@ impl EncodedFolder {
                 },
             )?;
         }
+        // Evidence belongs to these QAs: written with them, or removed as stale.
+        match &self.evidence {
+            Some(e) => write_evidence(dir, e)?,
+            None => {
+                let path = dir.join(EVIDENCE_FILE);
+                if path.exists() {
+                    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                }
+            }
+        }
         // encoder.json last: its presence marks a complete folder.
         write_json(&dir.join(ENCODER_JSON), &self.encoder)
     }
+}
+
+/// Writes `evidence.safetensors` into `dir`, atomically.
+pub fn write_evidence(dir: &Path, evidence: &EncodedEvidence) -> Result<()> {
+    let mut tensors = Vec::new();
+    for (i, steps) in evidence.steps.iter().enumerate() {
+        for (j, t) in steps.iter().enumerate() {
+            tensors.push((format!("q{i}.s{j}"), t.clone()));
+        }
+    }
+    let metadata = HashMap::from([
+        ("features".to_string(), evidence.names.join(",")),
+        ("version".to_string(), evidence.version.to_string()),
+    ]);
+    write_safetensors(&dir.join(EVIDENCE_FILE), tensors, Some(metadata))
+}
+
+/// The version and feature names recorded in `dir`'s evidence file, when it has a readable one.
+pub fn evidence_header(dir: &Path) -> Option<(u32, Vec<String>)> {
+    let bytes = assistq::fsutil::read_regular(&dir.join(EVIDENCE_FILE)).ok()?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).ok()?;
+    let meta = header.metadata().as_ref()?;
+    let version = meta.get("version")?.parse().ok()?;
+    let names = meta
+        .get("features")?
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .collect();
+    Some((version, names))
+}
+
+fn read_evidence(dir: &Path, qas: &[EncodedQa]) -> Result<Option<EncodedEvidence>> {
+    let path = dir.join(EVIDENCE_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let Some((version, names)) = evidence_header(dir) else {
+        return Err(Error::features(
+            &path,
+            "no `features` and `version` metadata: write it again with `pressnext ground --data`",
+        ));
+    };
+    if names.is_empty() {
+        return Err(Error::features(&path, "`features` names no column"));
+    }
+    let mut map = load_tensors(&path)?;
+    let mut steps = Vec::with_capacity(qas.len());
+    for (i, qa) in qas.iter().enumerate() {
+        let mut per_step = Vec::with_capacity(qa.steps.len());
+        for (j, answers) in qa.entry.answers.iter().enumerate() {
+            let name = format!("q{i}.s{j}");
+            let t = take(&mut map, &path, &name, 2)?;
+            if t.dims() != [answers.len(), names.len()] {
+                return Err(Error::features(
+                    &path,
+                    format!(
+                        "`{name}` has shape {:?}, expected [{}, {}] (candidates, features); ground the folder again",
+                        t.dims(),
+                        answers.len(),
+                        names.len()
+                    ),
+                ));
+            }
+            per_step.push(t);
+        }
+        steps.push(per_step);
+    }
+    Ok(Some(EncodedEvidence {
+        names,
+        version,
+        steps,
+    }))
 }
 
 fn read_paras(dir: &Path, d: usize) -> Result<Option<EncodedParas>> {

@@ -572,6 +572,7 @@ fn encode_folder(
         sentences,
         qas: encoded_qas,
         paras,
+        evidence: None,
         encoder: serde_json::to_value(info).map_err(|e| Error::Other(e.to_string()))?,
     })
 }

@@ -78,6 +78,30 @@ pub struct Batch {
     pub num_candidates: usize,
     /// Present when every folder of the batch has its function paragraphs.
     pub function: Option<FunctionInputs>,
+    /// `[N, E]` grounding evidence of every packed candidate (`evidence.safetensors`), present
+    /// when every folder of the batch has it with the same features.
+    pub evidence: Option<Tensor>,
+}
+
+/// The packed `[N, E]` evidence of `refs`' candidates, in the packing order of [`Batch::new`],
+/// or `None` when a folder has none or their features differ.
+fn packed_evidence(ds: &Dataset, refs: &[SampleRef], device: &Device) -> Result<Option<Tensor>> {
+    let mut names: Option<&Vec<String>> = None;
+    let mut rows = Vec::new();
+    for r in refs {
+        let Some(e) = &ds.folders[r.folder].evidence else {
+            return Ok(None);
+        };
+        match names {
+            Some(n) if *n != e.names => return Ok(None),
+            _ => names = Some(&e.names),
+        }
+        rows.extend(e.steps[r.qa].iter().cloned());
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Tensor::cat(&rows, 0)?.to_device(device)?))
 }
 
 fn pad_rows(t: &Tensor, rows: usize) -> Result<Tensor> {
@@ -307,8 +331,10 @@ impl Batch {
             });
         }
         let function = function_inputs(&folders, &qas, &sample_group, t_max, device)?;
+        let evidence = packed_evidence(ds, refs, device)?;
         Ok(Batch {
             function,
+            evidence,
             samples: refs.to_vec(),
             candidates,
             labels,

@@ -119,6 +119,11 @@ pub enum Arch {
     /// script's function paragraphs by TF-IDF; their text and their span of video are pooled.
     #[serde(rename = "q2a_function")]
     Q2aFunction,
+    /// Q2A fused with the tutorial timeline (docs/q2a.md, "Grounded"): the reference model's
+    /// score of each candidate plus a small MLP over its grounding evidence
+    /// (`evidence.safetensors`, written by `pressnext ground --data ... --out`).
+    #[serde(rename = "q2a_grounded")]
+    Q2aGrounded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +208,15 @@ pub struct ModelConfig {
     /// Accepted for the 2nd-place fork's configs, which never read it.
     #[serde(rename = "N_LAYERS")]
     pub n_layers: usize,
+    /// Evidence numbers per candidate that `q2a_grounded` reads (the evidence file's width).
+    #[serde(rename = "EVIDENCE_DIM")]
+    pub evidence_dim: usize,
+    /// Factor on the evidence MLP's score. Under Adam every weight moves about `LR` per step
+    /// whatever its gradient, so the factor is how much faster the evidence score can grow than
+    /// Q2A's: with 1 a few hundred steps leave it too small to outweigh Q2A's fit to the
+    /// training appliances.
+    #[serde(rename = "EVIDENCE_SCALE")]
+    pub evidence_scale: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,6 +319,8 @@ impl Default for ModelConfig {
             init_state: String::new(),
             learn_state: false,
             n_layers: 0,
+            evidence_dim: 25,
+            evidence_scale: 100.0,
         }
     }
 }
@@ -340,7 +356,8 @@ pub const MONITOR_METRICS: [(&str, MonitorMode); 5] = [
 /// The largest value each size key may have: far above any sensible model on this hardware,
 /// small enough that building the model cannot exhaust memory (docs/config.md).
 #[allow(clippy::type_complexity)]
-pub const SIZE_LIMITS: [(&str, fn(&Config) -> usize, usize); 7] = [
+pub const SIZE_LIMITS: [(&str, fn(&Config) -> usize, usize); 8] = [
+    ("MODEL.EVIDENCE_DIM", |c| c.model.evidence_dim, 1024),
     ("INPUT.DIM", |c| c.input.dim, 8192),
     ("INPUT.NUM_MASKS", |c| c.input.num_masks, 16),
     ("MODEL.NUM_HEADS", |c| c.model.num_heads, 64),
@@ -459,6 +476,12 @@ impl Config {
         }
         if self.model.dim_state == 0 {
             return fail("MODEL.DIM_STATE", "must be positive".into());
+        }
+        if self.model.arch == Arch::Q2aGrounded && self.model.evidence_dim == 0 {
+            return fail(
+                "MODEL.EVIDENCE_DIM",
+                "must be positive for q2a_grounded".into(),
+            );
         }
         if self.model.mlp.layers == 0 {
             return fail("MODEL.MLP.LAYERS", "must be at least 1".into());

@@ -225,6 +225,7 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Vec<EncodedFolder>> {
             video: Tensor::from_vec(scaled(video, d), (t, d), &Device::Cpu)?,
             script: Tensor::from_vec(scaled(script, d), (s, d), &Device::Cpu)?,
             paras: Some(synthetic_paragraphs(&sentences, &script_meta, d)?),
+            evidence: None,
             sentences: script_meta,
             qas,
             encoder: serde_json::json!({

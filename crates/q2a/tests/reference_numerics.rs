@@ -148,6 +148,7 @@ impl Fixture {
                     steps,
                 }],
                 paras: None,
+                evidence: None,
                 encoder: serde_json::json!({}),
             });
         }

@@ -17,6 +17,7 @@ use crate::batch::Batch;
 use crate::config::{Arch, Config, HistoryArch, HistoryMode, InputNorm};
 use crate::error::{Error, Result};
 use crate::model::attention::MultiheadAttention;
+use crate::model::evidence::EvidenceHead;
 use crate::model::gru::GruCell;
 use crate::model::mlp::Mlp;
 
@@ -51,6 +52,10 @@ pub struct Q2a {
     mlp_pre: Mlp,
     grounding: Grounding,
     head: Head,
+    /// `q2a_grounded`: an MLP from each candidate's grounding evidence to a score added to the
+    /// head's.
+    evidence: Option<EvidenceHead>,
+    evidence_dim: usize,
     /// Initial history state `[DIM_STATE]`, stored in checkpoints as `state`.
     state: Tensor,
     dim: usize,
@@ -83,13 +88,22 @@ impl Q2a {
             mlp_t: mlp(d, d, "mlp_t")?,
             mlp_pre: mlp(d * (3 + nm), ds, "mlp_pre")?,
             grounding: match cfg.model.arch {
-                Arch::Q2a => Grounding::Attention {
+                Arch::Q2a | Arch::Q2aGrounded => Grounding::Attention {
                     s2v: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("s2v"))?,
                     qa2s: MultiheadAttention::new(d, cfg.model.num_heads, vb.pp("qa2s"))?,
                 },
                 Arch::Q2aFunction => Grounding::Function,
             },
             head,
+            evidence: match cfg.model.arch {
+                Arch::Q2aGrounded => Some(EvidenceHead::new(
+                    cfg.model.evidence_dim,
+                    cfg.model.evidence_scale,
+                    vb.pp("evidence"),
+                )?),
+                _ => None,
+            },
+            evidence_dim: cfg.model.evidence_dim,
             state: vb.get_with_hints(
                 ds,
                 "state",
@@ -235,6 +249,33 @@ impl Q2a {
         Ok((per_sample(&para_video)?, per_sample(&para_text)?))
     }
 
+    /// `q2a_grounded`: the evidence MLP's score of every packed candidate, `[N + 1]` with a zero
+    /// for the padding index; `None` for the other architectures.
+    fn evidence_scores(&self, batch: &Batch) -> Result<Option<Tensor>> {
+        let Some(head) = &self.evidence else {
+            return Ok(None);
+        };
+        let e = batch.evidence.as_ref().ok_or_else(|| {
+            Error::Data(
+                "MODEL.ARCH q2a_grounded needs the grounding evidence of every candidate \
+                 (evidence.safetensors), which this encoding lacks: run `pressnext ground --data \
+                 ROOT --split S --label L --out ENCODED` on it"
+                    .into(),
+            )
+        })?;
+        let width = e.dim(1)?;
+        if width != self.evidence_dim {
+            return Err(Error::Data(format!(
+                "the evidence has {width} numbers per candidate but MODEL.EVIDENCE_DIM is {}: \
+                 ground the data again or set MODEL.EVIDENCE_DIM",
+                self.evidence_dim
+            )));
+        }
+        let scores = head.forward(e)?;
+        let zero = Tensor::zeros(1, DType::F32, scores.device())?;
+        Ok(Some(Tensor::cat(&[scores, zero], 0)?))
+    }
+
     /// Candidate logits step by step, `[B, A_k]` per step with padding at `MASKED`. The history
     /// follows the labels (`Gt`) or the model's own best candidate (`Max`).
     pub fn step_logits(&self, batch: &Batch, history: HistoryMode) -> Result<Vec<Tensor>> {
@@ -247,6 +288,7 @@ impl Q2a {
             ));
         }
         let x = self.embed_candidates(batch)?;
+        let evidence = self.evidence_scores(batch)?;
         let gates = match &self.head {
             Head::Gru { gru, .. } => Some(gru.input_gates(&x)?),
             _ => None,
@@ -277,7 +319,10 @@ impl Q2a {
                     proj.forward(&x.index_select(&step.index, 0)?.reshape((b, a, ds))?)?
                 }
             };
-            let logits = logits.squeeze(D::Minus1)?.add(&step.bias)?;
+            let mut logits = logits.squeeze(D::Minus1)?.add(&step.bias)?;
+            if let Some(e) = &evidence {
+                logits = logits.add(&e.index_select(&step.index, 0)?.reshape((b, a))?)?;
+            }
             if k + 1 < batch.steps.len() && uses_history {
                 let choice: Vec<u32> = match history {
                     HistoryMode::Gt => step.labels_host.clone(),

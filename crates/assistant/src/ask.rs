@@ -578,6 +578,23 @@ fn ask_model(
     let scores = model.model.scores(&batch, HistoryMode::Max)?.remove(0);
     let attention = model.model.sentence_attention(&batch)?;
     let entry = &ds.folders[0].qas[0].entry;
+    // A grounded model ranked with the timeline's evidence: the part it read is the answer's,
+    // and its k-th line is where step k's "why" is looked for first.
+    let part = match (is_grounded(model), &pack.timeline, &pack.index) {
+        (true, Some(timeline), Some(index)) => {
+            let q = match (embed, &index.goal_embeddings) {
+                (Some(e), Some(_)) => e(&[index.question_text(question)])?.into_iter().next(),
+                _ => None,
+            };
+            index.retrieve(question, q.as_deref()).best().map(|b| {
+                (
+                    span_info(index, b),
+                    tutorial::steps_for_question(timeline, &index.spans[b.span], question),
+                )
+            })
+        }
+        _ => None,
+    };
     let sentences = &pack.detail.script;
     let mut steps = Vec::with_capacity(scores.len());
     for (k, step_scores) in scores.iter().enumerate() {
@@ -637,8 +654,11 @@ fn ask_model(
         // control (the one nearest the model's most attended sentence), never a sentence
         // about another control.
         let chosen_button = &entry.buttons[k][chosen];
-        let why =
-            timeline_why(pack, chosen_button, attended.as_ref().map(|w| w.start)).or(attended);
+        let near = part
+            .as_ref()
+            .and_then(|(_, planned)| planned.get(k).map(|p| p.start))
+            .or(attended.as_ref().map(|w| w.start));
+        let why = timeline_why(pack, chosen_button, near).or(attended);
         let low_confidence = candidates
             .first()
             .is_none_or(|c| c.probability < LOW_CONFIDENCE);
@@ -649,20 +669,6 @@ fn ask_model(
             low_confidence,
         });
     }
-    // A grounded model ranked with the timeline's evidence: the part it read is the answer's.
-    let span = match (is_grounded(model), &pack.index, embed) {
-        (true, Some(index), e) => {
-            let q = match (e, &index.goal_embeddings) {
-                (Some(e), Some(_)) => e(&[index.question_text(question)])?.into_iter().next(),
-                _ => None,
-            };
-            index
-                .retrieve(question, q.as_deref())
-                .best()
-                .map(|b| span_info(index, b))
-        }
-        _ => None,
-    };
     Ok(Answer {
         question: question.to_string(),
         method: if is_grounded(model) {
@@ -671,7 +677,7 @@ fn ask_model(
             "model"
         },
         covered: true,
-        span,
+        span: part.map(|(span, _)| span),
         closest: Vec::new(),
         known: answering_as.is_none(),
         answering_as,

@@ -81,12 +81,35 @@ fn any_question_is_answered_from_the_tutorial_or_said_not_covered() {
     let qa = &labels.as_object().unwrap().values().next().unwrap()[0];
     let a = ask(data.path(), qa["question"].as_str().unwrap());
     assert_eq!(a["known"], true);
+    // The demo model is Q2A fused with the timeline: it ranks the listed candidates, reading
+    // the part of the tutorial it answers from, and every "why" is a sentence of that part.
+    assert_eq!(a["method"], "grounded", "{a}");
+    let (first, last) = (
+        a["span"]["first_line"].as_u64().unwrap(),
+        a["span"]["last_line"].as_u64().unwrap(),
+    );
+    let (start, end) = (
+        a["span"]["start"].as_f64().unwrap(),
+        a["span"]["end"].as_f64().unwrap(),
+    );
+    assert!(first <= last && start < end, "{a}");
     let steps = a["steps"].as_array().unwrap();
     assert_eq!(steps.len(), qa["answers"].as_array().unwrap().len());
     for (k, step) in steps.iter().enumerate() {
         assert_eq!(
             step["candidates"].as_array().unwrap().len(),
             qa["answers"][k].as_array().unwrap().len()
+        );
+        let right = qa["correct"][k].as_u64().unwrap() as usize - 1;
+        assert_eq!(
+            step["candidates"][0]["answer"], qa["answers"][k][right],
+            "step {k}: {step}"
+        );
+        assert_eq!(step["why"]["source"], "timeline", "{step}");
+        let at = step["why"]["start"].as_f64().unwrap();
+        assert!(
+            at >= start - 1e-6 && at <= end + 1e-6,
+            "step {k}: {step} outside {start}-{end}"
         );
     }
     // An empty question is an error that says so, and nothing is printed as an answer.

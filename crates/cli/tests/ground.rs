@@ -210,3 +210,89 @@ fn ground_data_writes_timelines_next_to_the_features_and_resumes() {
     let third = pressnext(&args);
     assert!(String::from_utf8_lossy(&third.stdout).contains("1 grounded, 0 up to date"));
 }
+
+#[test]
+fn ground_data_writes_the_evidence_of_every_listed_candidate_of_an_encoded_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("encoded");
+    let encode = pressnext(&[
+        "encode",
+        "--data",
+        "demo/pack",
+        "--split",
+        "test",
+        "--label",
+        "test_with_gt.json",
+        "--out",
+        out.to_str().unwrap(),
+        "--button-view",
+        "crop",
+    ]);
+    assert!(
+        encode.status.success(),
+        "{}",
+        String::from_utf8_lossy(&encode.stderr)
+    );
+    let args = [
+        "ground",
+        "--data",
+        "demo/pack",
+        "--split",
+        "test",
+        "--label",
+        "test_with_gt.json",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = pressnext(&args);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("grounded, evidence written"), "{stdout}");
+    let dir = out.join(demo_folder().file_name().unwrap());
+    let folder = q2a::features::EncodedFolder::read(&dir).unwrap();
+    let evidence = folder.evidence.as_ref().expect("evidence.safetensors");
+    assert_eq!(evidence.names, grounding::evidence::names());
+    assert_eq!(evidence.version, grounding::evidence::VERSION);
+    // The evidence says what the timeline says: on the demo pack (every listed step right from
+    // the timeline) the right candidate has the best part's highest control probability plus
+    // action agreement.
+    let (p, a) = (
+        evidence
+            .names
+            .iter()
+            .position(|n| n == "part1.control_probability")
+            .unwrap(),
+        evidence
+            .names
+            .iter()
+            .position(|n| n == "part1.action_agreement")
+            .unwrap(),
+    );
+    let mut steps = 0;
+    for (qa, per_step) in folder.qas.iter().zip(&evidence.steps) {
+        let correct = qa.entry.correct.as_ref().unwrap();
+        for (k, t) in per_step.iter().enumerate() {
+            let rows: Vec<Vec<f32>> = t.to_vec2().unwrap();
+            let score = |r: &Vec<f32>| r[p] + 0.5 * r[a];
+            let right = score(&rows[correct[k] - 1]);
+            assert!(
+                rows.iter()
+                    .enumerate()
+                    .all(|(c, r)| c == correct[k] - 1 || score(r) < right),
+                "{:?} step {k}: {rows:?}",
+                qa.entry.question
+            );
+            steps += 1;
+        }
+    }
+    assert!(steps >= 5, "{steps} steps");
+    // Up to date the second time; the evidence alone is written again when it is missing.
+    let second = pressnext(&args);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 grounded, 1 up to date"));
+    std::fs::remove_file(dir.join("evidence.safetensors")).unwrap();
+    let third = pressnext(&args);
+    let stdout = String::from_utf8_lossy(&third.stdout);
+    assert!(
+        stdout.contains(": evidence written") && stdout.contains("1 grounded, 0 up to date"),
+        "{stdout}"
+    );
+}

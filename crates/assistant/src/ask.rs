@@ -350,14 +350,32 @@ pub fn ask(
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         });
     }
-    let best = *retrieval
-        .best()
-        .expect("a covered question has a best part");
-    let span = &index.spans[best.span];
-    let planned = tutorial::steps_for_question(timeline, span, question);
+    // A listed question's part is the best one with its step count (tutorial::listed_part).
+    let (best, planned) = match listed {
+        Some(qa) => {
+            let (rank, planned) = tutorial::listed_part(
+                timeline,
+                index,
+                &retrieval,
+                question,
+                qa.entry.answers.len(),
+            )
+            .expect("a covered question has a best part");
+            (retrieval.ranked[rank], planned)
+        }
+        None => {
+            let best = *retrieval
+                .best()
+                .expect("a covered question has a best part");
+            (
+                best,
+                tutorial::steps_for_question(timeline, &index.spans[best.span], question),
+            )
+        }
+    };
     let steps: Vec<Step> = match listed {
         Some(qa) => {
-            let scores = tutorial::score_listed(&planned, &qa.entry.answers);
+            let scores = tutorial::score_listed(&planned, &qa.entry.answers, question);
             scores
                 .iter()
                 .enumerate()

@@ -2,7 +2,7 @@
 //! two protocols of docs/metrics.md, on a dataset made by `pressnext synth`:
 //!
 //! - **AssistQ protocol**: each listed question's candidates ranked by the timeline
-//!   (`grounding::answer::score_listed` on the span retrieved for the question): R@1, R@3, MR, MRR.
+//!   (`grounding::answer::score_listed` on the question's `listed_part`): R@1, R@3, MR, MRR.
 //! - **Free questions**: each appliance's `free_questions.json`; a covered question is answered
 //!   with the retrieved span's steps and, per step, the best of every control with the actions
 //!   the tutorial uses for it: step accuracy, task success and how often "not covered" is said
@@ -131,13 +131,11 @@ pub fn evaluate(
                     .with_context(|| format!("{}: {folder} has no labels", qa_path.display()))?;
                 let r = ask(&qa.question)?;
                 // The protocol ranks the listed candidates whatever the coverage decision.
-                let steps = r
-                    .best()
-                    .map(|b| {
-                        answer::steps_for_question(&timeline, &index.spans[b.span], &qa.question)
-                    })
-                    .unwrap_or_default();
-                let scores = answer::score_listed(&steps, &qa.answers);
+                let steps =
+                    answer::listed_part(&timeline, index, &r, &qa.question, qa.answers.len())
+                        .map(|(_, steps)| steps)
+                        .unwrap_or_default();
+                let scores = answer::score_listed(&steps, &qa.answers, &qa.question);
                 acc.submission.push(
                     folder,
                     assistq::submission::Prediction {

@@ -817,19 +817,88 @@ impl Index {
     }
 }
 
+/// How deep in the ranking a listed question looks for a part with as many steps as it has.
+pub const SAME_COUNT_DEPTH: usize = 8;
+
+/// What a candidate gains when the question writes the value its action sets
+/// ([`target_in_question`]).
+pub const TARGET_BONUS: f32 = 0.2;
+
+/// The part a listed question of `steps_asked` steps is answered from: of the first
+/// [`SAME_COUNT_DEPTH`] parts of `retrieval`, the best-ranked with exactly as many steps (a
+/// listed question's step count is known, and the part that shows it step for step is the
+/// likelier one: "boil water and keep it warm" is the two-step part, not the one-step "boil
+/// water" that ranked first), else the best. Its rank in `retrieval.ranked` and its steps.
+pub fn listed_part(
+    timeline: &Timeline,
+    index: &Index,
+    retrieval: &Retrieval,
+    question: &str,
+    steps_asked: usize,
+) -> Option<(usize, Vec<PlannedStep>)> {
+    let mut first = None;
+    for (rank, s) in retrieval.ranked.iter().take(SAME_COUNT_DEPTH).enumerate() {
+        let steps = steps_for_question(timeline, &index.spans[s.span], question);
+        if steps.len() == steps_asked {
+            return Some((rank, steps));
+        }
+        if first.is_none() {
+            first = Some((rank, steps));
+        }
+    }
+    first
+}
+
+/// Whether the value `action` sets (a turn's or slide's target, a hold's seconds) is written in
+/// `question`: "a Mixed wash" asks for "Turn ... to Mixed" over the tutorial's "to Synthetics".
+/// The value's first word carries it ("60" of "60 millilitres").
+pub fn target_in_question(action: Option<&Action>, question: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let target = match action {
+        Some(Action::Turn { to: Some(t), .. }) | Some(Action::Slide { to: Some(t) }) => norm(t),
+        Some(Action::Hold { seconds: Some(s) }) => format!("{s}"),
+        _ => return false,
+    };
+    let q = format!(" {} ", norm(question));
+    match target.split(' ').next() {
+        Some(w) if !w.is_empty() => q.contains(&format!(" {w} ")),
+        _ => false,
+    }
+}
+
 /// Timeline-only scores of a listed question's candidates (`answers[k]`, the AssistQ protocol):
-/// step `k` of `steps` scores them with [`candidate_score`]; a step past the span's last scores
-/// them all 0 (ties rank pessimistically).
-pub fn score_listed(steps: &[PlannedStep], answers: &[Vec<String>]) -> Vec<Vec<f32>> {
+/// step `k` of `steps` (the [`listed_part`]'s) scores them with [`candidate_score`], plus
+/// [`TARGET_BONUS`] when `question` writes the value the candidate sets; a step past the part's
+/// last scores them on that alone (ties rank pessimistically).
+pub fn score_listed(
+    steps: &[PlannedStep],
+    answers: &[Vec<String>],
+    question: &str,
+) -> Vec<Vec<f32>> {
     answers
         .iter()
         .enumerate()
         .map(|(k, cands)| {
             cands
                 .iter()
-                .map(|a| match (steps.get(k), parse_answer(a).0) {
-                    (Some(step), Some(button)) => candidate_score(step, a, &button),
-                    _ => 0.0,
+                .map(|a| {
+                    let (button, action) = parse_answer(a);
+                    let asked = if target_in_question(action.as_ref(), question) {
+                        TARGET_BONUS
+                    } else {
+                        0.0
+                    };
+                    asked
+                        + match (steps.get(k), button) {
+                            (Some(step), Some(button)) => candidate_score(step, a, &button),
+                            _ => 0.0,
+                        }
                 })
                 .collect()
         })
@@ -967,6 +1036,55 @@ mod tests {
         let free = free_candidates(&t, &st[1]);
         assert_eq!(free[0].button, "button2");
         assert_eq!(free[0].answer, "Turn <button2> clockwise to 5 minutes");
+    }
+
+    #[test]
+    fn a_listed_question_takes_the_best_part_with_its_step_count() {
+        let t = timeline();
+        let index = Index::new(&t);
+        let q = "How do I defrost meat and reset the microwave?";
+        let r = index.retrieve(q, None);
+        // Three steps asked: the defrost part; one step asked: the best part with one step.
+        let (rank, st) = listed_part(&t, &index, &r, q, 3).unwrap();
+        assert_eq!(st.len(), 3);
+        assert_eq!(index.spans[r.ranked[rank].span].first_line, 2);
+        let (rank, st) = listed_part(&t, &index, &r, q, 1).unwrap();
+        assert_eq!(st.len(), 1);
+        assert_eq!(index.spans[r.ranked[rank].span].first_line, 5);
+        // No part with 7 steps: the best part.
+        assert_eq!(listed_part(&t, &index, &r, q, 7).unwrap().0, 0);
+    }
+
+    #[test]
+    fn the_value_the_question_writes_decides_between_turns() {
+        let turn = |to: &str| Action::Turn {
+            direction: Some("clockwise".into()),
+            to: Some(to.into()),
+        };
+        assert!(target_in_question(
+            Some(&turn("Mixed")),
+            "How do I start a Mixed wash?"
+        ));
+        assert!(!target_in_question(
+            Some(&turn("Synthetics")),
+            "How do I start a Mixed wash?"
+        ));
+        assert!(target_in_question(
+            Some(&turn("60 millilitres")),
+            "a 60 ml lungo"
+        ));
+        assert!(!target_in_question(Some(&Action::Press), "press 60"));
+        let t = timeline();
+        let st = steps(&t, &spans(&t)[0]);
+        let answers = vec![vec![
+            "Turn <button2> clockwise to 5 minutes".to_string(),
+            "Turn <button2> clockwise to 9 minutes".to_string(),
+        ]];
+        let shown = score_listed(&st[1..2], &answers, "defrost for 5 minutes");
+        assert!(shown[0][0] > shown[0][1]);
+        // Asked for 9 minutes where the tutorial shows 5: the asked value wins over the shown.
+        let asked = score_listed(&st[1..2], &answers, "defrost for 9 minutes");
+        assert!(asked[0][1] > shown[0][1] && asked[0][0] < shown[0][0] + 1e-6);
     }
 
     #[test]

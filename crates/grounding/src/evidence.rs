@@ -3,11 +3,11 @@
 //! candidate's control and action at this step, in the three parts of the tutorial retrieved best
 //! for the question, and what each cue of the line said.
 //!
-//! The timeline alone ([`crate::answer::score_listed`]) trusts the best part and its k-th step.
-//! It fails where the best part is the wrong one (a paraphrase that matches another goal) or
-//! where its steps do not line up with the question's (a part with one step fewer). The evidence
-//! of the next parts, whether each part has as many steps as the question, and whether the
-//! candidate's control appears anywhere in a part let the model learn when to look past the best.
+//! The timeline alone ([`crate::answer::score_listed`] on [`crate::answer::listed_part`]) trusts
+//! one part and its k-th step. It fails where that part is the wrong one (a paraphrase that
+//! matches another goal) or where its steps do not line up with the question's. The evidence of
+//! the three best parts and of the best one with the question's step count, and whether the
+//! candidate's control appears anywhere in a part, let the model learn when to look past one.
 
 use crate::answer::{self, Index, PlannedStep, Retrieval};
 use crate::{About, Timeline};
@@ -18,9 +18,6 @@ pub const VERSION: u32 = 2;
 
 /// How many of the best-ranked parts of the tutorial contribute features.
 pub const PARTS: usize = 3;
-
-/// How deep in the ranking the best part with as many steps as the question is looked for.
-pub const SAME_COUNT_DEPTH: usize = 8;
 
 /// Feature names, in order (written into the evidence file's metadata).
 pub fn names() -> Vec<String> {
@@ -82,31 +79,6 @@ fn in_part(steps: &[PlannedStep], k: usize, button: &str, act: &Option<crate::Ac
     ]
 }
 
-/// Whether the value the candidate's action sets (a turn's or slide's target, a hold's
-/// seconds) is written in the question: "a Mixed wash" picks "Turn ... to Mixed" over the
-/// tutorial's "to Synthetics".
-fn target_in_question(act: &Option<crate::Action>, question: &str) -> f32 {
-    let norm = |s: &str| -> String {
-        s.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let target = match act {
-        Some(crate::Action::Turn { to: Some(t), .. })
-        | Some(crate::Action::Slide { to: Some(t) }) => norm(t),
-        Some(crate::Action::Hold { seconds: Some(s) }) => format!("{s}"),
-        _ => return 0.0,
-    };
-    let q = format!(" {} ", norm(question));
-    // The value's first word carries it ("60" of "60 millilitres", "mixed" of "Mixed").
-    match target.split(' ').next() {
-        Some(w) if !w.is_empty() => q.contains(&format!(" {w} ")) as u8 as f32,
-        _ => 0.0,
-    }
-}
-
 /// Evidence of every candidate of a listed question, `[step][candidate][feature]`: `answers[k]`
 /// are step k's candidate answers in the AssistQ form (`Press <button4>`), `retrieval` the
 /// question's ranking of `index`'s spans.
@@ -134,19 +106,11 @@ pub fn listed(
         _ => 0.0,
     };
     let steps_asked = answers.len();
-    // The best part with as many steps as the question: a listed question's step count is
-    // known, and the part that shows it step for step is likelier the one it asks about.
-    let same_count: Option<(f32, Vec<PlannedStep>)> = retrieval
-        .ranked
-        .iter()
-        .take(SAME_COUNT_DEPTH)
-        .map(|s| {
-            (
-                s.score,
-                answer::steps_for_question(timeline, &index.spans[s.span], question),
-            )
-        })
-        .find(|(_, steps)| steps.len() == steps_asked);
+    // The best part with as many steps as the question (answer::listed_part's rule).
+    let same_count: Option<(f32, Vec<PlannedStep>)> =
+        answer::listed_part(timeline, index, retrieval, question, steps_asked)
+            .filter(|(_, steps)| steps.len() == steps_asked)
+            .map(|(rank, steps)| (retrieval.ranked[rank].score, steps));
     answers
         .iter()
         .enumerate()
@@ -178,7 +142,7 @@ pub fn listed(
                         }
                         None => f.extend([0.0; 4]),
                     }
-                    f.push(target_in_question(&act, question));
+                    f.push(answer::target_in_question(act.as_ref(), question) as u8 as f32);
                     f.push(retrieval.covered as u8 as f32);
                     f.push(margin);
                     // What each cue alone said about the best part's k-th line.

@@ -560,32 +560,40 @@ fn ask_model(
             (qa, Some(like), sim)
         }
     };
-    let mut folder = pack.encoded.clone();
-    folder.evidence = if is_grounded(model) {
+    // A grounded model ranks with the timeline's evidence for the question's parts, ranked
+    // once here: the best part is also the answer's, where each step's "why" is looked for.
+    let grounded = if is_grounded(model) {
         let (Some(timeline), Some(index)) = (&pack.timeline, &pack.index) else {
             return Err(Error::ModelUnavailable(format!(
                 "model {} ranks with the tutorial timeline, which this pack has none of (are the OCR models installed?): pick another model in Settings",
                 model.info.name
             )));
         };
-        let embed_plain = embed.map(|e| {
-            move |t: &[String]| -> std::result::Result<Vec<Vec<f32>>, String> {
-                e(t).map_err(|x| x.to_string())
-            }
+        // The question as the pack lists it (as the model was trained on), when it is listed.
+        let asked = qa.entry.question.as_str();
+        let q = match (embed, &index.goal_embeddings) {
+            (Some(e), Some(_)) => e(&[index.question_text(asked)])?.into_iter().next(),
+            _ => None,
+        };
+        let retrieval = index.retrieve(asked, q.as_deref());
+        let part = retrieval.best().map(|b| {
+            (
+                span_info(index, b),
+                tutorial::steps_for_question(timeline, &index.spans[b.span], asked),
+            )
         });
-        let evidence = crate::timeline::listed_evidence(
-            timeline,
-            index,
-            std::slice::from_ref(&qa.entry),
-            embed_plain
-                .as_ref()
-                .map(|f| f as &dyn Fn(&[String]) -> std::result::Result<Vec<Vec<f32>>, String>),
-        )
-        .map_err(Error::Internal)?;
-        Some(evidence)
+        let evidence = crate::timeline::evidence_of(timeline, index, &[(&qa.entry, retrieval)])
+            .map_err(Error::Internal)?;
+        Some((evidence, part))
     } else {
         None
     };
+    let (evidence, part) = match grounded {
+        Some((evidence, part)) => (Some(evidence), part),
+        None => (None, None),
+    };
+    let mut folder = pack.encoded.clone();
+    folder.evidence = evidence;
     folder.qas = vec![qa];
     let ds = Dataset {
         root: pack.detail.folder.clone(),
@@ -596,23 +604,6 @@ fn ask_model(
     let scores = model.model.scores(&batch, HistoryMode::Max)?.remove(0);
     let attention = model.model.sentence_attention(&batch)?;
     let entry = &ds.folders[0].qas[0].entry;
-    // A grounded model ranked with the timeline's evidence: the part it read is the answer's,
-    // and its k-th line is where step k's "why" is looked for first.
-    let part = match (is_grounded(model), &pack.timeline, &pack.index) {
-        (true, Some(timeline), Some(index)) => {
-            let q = match (embed, &index.goal_embeddings) {
-                (Some(e), Some(_)) => e(&[index.question_text(question)])?.into_iter().next(),
-                _ => None,
-            };
-            index.retrieve(question, q.as_deref()).best().map(|b| {
-                (
-                    span_info(index, b),
-                    tutorial::steps_for_question(timeline, &index.spans[b.span], question),
-                )
-            })
-        }
-        _ => None,
-    };
     let sentences = &pack.detail.script;
     let mut steps = Vec::with_capacity(scores.len());
     for (k, step_scores) in scores.iter().enumerate() {

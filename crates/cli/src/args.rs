@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{accuracy, encode, register, synth};
+use crate::{accuracy, encode, register, synth, transcribe};
 
 #[derive(Parser)]
 #[command(
@@ -325,6 +325,9 @@ pub(crate) enum Command {
     Register(register::RegisterArgs),
     /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
     BenchAccuracy(accuracy::AccuracyArgs),
+    /// Transcribe a tutorial's narration offline (Whisper) into timed script lines
+    /// (`VIDEO [--json] [--out script.txt]`).
+    Transcribe(transcribe::TranscribeArgs),
 }
 
 /// The pack a question is about, opened as the app opens it (`ask`, `follow`).

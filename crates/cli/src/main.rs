@@ -17,6 +17,7 @@ mod ground;
 mod progress;
 mod register;
 mod synth;
+mod transcribe;
 
 use std::process::ExitCode;
 
@@ -309,6 +310,7 @@ fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Synth(args) => synth::run(args),
         Command::Register(args) => register::run(args),
+        Command::Transcribe(args) => transcribe::run(args),
         Command::BenchAccuracy(args) => {
             let line: Vec<String> = std::env::args().skip(1).collect();
             accuracy::run(args, &format!("pressnext {}", line.join(" ")))

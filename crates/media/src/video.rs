@@ -220,21 +220,37 @@ pub fn looks_like_url(path: &Path) -> bool {
 
 /// Whether one of the names of demuxer `name` (FFmpeg lists aliases with commas, such as
 /// `mov,mp4,m4a,3gp,3g2,mj2`) is in [`ALLOWED_DEMUXERS`].
-fn demuxer_allowed(name: &str) -> bool {
+fn demuxer_allowed(name: &str, allowed_demuxers: &str) -> bool {
     name.split(',')
-        .any(|n| ALLOWED_DEMUXERS.split(',').any(|allowed| allowed == n))
+        .any(|n| allowed_demuxers.split(',').any(|allowed| allowed == n))
 }
 
 /// The options every input is opened with: local files only, allowed containers only.
-fn input_options() -> ffmpeg::Dictionary<'static> {
+fn input_options(allowed_demuxers: &str) -> ffmpeg::Dictionary<'_> {
     let mut options = ffmpeg::Dictionary::new();
     options.set("protocol_whitelist", ALLOWED_PROTOCOLS);
-    options.set("format_whitelist", ALLOWED_DEMUXERS);
+    options.set("format_whitelist", allowed_demuxers);
     options
 }
 
+/// The containers an input may be: FFmpeg demuxer names, and how to say them to a user.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Containers {
+    pub demuxers: &'static str,
+    pub text: &'static str,
+    /// What the file should have been ("a video container", "a video or audio container").
+    pub kind: &'static str,
+}
+
+/// The containers a video is read from.
+pub(crate) const VIDEO_CONTAINERS: Containers = Containers {
+    demuxers: ALLOWED_DEMUXERS,
+    text: ALLOWED_FORMATS_TEXT,
+    kind: "a video container",
+};
+
 /// Why [`open_local_input`] failed: refused by our own rules, or FFmpeg's error.
-enum OpenError {
+pub(crate) enum OpenError {
     Refused(Error),
     Ffmpeg(ffmpeg::Error),
 }
@@ -242,7 +258,10 @@ enum OpenError {
 /// Opens the local file `path` for demuxing: as a `file:` URL (so no part of the name can pick
 /// another protocol), with [`input_options`]. A container outside [`ALLOWED_DEMUXERS`] is
 /// refused with its name.
-fn open_local_input(path: &Path) -> Result<ffmpeg::format::context::Input, OpenError> {
+pub(crate) fn open_local_input(
+    path: &Path,
+    containers: Containers,
+) -> Result<ffmpeg::format::context::Input, OpenError> {
     let refused = |message: String| {
         OpenError::Refused(Error::NotAVideo {
             path: path.to_path_buf(),
@@ -261,16 +280,20 @@ fn open_local_input(path: &Path) -> Result<ffmpeg::format::context::Input, OpenE
     }
     let not_allowed = |format: &str| {
         format!(
-            "its format is FFmpeg's `{format}`, not a video container PressNext reads \
-             ({ALLOWED_FORMATS_TEXT}); playlists and scripts are refused whatever their name"
+            "its format is FFmpeg's `{format}`, not {} PressNext reads \
+             ({}); playlists and scripts are refused whatever their name",
+            containers.kind, containers.text
         )
     };
-    match ffmpeg::format::input_with_dictionary(&format!("file:{name}"), input_options()) {
+    match ffmpeg::format::input_with_dictionary(
+        &format!("file:{name}"),
+        input_options(containers.demuxers),
+    ) {
         Ok(input) => {
             // The whitelist already held; checked again so that a change of FFmpeg's rules
             // cannot let another demuxer through unnoticed.
             let format = input.format().name().to_string();
-            if demuxer_allowed(&format) {
+            if demuxer_allowed(&format, containers.demuxers) {
                 Ok(input)
             } else {
                 Err(refused(not_allowed(&format)))
@@ -278,7 +301,9 @@ fn open_local_input(path: &Path) -> Result<ffmpeg::format::context::Input, OpenE
         }
         Err(e) => match detected_demuxer(path) {
             // FFmpeg's refusal of a format off the whitelist is a bare EINVAL: say which.
-            Some(format) if !demuxer_allowed(&format) => Err(refused(not_allowed(&format))),
+            Some(format) if !demuxer_allowed(&format, containers.demuxers) => {
+                Err(refused(not_allowed(&format)))
+            }
             _ => Err(OpenError::Ffmpeg(e)),
         },
     }
@@ -365,7 +390,7 @@ impl OpenVideo {
             });
         }
 
-        let input = open_local_input(path).map_err(|e| match e {
+        let input = open_local_input(path, VIDEO_CONTAINERS).map_err(|e| match e {
             OpenError::Refused(e) => e,
             OpenError::Ffmpeg(e @ ffmpeg::Error::InvalidData) => Error::NotAVideo {
                 path: path_buf.clone(),
@@ -784,11 +809,11 @@ mod tests {
         ] {
             assert!(!looks_like_url(Path::new(local)), "{local}");
         }
-        assert!(demuxer_allowed("mov,mp4,m4a,3gp,3g2,mj2"));
-        assert!(demuxer_allowed("matroska,webm"));
-        assert!(demuxer_allowed("avi"));
+        assert!(demuxer_allowed("mov,mp4,m4a,3gp,3g2,mj2", ALLOWED_DEMUXERS));
+        assert!(demuxer_allowed("matroska,webm", ALLOWED_DEMUXERS));
+        assert!(demuxer_allowed("avi", ALLOWED_DEMUXERS));
         for refused in ["concat", "hls", "image2", "mpegts", "tty", "mp4x"] {
-            assert!(!demuxer_allowed(refused), "{refused}");
+            assert!(!demuxer_allowed(refused, ALLOWED_DEMUXERS), "{refused}");
         }
     }
 
@@ -802,7 +827,7 @@ mod tests {
             "tcp://127.0.0.1:9",
             "data:video/mp4;base64,AAAA",
         ] {
-            let err = ffmpeg::format::input_with_dictionary(&url, input_options())
+            let err = ffmpeg::format::input_with_dictionary(&url, input_options(ALLOWED_DEMUXERS))
                 .err()
                 .unwrap_or_else(|| panic!("{url} opened"));
             assert_eq!(

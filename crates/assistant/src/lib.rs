@@ -3,7 +3,7 @@
 //! ([`ask`]), the live view with its registration to the reference photo ([`live`]), the models
 //! ([`models`]), training in the background ([`training`]) and settings ([`settings`]), run by
 //! three services ([`pack_service`], [`model_service`], [`training_service`]) and tied together
-//! by [`Assistant`]. The Tauri shell (`src-tauri`) only turns these into commands.
+//! by [`Assistant`]; [`new_pack`] makes a pack from a user's own video and photo. The Tauri shell (`src-tauri`) only turns these into commands.
 
 pub mod ask;
 pub mod assistant;
@@ -14,6 +14,7 @@ pub mod lazy;
 pub mod live;
 pub mod model_service;
 pub mod models;
+pub mod new_pack;
 pub mod pack_service;
 pub mod packs;
 pub mod settings;

@@ -36,6 +36,13 @@ pub(crate) enum ModelsAction {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum PackAction {
+    /// Make a pack from a tutorial video and a photo of the appliance: transcribe the narration
+    /// (unless --script), suggest the controls' boxes on the photo, write the AssistQ folder.
+    New(transcribe::NewPackArgs),
+}
+
+#[derive(Subcommand)]
 pub(crate) enum Command {
     /// Validate an AssistQ dataset folder and print every problem (exit 1 if any error).
     Check {
@@ -325,6 +332,11 @@ pub(crate) enum Command {
     Register(register::RegisterArgs),
     /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
     BenchAccuracy(accuracy::AccuracyArgs),
+    /// Make tutorial packs (`pack new --video V --photo P --out DIR [--script S] [--json]`).
+    Pack {
+        #[command(subcommand)]
+        action: PackAction,
+    },
     /// Transcribe a tutorial's narration offline (Whisper) into timed script lines
     /// (`VIDEO [--json] [--out script.txt]`).
     Transcribe(transcribe::TranscribeArgs),

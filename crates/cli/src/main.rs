@@ -311,6 +311,9 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Synth(args) => synth::run(args),
         Command::Register(args) => register::run(args),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::Pack {
+            action: args::PackAction::New(args),
+        } => transcribe::new_pack(args),
         Command::BenchAccuracy(args) => {
             let line: Vec<String> = std::env::args().skip(1).collect();
             accuracy::run(args, &format!("pressnext {}", line.join(" ")))

@@ -1,3 +1,6 @@
+//! `pressnext pack new --video V --photo P --out DIR [--script S] [--json]`: a new pack from a
+//! user's own tutorial (assistant::new_pack, the function the app's "New pack" calls).
+//!
 //! `pressnext transcribe VIDEO [--json] [--out script.txt]`: the narration of a tutorial video
 //! (or a WAV), heard offline by Whisper, as timed sentences. Without `--json` it prints the
 //! `script.txt` lines; `--out` also writes them (atomically) as a pack's `script.txt`.
@@ -24,6 +27,85 @@ pub struct TranscribeArgs {
     /// The speech model folder (default: whisper-tiny-en under the models root).
     #[arg(long)]
     model: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct NewPackArgs {
+    /// The tutorial video (MP4 or MOV), with its narration as sound unless --script is given.
+    #[arg(long)]
+    video: PathBuf,
+    /// A photo of the appliance's controls (JPEG or PNG).
+    #[arg(long)]
+    photo: PathBuf,
+    /// The pack folder to create (new, or an empty folder).
+    #[arg(long)]
+    out: PathBuf,
+    /// The narration as a script.txt (`H:MM:SS-H:MM:SS text` lines) instead of transcribing.
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// Models root (default: $PRESSNEXT_MODELS or ./models).
+    #[arg(long)]
+    models: Option<PathBuf>,
+    /// Print what was made as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn new_pack(args: NewPackArgs) -> Result<ExitCode> {
+    let models = args.models.unwrap_or_else(encoders::models::default_root);
+    let request = assistant::new_pack::NewPackRequest {
+        video: args.video,
+        photo: args.photo,
+        out: args.out,
+        script: args.script,
+    };
+    let bar = indicatif::ProgressBar::new(100);
+    if args.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let report = assistant::new_pack::make_pack(&request, &models, &mut |event| {
+        use assistant::new_pack::NewPackEvent as E;
+        match event {
+            E::Transcribing { done } => {
+                bar.set_message("transcribing the narration");
+                bar.set_position((done * 100.0) as u64);
+            }
+            E::Reading => bar.set_message("reading the photo"),
+            E::Registering { done, total } => {
+                bar.set_message("finding the photo in the video");
+                if total > 0.0 {
+                    bar.set_position((100.0 * done / total) as u64);
+                }
+            }
+            E::Writing => bar.set_message("writing the pack"),
+        }
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "made {}: {} script lines ({}), {} buttons ({} seen operated in the video), photo found in {:.0} % of the video",
+            report.folder.display(),
+            report.script_lines,
+            report.script_source,
+            report.buttons.len(),
+            report.buttons.iter().filter(|b| b.operated).count(),
+            100.0 * report.registered_share
+        );
+        for b in &report.buttons {
+            println!(
+                "  {:<16} x {} y {} w {} h {}{}",
+                b.name,
+                b.bbox[0],
+                b.bbox[1],
+                b.bbox[2],
+                b.bbox[3],
+                if b.operated { "  (operated)" } else { "" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The default speech model folder.

@@ -18,6 +18,7 @@
 pub mod action;
 pub mod answer;
 pub mod cache;
+pub mod controls;
 pub mod evidence;
 pub mod labels;
 pub mod layout;

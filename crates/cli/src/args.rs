@@ -332,6 +332,9 @@ pub(crate) enum Command {
     Register(register::RegisterArgs),
     /// The end-to-end accuracy benchmark: synth -> encode -> train -> eval; writes docs/BENCHMARKS.md.
     BenchAccuracy(accuracy::AccuracyArgs),
+    /// Time transcription: a narration of --seconds spoken by espeak-ng (or --file), heard by
+    /// Whisper; prints audio seconds, wall seconds, the real-time factor and the word error rate.
+    BenchTranscribe(transcribe::BenchArgs),
     /// Make tutorial packs (`pack new --video V --photo P --out DIR [--script S] [--json]`).
     Pack {
         #[command(subcommand)]

@@ -311,6 +311,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Synth(args) => synth::run(args),
         Command::Register(args) => register::run(args),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::BenchTranscribe(args) => transcribe::bench(args),
         Command::Pack {
             action: args::PackAction::New(args),
         } => transcribe::new_pack(args),

@@ -108,6 +108,121 @@ pub fn new_pack(args: NewPackArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Seconds of narration to speak (espeak-ng, voice en-gb-x-rp, 140 words a minute).
+    #[arg(long, default_value_t = 120)]
+    seconds: u32,
+    /// Time this recording instead (no word error rate then).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// The speech model folder (default: whisper-tiny-en under the models root).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Sentences of an appliance tutorial, spoken in turn until the narration is long enough.
+const BENCH_SENTENCES: [&str; 12] = [
+    "Welcome to this coffee machine.",
+    "First press the power button on the right side.",
+    "Wait until the light stops blinking.",
+    "Then turn the large dial to the left to choose a strong coffee.",
+    "Place your cup under the spout.",
+    "Press the brew button once for a small cup.",
+    "Press it twice for a large cup.",
+    "When you are finished, hold the power button to switch the machine off.",
+    "Remember to empty the drip tray every day.",
+    "To clean the machine, press the clean button and the brew button together.",
+    "The light blinks while the machine rinses itself.",
+    "Fill the water tank up to the line before you start.",
+];
+
+pub fn bench(args: BenchArgs) -> Result<ExitCode> {
+    let dir = args.model.clone().unwrap_or_else(default_model_dir);
+    let work = tempfile_dir()?;
+    let (file, said) = match &args.file {
+        Some(f) => (f.clone(), None),
+        None => {
+            let (wav, text) = speak(&work, f64::from(args.seconds))?;
+            (wav, Some(text))
+        }
+    };
+    let load_start = std::time::Instant::now();
+    let mut transcriber = speech::Transcriber::load(&dir, &candle_core::Device::Cpu)?;
+    let load = load_start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let transcript = speech::transcribe_file(&mut transcriber, &file, &mut |_| {})?;
+    let seconds = start.elapsed().as_secs_f64();
+    let heard: Vec<&str> = transcript.lines.iter().map(|l| l.text.as_str()).collect();
+    let wer = said
+        .as_deref()
+        .map(|s| speech::word_error_rate(s, &heard.join(" ")));
+    let _ = std::fs::remove_dir_all(&work);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": speech::MODEL_NAME,
+                "audio_seconds": round3(transcript.duration),
+                "load_seconds": round3(load),
+                "transcribe_seconds": round3(seconds),
+                "realtime_factor": round3(seconds / transcript.duration.max(1e-9)),
+                "lines": transcript.lines.len(),
+                "word_error_rate": wer.map(round3),
+                "threads": threads,
+                "profile": if cfg!(debug_assertions) { "dev" } else { "release" },
+            })
+        );
+    } else {
+        println!(
+            "{}: {:.1} s of audio transcribed in {:.1} s ({:.3} x real time; model loaded in {:.2} s), {} lines{}, {threads} threads, {} build",
+            speech::MODEL_NAME,
+            transcript.duration,
+            seconds,
+            seconds / transcript.duration.max(1e-9),
+            load,
+            transcript.lines.len(),
+            wer.map(|w| format!(", word error rate {w:.3}")).unwrap_or_default(),
+            if cfg!(debug_assertions) { "dev" } else { "release" },
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir =
+        std::env::temp_dir().join(format!("pressnext-bench-transcribe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    Ok(dir)
+}
+
+/// A WAV of at least `seconds` of espeak-ng narration in `dir`, and the text said.
+fn speak(dir: &Path, seconds: f64) -> Result<(PathBuf, String)> {
+    // About 2.6 words a second, as espeak-ng speaks these sentences at 140 words a minute.
+    let mut text = Vec::new();
+    let mut words = 0usize;
+    let mut i = 0;
+    while (words as f64) < seconds * 2.6 {
+        let s = BENCH_SENTENCES[i % BENCH_SENTENCES.len()];
+        words += s.split_whitespace().count();
+        text.push(s);
+        i += 1;
+    }
+    let text = text.join(" ");
+    let wav = dir.join("narration.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-gb-x-rp", "-s", "140", "-w"])
+        .arg(&wav)
+        .arg(&text)
+        .status()
+        .context("espeak-ng (bash scripts/setup.sh installs it) could not be run")?;
+    anyhow::ensure!(status.success(), "espeak-ng failed ({status})");
+    Ok((wav, text))
+}
+
 /// The default speech model folder.
 pub fn default_model_dir() -> PathBuf {
     encoders::models::default_root().join(speech::WHISPER_DIR)

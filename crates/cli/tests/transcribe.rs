@@ -91,3 +91,28 @@ fn bad_files_and_missing_models_are_named() {
     assert!(stderr.contains("notes.mp4"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// `pressnext bench-transcribe --json`: a short espeak-ng narration timed and scored.
+#[test]
+fn bench_transcribe_reports_speed_and_word_errors() {
+    if testkit::repo::real_models_root().is_none() {
+        return;
+    }
+    if testkit::repo::which("espeak-ng").is_none() {
+        assert!(
+            std::env::var("PRESSNEXT_REQUIRE_MODELS").map_or(true, |v| v != "1"),
+            "espeak-ng is required (bash scripts/setup.sh installs it)"
+        );
+        return;
+    }
+    let out = pressnext(&["bench-transcribe", "--seconds", "12", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let audio = v["audio_seconds"].as_f64().unwrap();
+    assert!((10.0..25.0).contains(&audio), "{v}");
+    let took = v["transcribe_seconds"].as_f64().unwrap();
+    assert!((v["realtime_factor"].as_f64().unwrap() - took / audio).abs() < 0.01);
+    assert!(v["word_error_rate"].as_f64().unwrap() <= 0.25, "{v}");
+    assert_eq!(v["model"], "whisper-tiny.en");
+    assert!(v["lines"].as_u64().unwrap() >= 2);
+}

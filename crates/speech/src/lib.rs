@@ -88,3 +88,49 @@ pub fn transcribe_file(
         lines,
     })
 }
+
+/// Word error rate of `heard` against `said`: the word-level edit distance (substitutions,
+/// insertions, deletions) over the number of words said, after lower-casing and dropping
+/// punctuation. Used by the tests and `pressnext bench-transcribe`.
+pub fn word_error_rate(said: &str, heard: &str) -> f64 {
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '\'')
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (a, b) = (words(said), words(heard));
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut prev = row[0];
+        row[0] = i;
+        for j in 1..=b.len() {
+            let cur = row[j];
+            row[j] = (row[j] + 1)
+                .min(row[j - 1] + 1)
+                .min(prev + usize::from(a[i - 1] != b[j - 1]));
+            prev = cur;
+        }
+    }
+    row[b.len()] as f64 / a.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn word_error_rate_counts_edits() {
+        assert_eq!(
+            super::word_error_rate("press the button", "Press the button."),
+            0.0
+        );
+        assert!(
+            (super::word_error_rate("press the red button", "press a button") - 0.5).abs() < 1e-9
+        );
+        assert_eq!(super::word_error_rate("turn it", ""), 1.0);
+    }
+}

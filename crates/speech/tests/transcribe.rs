@@ -44,45 +44,6 @@ fn run(program: &Path, args: &[&str]) {
     );
 }
 
-/// Word error rate of `heard` against `said`: word-level edit distance over the number of words
-/// said, after lower-casing and dropping punctuation.
-fn word_error_rate(said: &str, heard: &str) -> f64 {
-    let words = |s: &str| -> Vec<String> {
-        s.split_whitespace()
-            .map(|w| {
-                w.chars()
-                    .filter(|c| c.is_alphanumeric() || *c == '\'')
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let (a, b) = (words(said), words(heard));
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut prev = row[0];
-        row[0] = i;
-        for j in 1..=b.len() {
-            let cur = row[j];
-            row[j] = (row[j] + 1)
-                .min(row[j - 1] + 1)
-                .min(prev + usize::from(a[i - 1] != b[j - 1]));
-            prev = cur;
-        }
-    }
-    row[b.len()] as f64 / a.len().max(1) as f64
-}
-
-#[test]
-fn word_error_rate_counts_edits() {
-    assert_eq!(
-        word_error_rate("press the button", "Press the button."),
-        0.0
-    );
-    assert!((word_error_rate("press the red button", "press a button") - 0.5).abs() < 1e-9);
-}
-
 /// The same log-mel and the same tokens, timestamps included, as CTranslate2's greedy decoder
 /// gave on `press_and_turn.wav` (scripts/whisper_reference.py; tests/fixtures/README.md).
 #[test]
@@ -239,7 +200,7 @@ fn transcribes_a_narrated_video() {
         transcript.duration
     );
     let heard: Vec<&str> = transcript.lines.iter().map(|l| l.text.as_str()).collect();
-    let wer = word_error_rate(&text, &heard.join(" "));
+    let wer = speech::word_error_rate(&text, &heard.join(" "));
     assert!(wer <= 0.10, "word error rate {wer:.3}: heard {heard:#?}");
     assert!(
         transcript.lines.len() >= NARRATION.len() - 1,

@@ -37,6 +37,9 @@ pub enum Error {
     NothingToFollow,
     #[error("{0}")]
     Camera(#[from] CameraError),
+    /// No microphone to hear a question from, or nothing heard: a state the UI shows, not a fault.
+    #[error("no spoken question: {0}")]
+    MicrophoneUnavailable(String),
     #[error("a training run is already going: wait for it or stop it")]
     TrainingBusy,
     #[error("{field}: {message}")]
@@ -73,6 +76,7 @@ impl Error {
             Error::Camera(CameraError::NotFound(..) | CameraError::NoCamera) => "camera.not_found",
             Error::Camera(CameraError::InvalidSpec(_)) => "settings.invalid",
             Error::Camera(CameraError::Failed(..)) => "camera.failed",
+            Error::MicrophoneUnavailable(_) => "microphone.unavailable",
             Error::TrainingBusy => "training.busy",
             Error::TrainingInvalid { .. } => "training.invalid",
             Error::TrainingFailed(_) => "training.failed",

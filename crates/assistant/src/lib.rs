@@ -21,6 +21,7 @@ pub mod settings;
 pub mod timeline;
 pub mod training;
 pub mod training_service;
+pub mod voice;
 
 pub use assistant::{AppState, Assistant, Paths, StartOptions};
 /// Types of the layers below that the app's commands pass through, so that the shell depends on

@@ -198,7 +198,11 @@ pub(crate) enum Command {
         /// against the pack's labels (and the right answer for a wrong step).
         #[arg(long, conflicts_with = "question")]
         listed: bool,
-        #[arg(required_unless_present = "listed")]
+        /// Ask by voice: the spoken question from a recording standing in for the microphone,
+        /// `file:PATH` (also `PRESSNEXT_MICROPHONE`); the JSON answer then has `heard`.
+        #[arg(long, conflicts_with_all = ["question", "listed"])]
+        microphone: Option<String>,
+        #[arg(required_unless_present_any = ["listed", "microphone"])]
         question: Option<String>,
     },
     /// Follow along from a video file: answers the question as `ask` does, then plays the clip
@@ -335,6 +339,9 @@ pub(crate) enum Command {
     /// Time transcription: a narration of --seconds spoken by espeak-ng (or --file), heard by
     /// Whisper; prints audio seconds, wall seconds, the real-time factor and the word error rate.
     BenchTranscribe(transcribe::BenchArgs),
+    /// Speak TEXT with the app's offline voice (eSpeak NG) into a WAV file
+    /// (`say TEXT --out FILE.wav [--voice V] [--rate WPM] [--volume PCT] [--json]`).
+    Say(transcribe::SayArgs),
     /// Make tutorial packs (`pack new --video V --photo P --out DIR [--script S] [--json]`).
     Pack {
         #[command(subcommand)]

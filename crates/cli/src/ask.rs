@@ -26,6 +26,26 @@ pub(crate) fn run(open: OpenPackArgs, question: Option<&str>, json: bool) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ask --microphone file:PATH`: the question heard from the recording, then answered; the JSON
+/// is the answer's with `heard: {text, audio_seconds, seconds}` added.
+pub(crate) fn run_spoken(open: OpenPackArgs, microphone: &str, json: bool) -> Result<ExitCode> {
+    let microphone = assistant::voice::Microphone::parse(microphone)?;
+    let (assistant, _summary) = self::open(open)?;
+    let heard = assistant::voice::hear(&microphone, &assistant.paths().models_root)?;
+    let answer = assistant.ask(&heard.text)?;
+    if json {
+        let mut value = serde_json::to_value(&answer)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("heard".into(), serde_json::to_value(&heard)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("Heard: \"{}\"", heard.text);
+        print!("{}", describe(&answer));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The assistant of the app's data folder (no window, no camera) with `pack` open and active,
 /// as `ask` and `follow` use it.
 pub(crate) fn open(

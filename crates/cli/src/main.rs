@@ -188,7 +188,15 @@ fn run(command: Command) -> Result<ExitCode> {
             open,
             json,
             listed,
+            microphone: Some(microphone),
+            ..
+        } if !listed => ask::run_spoken(open, &microphone, json),
+        Command::Ask {
+            open,
+            json,
+            listed,
             question,
+            ..
         } => ask::run(open, if listed { None } else { question.as_deref() }, json),
         Command::Follow {
             open,
@@ -312,6 +320,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Register(args) => register::run(args),
         Command::Transcribe(args) => transcribe::run(args),
         Command::BenchTranscribe(args) => transcribe::bench(args),
+        Command::Say(args) => transcribe::say(args),
         Command::Pack {
             action: args::PackAction::New(args),
         } => transcribe::new_pack(args),

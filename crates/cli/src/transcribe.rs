@@ -223,6 +223,65 @@ fn speak(dir: &Path, seconds: f64) -> Result<(PathBuf, String)> {
     Ok((wav, text))
 }
 
+#[derive(Args)]
+pub struct SayArgs {
+    /// What to say.
+    text: String,
+    /// The WAV file to write (16-bit mono PCM at the engine's rate).
+    #[arg(long)]
+    out: PathBuf,
+    /// eSpeak NG voice name.
+    #[arg(long, default_value = "en-gb-x-rp")]
+    voice: String,
+    /// Words per minute (80-450).
+    #[arg(long, default_value_t = 160)]
+    rate: u32,
+    /// Volume in percent (0-200).
+    #[arg(long, default_value_t = 100)]
+    volume: u32,
+    /// Print what was written as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn say(args: SayArgs) -> Result<ExitCode> {
+    let settings = speech::say::VoiceSettings {
+        voice: args.voice,
+        rate: args.rate,
+        volume: args.volume,
+    };
+    let speech = speech::say::say(&args.text, &settings)?;
+    speech
+        .write_wav(&args.out)
+        .with_context(|| format!("{}: cannot write the WAV", args.out.display()))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "out": args.out.display().to_string(),
+                "text": args.text.trim(),
+                "voice": settings.voice,
+                "rate": settings.rate,
+                "volume": settings.volume,
+                "sample_rate": speech.sample_rate,
+                "seconds": round3(speech.duration()),
+                "rms": round3(speech.rms()),
+            })
+        );
+    } else {
+        println!(
+            "wrote {}: {:.2} s at {} Hz ({}, {} words a minute, volume {} %)",
+            args.out.display(),
+            speech.duration(),
+            speech.sample_rate,
+            settings.voice,
+            settings.rate,
+            settings.volume
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The default speech model folder.
 pub fn default_model_dir() -> PathBuf {
     encoders::models::default_root().join(speech::WHISPER_DIR)

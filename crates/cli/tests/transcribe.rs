@@ -106,7 +106,11 @@ fn bench_transcribe_reports_speed_and_word_errors() {
         return;
     }
     let out = pressnext(&["bench-transcribe", "--seconds", "12", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let audio = v["audio_seconds"].as_f64().unwrap();
     assert!((10.0..25.0).contains(&audio), "{v}");

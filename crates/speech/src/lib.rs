@@ -1,5 +1,5 @@
-//! Offline speech recognition for making packs: a tutorial's narration, heard by Whisper, becomes
-//! the timed sentences of an AssistQ `script.txt`.
+//! Offline speech: a tutorial's narration (or a spoken question), heard by Whisper, becomes text
+//! (the timed sentences of an AssistQ `script.txt`), and steps are spoken aloud.
 //!
 //! - [`ct2`] reads the CTranslate2 file the pinned weights ship as, and [`import`] converts it
 //!   to the folder this crate loads (`models/whisper-tiny-en/`, written by `pressnext models
@@ -7,6 +7,7 @@
 //! - [`mel`] is Whisper's log-mel front end, [`whisper`] the network (candle's) and its
 //!   timestamped greedy decoding over 30-second windows;
 //! - [`sentences`] turns the decoded segments into timed sentences;
+//! - [`say`] speaks text offline with eSpeak NG (the app's spoken steps, `pressnext say`);
 //! - [`transcribe_file`] does all of it for a video or audio file (its sound track decoded and
 //!   resampled by `media::audio`).
 //!
@@ -16,6 +17,7 @@ pub mod ct2;
 pub mod error;
 pub mod import;
 pub mod mel;
+pub mod say;
 pub mod sentences;
 pub mod whisper;
 

@@ -285,3 +285,65 @@ fn no_audio_and_silence_are_clear_errors() {
     let err = speech::transcribe_file(&mut whisper, &text, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("notes.txt"), "{err}");
 }
+
+/// The app's voice (eSpeak NG through its library) says a step; Whisper hears the same words.
+#[test]
+fn a_spoken_step_is_heard_back() {
+    if let Err(e) = speech::say::available() {
+        if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
+            panic!("the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}");
+        }
+        eprintln!("skipped: {e}");
+        return;
+    }
+    let text = "Press the start button, then turn the dial to the right.";
+    let settings = speech::say::VoiceSettings::default();
+    let spoken = speech::say::say(text, &settings).unwrap();
+    assert!(spoken.rms() > 0.02, "silent: rms {}", spoken.rms());
+    assert!(
+        (1.5..8.0).contains(&spoken.duration()),
+        "{}",
+        spoken.duration()
+    );
+    // Slower speech is longer; a quieter voice has less energy.
+    let slow = speech::say::say(
+        text,
+        &speech::say::VoiceSettings {
+            rate: 100,
+            ..settings.clone()
+        },
+    )
+    .unwrap();
+    assert!(slow.duration() > spoken.duration() * 1.3);
+    let quiet = speech::say::say(
+        text,
+        &speech::say::VoiceSettings {
+            volume: 30,
+            ..settings.clone()
+        },
+    )
+    .unwrap();
+    assert!(quiet.rms() < spoken.rms() * 0.6);
+
+    let Some(mut whisper) = transcriber() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("step.wav");
+    spoken.write_wav(&wav).unwrap();
+    let heard = speech::transcribe_file(&mut whisper, &wav, &mut |_| {}).unwrap();
+    let words: Vec<&str> = heard.lines.iter().map(|l| l.text.as_str()).collect();
+    let wer = speech::word_error_rate(text, &words.join(" "));
+    assert!(wer <= 0.2, "{wer}: {words:?}");
+
+    let err = speech::say::say(
+        "hello",
+        &speech::say::VoiceSettings {
+            voice: "xx-nonexistent".into(),
+            ..settings.clone()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("xx-nonexistent"), "{err}");
+    assert!(speech::say::say("   ", &settings).is_err());
+}

@@ -1,0 +1,137 @@
+//! Hands-free from the terminal: `pressnext say` writes what the app's voice says, and
+//! `pressnext ask --microphone file:PATH` hears a spoken question (a recording standing in for the
+//! microphone) and answers it, on the demo pack (`scripts/demo_pack.sh`) and the real models.
+
+use std::process::Output;
+
+use serde_json::Value;
+use testkit::repo::demo_folder;
+
+fn pressnext(args: &[&str]) -> Output {
+    testkit::repo::run(env!("CARGO_BIN_EXE_pressnext"), args)
+}
+
+fn engine_present() -> bool {
+    match speech::say::available() {
+        Ok(()) => true,
+        Err(e) => {
+            if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
+                panic!(
+                    "the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}"
+                );
+            }
+            eprintln!("skipped: {e}");
+            false
+        }
+    }
+}
+
+#[test]
+fn say_writes_the_voice_as_a_wav() {
+    if !engine_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("step.wav");
+    let out = pressnext(&[
+        "say",
+        "Step 1 of 2: press On/Off.",
+        "--out",
+        wav.to_str().unwrap(),
+        "--rate",
+        "150",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["text"], "Step 1 of 2: press On/Off.");
+    assert_eq!(v["rate"], 150);
+    assert_eq!(v["voice"], "en-gb-x-rp");
+    assert!(
+        v["seconds"].as_f64().unwrap() > 1.0 && v["rms"].as_f64().unwrap() > 0.02,
+        "{v}"
+    );
+    let bytes = std::fs::read(&wav).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    let audio = media::audio::decode_audio(&wav, 16_000).unwrap();
+    assert!((audio.duration() - v["seconds"].as_f64().unwrap()).abs() < 0.05);
+
+    let out = pressnext(&["say", "hi", "--out", wav.to_str().unwrap(), "--rate", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rate"));
+}
+
+#[test]
+fn a_spoken_question_is_heard_and_answered() {
+    if !engine_present() || testkit::repo::real_models_root().is_none() {
+        return;
+    }
+    let free: Value = serde_json::from_str(
+        &std::fs::read_to_string(demo_folder().join("free_questions.json"))
+            .expect("free_questions.json: run bash scripts/demo_pack.sh"),
+    )
+    .unwrap();
+    let asked = &free["covered"][0];
+    let question = asked["question"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("question.wav");
+    let said = pressnext(&[
+        "say",
+        question,
+        "--out",
+        wav.to_str().unwrap(),
+        "--rate",
+        "140",
+    ]);
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    let data = dir.path().join("data");
+    let microphone = format!("file:{}", wav.display());
+    let out = pressnext(&[
+        "ask",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--json",
+        "--microphone",
+        &microphone,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let heard = a["heard"]["text"].as_str().unwrap();
+    let wer = speech::word_error_rate(question, heard);
+    assert!(wer <= 0.35, "said {question:?}, heard {heard:?}");
+    assert!(a["heard"]["audio_seconds"].as_f64().unwrap() > 0.5);
+    assert_eq!(a["covered"], true, "{a}");
+    let want = asked["steps"].as_array().unwrap();
+    let steps = a["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), want.len(), "{a}");
+    for (step, want) in steps.iter().zip(want) {
+        assert_eq!(step["candidates"][0]["button"], want["button"], "{step}");
+    }
+
+    // A sound device this build cannot record from is a clear state, exit 2.
+    let out = pressnext(&[
+        "ask",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--microphone",
+        "default",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("file:PATH"));
+}

@@ -22,6 +22,9 @@ const COMMANDS: &[&str] = &[
     "doctor",
     "follow",
     "follow_step",
+    "new_pack",
+    "hear_question",
+    "say",
 ];
 
 fn main() {

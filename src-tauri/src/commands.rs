@@ -153,3 +153,64 @@ pub fn follow(assistant: State<'_, Shared>, on: bool, step: usize) -> CommandRes
 pub fn follow_step(assistant: State<'_, Shared>, step: usize) {
     assistant.follow_step(step)
 }
+
+/// Makes a pack from a tutorial video and a photo (docs/new-pack.md); progress arrives on
+/// `on_progress` (`{stage: "transcribing" | "reading" | "registering" | "writing", ...}`). The
+/// window then opens the folder it wrote like any other.
+#[tauri::command]
+pub async fn new_pack(
+    assistant: State<'_, Shared>,
+    video: PathBuf,
+    photo: PathBuf,
+    out: PathBuf,
+    script: Option<PathBuf>,
+    on_progress: Channel<serde_json::Value>,
+) -> CommandResult<assistant::new_pack::NewPackReport> {
+    blocking(&assistant, move |a| {
+        let request = assistant::new_pack::NewPackRequest {
+            video,
+            photo,
+            out,
+            script,
+        };
+        assistant::new_pack::make_pack(&request, &a.paths().models_root, &mut |event| {
+            let _ = on_progress.send(serde_json::to_value(&event).expect("events serialise"));
+        })
+    })
+    .await
+}
+
+/// Hears a spoken question from the microphone (`microphone`, else `PRESSNEXT_MICROPHONE`; a
+/// recording as `file:PATH` stands in for one).
+#[tauri::command]
+pub async fn hear_question(
+    assistant: State<'_, Shared>,
+    microphone: Option<String>,
+) -> CommandResult<assistant::voice::Heard> {
+    blocking(&assistant, move |a| {
+        let microphone = assistant::voice::Microphone::from_option_or_env(microphone.as_deref())?
+            .ok_or_else(|| {
+            assistant::Error::MicrophoneUnavailable(
+                "no microphone is set: start the app with PRESSNEXT_MICROPHONE=file:PATH \
+                     (a recording), or type the question"
+                    .into(),
+            )
+        })?;
+        assistant::voice::hear(&microphone, &a.paths().models_root)
+    })
+    .await
+}
+
+/// Speaks `text` with the offline voice (`voice` settings, else the defaults); returns the WAV
+/// for the window to play and what was said.
+#[tauri::command]
+pub async fn say(
+    assistant: State<'_, Shared>,
+    text: String,
+    voice: Option<assistant::VoiceSettings>,
+) -> CommandResult<assistant::voice::Spoken> {
+    blocking(&assistant, move |_| {
+        assistant::voice::say(&text, &voice.unwrap_or_default())
+    })
+    .await
+}

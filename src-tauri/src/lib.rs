@@ -102,6 +102,9 @@ pub fn builder<R: Runtime>(
             commands::doctor,
             commands::follow,
             commands::follow_step,
+            commands::new_pack,
+            commands::hear_question,
+            commands::say,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

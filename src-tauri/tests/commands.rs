@@ -234,7 +234,7 @@ fn the_manifest_and_the_capability_cover_exactly_the_registered_commands() {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let registered = names_after(&read("src/lib.rs"), "generate_handler!");
     let manifest = names_after(&read("build.rs"), "const COMMANDS: &[&str] = &");
-    assert_eq!(registered.len(), 16, "{registered:?}");
+    assert_eq!(registered.len(), 19, "{registered:?}");
     assert_eq!(manifest, registered);
 
     let capability: Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
@@ -336,4 +336,44 @@ fn calls_the_capability_does_not_grant_are_refused() {
         let result = invoke_from(&app, url, "app_state", json!({}));
         assert!(refused_by_acl(&result), "{url}: {result:?}");
     }
+}
+
+/// The voice: `say` returns a non-silent WAV for the window to play (when the machine has the
+/// speech engine), and asking by voice without a microphone is the state
+/// `microphone.unavailable`, not a failure.
+#[test]
+fn the_voice_speaks_and_a_missing_microphone_is_a_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = start(dir.path());
+    let said = invoke(&app, "say", json!({"text": "Step 1 of 2: press Start."}));
+    match said {
+        Ok(v) => {
+            assert!(v["rms"].as_f64().unwrap() > 0.02, "{v}");
+            assert!(v["seconds"].as_f64().unwrap() > 0.5);
+            assert!(
+                v["wav_base64"].as_str().unwrap().starts_with("UklGR"),
+                "a RIFF header"
+            );
+        }
+        Err(e) => {
+            assert_eq!(e["code"], "voice.unavailable", "{e}");
+            assert!(
+                std::env::var("PRESSNEXT_REQUIRE_MODELS").map_or(true, |v| v != "1"),
+                "the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}"
+            );
+        }
+    }
+    let bad = invoke(
+        &app,
+        "say",
+        json!({"text": "hi", "voice": {"voice": "en", "rate": 5, "volume": 100}}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "settings.invalid", "{bad}");
+    let heard = invoke(&app, "hear_question", json!({"microphone": "default"})).unwrap_err();
+    assert_eq!(heard["code"], "microphone.unavailable", "{heard}");
+    assert!(
+        heard["message"].as_str().unwrap().contains("file:PATH"),
+        "{heard}"
+    );
 }

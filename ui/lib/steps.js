@@ -123,3 +123,14 @@ export function stepLabel(walk) {
   const current = currentStep(walk);
   return current ? `Step ${current.number} of ${current.total}` : "";
 }
+
+/**
+ * What the voice says for a step: "Step 2 of 3: turn Volume clockwise to 60 ml." (the action as
+ * the step card writes it, without the angle brackets around a control's name). The same words
+ * as assistant::voice::step_phrase.
+ */
+export function stepPhrase(number, total, action) {
+  const text = String(action ?? "").replace(/[<>]/g, "").trim().replace(/\.+$/, "");
+  const lowered = text.length > 0 ? text[0].toLowerCase() + text.slice(1) : text;
+  return `Step ${number} of ${total}: ${lowered}.`;
+}

@@ -9,6 +9,7 @@ import {
   chooseCandidate,
   confirmStep,
   currentStep,
+  stepPhrase,
   alternatives,
   stepLabel,
 } from "../lib/steps.js";
@@ -191,4 +192,9 @@ test("an answer without steps has nothing to confirm", () => {
   const walk = startWalk({ question: "q", covered: false, steps: [] });
   assert.deepEqual(walk.confirmed, []);
   assert.equal(confirmStep(walk, 1), walk);
+});
+
+test("a step is phrased for the voice as the card writes it", () => {
+  assert.equal(stepPhrase(2, 3, "Turn <Volume> clockwise to 60 ml"), "Step 2 of 3: turn Volume clockwise to 60 ml.");
+  assert.equal(stepPhrase(1, 1, "Press On/Off."), "Step 1 of 1: press On/Off.");
 });

@@ -13,7 +13,9 @@ import {
   currentStep,
   alternatives,
   stepLabel,
+  stepPhrase,
 } from "../lib/steps.js";
+import { playWav } from "./voice.js";
 import { referenceBox } from "../lib/overlay.js";
 import { percent, clockTime, confidenceText, answerSourceText, whyTimeText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
@@ -45,6 +47,9 @@ function isTypingTarget(target) {
 export function createAssistView(live) {
   const question = byId("question");
   const askButton = byId("ask");
+  const speakButton = byId("speak");
+  const voiceStatus = byId("voice-status");
+  const sayStepButton = byId("say-step");
   const questionOptions = byId("question-options");
   const suggestions = byId("suggestions");
   const answeringAs = byId("answering-as");
@@ -190,6 +195,7 @@ export function createAssistView(live) {
     backButton.disabled = !hasAnswer || (!walk.done && walk.index === 0) || walk.answer.steps.length === 0;
     nextButton.disabled = !hasAnswer || walk.done;
     restartButton.disabled = !hasAnswer;
+    sayStepButton.disabled = step === null || !step.candidate;
     alternativesToggle.disabled = step === null;
     whyButton.disabled = step === null;
     if (step === null) {
@@ -391,6 +397,39 @@ export function createAssistView(live) {
     setExpanded(toggleButton, panel, panel.hidden);
   }
 
+  /** Asks by voice: the microphone's question is heard, shown in the box (editable), and asked. */
+  async function speak() {
+    if (asking || speakButton.disabled) return;
+    speakButton.disabled = true;
+    speakButton.setAttribute("aria-busy", "true");
+    voiceStatus.textContent = "Listening…";
+    const heard = await invokeCommand("hear_question", {});
+    speakButton.disabled = false;
+    speakButton.removeAttribute("aria-busy");
+    if (!heard.ok) {
+      voiceStatus.textContent = "";
+      return;
+    }
+    voiceStatus.textContent = `Heard: “${heard.value.text}”`;
+    question.value = heard.value.text;
+    if (pack) await ask(heard.value.text);
+  }
+
+  /** Reads the shown step aloud with the offline voice. */
+  async function sayStep() {
+    const step = currentStep(walk);
+    if (!step?.candidate || sayStepButton.disabled) return;
+    sayStepButton.disabled = true;
+    const said = await invokeCommand("say", { text: stepPhrase(step.number, step.total, step.candidate.action) });
+    if (said.ok) {
+      voiceStatus.textContent = `Said: “${said.value.text}”`;
+      await playWav(said.value.wav_base64);
+    }
+    sayStepButton.disabled = currentStep(walk) === null;
+  }
+
+  speakButton.addEventListener("click", speak);
+  sayStepButton.addEventListener("click", sayStep);
   askButton.addEventListener("click", () => ask());
   question.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.isComposing) {
@@ -514,6 +553,8 @@ export function createAssistView(live) {
         w: () => toggle(whyButton, whyText),
         a: () => toggle(alternativesToggle, alternativesList),
         f: toggleFollow,
+        v: speak,
+        s: sayStep,
       };
       const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
       if (!action) return false;

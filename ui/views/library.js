@@ -21,6 +21,12 @@ export function createLibraryView({ selectPack, refreshState }) {
   const progressText = byId("encode-text");
   const warnings = byId("encode-warnings");
   const cancelButton = byId("cancel-open");
+  const newVideo = byId("new-video");
+  const newPhoto = byId("new-photo");
+  const newScript = byId("new-script");
+  const newOut = byId("new-out");
+  const makeButton = byId("make-pack");
+  const newStatus = byId("new-pack-status");
 
   let opening = false;
 
@@ -109,6 +115,50 @@ export function createLibraryView({ selectPack, refreshState }) {
     button.disabled = false;
     if (result.ok) await refreshState();
   }
+
+  const NEW_PACK_STAGES = {
+    transcribing: (e) => `Transcribing the narration… ${Math.round(100 * (e.done ?? 0))} %`,
+    reading: () => "Reading the photo's labels and finding its controls…",
+    registering: (e) => `Finding the photo in the video… ${e.total > 0 ? Math.round((100 * e.done) / e.total) : 0} %`,
+    writing: () => "Writing the pack…",
+  };
+
+  function canMake() {
+    return !opening && [newVideo, newPhoto, newOut].every((input) => input.value.trim() !== "");
+  }
+
+  /** Makes a pack from the video and photo (docs/new-pack.md), then opens it. */
+  async function makePack() {
+    if (!canMake()) return;
+    makeButton.disabled = true;
+    const onProgress = createChannel((event) => {
+      newStatus.textContent = NEW_PACK_STAGES[event.stage]?.(event) ?? "";
+    });
+    const script = newScript.value.trim();
+    const made = await invokeCommand("new_pack", {
+      video: newVideo.value.trim(),
+      photo: newPhoto.value.trim(),
+      out: newOut.value.trim(),
+      script: script === "" ? null : script,
+      onProgress,
+    });
+    makeButton.disabled = !canMake();
+    if (!made.ok) {
+      newStatus.textContent = "";
+      return;
+    }
+    const report = made.value;
+    const named = report.buttons.filter((b) => b.label !== null).length;
+    newStatus.textContent = `Made ${report.folder}: ${report.script_lines} script lines (${report.script_source}), ${report.buttons.length} controls (${named} named by their labels). Opening it…`;
+    await open(report.folder, report.appliance);
+  }
+
+  for (const input of [newVideo, newPhoto, newOut, newScript]) {
+    input.addEventListener("input", () => {
+      makeButton.disabled = !canMake();
+    });
+  }
+  makeButton.addEventListener("click", makePack);
 
   pathInput.addEventListener("input", () => {
     openButton.disabled = opening || pathInput.value.trim() === "";

@@ -40,6 +40,9 @@ pub enum Error {
     /// No microphone to hear a question from, or nothing heard: a state the UI shows, not a fault.
     #[error("no spoken question: {0}")]
     MicrophoneUnavailable(String),
+    /// No offline voice on this machine: steps are shown, not spoken.
+    #[error("steps cannot be spoken: {0}")]
+    VoiceUnavailable(String),
     #[error("a training run is already going: wait for it or stop it")]
     TrainingBusy,
     #[error("{field}: {message}")]
@@ -77,6 +80,7 @@ impl Error {
             Error::Camera(CameraError::InvalidSpec(_)) => "settings.invalid",
             Error::Camera(CameraError::Failed(..)) => "camera.failed",
             Error::MicrophoneUnavailable(_) => "microphone.unavailable",
+            Error::VoiceUnavailable(_) => "voice.unavailable",
             Error::TrainingBusy => "training.busy",
             Error::TrainingInvalid { .. } => "training.invalid",
             Error::TrainingFailed(_) => "training.failed",

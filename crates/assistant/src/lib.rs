@@ -29,6 +29,8 @@ pub use assistant::{AppState, Assistant, Paths, StartOptions};
 pub use encoders::encode::EncodeEvent;
 pub use error::{Error, Result};
 pub use media::camera::CameraInfo;
+/// How the offline voice speaks (the app's `say` command takes one).
+pub use speech::say::VoiceSettings;
 /// The token that stops a long job (opening a pack, training).
 pub use tokio_util::sync::CancellationToken;
 

@@ -85,6 +85,59 @@ pub fn hear(microphone: &Microphone, models_root: &Path) -> Result<Heard> {
     })
 }
 
+/// Speech the window plays: what was said and the WAV (base64, for Web Audio).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spoken {
+    pub text: String,
+    pub seconds: f64,
+    /// Root mean square of the samples, 0-1 (0 would be silence).
+    pub rms: f64,
+    pub sample_rate: u32,
+    pub wav_base64: String,
+}
+
+/// Says `text` with the offline voice and `settings` (what `pressnext say` writes). No speech
+/// engine on the machine is the state `voice.unavailable`.
+pub fn say(text: &str, settings: &speech::say::VoiceSettings) -> Result<Spoken> {
+    let speech = speech::say::say(text, settings).map_err(|e| match e {
+        speech::say::SayError::Unavailable(m) => Error::VoiceUnavailable(m),
+        speech::say::SayError::Invalid(m) => Error::SettingsInvalid {
+            field: "voice".into(),
+            message: m,
+        },
+        speech::say::SayError::Failed(m) => Error::Internal(m),
+    })?;
+    Ok(Spoken {
+        text: text.trim().to_string(),
+        seconds: speech.duration(),
+        rms: speech.rms(),
+        sample_rate: speech.sample_rate,
+        wav_base64: base64(&speech.wav_bytes()),
+    })
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// What the voice says for step `index` (0-based) of `count`: "Step 2 of 3: turn the Volume
 /// dial clockwise to 60 ml." The action is written as the step card writes it, without the
 /// angle brackets around the control's name.
@@ -112,6 +165,14 @@ mod tests {
         let err = Microphone::parse("default").unwrap_err();
         assert_eq!(err.code(), "microphone.unavailable");
         assert!(err.to_string().contains("file:PATH"), "{err}");
+    }
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
 
     #[test]

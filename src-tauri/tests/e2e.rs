@@ -229,6 +229,33 @@ fn camera_question() -> (String, Vec<String>) {
     (truth["question"].as_str().unwrap().to_string(), buttons)
 }
 
+/// The demo pack's first free question spoken by the app's voice into a WAV (the recording that
+/// stands in for the microphone).
+fn spoken_question(dir: &Path) -> PathBuf {
+    let (question, _, _) = free_questions();
+    let settings = speech::say::VoiceSettings {
+        rate: 140,
+        ..Default::default()
+    };
+    let spoken = speech::say::say(&question, &settings).expect("the speech engine (espeak-ng)");
+    let wav = dir.join("question.wav");
+    spoken.write_wav(&wav).unwrap();
+    wav
+}
+
+/// Share of the words of `said` (lower case, letters and digits) found in `heard`.
+fn word_overlap(said: &str, heard: &str) -> f64 {
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let heard = words(heard);
+    let said = words(said);
+    said.iter().filter(|w| heard.contains(w)).count() as f64 / said.len().max(1) as f64
+}
+
 /// The printed label of `button` on the demo pack's panel, from the generator's truth file.
 fn demo_label(button: &str) -> String {
     let test = repo().join("demo/pack/test");
@@ -339,6 +366,10 @@ fn demo_pack_question_overlay_next_and_training() {
             format!("file:{}", root.join("demo/pack/camera.mp4").display()),
         )
         .env("PRESSNEXT_PACK", root.join("demo/pack"))
+        .env(
+            "PRESSNEXT_MICROPHONE",
+            format!("file:{}", spoken_question(scratch.path()).display()),
+        )
         .env("PRESSNEXT_DATA_DIR", scratch.path().join("data"))
         .env("PRESSNEXT_MODELS", root.join("models"))
         .env_remove("PRESSNEXT_MODEL")
@@ -571,6 +602,35 @@ fn demo_pack_question_overlay_next_and_training() {
         );
     }
     d.screenshot(&artifacts, "3b-free-question.png");
+    // 3b'. The same question asked by voice: the recording given as the microphone
+    // (PRESSNEXT_MICROPHONE) is heard, shown in the question box and answered with the same
+    // buttons; "Read aloud" speaks step 1 and the app says what it said.
+    d.js("document.querySelector('#question').value = ''; return null");
+    d.click("#speak");
+    d.wait_for(
+        "the spoken question's answer",
+        Duration::from_secs(60),
+        &format!(
+            "return document.querySelector('#voice-status')?.textContent.startsWith('Heard:') \
+             && document.querySelector('#step-label')?.textContent === 'Step 1 of {}'",
+            free_buttons.len()
+        ),
+    );
+    let heard = d.js("return document.querySelector('#question').value");
+    let heard = heard.as_str().unwrap_or_default().to_string();
+    assert!(
+        word_overlap(&free_question, &heard) >= 0.6,
+        "said {free_question:?}, the question box shows {heard:?}"
+    );
+    let (_, button) = target(1);
+    assert_eq!(&button, &free_buttons[0], "spoken question, step 1");
+    d.click("#say-step");
+    d.wait_for(
+        "step 1 read aloud",
+        Duration::from_secs(30),
+        "return document.querySelector('#voice-status')?.textContent.startsWith('Said: \\u201cStep 1 of')",
+    );
+    d.screenshot(&artifacts, "3b-voice.png");
     // 3c. A question the tutorial does not cover: said so, and no box.
     d.type_into("#question", &unrelated);
     d.click("#ask");

@@ -123,22 +123,6 @@ pub struct BenchArgs {
     json: bool,
 }
 
-/// Sentences of an appliance tutorial, spoken in turn until the narration is long enough.
-const BENCH_SENTENCES: [&str; 12] = [
-    "Welcome to this coffee machine.",
-    "First press the power button on the right side.",
-    "Wait until the light stops blinking.",
-    "Then turn the large dial to the left to choose a strong coffee.",
-    "Place your cup under the spout.",
-    "Press the brew button once for a small cup.",
-    "Press it twice for a large cup.",
-    "When you are finished, hold the power button to switch the machine off.",
-    "Remember to empty the drip tray every day.",
-    "To clean the machine, press the clean button and the brew button together.",
-    "The light blinks while the machine rinses itself.",
-    "Fill the water tank up to the line before you start.",
-];
-
 pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     let dir = args.model.clone().unwrap_or_else(default_model_dir);
     let work = tempfile_dir()?;
@@ -206,7 +190,7 @@ fn speak(dir: &Path, seconds: f64) -> Result<(PathBuf, String)> {
     let mut words = 0usize;
     let mut i = 0;
     while (words as f64) < seconds * 2.6 {
-        let s = BENCH_SENTENCES[i % BENCH_SENTENCES.len()];
+        let s = speech::SAMPLE_NARRATION[i % speech::SAMPLE_NARRATION.len()];
         words += s.split_whitespace().count();
         text.push(s);
         i += 1;

@@ -175,16 +175,7 @@ fn convert(model: &Ct2Model) -> std::result::Result<BTreeMap<String, Raw>, Strin
         out.insert(name, raw(v)?);
         Ok(())
     };
-    let layers = |side: &str| {
-        (0..)
-            .take_while(|i| {
-                model
-                    .variables
-                    .contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))
-            })
-            .count()
-    };
-    let (n_enc, n_dec) = (layers("encoder"), layers("decoder"));
+    let (n_enc, n_dec) = (layer_count(model, "encoder"), layer_count(model, "decoder"));
     if n_enc == 0 || n_dec == 0 {
         return Err("no encoder or decoder layers".into());
     }
@@ -292,6 +283,17 @@ fn convert(model: &Ct2Model) -> std::result::Result<BTreeMap<String, Raw>, Strin
         }
     }
     Ok(out)
+}
+
+/// Layers of the encoder or decoder (`side`): how many `layer_{i}` have a feed-forward block.
+fn layer_count(model: &Ct2Model, side: &str) -> usize {
+    (0..)
+        .take_while(|i| {
+            model
+                .variables
+                .contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))
+        })
+        .count()
 }
 
 fn put_linear(
@@ -406,15 +408,6 @@ fn whisper_config(
             .map(|h| h as usize)
             .ok_or_else(|| format!("the model has no head count `{name}`"))
     };
-    let count = |side: &str| {
-        (0..)
-            .take_while(|i| {
-                model
-                    .variables
-                    .contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))
-            })
-            .count()
-    };
     let conv1 = dims("encoder/conv1/weight")?;
     let embeddings = dims("decoder/embeddings/weight")?;
     let positions = dims("decoder/position_encodings/encodings")?;
@@ -441,11 +434,11 @@ fn whisper_config(
         max_source_positions: source_positions,
         d_model: conv1[0],
         encoder_attention_heads: heads("encoder/num_heads")?,
-        encoder_layers: count("encoder"),
+        encoder_layers: layer_count(model, "encoder"),
         vocab_size: embeddings[0],
         max_target_positions: positions[0],
         decoder_attention_heads: heads("decoder/num_heads")?,
-        decoder_layers: count("decoder"),
+        decoder_layers: layer_count(model, "decoder"),
         suppress_tokens,
     })
 }

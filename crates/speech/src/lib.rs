@@ -91,6 +91,23 @@ pub fn transcribe_file(
     })
 }
 
+/// Sentences of an appliance tutorial: the narration `pressnext bench-transcribe` and the tests
+/// speak with eSpeak NG to measure transcription (words tiny.en knows, none chosen for it).
+pub const SAMPLE_NARRATION: [&str; 12] = [
+    "Welcome to this coffee machine.",
+    "First press the power button on the right side.",
+    "Wait until the light stops blinking.",
+    "Then turn the large dial to the left to choose a strong coffee.",
+    "Place your cup under the spout.",
+    "Press the brew button once for a small cup.",
+    "Press it twice for a large cup.",
+    "When you are finished, hold the power button to switch the machine off.",
+    "Remember to empty the drip tray every day.",
+    "To clean the machine, press the clean button and the brew button together.",
+    "The light blinks while the machine rinses itself.",
+    "Fill the water tank up to the line before you start.",
+];
+
 /// Word error rate of `heard` against `said`: the word-level edit distance (substitutions,
 /// insertions, deletions) over the number of words said, after lower-casing and dropping
 /// punctuation. Used by the tests and `pressnext bench-transcribe`.

@@ -125,20 +125,6 @@ fn matches_the_reference_decoder() {
     }
 }
 
-const NARRATION: [&str; 11] = [
-    "Welcome to this coffee machine.",
-    "First press the power button on the right side.",
-    "Wait until the light stops blinking.",
-    "Then turn the large dial to the left to choose a strong coffee.",
-    "Place your cup under the spout.",
-    "Press the brew button once for a small cup.",
-    "Press it twice for a large cup.",
-    "When you are finished, hold the power button to switch the machine off.",
-    "Remember to empty the drip tray every day.",
-    "To clean the machine, press the clean button and the brew button together.",
-    "The light blinks while the machine rinses itself.",
-];
-
 /// A tutorial video the way a user has one: pictures and an AAC narration track in an MP4,
 /// longer than Whisper's 30-second window. Transcribed to within 10 % word error, one line per
 /// sentence, with times that increase and stay inside the recording.
@@ -153,7 +139,7 @@ fn transcribes_a_narrated_video() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("narration.wav");
     let video = dir.path().join("tutorial.mp4");
-    let text = NARRATION.join(" ");
+    let text = speech::SAMPLE_NARRATION.join(" ");
     // espeak-ng's British RP voice: its American voices slur "blinking", "brew" and "spout"
     // enough for tiny.en to hear other words (word error 0.12 with en-us, 0.09 with en-us+f3,
     // 0.08 with en-gb-x-rp on this narration; docs/speech.md).
@@ -201,9 +187,10 @@ fn transcribes_a_narrated_video() {
     );
     let heard: Vec<&str> = transcript.lines.iter().map(|l| l.text.as_str()).collect();
     let wer = speech::word_error_rate(&text, &heard.join(" "));
+    eprintln!("word error rate {wer:.3} over {:.1} s", transcript.duration);
     assert!(wer <= 0.10, "word error rate {wer:.3}: heard {heard:#?}");
     assert!(
-        transcript.lines.len() >= NARRATION.len() - 1,
+        transcript.lines.len() >= speech::SAMPLE_NARRATION.len() - 1,
         "one line per sentence: {heard:#?}"
     );
     for pair in transcript.lines.windows(2) {

@@ -66,6 +66,7 @@ function applyState(state) {
   library.showPacks(state.packs ?? [], state.active_pack);
   settings.showState(state);
   assist.setShowAlternatives(state.settings?.show_alternatives);
+  assist.setSpeakSteps(state.settings?.speak_steps);
   live.setCamera(state.camera);
   assist.setCameraStatus(state.camera?.status);
   training.showAppState(state.training);

@@ -201,7 +201,7 @@ pub async fn hear_question(
     .await
 }
 
-/// Speaks `text` with the offline voice (`voice` settings, else the defaults); returns the WAV
+/// Speaks `text` with the offline voice (`voice` settings, else the saved ones); returns the WAV
 /// for the window to play and what was said.
 #[tauri::command]
 pub async fn say(
@@ -209,8 +209,9 @@ pub async fn say(
     text: String,
     voice: Option<assistant::VoiceSettings>,
 ) -> CommandResult<assistant::voice::Spoken> {
-    blocking(&assistant, move |_| {
-        assistant::voice::say(&text, &voice.unwrap_or_default())
+    blocking(&assistant, move |a| {
+        let voice = voice.unwrap_or_else(|| a.settings().voice);
+        assistant::voice::say(&text, &voice)
     })
     .await
 }

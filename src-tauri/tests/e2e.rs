@@ -768,6 +768,23 @@ fn demo_pack_question_overlay_next_and_training() {
     d.screenshot(&artifacts, "6-live-720p.png");
     d.assert_no_error_banner();
 
+    // 7. Settings -> Voice: "Speak each step" on, saved; asked again, step 1 is read aloud as it
+    // appears, with no click on Read aloud.
+    d.click("#tab-settings");
+    d.click("#speak-steps");
+    d.click("#save-settings");
+    d.click("#tab-assist");
+    // Step 3b' left "Said: ..." there: cleared, so only this answer's speech can fill it.
+    d.js("document.querySelector('#voice-status').textContent = ''; return null");
+    d.type_into("#question", &free_question);
+    d.click("#ask");
+    d.wait_for(
+        "step 1 spoken as it appears",
+        Duration::from_secs(30),
+        "return document.querySelector('#voice-status')?.textContent.startsWith('Said: \\u201cStep 1 of')",
+    );
+    d.assert_no_error_banner();
+
     let figures = json!({
         "cold_start_to_first_frame_s": cold_start_s,
         "ask_to_first_overlay_ms": ask_to_overlay_ms,

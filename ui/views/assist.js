@@ -50,6 +50,9 @@ export function createAssistView(live) {
   const speakButton = byId("speak");
   const voiceStatus = byId("voice-status");
   const sayStepButton = byId("say-step");
+  // The speak_steps setting, and the last step read aloud (each is read once when it appears).
+  let speakSteps = false;
+  let lastSpoken = null;
   const questionOptions = byId("question-options");
   const suggestions = byId("suggestions");
   const answeringAs = byId("answering-as");
@@ -206,6 +209,7 @@ export function createAssistView(live) {
     }
     renderAlternatives();
     renderWhy(step);
+    speakIfNew();
 
     const candidate = step?.candidate ?? null;
     live.setTarget(
@@ -415,6 +419,15 @@ export function createAssistView(live) {
     if (pack) await ask(heard.value.text);
   }
 
+  /** With the speak_steps setting, reads each step aloud once when it appears. */
+  function speakIfNew() {
+    const step = currentStep(walk);
+    const key = step?.candidate ? `${walk.answer?.question}\u0000${step.number}\u0000${step.candidate.action}` : null;
+    if (!speakSteps || key === null || key === lastSpoken) return;
+    lastSpoken = key;
+    sayStep();
+  }
+
   /** Reads the shown step aloud with the offline voice. */
   async function sayStep() {
     const step = currentStep(walk);
@@ -534,6 +547,11 @@ export function createAssistView(live) {
       if (result.resync) invokeCommand("follow_step", { step: followStepIndex(walk) });
       renderWalk();
       followCue(result.cue);
+    },
+
+    /** Whether each step is spoken when it appears (the speak_steps setting). */
+    setSpeakSteps(speak) {
+      speakSteps = Boolean(speak);
     },
 
     /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */

@@ -38,6 +38,10 @@ export function createSettingsView({ applyState }) {
   const importName = byId("import-name");
   const importButton = byId("import-btn");
   const encodersInfo = byId("encoders-info");
+  const speakSteps = byId("speak-steps");
+  const voiceName = byId("set-voice");
+  const voiceRate = byId("set-rate");
+  const voiceVolume = byId("set-volume");
   const camera = byId("set-camera");
   const cameraFile = byId("set-camera-file");
   const refreshCamerasButton = byId("refresh-cameras");
@@ -82,6 +86,10 @@ export function createSettingsView({ applyState }) {
       resolutionValue(settings.resolution),
     );
     showAlternatives.checked = Boolean(settings.show_alternatives);
+    speakSteps.checked = Boolean(settings.speak_steps);
+    voiceName.value = settings.voice?.voice ?? "en-gb-x-rp";
+    voiceRate.value = String(settings.voice?.rate ?? 160);
+    voiceVolume.value = String(settings.voice?.volume ?? 100);
   }
 
   function renderCameraInfo(status) {
@@ -106,6 +114,12 @@ export function createSettingsView({ applyState }) {
       resolution: parseResolution(resolution.value) ?? state.settings.resolution,
       model: model.value,
       show_alternatives: showAlternatives.checked,
+      speak_steps: speakSteps.checked,
+      voice: {
+        voice: voiceName.value.trim(),
+        rate: Math.round(Number(voiceRate.value)),
+        volume: Math.round(Number(voiceVolume.value)),
+      },
     };
   }
 

@@ -22,6 +22,10 @@ pub struct Settings {
     pub show_alternatives: bool,
     /// The pack that was open last, reopened at start.
     pub active_pack: Option<String>,
+    /// Speak each step when it appears (off until the user turns it on).
+    pub speak_steps: bool,
+    /// How the offline voice speaks (eSpeak NG voice, words a minute, volume %).
+    pub voice: speech::say::VoiceSettings,
 }
 
 impl Default for Settings {
@@ -33,6 +37,8 @@ impl Default for Settings {
             model: crate::models::DEMO.into(),
             show_alternatives: false,
             active_pack: None,
+            speak_steps: false,
+            voice: speech::say::VoiceSettings::default(),
         }
     }
 }
@@ -65,6 +71,10 @@ impl Settings {
         }
         if self.model.trim().is_empty() {
             return bad("model", "is empty: choose a model".into());
+        }
+        if let Err(message) = self.voice.validate() {
+            // The voice's own message starts with its field (rate, volume, voice).
+            return bad("voice", message);
         }
         Ok(())
     }
@@ -138,10 +148,22 @@ mod tests {
         let custom = Settings {
             camera: "file:/tmp/cam.mp4".into(),
             device: "cpu".into(),
+            speak_steps: true,
+            voice: speech::say::VoiceSettings {
+                voice: "en-us".into(),
+                rate: 130,
+                volume: 80,
+            },
             ..Settings::default()
         };
         custom.save(&path).unwrap();
         assert_eq!(Settings::load(&path).0, custom);
+        // A settings file from before the voice settings reads with the voice off, as defaults.
+        std::fs::write(&path, r#"{"device": "cpu"}"#).unwrap();
+        let (old, err) = Settings::load(&path);
+        assert!(err.is_none());
+        assert!(!old.speak_steps);
+        assert_eq!(old.voice, speech::say::VoiceSettings::default());
     }
 
     #[test]
@@ -183,6 +205,16 @@ mod tests {
                     ..Default::default()
                 },
                 "resolution",
+            ),
+            (
+                Settings {
+                    voice: speech::say::VoiceSettings {
+                        rate: 1000,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                "voice",
             ),
         ] {
             match s.validate() {

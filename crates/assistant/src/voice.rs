@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use base64::Engine;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -112,30 +113,8 @@ pub fn say(text: &str, settings: &speech::say::VoiceSettings) -> Result<Spoken> 
         seconds: speech.duration(),
         rms: speech.rms(),
         sample_rate: speech.sample_rate,
-        wav_base64: base64(&speech.wav_bytes()),
+        wav_base64: base64::engine::general_purpose::STANDARD.encode(speech.wav_bytes()),
     })
-}
-
-/// Standard base64 with padding (RFC 4648 §4).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// What the voice says for step `index` (0-based) of `count`: "Step 2 of 3: turn the Volume
@@ -165,14 +144,6 @@ mod tests {
         let err = Microphone::parse("default").unwrap_err();
         assert_eq!(err.code(), "microphone.unavailable");
         assert!(err.to_string().contains("file:PATH"), "{err}");
-    }
-
-    #[test]
-    fn base64_is_rfc_4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
 
     #[test]

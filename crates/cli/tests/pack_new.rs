@@ -62,23 +62,16 @@ fn photo_of(folder: &Path) -> PathBuf {
 }
 
 /// The generator's true box `[x0, y0, x1, y1]` of each button id.
-fn true_boxes(folder: &Path) -> std::collections::HashMap<String, [f64; 4]> {
+fn true_boxes(folder: &Path) -> std::collections::HashMap<String, [f32; 4]> {
     std::fs::read_to_string(folder.join("buttons.csv"))
         .unwrap()
         .lines()
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            let n = |i: usize| f[i].parse::<f64>().unwrap();
+            let n = |i: usize| f[i].parse::<f32>().unwrap();
             (f[0].to_string(), [n(1), n(2), n(1) + n(3), n(2) + n(4)])
         })
         .collect()
-}
-
-fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let i = w * h;
-    i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
 }
 
 fn make_pack(args: &[&str]) -> Value {
@@ -121,13 +114,9 @@ fn steps_right(pack: &Path, truth_folder: &Path, data_dir: &Path) -> (usize, usi
             asked += 1;
             let Some(step) = steps.get(k) else { continue };
             let b = &step["candidates"][0]["box"];
-            let got = [
-                b["x"].as_f64().unwrap(),
-                b["y"].as_f64().unwrap(),
-                b["x"].as_f64().unwrap() + b["w"].as_f64().unwrap(),
-                b["y"].as_f64().unwrap() + b["h"].as_f64().unwrap(),
-            ];
-            if iou(got, truth[want["button"].as_str().unwrap()]) >= 0.5 {
+            let v = |k: &str| b[k].as_f64().unwrap() as f32;
+            let got = [v("x"), v("y"), v("x") + v("w"), v("y") + v("h")];
+            if grounding::controls::iou(&got, &truth[want["button"].as_str().unwrap()]) >= 0.5 {
                 right += 1;
             }
         }

@@ -357,10 +357,9 @@ fn the_voice_speaks_and_a_missing_microphone_is_a_state() {
         }
         Err(e) => {
             assert_eq!(e["code"], "voice.unavailable", "{e}");
-            assert!(
-                std::env::var("PRESSNEXT_REQUIRE_MODELS").map_or(true, |v| v != "1"),
-                "the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}"
-            );
+            testkit::repo::missing(&format!(
+                "the speech engine (setup installs espeak-ng): {e}"
+            ));
         }
     }
     let bad = invoke(

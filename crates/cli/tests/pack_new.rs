@@ -213,15 +213,8 @@ fn a_video_a_photo_and_a_script_make_a_pack_that_answers_questions_it_never_list
 /// time in the script, or just after the previous one ends: the generator's lines are shorter
 /// than speech takes, and a narrator does not talk over themselves.
 fn narrated_video(folder: &Path, out: &Path) -> Option<()> {
-    let espeak = testkit::repo::which("espeak-ng");
-    let ffmpeg = testkit::repo::which("ffmpeg");
-    let (Some(espeak), Some(ffmpeg)) = (espeak, ffmpeg) else {
-        if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-            panic!("espeak-ng and ffmpeg are required (bash scripts/setup.sh installs them)");
-        }
-        eprintln!("skipped: espeak-ng or ffmpeg is not installed");
-        return None;
-    };
+    let espeak = testkit::repo::required_program("espeak-ng")?;
+    let ffmpeg = testkit::repo::required_program("ffmpeg")?;
     let script = assistq::script::Script::read(&folder.join("script.txt")).unwrap();
     let work = out.parent().unwrap().join("narration");
     std::fs::create_dir_all(&work).unwrap();

@@ -98,11 +98,7 @@ fn bench_transcribe_reports_speed_and_word_errors() {
     if testkit::repo::real_models_root().is_none() {
         return;
     }
-    if testkit::repo::which("espeak-ng").is_none() {
-        assert!(
-            std::env::var("PRESSNEXT_REQUIRE_MODELS").map_or(true, |v| v != "1"),
-            "espeak-ng is required (bash scripts/setup.sh installs it)"
-        );
+    if testkit::repo::required_program("espeak-ng").is_none() {
         return;
     }
     let out = pressnext(&["bench-transcribe", "--seconds", "12", "--json"]);

@@ -15,12 +15,9 @@ fn engine_present() -> bool {
     match speech::say::available() {
         Ok(()) => true,
         Err(e) => {
-            if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-                panic!(
-                    "the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}"
-                );
-            }
-            eprintln!("skipped: {e}");
+            testkit::repo::missing(&format!(
+                "the speech engine (setup installs espeak-ng): {e}"
+            ));
             false
         }
     }

@@ -22,16 +22,8 @@ fn transcriber() -> Option<Transcriber> {
     Some(Transcriber::load(&root.join(speech::WHISPER_DIR), &Device::Cpu).expect("load Whisper"))
 }
 
-/// `program` on PATH; with `PRESSNEXT_REQUIRE_MODELS=1` (the test script) its absence fails.
 fn tool(program: &str) -> Option<PathBuf> {
-    let found = testkit::repo::which(program);
-    if found.is_none() {
-        if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-            panic!("{program} is required (bash scripts/setup.sh installs it)");
-        }
-        eprintln!("skipped: {program} is not installed");
-    }
-    found
+    testkit::repo::required_program(program)
 }
 
 fn run(program: &Path, args: &[&str]) {
@@ -277,10 +269,9 @@ fn no_audio_and_silence_are_clear_errors() {
 #[test]
 fn a_spoken_step_is_heard_back() {
     if let Err(e) = speech::say::available() {
-        if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-            panic!("the speech engine is required (bash scripts/setup.sh installs espeak-ng): {e}");
-        }
-        eprintln!("skipped: {e}");
+        testkit::repo::missing(&format!(
+            "the speech engine (setup installs espeak-ng): {e}"
+        ));
         return;
     }
     let text = "Press the start button, then turn the dial to the right.";

@@ -59,13 +59,31 @@ pub fn real_models_root() -> Option<PathBuf> {
     if root.join("manifest.json").exists() {
         return Some(root);
     }
-    let note = format!(
-        "{} has no manifest.json (run scripts/setup.sh, which fetches and imports the weights)",
+    missing(&format!(
+        "real weights: {} has no manifest.json (run scripts/setup.sh, which fetches and imports \
+         the weights)",
         root.display()
-    );
-    if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
-        panic!("real weights required: {note}");
-    }
-    eprintln!("skipped: {note}");
+    ));
     None
+}
+
+/// A prerequisite the setup installs is absent (`what` says which and how to get it): with
+/// `PRESSNEXT_REQUIRE_MODELS=1` (set by scripts/test.sh) the test fails, otherwise it is noted as
+/// skipped and the caller returns.
+pub fn missing(what: &str) {
+    if std::env::var("PRESSNEXT_REQUIRE_MODELS").is_ok_and(|v| v == "1") {
+        panic!("required: {what}");
+    }
+    eprintln!("skipped: {what}");
+}
+
+/// `program` on `PATH`, or [`missing`] (failing under `PRESSNEXT_REQUIRE_MODELS=1`) and `None`.
+pub fn required_program(program: &str) -> Option<PathBuf> {
+    let found = which(program);
+    if found.is_none() {
+        missing(&format!(
+            "{program} is not installed (bash scripts/setup.sh installs it)"
+        ));
+    }
+    found
 }

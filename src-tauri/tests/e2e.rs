@@ -198,6 +198,19 @@ impl Driver {
         assert!(banner.is_null(), "the window shows an error: {banner}");
     }
 
+    /// Pixels of a screenshot of the window that are the high-contrast outline's yellow.
+    fn yellow_pixels(&self) -> usize {
+        std::thread::sleep(Duration::from_millis(400));
+        let b64 = self.request("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        let shot = image::load_from_memory(&png).unwrap().to_rgb8();
+        shot.pixels()
+            .filter(|p| p[0] > 225 && p[1] > 225 && p[2] < 50)
+            .count()
+    }
+
     fn screenshot(&self, dir: &Path, name: &str) {
         // Let the compositor paint the last DOM change before capturing.
         std::thread::sleep(Duration::from_millis(400));
@@ -821,10 +834,16 @@ fn demo_pack_question_overlay_next_and_training() {
     d.screenshot(&artifacts, "6-live-720p.png");
     d.assert_no_error_banner();
 
-    // 7. Settings -> Voice: "Speak each step" on, saved; asked again, step 1 is read aloud as it
-    // appears, with no click on Read aloud.
+    // 7. Settings -> Voice: "Speak each step" on, and the high-contrast outline, saved; asked
+    // again, step 1 is read aloud as it appears, with no click on Read aloud, and outlined in
+    // yellow on black (none of the demo's frames has that yellow before).
+    let yellow_before = d.yellow_pixels();
     d.click("#tab-settings");
     d.click("#speak-steps");
+    d.js(
+        "const o = document.querySelector('#set-outline'); o.value = 'high_contrast'; \
+          o.dispatchEvent(new Event('change')); return null",
+    );
     d.click("#save-settings");
     d.click("#tab-assist");
     // Step 3b' left "Said: ..." there: cleared, so only this answer's speech can fill it.
@@ -837,6 +856,18 @@ fn demo_pack_question_overlay_next_and_training() {
         "return document.querySelector('#voice-status')?.textContent.startsWith('Said: \\u201cStep 1 of')",
     );
     d.assert_no_error_banner();
+    d.wait_for(
+        "the high-contrast outline",
+        Duration::from_secs(10),
+        "const c = document.querySelector('#live-canvas'); \
+         return c.dataset.outline === 'high_contrast' && c.dataset.overlay !== 'none'",
+    );
+    let yellow_after = d.yellow_pixels();
+    d.screenshot(&artifacts, "7-high-contrast.png");
+    assert!(
+        yellow_after > 400 && yellow_after > 20 * (yellow_before + 1),
+        "high-contrast outline: {yellow_after} yellow pixels (before: {yellow_before})"
+    );
 
     let figures = json!({
         "cold_start_to_first_frame_s": cold_start_s,
@@ -845,6 +876,7 @@ fn demo_pack_question_overlay_next_and_training() {
         "live_view_720p": live_720p,
         "app_rss_mib": rss,
         "step1_placement": placement1,
+        "high_contrast_yellow_pixels": [yellow_before, yellow_after],
     });
     std::fs::write(
         artifacts.join("figures.json"),

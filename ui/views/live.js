@@ -6,6 +6,7 @@ import { fitRect, scaleQuad, boxToQuad, quadAttribute, labelPosition, pointInQua
 import { parseFrameHeaders, nextAfter, frameRequestUrl, FrameStats } from "../lib/frames.js";
 import { overlayFor } from "../lib/overlay.js";
 import { frameRateText, viewStatusText } from "../lib/format.js";
+import { outlineStyle } from "../lib/outline.js";
 import { renderOnNextFrame } from "./dom.js";
 
 const FRAME_URL = "frame://localhost/latest";
@@ -17,13 +18,6 @@ const MIN_POLL_INTERVAL_MS = 120;
 const STALE_FRAME_MS = 5000;
 const STATS_INTERVAL_MS = 500;
 
-const TARGET_GREEN = "#3fb950";
-const TARGET_FILL = "rgba(63, 185, 80, 0.14)";
-const targetGlow = (alpha) => `rgba(63, 185, 80, ${alpha})`;
-// [line width, opacity] of the glow's strokes, widest first.
-const TARGET_GLOW_STROKES = [[18, 0.12], [12, 0.2], [8, 0.35]];
-const LABEL_INK = "#06140a";
-const LABEL_FONT = '600 14px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
 const PLACEHOLDER_FONT = '500 15px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,26 +44,25 @@ function tracePolygon(ctx, points) {
 }
 
 /**
- * The target outline: a soft fill, a glow, and a 4 px bright green line. The glow is wide
- * translucent strokes, not shadowBlur, which the webview would compute in software on every frame
- * where there is no GPU.
+ * The target outline in `style` (lib/outline.js): a soft fill, then its strokes widest first (the
+ * standard style's glow is wide translucent strokes, not shadowBlur, which the webview would
+ * compute in software on every frame where there is no GPU).
  */
-function drawTargetOutline(ctx, points, unsure = false) {
+function drawTargetOutline(ctx, points, style, unsure = false) {
   ctx.save();
   // An unsure step is a dashed guess, never a confident solid box.
-  if (unsure) ctx.setLineDash([10, 8]);
+  if (unsure) ctx.setLineDash(style.dash);
   ctx.lineJoin = "round";
   tracePolygon(ctx, points);
-  ctx.fillStyle = TARGET_FILL;
-  ctx.fill();
-  for (const [width, alpha] of TARGET_GLOW_STROKES) {
-    ctx.strokeStyle = targetGlow(alpha);
+  if (style.fill) {
+    ctx.fillStyle = style.fill;
+    ctx.fill();
+  }
+  for (const [colour, width] of style.strokes) {
+    ctx.strokeStyle = colour;
     ctx.lineWidth = width;
     ctx.stroke();
   }
-  ctx.strokeStyle = TARGET_GREEN;
-  ctx.lineWidth = 4;
-  ctx.stroke();
   ctx.restore();
 }
 
@@ -92,12 +85,12 @@ function ellipsize(ctx, text, maxWidth) {
 }
 
 /** The tag beside the outline: "Step i of n · action" and the confidence. */
-function drawTargetLabel(ctx, points, text, confidence, canvasWidth, canvasHeight) {
+function drawTargetLabel(ctx, points, style, text, confidence, canvasWidth, canvasHeight) {
   ctx.save();
-  ctx.font = LABEL_FONT;
+  ctx.font = style.labelFont;
   ctx.textBaseline = "middle";
   const padding = 10;
-  const height = 30;
+  const height = style.labelHeight;
   const confidenceWidth = confidence ? ctx.measureText(confidence).width + padding * 2 : 0;
   const maxTextWidth = Math.max(40, canvasWidth - 16 - confidenceWidth - padding * 2);
   const shown = ellipsize(ctx, text, maxTextWidth);
@@ -111,14 +104,14 @@ function drawTargetLabel(ctx, points, text, confidence, canvasWidth, canvasHeigh
   roundedRect(ctx, x - 1, y + 1, width + 2, height + 2, 8);
   ctx.fill();
   roundedRect(ctx, x, y, width, height, 7);
-  ctx.fillStyle = TARGET_GREEN;
+  ctx.fillStyle = style.labelFill;
   ctx.fill();
-  ctx.fillStyle = LABEL_INK;
+  ctx.fillStyle = style.labelInk;
   ctx.fillText(shown, x + padding, y + height / 2 + 1);
   if (confidence) {
-    ctx.fillStyle = "rgba(6, 20, 10, 0.22)";
+    ctx.globalAlpha = 0.22;
     ctx.fillRect(x + textWidth, y, 1, height);
-    ctx.fillStyle = LABEL_INK;
+    ctx.globalAlpha = 1;
     ctx.fillText(confidence, x + textWidth + padding, y + height / 2 + 1);
   }
   ctx.restore();
@@ -170,6 +163,7 @@ export function createLiveView() {
   const published = { fps: null, latencyMs: null, framesDrawn: 0, frameWidth: null, askToOverlayMs: null };
   window.pressnextStats = published;
 
+  let outline = outlineStyle("standard");
   let after = 0;
   let bitmap = null;
   let frame = null;
@@ -244,7 +238,7 @@ export function createLiveView() {
     // Not laid out (another tab is showing): nothing to draw until it is.
     if (!fit) return false;
     referenceContext.drawImage(image, fit.x, fit.y, fit.width, fit.height);
-    if (box) drawTargetOutline(referenceContext, scaleQuad(boxToQuad(box), fit), Boolean(target?.unsure));
+    if (box) drawTargetOutline(referenceContext, scaleQuad(boxToQuad(box), fit), outline, Boolean(target?.unsure));
     referenceKey = key;
     return true;
   }
@@ -291,6 +285,7 @@ export function createLiveView() {
     }
 
     canvas.dataset.overlay = overlay.mode;
+    canvas.dataset.outline = outline.name;
     targetPoints = null;
     if (overlay.mode === "none") {
       delete canvas.dataset.targetButton;
@@ -307,8 +302,8 @@ export function createLiveView() {
       canvas.dataset.quad = quadAttribute(overlay.quad);
       const points = scaleQuad(overlay.quad, fit);
       targetPoints = points;
-      drawTargetOutline(ctx, points, Boolean(target.unsure));
-      drawTargetLabel(ctx, points, target.label, target.confidence, width, height);
+      drawTargetOutline(ctx, points, outline, Boolean(target.unsure));
+      drawTargetLabel(ctx, points, outline, target.label, target.confidence, width, height);
       recordAskToOverlay();
     } else {
       delete canvas.dataset.quad;
@@ -424,6 +419,14 @@ export function createLiveView() {
   });
 
   return {
+    /** How the target is outlined: a Settings `outline` value (standard, high_contrast, large). */
+    setOutlineStyle(name) {
+      if (outlineStyle(name).name === outline.name) return;
+      outline = outlineStyle(name);
+      referenceKey = null;
+      queueRender();
+    },
+
     start() {
       render();
       publishRate();

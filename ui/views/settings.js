@@ -12,6 +12,7 @@ import {
   cameraChoice,
   cameraSetting,
 } from "../lib/settings.js";
+import { OUTLINE_STYLES, OUTLINE_LABELS } from "../lib/outline.js";
 import { byId } from "./dom.js";
 
 const SAVED_NOTE_MS = 2500;
@@ -48,6 +49,7 @@ export function createSettingsView({ applyState }) {
   const resolution = byId("set-resolution");
   const cameraInfo = byId("camera-info");
   const showAlternatives = byId("show-alternatives");
+  const outline = byId("set-outline");
   const saveButton = byId("save-settings");
   const savedNote = byId("settings-saved");
 
@@ -86,6 +88,11 @@ export function createSettingsView({ applyState }) {
       resolutionValue(settings.resolution),
     );
     showAlternatives.checked = Boolean(settings.show_alternatives);
+    fillSelect(
+      outline,
+      OUTLINE_STYLES.map((value) => ({ value, label: OUTLINE_LABELS[value] })),
+      OUTLINE_STYLES.includes(settings.outline) ? settings.outline : "standard",
+    );
     speakSteps.checked = Boolean(settings.speak_steps);
     voiceName.value = settings.voice?.voice ?? "en-gb-x-rp";
     voiceRate.value = String(settings.voice?.rate ?? 160);
@@ -114,6 +121,7 @@ export function createSettingsView({ applyState }) {
       resolution: parseResolution(resolution.value) ?? state.settings.resolution,
       model: model.value,
       show_alternatives: showAlternatives.checked,
+      outline: outline.value,
       speak_steps: speakSteps.checked,
       voice: {
         voice: voiceName.value.trim(),
@@ -151,7 +159,7 @@ export function createSettingsView({ applyState }) {
     return true;
   }
 
-  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives]) {
+  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives, outline, speakSteps, voiceName, voiceRate, voiceVolume]) {
     field.addEventListener("change", () => (edited = true));
     field.addEventListener("input", () => (edited = true));
   }

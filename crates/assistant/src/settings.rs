@@ -26,6 +26,19 @@ pub struct Settings {
     pub speak_steps: bool,
     /// How the offline voice speaks (eSpeak NG voice, words a minute, volume %).
     pub voice: speech::say::VoiceSettings,
+    /// How the target button is outlined on the live view and the reference photo.
+    pub outline: OutlineStyle,
+}
+
+/// The target outline's look: the standard green box, a high-contrast one (black under yellow),
+/// or a large one (thicker lines, a larger tag) for low vision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutlineStyle {
+    #[default]
+    Standard,
+    HighContrast,
+    Large,
 }
 
 impl Default for Settings {
@@ -39,6 +52,7 @@ impl Default for Settings {
             active_pack: None,
             speak_steps: false,
             voice: speech::say::VoiceSettings::default(),
+            outline: OutlineStyle::Standard,
         }
     }
 }
@@ -149,6 +163,7 @@ mod tests {
             camera: "file:/tmp/cam.mp4".into(),
             device: "cpu".into(),
             speak_steps: true,
+            outline: OutlineStyle::HighContrast,
             voice: speech::say::VoiceSettings {
                 voice: "en-us".into(),
                 rate: 130,
@@ -164,6 +179,22 @@ mod tests {
         assert!(err.is_none());
         assert!(!old.speak_steps);
         assert_eq!(old.voice, speech::say::VoiceSettings::default());
+        assert_eq!(old.outline, OutlineStyle::Standard);
+        // The outline is written as the window sends it; an unknown one is named with its place.
+        custom.save(&path).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.contains(r#""outline": "high_contrast""#),
+            "{written}"
+        );
+        std::fs::write(&path, r#"{"outline": "neon"}"#).unwrap();
+        let (fallback, err) = Settings::load(&path);
+        assert_eq!(fallback, Settings::default());
+        let err = err.expect("an unknown outline is an error").to_string();
+        assert!(
+            err.contains("unknown variant `neon`") && err.contains("line 1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       # the no-network tests trace every socket the app and the CLI open
       strace
       # speech: the tests narrate clips with espeak-ng for Whisper to transcribe
-      espeak-ng)
+      espeak-ng
+      # the microphone (cpal on ALSA)
+      libasound2-dev)
 bash scripts/install_packages.sh "${PKGS[@]}"
 # node runs the front end's unit tests; npm installs the accessibility engine the window's
 # end-to-end test audits it with (axe-core, pinned with its integrity by scripts/a11y/package-lock.json)

@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "follow_step",
     "new_pack",
     "hear_question",
+    "stop_listening",
+    "list_microphones",
     "say",
 ];
 

@@ -67,6 +67,9 @@ function applyState(state) {
   settings.showState(state);
   assist.setShowAlternatives(state.settings?.show_alternatives);
   assist.setSpeakSteps(state.settings?.speak_steps);
+  assist.setHoldToTalk(state.settings?.hold_to_talk);
+  // The offer to read steps aloud, made once on the first run (off by default).
+  document.getElementById("voice-offer").hidden = !state.settings || Boolean(state.settings.voice_offered);
   live.setOutlineStyle(state.settings?.outline);
   live.setCamera(state.camera);
   assist.setCameraStatus(state.camera?.status);
@@ -104,6 +107,12 @@ document.addEventListener("keydown", (event) => {
   if (document.getElementById("panel-assist").hidden) return;
   if (assist.handleKey(event)) event.preventDefault();
 });
+document.getElementById("voice-offer-yes").addEventListener("click", () => settings.answerVoiceOffer(true));
+document.getElementById("voice-offer-no").addEventListener("click", () => settings.answerVoiceOffer(false));
+
+document.addEventListener("keyup", (event) => {
+  if (assist.handleKeyUp(event)) event.preventDefault();
+});
 
 async function startUp() {
   assist.showPack(null);
@@ -119,7 +128,7 @@ async function startUp() {
     startProgress = applyEncodeEvent(startProgress, event);
     assist.showOpening(startOpening, startProgress);
   });
-  await Promise.all([refreshState(), settings.refreshModels(), settings.refreshCameras()]);
+  await Promise.all([refreshState(), settings.refreshModels(), settings.refreshCameras(), settings.refreshMicrophones()]);
 }
 
 startUp();

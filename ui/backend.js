@@ -1,5 +1,5 @@
 // The only door to the Rust side: commands, channels and events. Every failure lands in the error
-// banner as {code, message}; callers get {ok: true, value} or {ok: false, error} and never a throw.
+// banner as {code, message} (but the states a caller asks to show itself); callers get {ok: true, value} or {ok: false, error} and never a throw.
 
 import * as bridge from "./lib/bridge.js";
 import { toUserError } from "./lib/errors.js";
@@ -15,8 +15,11 @@ function tauri() {
   return bridge.tauriInternals(window);
 }
 
-/** Runs command `name` with `args`. */
-export async function invokeCommand(name, args = {}) {
+/**
+ * Runs command `name` with `args`. Errors whose code is in `quiet` are states the caller shows
+ * where they belong (no microphone, no voice) rather than in the banner.
+ */
+export async function invokeCommand(name, args = {}, { quiet = [] } = {}) {
   const internals = tauri();
   if (!internals) {
     showError(MISSING_API);
@@ -26,7 +29,7 @@ export async function invokeCommand(name, args = {}) {
     return { ok: true, value: await bridge.invoke(internals, name, args) };
   } catch (reason) {
     const error = toUserError(reason);
-    showError(error);
+    if (!quiet.includes(error.code)) showError(error);
     return { ok: false, error };
   }
 }

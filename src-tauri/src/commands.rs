@@ -180,25 +180,34 @@ pub async fn new_pack(
     .await
 }
 
-/// Hears a spoken question from the microphone (`microphone`, else `PRESSNEXT_MICROPHONE`; a
-/// recording as `file:PATH` stands in for one).
+/// Listens to a spoken question and hears it: from `microphone`, else `PRESSNEXT_MICROPHONE`,
+/// else the microphone setting (`auto`, `device:NAME`, or `file:PATH`, a recording played as if
+/// spoken). With `hold` it listens until `stop_listening` (the key or button released), else
+/// until the pause after the question (or `stop_listening`, Speak pressed again).
 #[tauri::command]
 pub async fn hear_question(
     assistant: State<'_, Shared>,
     microphone: Option<String>,
+    hold: Option<bool>,
 ) -> CommandResult<assistant::voice::Heard> {
     blocking(&assistant, move |a| {
-        let microphone = assistant::voice::Microphone::from_option_or_env(microphone.as_deref())?
-            .ok_or_else(|| {
-            assistant::Error::MicrophoneUnavailable(
-                "no microphone is set: start the app with PRESSNEXT_MICROPHONE=file:PATH \
-                     (a recording), or type the question"
-                    .into(),
-            )
-        })?;
-        assistant::voice::hear(&microphone, &a.paths().models_root)
+        a.hear_question(microphone.as_deref(), hold.unwrap_or(false))
     })
     .await
+}
+
+/// Ends the question being listened to; whether one was.
+#[tauri::command]
+pub fn stop_listening(assistant: State<'_, Shared>) -> bool {
+    assistant.stop_listening()
+}
+
+/// The system's sound inputs (none without sound hardware).
+#[tauri::command]
+pub async fn list_microphones(
+    assistant: State<'_, Shared>,
+) -> CommandResult<Vec<assistant::MicrophoneInfo>> {
+    blocking(&assistant, |_| Ok(assistant::list_microphones())).await
 }
 
 /// Speaks `text` with the offline voice (`voice` settings, else the saved ones); returns the WAV

@@ -104,6 +104,8 @@ pub fn builder<R: Runtime>(
             commands::follow_step,
             commands::new_pack,
             commands::hear_question,
+            commands::stop_listening,
+            commands::list_microphones,
             commands::say,
         ])
         .setup(move |app| {

@@ -234,7 +234,7 @@ fn the_manifest_and_the_capability_cover_exactly_the_registered_commands() {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let registered = names_after(&read("src/lib.rs"), "generate_handler!");
     let manifest = names_after(&read("build.rs"), "const COMMANDS: &[&str] = &");
-    assert_eq!(registered.len(), 19, "{registered:?}");
+    assert_eq!(registered.len(), 21, "{registered:?}");
     assert_eq!(manifest, registered);
 
     let capability: Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
@@ -375,4 +375,26 @@ fn the_voice_speaks_and_a_missing_microphone_is_a_state() {
         heard["message"].as_str().unwrap().contains("file:PATH"),
         "{heard}"
     );
+    // A microphone that is not connected is named; stopping with nothing listened to is false.
+    let heard = invoke(
+        &app,
+        "hear_question",
+        json!({"microphone": "device:No Such Microphone"}),
+    )
+    .unwrap_err();
+    assert_eq!(heard["code"], "microphone.unavailable", "{heard}");
+    assert!(
+        heard["message"]
+            .as_str()
+            .unwrap()
+            .contains("`No Such Microphone` is not connected"),
+        "{heard}"
+    );
+    assert_eq!(
+        invoke(&app, "stop_listening", json!({})).unwrap(),
+        json!(false)
+    );
+    assert!(invoke(&app, "list_microphones", json!({}))
+        .unwrap()
+        .is_array());
 }

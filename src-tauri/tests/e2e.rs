@@ -302,24 +302,6 @@ fn spoken_question(dir: &Path) -> PathBuf {
     wav
 }
 
-/// Share of the words of `said` (lower case, letters and digits) found in `heard`.
-fn word_overlap(said: &str, heard: &str) -> f64 {
-    let words = |s: &str| -> Vec<String> {
-        s.split_whitespace()
-            .map(|w| {
-                w.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let heard = words(heard);
-    let said = words(said);
-    said.iter().filter(|w| heard.contains(w)).count() as f64 / said.len().max(1) as f64
-}
-
 /// The printed label of `button` on the demo pack's panel, from the generator's truth file.
 fn demo_label(button: &str) -> String {
     let test = repo().join("demo/pack/test");
@@ -512,6 +494,20 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     d.screenshot(&artifacts, "1-start.png");
     d.assert_accessible("start");
+    // The first run offers, once, to read the steps aloud (off by default); "Not now" keeps it off
+    // and is remembered.
+    assert_eq!(
+        d.js("return document.querySelector('#voice-offer').hidden"),
+        json!(false),
+        "the first run offers to read steps aloud"
+    );
+    d.click("#voice-offer-no");
+    d.wait_for(
+        "the voice offer answered and saved",
+        Duration::from_secs(10),
+        "return document.querySelector('#voice-offer').hidden && \
+           !document.querySelector('#speak-steps').checked",
+    );
     assert_eq!(
         d.js("return document.querySelector('#start-opening').hidden"),
         json!(true),
@@ -686,12 +682,23 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     let heard = d.js("return document.querySelector('#question').value");
     let heard = heard.as_str().unwrap_or_default().to_string();
+    let heard_wer = speech::word_error_rate(&free_question, &heard);
     assert!(
-        word_overlap(&free_question, &heard) >= 0.6,
-        "said {free_question:?}, the question box shows {heard:?}"
+        heard_wer <= 0.3,
+        "said {free_question:?}, the question box shows {heard:?} (WER {heard_wer:.2})"
+    );
+    let ended_by = d.js("return document.querySelector('#voice-status').dataset.endedBy");
+    assert!(
+        ended_by == json!("silence") || ended_by == json!("end_of_recording"),
+        "{ended_by}"
     );
     let (_, button) = target(1);
     assert_eq!(&button, &free_buttons[0], "spoken question, step 1");
+    // From the end of the speech to the first overlay: hearing it, then the ask.
+    let spoken_timing =
+        d.js("const s = window.pressnextStats; return [s.heardAfterSpeechMs, s.askToOverlayMs]");
+    let spoken_to_overlay_ms =
+        spoken_timing[0].as_f64().unwrap() + spoken_timing[1].as_f64().unwrap();
     d.click("#say-step");
     d.wait_for(
         "step 1 read aloud",
@@ -699,6 +706,31 @@ fn demo_pack_question_overlay_next_and_training() {
         "return document.querySelector('#voice-status')?.textContent.startsWith('Said: \\u201cStep 1 of')",
     );
     d.screenshot(&artifacts, "3b-voice.png");
+    // 3b''. Hold to talk (Settings): the question is what is said while `v` is held, so releasing
+    // it 1.5 s into the recording hears only its first words.
+    d.click("#tab-settings");
+    d.click("#hold-to-talk");
+    d.click("#save-settings");
+    d.click("#tab-assist");
+    d.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'v', bubbles: true})); return null");
+    std::thread::sleep(Duration::from_millis(1500));
+    d.js("document.dispatchEvent(new KeyboardEvent('keyup', {key: 'v', bubbles: true})); return null");
+    d.wait_for(
+        "the held question heard up to the release",
+        Duration::from_secs(30),
+        "return document.querySelector('#voice-status').dataset.endedBy === 'release'",
+    );
+    let held = d.js("return document.querySelector('#question').value");
+    let held_words = held.as_str().unwrap_or_default().split_whitespace().count();
+    let all_words = free_question.split_whitespace().count();
+    assert!(
+        held_words >= 1 && held_words < all_words,
+        "held 1.5 s of a {all_words}-word question, heard {held:?}"
+    );
+    d.click("#tab-settings");
+    d.click("#hold-to-talk");
+    d.click("#save-settings");
+    d.click("#tab-assist");
     // 3c. A question the tutorial does not cover: said so, and no box.
     d.type_into("#question", &unrelated);
     d.click("#ask");
@@ -877,6 +909,8 @@ fn demo_pack_question_overlay_next_and_training() {
         "app_rss_mib": rss,
         "step1_placement": placement1,
         "high_contrast_yellow_pixels": [yellow_before, yellow_after],
+        "spoken_question": {"wer": heard_wer, "end_of_speech_to_first_overlay_ms": spoken_to_overlay_ms,
+            "heard_after_speech_ms": spoken_timing[0], "ask_to_overlay_ms": spoken_timing[1]},
     });
     std::fs::write(
         artifacts.join("figures.json"),

@@ -69,3 +69,41 @@ export function cameraSetting(choice, fileText) {
   const path = String(fileText ?? "").trim().replace(/^file:/, "");
   return `file:${path}`;
 }
+
+/** The value of the "Recording file…" choice in the microphone picker. */
+export const MICROPHONE_FILE_CHOICE = "file";
+
+/**
+ * The microphone picker's options: "Automatic", one per sound input, and "Recording file…".
+ * `microphones` is list_microphones()'s [{name, default}]; a chosen one that is not connected now
+ * stays listed so saving the form does not silently drop it.
+ */
+export function microphoneOptions(microphones, currentSetting) {
+  const listed = (microphones ?? []).map((m) => ({
+    value: `device:${m.name}`,
+    label: m.default ? `${m.name} (default)` : m.name,
+  }));
+  const { choice } = microphoneChoice(currentSetting);
+  if (choice.startsWith("device:") && !listed.some((o) => o.value === choice)) {
+    listed.push({ value: choice, label: `${choice.slice("device:".length)} (not connected)` });
+  }
+  return [
+    { value: "auto", label: "Automatic (the system's default)" },
+    ...listed,
+    { value: MICROPHONE_FILE_CHOICE, label: "Recording file\u2026" },
+  ];
+}
+
+/** The picker choice and file path for a microphone setting ("auto", "device:NAME" or "file:PATH"). */
+export function microphoneChoice(setting) {
+  const text = String(setting ?? "auto");
+  if (text.startsWith("file:")) return { choice: MICROPHONE_FILE_CHOICE, file: text.slice("file:".length) };
+  if (/^device:.+/.test(text)) return { choice: text, file: "" };
+  return { choice: "auto", file: "" };
+}
+
+/** The microphone setting for a picker choice and the file field (a path, "file:" optional). */
+export function microphoneSetting(choice, fileText) {
+  if (choice !== MICROPHONE_FILE_CHOICE) return choice || "auto";
+  return `file:${String(fileText ?? "").trim().replace(/^file:/, "")}`;
+}

@@ -47,3 +47,25 @@ test("camera settings to choices and back", () => {
   assert.equal(cameraSetting(CAMERA_FILE_CHOICE, "file:/tmp/a.mp4"), "file:/tmp/a.mp4");
   assert.equal(cameraSetting("", ""), "auto");
 });
+
+import { microphoneOptions, microphoneChoice, microphoneSetting, MICROPHONE_FILE_CHOICE } from "../lib/settings.js";
+
+test("microphone picker: automatic, each input, a recording file; a missing device stays listed", () => {
+  const options = microphoneOptions([{ name: "USB Audio", default: true }, { name: "Headset", default: false }], "device:Old Mic");
+  assert.deepEqual(
+    options.map((o) => o.value),
+    ["auto", "device:USB Audio", "device:Headset", "device:Old Mic", MICROPHONE_FILE_CHOICE],
+  );
+  assert.equal(options[1].label, "USB Audio (default)");
+  assert.equal(options[3].label, "Old Mic (not connected)");
+  assert.deepEqual(microphoneOptions([], "auto").map((o) => o.value), ["auto", MICROPHONE_FILE_CHOICE]);
+});
+
+test("microphone settings round trip through the picker", () => {
+  for (const setting of ["auto", "device:USB Audio", "file:/tmp/q.wav"]) {
+    const { choice, file } = microphoneChoice(setting);
+    assert.equal(microphoneSetting(choice, file), setting);
+  }
+  assert.deepEqual(microphoneChoice("device:"), { choice: "auto", file: "" });
+  assert.equal(microphoneSetting(MICROPHONE_FILE_CHOICE, " file:/a b.wav "), "file:/a b.wav");
+});

@@ -52,6 +52,9 @@ export function createAssistView(live) {
   const sayStepButton = byId("say-step");
   // The speak_steps setting, and the last step read aloud (each is read once when it appears).
   let speakSteps = false;
+  // The hold_to_talk setting, and whether a question is being listened to.
+  let holdToTalk = false;
+  let listening = false;
   let lastSpoken = null;
   const questionOptions = byId("question-options");
   const suggestions = byId("suggestions");
@@ -401,22 +404,48 @@ export function createAssistView(live) {
     setExpanded(toggleButton, panel, panel.hidden);
   }
 
-  /** Asks by voice: the microphone's question is heard, shown in the box (editable), and asked. */
-  async function speak() {
-    if (asking || speakButton.disabled) return;
-    speakButton.disabled = true;
-    speakButton.setAttribute("aria-busy", "true");
-    voiceStatus.textContent = "Listening…";
-    const heard = await invokeCommand("hear_question", {});
-    speakButton.disabled = false;
-    speakButton.removeAttribute("aria-busy");
+  /** The voice states shown under the question box, not in the error banner. */
+  const VOICE_STATES = ["microphone.unavailable", "voice.unavailable"];
+
+  function showListening(on, hold) {
+    listening = on;
+    speakButton.setAttribute("aria-pressed", String(on));
+    speakButton.textContent = on && !hold ? "Stop" : "Speak";
+    speakButton.classList.toggle("listening", on);
+  }
+
+  /**
+   * Asks by voice: listens (held: until released; else until the pause after the question or
+   * Speak pressed again), shows the words in the box (editable) and asks them.
+   */
+  async function listen(hold) {
+    if (asking || listening) return;
+    showListening(true, hold);
+    delete voiceStatus.dataset.endedBy;
+    voiceStatus.textContent = hold ? "Listening\u2026 release to ask." : "Listening\u2026 pause when you are done, or press Speak again.";
+    const heard = await invokeCommand("hear_question", { hold }, { quiet: VOICE_STATES });
+    showListening(false, hold);
     if (!heard.ok) {
-      voiceStatus.textContent = "";
+      voiceStatus.textContent = VOICE_STATES.includes(heard.error.code) ? heard.error.message : "";
       return;
     }
-    voiceStatus.textContent = `Heard: “${heard.value.text}”`;
+    voiceStatus.textContent = `Heard: \u201c${heard.value.text}\u201d`;
+    voiceStatus.dataset.endedBy = heard.value.ended_by;
+    // From the end of the speech to the words; the ask adds its own time to the overlay.
+    window.pressnextStats.heardAfterSpeechMs = Math.round(heard.value.after_speech_seconds * 1000);
     question.value = heard.value.text;
     if (pack) await ask(heard.value.text);
+  }
+
+  function stopListening() {
+    if (listening) invokeCommand("stop_listening", {});
+  }
+
+  /** Speak pressed (a click or `v`): starts listening, or ends it when listening. */
+  function speak() {
+    if (holdToTalk) return;
+    if (listening) stopListening();
+    else listen(false);
   }
 
   /** With the speak_steps setting, reads each step aloud once when it appears. */
@@ -442,6 +471,27 @@ export function createAssistView(live) {
   }
 
   speakButton.addEventListener("click", speak);
+  // Hold to talk: the question is what is said while the button (or Space/Enter on it) is held.
+  speakButton.addEventListener("pointerdown", (event) => {
+    if (!holdToTalk || event.button !== 0) return;
+    speakButton.setPointerCapture?.(event.pointerId);
+    listen(true);
+  });
+  for (const end of ["pointerup", "pointercancel"]) {
+    speakButton.addEventListener(end, () => holdToTalk && stopListening());
+  }
+  speakButton.addEventListener("keydown", (event) => {
+    if (!holdToTalk || (event.key !== " " && event.key !== "Enter")) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (!event.repeat) listen(true);
+  });
+  speakButton.addEventListener("keyup", (event) => {
+    if (!holdToTalk || (event.key !== " " && event.key !== "Enter")) return;
+    event.preventDefault();
+    event.stopPropagation();
+    stopListening();
+  });
   sayStepButton.addEventListener("click", sayStep);
   askButton.addEventListener("click", () => ask());
   question.addEventListener("keydown", (event) => {
@@ -554,14 +604,33 @@ export function createAssistView(live) {
       speakSteps = Boolean(speak);
     },
 
+    /** Whether Speak listens while held (the hold_to_talk setting) or until a pause. */
+    setHoldToTalk(hold) {
+      holdToTalk = Boolean(hold);
+      speakButton.title = holdToTalk
+        ? "Ask by voice: hold while you speak the question (hold v)"
+        : "Ask by voice: the microphone hears the question (v)";
+    },
+
     /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */
     setShowAlternatives(show) {
       showAlternativesByDefault = Boolean(show);
     },
 
+    /** The end of a held `v` (hold to talk); returns true when it was that. */
+    handleKeyUp(event) {
+      if (!holdToTalk || event.key.toLowerCase() !== "v" || isTypingTarget(event.target)) return false;
+      stopListening();
+      return true;
+    },
+
     /** The step shortcuts; returns true when the key was one of them. */
     handleKey(event) {
       if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return false;
+      if (holdToTalk && event.key.toLowerCase() === "v") {
+        if (!event.repeat) listen(true);
+        return true;
+      }
       const actions = {
         ArrowRight: () => move(nextStep),
         n: () => move(nextStep),

@@ -11,6 +11,10 @@ import {
   cameraOptions,
   cameraChoice,
   cameraSetting,
+  MICROPHONE_FILE_CHOICE,
+  microphoneOptions,
+  microphoneChoice,
+  microphoneSetting,
 } from "../lib/settings.js";
 import { OUTLINE_STYLES, OUTLINE_LABELS } from "../lib/outline.js";
 import { byId } from "./dom.js";
@@ -40,6 +44,10 @@ export function createSettingsView({ applyState }) {
   const importButton = byId("import-btn");
   const encodersInfo = byId("encoders-info");
   const speakSteps = byId("speak-steps");
+  const microphone = byId("set-microphone");
+  const microphoneFile = byId("set-microphone-file");
+  const refreshMicrophonesButton = byId("refresh-microphones");
+  const holdToTalk = byId("hold-to-talk");
   const voiceName = byId("set-voice");
   const voiceRate = byId("set-rate");
   const voiceVolume = byId("set-volume");
@@ -55,6 +63,7 @@ export function createSettingsView({ applyState }) {
 
   let state = null;
   let cameras = [];
+  let microphones = [];
   let models = [];
   let modelsLoaded = false;
   // Unsaved edits win over state updates that arrive meanwhile (camera events, other saves).
@@ -71,6 +80,13 @@ export function createSettingsView({ applyState }) {
     fillSelect(camera, cameraOptions(cameras, selectedSetting), choice);
     cameraFile.value = file;
     cameraFile.hidden = choice !== CAMERA_FILE_CHOICE;
+  }
+
+  function renderMicrophones(selectedSetting) {
+    const { choice, file } = microphoneChoice(selectedSetting);
+    fillSelect(microphone, microphoneOptions(microphones, selectedSetting), choice);
+    microphoneFile.value = file;
+    microphoneFile.hidden = choice !== MICROPHONE_FILE_CHOICE;
   }
 
   function renderForm() {
@@ -94,6 +110,8 @@ export function createSettingsView({ applyState }) {
       OUTLINE_STYLES.includes(settings.outline) ? settings.outline : "standard",
     );
     speakSteps.checked = Boolean(settings.speak_steps);
+    renderMicrophones(settings.microphone);
+    holdToTalk.checked = Boolean(settings.hold_to_talk);
     voiceName.value = settings.voice?.voice ?? "en-gb-x-rp";
     voiceRate.value = String(settings.voice?.rate ?? 160);
     voiceVolume.value = String(settings.voice?.volume ?? 100);
@@ -123,6 +141,9 @@ export function createSettingsView({ applyState }) {
       show_alternatives: showAlternatives.checked,
       outline: outline.value,
       speak_steps: speakSteps.checked,
+      microphone: microphoneSetting(microphone.value, microphoneFile.value),
+      hold_to_talk: holdToTalk.checked,
+      voice_offered: state.settings.voice_offered ?? false,
       voice: {
         voice: voiceName.value.trim(),
         rate: Math.round(Number(voiceRate.value)),
@@ -146,6 +167,13 @@ export function createSettingsView({ applyState }) {
     renderCameras(edited ? cameraSetting(camera.value, cameraFile.value) : state?.settings.camera);
   }
 
+  async function refreshMicrophones() {
+    const result = await invokeCommand("list_microphones");
+    if (!result.ok) return;
+    microphones = result.value;
+    renderMicrophones(edited ? microphoneSetting(microphone.value, microphoneFile.value) : state?.settings.microphone);
+  }
+
   async function save(settings) {
     saveButton.disabled = true;
     const result = await invokeCommand("save_settings", { settings });
@@ -159,7 +187,7 @@ export function createSettingsView({ applyState }) {
     return true;
   }
 
-  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives, outline, speakSteps, voiceName, voiceRate, voiceVolume]) {
+  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives, outline, speakSteps, voiceName, voiceRate, voiceVolume, microphone, microphoneFile, holdToTalk]) {
     field.addEventListener("change", () => (edited = true));
     field.addEventListener("input", () => (edited = true));
   }
@@ -167,6 +195,11 @@ export function createSettingsView({ applyState }) {
     cameraFile.hidden = camera.value !== CAMERA_FILE_CHOICE;
     if (!cameraFile.hidden) cameraFile.focus();
   });
+  microphone.addEventListener("change", () => {
+    microphoneFile.hidden = microphone.value !== MICROPHONE_FILE_CHOICE;
+    if (!microphoneFile.hidden) microphoneFile.focus();
+  });
+  refreshMicrophonesButton.addEventListener("click", refreshMicrophones);
   saveButton.addEventListener("click", () => save(formSettings()));
   const doctorButton = byId("doctor-run");
   doctorButton.addEventListener("click", async () => {
@@ -209,6 +242,13 @@ export function createSettingsView({ applyState }) {
 
     refreshModels,
     refreshCameras,
+    refreshMicrophones,
+
+    /** Answers the first-run offer to read steps aloud: saved, so it is made only once. */
+    async answerVoiceOffer(speak) {
+      if (!state) return false;
+      return save({ ...state.settings, speak_steps: Boolean(speak), voice_offered: true });
+    },
 
     /** Saves the stored settings with `name` as the model; the form then shows what was saved. */
     async useModel(name) {

@@ -109,6 +109,8 @@ pub struct Assistant {
     live: LiveView,
     /// The last answer given: what follow along checks the camera against.
     last_answer: Mutex<Option<Answer>>,
+    /// The question being listened to, stopped by a release or a second press.
+    listening: crate::voice::Listening,
 }
 
 /// A lock whose data is whole after any panic (each change is one assignment), so a panic in
@@ -156,6 +158,7 @@ impl Assistant {
             settings: Mutex::new(settings),
             live,
             last_answer: Mutex::new(None),
+            listening: crate::voice::Listening::default(),
             paths,
         };
         // `--pack` is opened by `open_start_pack` (it may need encoding); otherwise the last pack.
@@ -226,6 +229,32 @@ impl Assistant {
 
     pub fn settings(&self) -> Settings {
         lock(&self.settings).clone()
+    }
+
+    /// Listens to a spoken question and hears it (`crate::voice::hear`): from `microphone`, else
+    /// `PRESSNEXT_MICROPHONE`, else the microphone setting; held (`hold`) until
+    /// [`Assistant::stop_listening`], else until the pause after it.
+    pub fn hear_question(
+        &self,
+        microphone: Option<&str>,
+        hold: bool,
+    ) -> Result<crate::voice::Heard> {
+        let spec = match crate::voice::microphone_from_option_or_env(microphone)? {
+            Some(spec) => spec,
+            None => crate::voice::parse_microphone(&self.settings().microphone)?,
+        };
+        crate::voice::hear(
+            &spec,
+            &crate::voice::ListenRules::new(hold),
+            &self.listening,
+            &self.paths.models_root,
+        )
+    }
+
+    /// Ends the question being listened to (hold to talk released, Speak pressed again);
+    /// returns whether one was being listened to.
+    pub fn stop_listening(&self) -> bool {
+        self.listening.stop()
     }
 
     pub fn live(&self) -> &LiveView {

@@ -29,6 +29,7 @@ pub use assistant::{AppState, Assistant, Paths, StartOptions};
 pub use encoders::encode::EncodeEvent;
 pub use error::{Error, Result};
 pub use media::camera::CameraInfo;
+pub use media::microphone::{list_microphones, MicrophoneInfo};
 /// How the offline voice speaks (the app's `say` command takes one).
 pub use speech::say::VoiceSettings;
 /// The token that stops a long job (opening a pack, training).

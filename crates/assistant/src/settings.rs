@@ -26,6 +26,14 @@ pub struct Settings {
     pub speak_steps: bool,
     /// How the offline voice speaks (eSpeak NG voice, words a minute, volume %).
     pub voice: speech::say::VoiceSettings,
+    /// The microphone questions are asked into: `auto`, `device:NAME` or `file:PATH` (a
+    /// recording played as if spoken).
+    pub microphone: String,
+    /// Hold to talk: the question is what is said while the key or button is held (else a pause
+    /// after the question ends it).
+    pub hold_to_talk: bool,
+    /// The first-run offer to read steps aloud was answered (it is made once).
+    pub voice_offered: bool,
     /// How the target button is outlined on the live view and the reference photo.
     pub outline: OutlineStyle,
 }
@@ -53,6 +61,9 @@ impl Default for Settings {
             speak_steps: false,
             voice: speech::say::VoiceSettings::default(),
             outline: OutlineStyle::Standard,
+            microphone: "auto".into(),
+            hold_to_talk: false,
+            voice_offered: false,
         }
     }
 }
@@ -85,6 +96,9 @@ impl Settings {
         }
         if self.model.trim().is_empty() {
             return bad("model", "is empty: choose a model".into());
+        }
+        if let Err(message) = self.microphone.parse::<media::microphone::MicrophoneSpec>() {
+            return bad("microphone", message);
         }
         if let Err(message) = self.voice.validate() {
             // The voice's own message starts with its field (rate, volume, voice).
@@ -164,6 +178,9 @@ mod tests {
             device: "cpu".into(),
             speak_steps: true,
             outline: OutlineStyle::HighContrast,
+            microphone: "device:USB Audio".into(),
+            hold_to_talk: true,
+            voice_offered: true,
             voice: speech::say::VoiceSettings {
                 voice: "en-us".into(),
                 rate: 130,
@@ -180,6 +197,8 @@ mod tests {
         assert!(!old.speak_steps);
         assert_eq!(old.voice, speech::say::VoiceSettings::default());
         assert_eq!(old.outline, OutlineStyle::Standard);
+        assert_eq!(old.microphone, "auto");
+        assert!(!old.hold_to_talk && !old.voice_offered);
         // The outline is written as the window sends it; an unknown one is named with its place.
         custom.save(&path).unwrap();
         let written = std::fs::read_to_string(&path).unwrap();
@@ -246,6 +265,13 @@ mod tests {
                     ..Default::default()
                 },
                 "voice",
+            ),
+            (
+                Settings {
+                    microphone: "default".into(),
+                    ..Default::default()
+                },
+                "microphone",
             ),
         ] {
             match s.validate() {

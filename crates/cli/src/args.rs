@@ -198,8 +198,10 @@ pub(crate) enum Command {
         /// against the pack's labels (and the right answer for a wrong step).
         #[arg(long, conflicts_with = "question")]
         listed: bool,
-        /// Ask by voice: the spoken question from a recording standing in for the microphone,
-        /// `file:PATH` (also `PRESSNEXT_MICROPHONE`); the JSON answer then has `heard`.
+        /// Ask by voice: the spoken question from `auto` (the default microphone), `device:NAME`,
+        /// or `file:PATH`, a recording played in real time as if spoken (also
+        /// `PRESSNEXT_MICROPHONE`); listening ends at the pause after the question, and the JSON
+        /// answer then has `heard`.
         #[arg(long, conflicts_with_all = ["question", "listed"])]
         microphone: Option<String>,
         #[arg(required_unless_present_any = ["listed", "microphone"])]

@@ -29,9 +29,9 @@ pub(crate) fn run(open: OpenPackArgs, question: Option<&str>, json: bool) -> Res
 /// `ask --microphone file:PATH`: the question heard from the recording, then answered; the JSON
 /// is the answer's with `heard: {text, audio_seconds, seconds}` added.
 pub(crate) fn run_spoken(open: OpenPackArgs, microphone: &str, json: bool) -> Result<ExitCode> {
-    let microphone = assistant::voice::Microphone::parse(microphone)?;
+    assistant::voice::parse_microphone(microphone)?;
     let (assistant, _summary) = self::open(open)?;
-    let heard = assistant::voice::hear(&microphone, &assistant.paths().models_root)?;
+    let heard = assistant.hear_question(Some(microphone), false)?;
     let answer = assistant.ask(&heard.text)?;
     if json {
         let mut value = serde_json::to_value(&answer)?;

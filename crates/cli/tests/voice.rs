@@ -111,6 +111,13 @@ fn a_spoken_question_is_heard_and_answered() {
     let wer = speech::word_error_rate(question, heard);
     assert!(wer <= 0.35, "said {question:?}, heard {heard:?}");
     assert!(a["heard"]["audio_seconds"].as_f64().unwrap() > 0.5);
+    // The recording plays in real time and listening ends with it (or the pause after it).
+    let ended_by = a["heard"]["ended_by"].as_str().unwrap();
+    assert!(
+        ["end_of_recording", "silence"].contains(&ended_by),
+        "{ended_by}"
+    );
+    assert_eq!(a["heard"]["microphone"], microphone.as_str());
     assert_eq!(a["covered"], true, "{a}");
     let want = asked["steps"].as_array().unwrap();
     let steps = a["steps"].as_array().unwrap();
@@ -119,7 +126,7 @@ fn a_spoken_question_is_heard_and_answered() {
         assert_eq!(step["candidates"][0]["button"], want["button"], "{step}");
     }
 
-    // A sound device this build cannot record from is a clear state, exit 2.
+    // A microphone setting that is not one is a clear state, exit 2.
     let out = pressnext(&[
         "ask",
         "--pack",
@@ -131,4 +138,20 @@ fn a_spoken_question_is_heard_and_answered() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("file:PATH"));
+    // A microphone that is not connected is named, exit 2.
+    let out = pressnext(&[
+        "ask",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--microphone",
+        "device:No Such Microphone",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`No Such Microphone` is not connected"),
+        "{stderr}"
+    );
 }

@@ -37,6 +37,10 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     InvalidArgument { path: PathBuf, message: String },
 
+    /// A microphone that is missing, cannot record or was lost (the message names it).
+    #[error("{0}")]
+    Microphone(String),
+
     /// A file or folder that cannot be read or written (the message names it).
     #[error(transparent)]
     Io(#[from] assistq::FileError),

@@ -6,12 +6,14 @@
 //! (the frames the AssistQ/Q2A encoder would use) and [`for_each_frame`]
 //! (every frame, for camera-like playback of a recorded file), [`camera`]:
 //! live frame sources (a camera or a looped video file), [`audio`]: a file's sound track as
-//! mono samples for speech recognition, and [`scale`]: fast downscaling of
+//! mono samples for speech recognition, [`microphone`]: live sound sources (a microphone or a
+//! recording played in real time), and [`scale`]: fast downscaling of
 //! live frames. Finding the appliance in a frame is the FFmpeg-free `registration` crate.
 
 pub mod audio;
 pub mod camera;
 pub mod error;
+pub mod microphone;
 pub mod scale;
 pub mod video;
 

@@ -750,7 +750,17 @@ fn demo_pack_question_overlay_next_and_training() {
     // (with a wrong press and a hand passing over); asked that question, the app sees each press
     // and moves on by itself to "Done", with no click on Next. The file camera loops, so the
     // presses come round again whatever moment of the clip the question is asked at.
+    // With "Speak each step" on (Settings -> Voice), what the camera saw is said before the next
+    // step: "Step 1 done: On/Off. Step 2 of 3: ...".
     let (follow_question, follow_steps) = camera_question();
+    d.click("#tab-settings");
+    d.click("#speak-steps");
+    d.click("#save-settings");
+    d.click("#tab-assist");
+    d.js("window.__said = []; \
+          const v = document.querySelector('#voice-status'); \
+          new MutationObserver(() => window.__said.push(v.textContent)) \
+            .observe(v, {childList: true, characterData: true, subtree: true});");
     d.click("#follow-along");
     assert_eq!(
         d.js("return document.querySelector('#follow-along').checked"),
@@ -804,7 +814,17 @@ fn demo_pack_question_overlay_next_and_training() {
         seen_text.contains("That was"),
         "the wrong press was not reported: the follow status said {seen_text}"
     );
-    eprintln!("follow along: {confirmed_at:?}; status lines {seen_text}");
+    // The voice said the first confirmation with the step after it (later ones may be dropped
+    // for a newer step while it speaks, never out of order).
+    let said = d.js("return window.__said");
+    let said_first = said
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|t| t.starts_with("Said: \u{201c}Step 1 done: ") && t.contains(". Step 2 of "));
+    assert!(said_first, "the voice said: {said}");
+    eprintln!("follow along: {confirmed_at:?}; status lines {seen_text}; said {said}");
 
     // Let the live view run a few seconds to measure its frame rate and latency.
     std::thread::sleep(Duration::from_secs(3));
@@ -866,12 +886,16 @@ fn demo_pack_question_overlay_next_and_training() {
     d.screenshot(&artifacts, "6-live-720p.png");
     d.assert_no_error_banner();
 
-    // 7. Settings -> Voice: "Speak each step" on, and the high-contrast outline, saved; asked
+    // 7. Settings: "Speak each step" still on, and the high-contrast outline, saved; asked
     // again, step 1 is read aloud as it appears, with no click on Read aloud, and outlined in
     // yellow on black (none of the demo's frames has that yellow before).
     let yellow_before = d.yellow_pixels();
     d.click("#tab-settings");
-    d.click("#speak-steps");
+    assert_eq!(
+        d.js("return document.querySelector('#speak-steps').checked"),
+        json!(true),
+        "Speak each step, turned on for 3d, is saved"
+    );
     d.js(
         "const o = document.querySelector('#set-outline'); o.value = 'high_contrast'; \
           o.dispatchEvent(new Event('change')); return null",

@@ -54,6 +54,11 @@ export function createAssistView(live) {
   let speakSteps = false;
   // The hold_to_talk setting, and whether a question is being listened to.
   let holdToTalk = false;
+  // The offline voice: whether it is speaking, the request waiting for it, and what follow along
+  // just saw (said before the next step).
+  let speaking = false;
+  let pendingSpeech = null;
+  let spokenFollowLine = null;
   let listening = false;
   let lastSpoken = null;
   const questionOptions = byId("question-options");
@@ -454,20 +459,44 @@ export function createAssistView(live) {
     const key = step?.candidate ? `${walk.answer?.question}\u0000${step.number}\u0000${step.candidate.action}` : null;
     if (!speakSteps || key === null || key === lastSpoken) return;
     lastSpoken = key;
-    sayStep();
+    const prefix = spokenFollowLine;
+    spokenFollowLine = null;
+    sayStep(prefix);
   }
 
-  /** Reads the shown step aloud with the offline voice. */
-  async function sayStep() {
-    const step = currentStep(walk);
-    if (!step?.candidate || sayStepButton.disabled) return;
-    sayStepButton.disabled = true;
-    const said = await invokeCommand("say", { text: stepPhrase(step.number, step.total, step.candidate.action) });
-    if (said.ok) {
-      voiceStatus.textContent = `Said: “${said.value.text}”`;
-      await playWav(said.value.wav_base64);
+  /**
+   * Says `text` with the offline voice. While something is being said the newest request waits
+   * for it (an older waiting one is dropped: only the latest step matters).
+   */
+  async function sayText(text) {
+    if (speaking) {
+      pendingSpeech = text;
+      return;
     }
-    sayStepButton.disabled = currentStep(walk) === null;
+    speaking = true;
+    let next = text;
+    while (next) {
+      pendingSpeech = null;
+      const said = await invokeCommand("say", { text: next }, { quiet: VOICE_STATES });
+      if (said.ok) {
+        voiceStatus.textContent = `Said: \u201c${said.value.text}\u201d`;
+        await playWav(said.value.wav_base64);
+      } else if (VOICE_STATES.includes(said.error.code)) {
+        voiceStatus.textContent = said.error.message;
+        break;
+      }
+      next = pendingSpeech;
+    }
+    pendingSpeech = null;
+    speaking = false;
+  }
+
+  /** Reads the shown step aloud, after `prefix` (what follow along just saw) when given. */
+  function sayStep(prefix = null) {
+    const step = currentStep(walk);
+    if (!step?.candidate) return;
+    const phrase = stepPhrase(step.number, step.total, step.candidate.action);
+    sayText(prefix ? `${prefix.replace(/[.!]$/, "")}. ${phrase}` : phrase);
   }
 
   speakButton.addEventListener("click", speak);
@@ -492,7 +521,7 @@ export function createAssistView(live) {
     event.stopPropagation();
     stopListening();
   });
-  sayStepButton.addEventListener("click", sayStep);
+  sayStepButton.addEventListener("click", () => sayStep());
   askButton.addEventListener("click", () => ask());
   question.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.isComposing) {
@@ -595,7 +624,11 @@ export function createAssistView(live) {
       walk = result.walk;
       showFollowLine(result.shown);
       if (result.resync) invokeCommand("follow_step", { step: followStepIndex(walk) });
+      // Read aloud: what the camera saw, then the next step when one appears (speakIfNew).
+      spokenFollowLine = speakSteps && result.shown ? followStatusText(followStatus(walk, { on: true, cameraStatus, shown: result.shown })) : null;
       renderWalk();
+      if (spokenFollowLine) sayText(spokenFollowLine);
+      spokenFollowLine = null;
       followCue(result.cue);
     },
 
@@ -641,7 +674,7 @@ export function createAssistView(live) {
         a: () => toggle(alternativesToggle, alternativesList),
         f: toggleFollow,
         v: speak,
-        s: sayStep,
+        s: () => sayStep(),
       };
       const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
       if (!action) return false;

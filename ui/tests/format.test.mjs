@@ -146,3 +146,14 @@ test("an unsure step says so", () => {
   assert.equal(confidenceText(0.8), "80% sure");
   assert.equal(confidenceText(0.3, true), "30% sure \u00b7 unsure: check the other possibilities");
 });
+
+import { otherLanguageText } from "../lib/format.js";
+
+test("a question heard in another language is told apart, with where its English is", () => {
+  const text = otherLanguageText({ language: "fr", language_name: "French", text: "Comment faire un café ?", english: "How to make a coffee?" });
+  assert.equal(
+    text,
+    "Heard in French: \u201cComment faire un caf\u00e9 ?\u201d. This tutorial is in English: Whisper's English is in the question box \u2014 check it, then Ask.",
+  );
+  assert.match(otherLanguageText({ language: "xx", text: "?" }), /^Heard in xx: /);
+});

@@ -17,7 +17,7 @@ import {
 } from "../lib/steps.js";
 import { playWav } from "./voice.js";
 import { referenceBox } from "../lib/overlay.js";
-import { percent, clockTime, confidenceText, answerSourceText, whyTimeText } from "../lib/format.js";
+import { percent, clockTime, confidenceText, answerSourceText, whyTimeText, otherLanguageText } from "../lib/format.js";
 import { sentenceAt } from "../lib/script.js";
 import { openingStatus } from "../lib/encode.js";
 import {
@@ -434,6 +434,16 @@ export function createAssistView(live) {
       voiceStatus.textContent = VOICE_STATES.includes(heard.error.code) ? heard.error.message : "";
       return;
     }
+    if (heard.value.english !== null && heard.value.english !== undefined) {
+      // The tutorial is in English: the question is not asked; Whisper's English is offered to
+      // check and ask.
+      voiceStatus.textContent = otherLanguageText(heard.value);
+      voiceStatus.dataset.language = heard.value.language;
+      question.value = heard.value.english;
+      question.focus();
+      return;
+    }
+    voiceStatus.dataset.language = heard.value.language;
     voiceStatus.textContent = `Heard: \u201c${heard.value.text}\u201d`;
     voiceStatus.dataset.endedBy = heard.value.ended_by;
     // From the end of the speech to the words; the ask adds its own time to the overlay.

@@ -48,6 +48,7 @@ export function createSettingsView({ applyState }) {
   const microphoneFile = byId("set-microphone-file");
   const refreshMicrophonesButton = byId("refresh-microphones");
   const holdToTalk = byId("hold-to-talk");
+  const spokenLanguage = byId("set-spoken-language");
   const voiceName = byId("set-voice");
   const voiceRate = byId("set-rate");
   const voiceVolume = byId("set-volume");
@@ -112,6 +113,7 @@ export function createSettingsView({ applyState }) {
     speakSteps.checked = Boolean(settings.speak_steps);
     renderMicrophones(settings.microphone);
     holdToTalk.checked = Boolean(settings.hold_to_talk);
+    spokenLanguage.value = settings.spoken_language === "any" ? "any" : "english";
     voiceName.value = settings.voice?.voice ?? "en-gb-x-rp";
     voiceRate.value = String(settings.voice?.rate ?? 160);
     voiceVolume.value = String(settings.voice?.volume ?? 100);
@@ -143,6 +145,7 @@ export function createSettingsView({ applyState }) {
       speak_steps: speakSteps.checked,
       microphone: microphoneSetting(microphone.value, microphoneFile.value),
       hold_to_talk: holdToTalk.checked,
+      spoken_language: spokenLanguage.value,
       voice_offered: state.settings.voice_offered ?? false,
       voice: {
         voice: voiceName.value.trim(),
@@ -187,7 +190,7 @@ export function createSettingsView({ applyState }) {
     return true;
   }
 
-  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives, outline, speakSteps, voiceName, voiceRate, voiceVolume, microphone, microphoneFile, holdToTalk]) {
+  for (const field of [device, model, camera, cameraFile, resolution, showAlternatives, outline, speakSteps, voiceName, voiceRate, voiceVolume, microphone, microphoneFile, holdToTalk, spokenLanguage]) {
     field.addEventListener("change", () => (edited = true));
     field.addEventListener("input", () => (edited = true));
   }

@@ -248,6 +248,7 @@ impl Assistant {
             &crate::voice::ListenRules::new(hold),
             &self.listening,
             &self.paths.models_root,
+            self.settings().spoken_language,
         )
     }
 

@@ -40,6 +40,14 @@ pub enum Error {
     /// No microphone to hear a question from, or nothing heard: a state the UI shows, not a fault.
     #[error("no spoken question: {0}")]
     MicrophoneUnavailable(String),
+    /// A question heard in another language than the tutorial's (English).
+    #[error("heard {language_name}: \u{201c}{heard}\u{201d}; this tutorial is in English: ask in English (Whisper's English: \u{201c}{english}\u{201d})")]
+    OtherLanguage {
+        language: String,
+        language_name: String,
+        heard: String,
+        english: String,
+    },
     /// No offline voice on this machine: steps are shown, not spoken.
     #[error("steps cannot be spoken: {0}")]
     VoiceUnavailable(String),
@@ -81,6 +89,7 @@ impl Error {
             Error::Camera(CameraError::Failed(..)) => "camera.failed",
             Error::MicrophoneUnavailable(_) => "microphone.unavailable",
             Error::VoiceUnavailable(_) => "voice.unavailable",
+            Error::OtherLanguage { .. } => "question.language",
             Error::TrainingBusy => "training.busy",
             Error::TrainingInvalid { .. } => "training.invalid",
             Error::TrainingFailed(_) => "training.failed",

@@ -32,10 +32,24 @@ pub struct Settings {
     /// Hold to talk: the question is what is said while the key or button is held (else a pause
     /// after the question ends it).
     pub hold_to_talk: bool,
+    /// Questions are spoken in English (Whisper tiny.en, the quickest) or in any language
+    /// (Whisper base: another language is told apart and rendered in English).
+    pub spoken_language: SpokenLanguage,
     /// The first-run offer to read steps aloud was answered (it is made once).
     pub voice_offered: bool,
     /// How the target button is outlined on the live view and the reference photo.
     pub outline: OutlineStyle,
+}
+
+/// Which languages spoken questions are heard in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpokenLanguage {
+    /// English only (Whisper tiny.en).
+    #[default]
+    English,
+    /// Any language Whisper base knows.
+    Any,
 }
 
 /// The target outline's look: the standard green box, a high-contrast one (black under yellow),
@@ -63,6 +77,7 @@ impl Default for Settings {
             outline: OutlineStyle::Standard,
             microphone: "auto".into(),
             hold_to_talk: false,
+            spoken_language: SpokenLanguage::English,
             voice_offered: false,
         }
     }
@@ -180,6 +195,7 @@ mod tests {
             outline: OutlineStyle::HighContrast,
             microphone: "device:USB Audio".into(),
             hold_to_talk: true,
+            spoken_language: SpokenLanguage::Any,
             voice_offered: true,
             voice: speech::say::VoiceSettings {
                 voice: "en-us".into(),
@@ -199,6 +215,7 @@ mod tests {
         assert_eq!(old.outline, OutlineStyle::Standard);
         assert_eq!(old.microphone, "auto");
         assert!(!old.hold_to_talk && !old.voice_offered);
+        assert_eq!(old.spoken_language, SpokenLanguage::English);
         // The outline is written as the window sends it; an unknown one is named with its place.
         custom.save(&path).unwrap();
         let written = std::fs::read_to_string(&path).unwrap();

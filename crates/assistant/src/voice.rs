@@ -241,6 +241,14 @@ pub struct Heard {
     pub ended_by: EndedBy,
     /// The microphone, as `auto`, `device:NAME` or `file:PATH`.
     pub microphone: String,
+    /// The language heard ("en"; another only when any language is allowed), and its name.
+    pub language: String,
+    pub language_name: String,
+    /// Another language's words rendered in English by Whisper (not asked: the window shows
+    /// them to check); `None` for English.
+    pub english: Option<String>,
+    /// The speech model that heard it.
+    pub model: String,
 }
 
 /// Audio kept before the first loud frame (the soft start of a word).
@@ -253,10 +261,15 @@ pub fn hear(
     rules: &ListenRules,
     listening: &Listening,
     models_root: &Path,
+    language: crate::settings::SpokenLanguage,
 ) -> Result<Heard> {
     let _busy = listening.begin()?;
+    let (model_dir, model_name) = match language {
+        crate::settings::SpokenLanguage::English => (speech::WHISPER_DIR, speech::MODEL_NAME),
+        crate::settings::SpokenLanguage::Any => (speech::WHISPER_BASE_DIR, speech::BASE_MODEL_NAME),
+    };
     // The model loads while the question is spoken (a few hundred ms that would follow it).
-    let whisper_dir = models_root.join(speech::WHISPER_DIR);
+    let whisper_dir = models_root.join(model_dir);
     let loading = std::thread::spawn(move || {
         speech::Transcriber::load(&whisper_dir, &candle_core::Device::Cpu)
             .map_err(|e| Error::WeightsMissing(e.to_string()))
@@ -283,14 +296,30 @@ pub fn hear(
     let mut whisper = loading
         .join()
         .map_err(|_| Error::Internal("loading the speech model panicked".into()))??;
-    let segments = whisper
-        .transcribe(&samples, &mut |_| {})
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let text = speech::sentences::sentences(&segments)
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let internal = |e: speech::Error| Error::Internal(e.to_string());
+    let words = |segments: &[speech::Segment]| {
+        speech::sentences::sentences(segments)
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let heard = whisper
+        .decode(&samples, &speech::DecodeOptions::default(), &mut |_| {})
+        .map_err(internal)?;
+    let text = words(&heard.segments);
+    let english = if heard.language == "en" {
+        None
+    } else {
+        let options = speech::DecodeOptions {
+            language: Some(heard.language.clone()),
+            translate: true,
+        };
+        let translated = whisper
+            .decode(&samples, &options, &mut |_| {})
+            .map_err(internal)?;
+        Some(words(&translated.segments))
+    };
     if text.trim().is_empty() {
         return Err(Error::MicrophoneUnavailable(format!(
             "heard sound but no words from {describe}: try again, or type the question"
@@ -305,6 +334,10 @@ pub fn hear(
         after_speech_seconds: (audio_seconds - last).max(0.0) + seconds,
         ended_by: recorded.ended_by,
         microphone: describe,
+        language_name: speech::language_name(&heard.language),
+        language: heard.language,
+        english,
+        model: model_name.to_string(),
     })
 }
 

@@ -32,6 +32,16 @@ pub(crate) fn run_spoken(open: OpenPackArgs, microphone: &str, json: bool) -> Re
     assistant::voice::parse_microphone(microphone)?;
     let (assistant, _summary) = self::open(open)?;
     let heard = assistant.hear_question(Some(microphone), false)?;
+    // The tutorial is in English: a question heard in another language is told so, not asked.
+    if let Some(english) = heard.english.clone() {
+        return Err(assistant::Error::OtherLanguage {
+            language_name: heard.language_name,
+            language: heard.language,
+            heard: heard.text,
+            english,
+        }
+        .into());
+    }
     let answer = assistant.ask(&heard.text)?;
     if json {
         let mut value = serde_json::to_value(&answer)?;

@@ -126,6 +126,57 @@ fn a_spoken_question_is_heard_and_answered() {
         assert_eq!(step["candidates"][0]["button"], want["button"], "{step}");
     }
 
+    // Questions in any language (Settings: Whisper base): the English question is still
+    // answered; the same question in French is told apart, with Whisper's English, not asked.
+    let any = dir.path().join("any-language");
+    std::fs::create_dir_all(&any).unwrap();
+    std::fs::write(any.join("settings.json"), r#"{"spoken_language": "any"}"#).unwrap();
+    let out = pressnext(&[
+        "ask",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        any.to_str().unwrap(),
+        "--json",
+        "--microphone",
+        &microphone,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["heard"]["language"], "en", "{}", a["heard"]);
+    assert_eq!(a["heard"]["model"], "whisper-base");
+    assert_eq!(a["covered"], true, "{a}");
+    let french = dir.path().join("french.wav");
+    let said = pressnext(&[
+        "say",
+        "Comment est-ce que je fais un café avec la machine ?",
+        "--voice",
+        "fr",
+        "--out",
+        french.to_str().unwrap(),
+    ]);
+    assert!(said.status.success());
+    let out = pressnext(&[
+        "ask",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        any.to_str().unwrap(),
+        "--microphone",
+        &format!("file:{}", french.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("heard French") && stderr.contains("this tutorial is in English"),
+        "{stderr}"
+    );
+    assert!(stderr.to_lowercase().contains("coffee"), "{stderr}");
+
     // A microphone setting that is not one is a clear state, exit 2.
     let out = pressnext(&[
         "ask",

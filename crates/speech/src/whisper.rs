@@ -4,7 +4,10 @@
 //! windows.
 //!
 //! Decoding of one window starts from `<|startoftranscript|>` (the English-only models take no
-//! language or task token) and applies, before every argmax, what `whisper.decoding` applies:
+//! language or task token; a multilingual one takes `<|lang|>` and `<|transcribe|>` or
+//! `<|translate|>`, the language detected from the first window when not given, as
+//! `whisper.decoding.detect_language` does: the likeliest language token after
+//! `<|startoftranscript|>`) and applies, before every argmax, what `whisper.decoding` applies:
 //! - the blank and end-of-text are suppressed at the first step, the model's `suppress_tokens`
 //!   and the special tokens always;
 //! - timestamps come in pairs, never decrease, the first token is a timestamp no later than
@@ -63,8 +66,38 @@ struct Specials {
     blank: Option<u32>,
 }
 
+/// The language and task tokens of a multilingual model.
+#[derive(Debug, Clone)]
+struct Languages {
+    /// (code, token id), e.g. ("fr", 50265), in the tokenizer's order.
+    tokens: Vec<(String, u32)>,
+    transcribe: u32,
+    translate: u32,
+}
+
+/// What to decode from a multilingual model (an English-only one ignores both).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// The spoken language's code ("fr"); `None`: detected from the first 30 s.
+    pub language: Option<String>,
+    /// Translate to English (Whisper's `translate` task) instead of transcribing.
+    pub translate: bool,
+}
+
+/// The segments decoded and the language they were heard in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub segments: Vec<Segment>,
+    /// The language code: given, detected (a multilingual model), or "en" (English-only).
+    pub language: String,
+    /// The detected language's probability among all languages (1 when given or English-only).
+    pub language_probability: f64,
+}
+
 /// A loaded Whisper model.
 pub struct Transcriber {
+    /// Language and task tokens (multilingual models only).
+    languages: Option<Languages>,
     model: Whisper,
     tokenizer: tokenizers::Tokenizer,
     config: Config,
@@ -147,12 +180,38 @@ impl Transcriber {
                 path: filters_path.clone(),
                 message: "no `mel_80` tensor".into(),
             })?;
+        // OpenAI's rule: a vocabulary of 51,865 or more is a multilingual model.
+        let languages = if config.vocab_size >= 51_865 {
+            let transcribe = id("<|transcribe|>")?;
+            let translate = id("<|translate|>")?;
+            let tokens = (specials.sot + 1..translate)
+                .filter_map(|t| {
+                    let token = tokenizer.id_to_token(t)?;
+                    let code = token.strip_prefix("<|")?.strip_suffix("|>")?.to_string();
+                    Some((code, t))
+                })
+                .collect::<Vec<_>>();
+            if tokens.is_empty() {
+                return Err(Error::Model {
+                    path: tokenizer_path.clone(),
+                    message: "a multilingual model whose tokenizer has no language tokens".into(),
+                });
+            }
+            Some(Languages {
+                tokens,
+                transcribe,
+                translate,
+            })
+        } else {
+            None
+        };
         let mut suppressed: Vec<u32> = config.suppress_tokens.clone();
         suppressed.extend(specials.sot..specials.timestamp_begin);
         suppressed.retain(|&t| t != specials.eot && (t as usize) < config.vocab_size);
         suppressed.sort_unstable();
         suppressed.dedup();
         Ok(Self {
+            languages,
             model,
             tokenizer,
             config,
@@ -169,21 +228,65 @@ impl Transcriber {
         &self.dir
     }
 
-    /// Transcribes 16 kHz mono `samples`; `progress` gets the fraction done after each window.
+    /// Whether the model hears many languages (and can translate them to English).
+    pub fn is_multilingual(&self) -> bool {
+        self.languages.is_some()
+    }
+
+    /// Transcribes 16 kHz mono `samples` (English with an English-only model; the language
+    /// detected from the first 30 s with a multilingual one); `progress` gets the fraction done
+    /// after each window.
     pub fn transcribe(
         &mut self,
         samples: &[f32],
         progress: &mut dyn FnMut(f64),
     ) -> Result<Vec<Segment>> {
+        Ok(self
+            .decode(samples, &DecodeOptions::default(), progress)?
+            .segments)
+    }
+
+    /// Decodes 16 kHz mono `samples` by `options`: the language given or detected, transcribed
+    /// or translated to English.
+    pub fn decode(
+        &mut self,
+        samples: &[f32],
+        options: &DecodeOptions,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<Decoded> {
         let mel = mel::log_mel(samples, N_SAMPLES, &self.filters, &self.device)?;
         let content_frames = samples.len() / HOP_LENGTH;
         let mut segments = Vec::new();
         let mut seek = 0usize;
+        let mut prompt = vec![self.specials.sot];
+        let (mut language, mut language_probability) = ("en".to_string(), 1.0);
+        let mut detect = false;
+        if let Some(languages) = &self.languages {
+            match &options.language {
+                Some(code) => {
+                    language = code.clone();
+                    prompt.push(self.language_token(code)?);
+                }
+                None => detect = true,
+            }
+            prompt.push(if options.translate {
+                languages.translate
+            } else {
+                languages.transcribe
+            });
+        }
         while seek < content_frames {
             let window = mel.narrow(1, seek, N_FRAMES)?.unsqueeze(0)?;
             let segment_frames = N_FRAMES.min(content_frames - seek);
             let offset = (seek * HOP_LENGTH) as f64 / SAMPLE_RATE as f64;
-            let decoding = self.decode_window(&window)?;
+            let audio = self.model.encoder.forward(&window, true)?;
+            if detect {
+                let (code, token, probability) = self.detect_language_of(&audio)?;
+                prompt.insert(1, token);
+                (language, language_probability) = (code, probability);
+                detect = false;
+            }
+            let decoding = self.decode_audio(&audio, &prompt)?;
             if decoding.no_speech_prob > NO_SPEECH_THRESHOLD
                 && decoding.avg_logprob < LOGPROB_THRESHOLD
             {
@@ -195,7 +298,53 @@ impl Transcriber {
             seek += advance.max(1);
             progress((seek as f64 / content_frames as f64).min(1.0));
         }
-        Ok(segments)
+        Ok(Decoded {
+            segments,
+            language,
+            language_probability,
+        })
+    }
+
+    /// The token of language `code` ("fr"); an error naming it when the model has none.
+    fn language_token(&self, code: &str) -> Result<u32> {
+        self.languages
+            .as_ref()
+            .and_then(|l| l.tokens.iter().find(|(c, _)| c == code).map(|&(_, t)| t))
+            .ok_or_else(|| Error::Model {
+                path: self.dir.clone(),
+                message: format!("the speech model does not know the language `{code}`"),
+            })
+    }
+
+    /// The likeliest language of an encoded window: its code, token and probability (softmax
+    /// over the language tokens only, after `<|startoftranscript|>`).
+    fn detect_language_of(&mut self, audio: &Tensor) -> Result<(String, u32, f64)> {
+        let languages = self.languages.clone().ok_or_else(|| Error::Model {
+            path: self.dir.clone(),
+            message: "an English-only model detects no language".into(),
+        })?;
+        let input = Tensor::new(&[self.specials.sot], &self.device)?.unsqueeze(0)?;
+        let hidden = self.model.decoder.forward(&input, audio, true)?;
+        let logits: Vec<f32> = self
+            .model
+            .decoder
+            .final_linear(&hidden.i((.., 0..1))?)?
+            .i((0, 0))?
+            .to_dtype(DType::F32)?
+            .to_vec1()?;
+        let scores: Vec<f32> = languages
+            .tokens
+            .iter()
+            .map(|&(_, t)| logits[t as usize])
+            .collect();
+        let lse = log_sum_exp(&scores);
+        let (best, &score) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("languages are not empty");
+        let (code, token) = languages.tokens[best].clone();
+        Ok((code, token, f64::from(score - lse).exp()))
     }
 
     /// Cuts one window's tokens into segments at timestamp pairs (appended to `out`); returns
@@ -266,18 +415,25 @@ impl Transcriber {
         }
     }
 
-    /// Greedy decoding of one `[1, n_mels, 3000]` window.
+    /// Greedy decoding of one `[1, n_mels, 3000]` window from `<|startoftranscript|>` alone
+    /// (an English-only model).
     pub fn decode_window(&mut self, mel: &Tensor) -> Result<WindowDecoding> {
         let audio = self.model.encoder.forward(mel, true)?;
+        let prompt = [self.specials.sot];
+        self.decode_audio(&audio, &prompt)
+    }
+
+    /// Greedy decoding of an encoded window after `prompt` (`<|startoftranscript|>` first).
+    fn decode_audio(&mut self, audio: &Tensor, prompt: &[u32]) -> Result<WindowDecoding> {
         let sp = self.specials;
         let sample_len = self.config.max_target_positions / 2;
-        let mut tokens = vec![sp.sot];
+        let mut tokens = prompt.to_vec();
         let prompt = tokens.len();
         let mut no_speech_prob = 0.0;
         let mut sum_logprob = 0.0;
         for step in 0..sample_len {
             let input = Tensor::new(tokens.as_slice(), &self.device)?.unsqueeze(0)?;
-            let hidden = self.model.decoder.forward(&input, &audio, step == 0)?;
+            let hidden = self.model.decoder.forward(&input, audio, step == 0)?;
             if step == 0 {
                 if let Some(ns) = sp.no_speech {
                     let first = self.model.decoder.final_linear(&hidden.i((.., 0..1))?)?;

@@ -815,7 +815,7 @@ fn demo_pack_question_overlay_next_and_training() {
         "the wrong press was not reported: the follow status said {seen_text}"
     );
     // The voice said the first confirmation with the step after it (later ones may be dropped
-    // for a newer step while it speaks, never out of order).
+    // speaks).
     let said = d.js("return window.__said");
     let said_first = said
         .as_array()

@@ -57,7 +57,9 @@ export function createAssistView(live) {
   // The offline voice: whether it is speaking, the request waiting for it, and what follow along
   // just saw (said before the next step).
   let speaking = false;
-  let pendingSpeech = null;
+  const speechQueue = [];
+  const SPEECH_QUEUE_MAX = 3;
+  let lastQueuedSpeech = null;
   let spokenFollowLine = null;
   let listening = false;
   let lastSpoken = null;
@@ -475,29 +477,29 @@ export function createAssistView(live) {
   }
 
   /**
-   * Says `text` with the offline voice. While something is being said the newest request waits
-   * for it (an older waiting one is dropped: only the latest step matters).
+   * Says `text` with the offline voice. While something is being said, requests wait in order
+   * (a repeat of the last one is dropped, and only the newest few are kept, so the voice never
+   * falls far behind the steps).
    */
   async function sayText(text) {
-    if (speaking) {
-      pendingSpeech = text;
-      return;
-    }
+    if (text === lastQueuedSpeech && (speaking || speechQueue.length > 0)) return;
+    lastQueuedSpeech = text;
+    speechQueue.push(text);
+    if (speechQueue.length > SPEECH_QUEUE_MAX) speechQueue.shift();
+    if (speaking) return;
     speaking = true;
-    let next = text;
-    while (next) {
-      pendingSpeech = null;
+    while (speechQueue.length > 0) {
+      const next = speechQueue.shift();
       const said = await invokeCommand("say", { text: next }, { quiet: VOICE_STATES });
       if (said.ok) {
         voiceStatus.textContent = `Said: \u201c${said.value.text}\u201d`;
         await playWav(said.value.wav_base64);
       } else if (VOICE_STATES.includes(said.error.code)) {
         voiceStatus.textContent = said.error.message;
-        break;
+        speechQueue.length = 0;
       }
-      next = pendingSpeech;
     }
-    pendingSpeech = null;
+    lastQueuedSpeech = null;
     speaking = false;
   }
 

@@ -341,6 +341,9 @@ pub(crate) enum Command {
     /// Time transcription: a narration of --seconds spoken by espeak-ng (or --file), heard by
     /// Whisper; prints audio seconds, wall seconds, the real-time factor and the word error rate.
     BenchTranscribe(transcribe::BenchArgs),
+    /// Time a spoken question from its end to the answer, Whisper tiny.en and base side by side
+    /// (`bench-voice --pack FOLDER [--question TEXT] [--runs 3] [--json]`).
+    BenchVoice(crate::bench_voice::BenchVoiceArgs),
     /// Speak TEXT with the app's offline voice (eSpeak NG) into a WAV file
     /// (`say TEXT --out FILE.wav [--voice V] [--rate WPM] [--volume PCT] [--json]`).
     Say(transcribe::SayArgs),

@@ -10,6 +10,7 @@ mod accuracy;
 mod answers;
 mod args;
 mod ask;
+mod bench_voice;
 mod commands;
 mod encode;
 mod follow;
@@ -321,6 +322,7 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Transcribe(args) => transcribe::run(args),
         Command::BenchTranscribe(args) => transcribe::bench(args),
         Command::Say(args) => transcribe::say(args),
+        Command::BenchVoice(args) => bench_voice::run(args),
         Command::Pack {
             action: args::PackAction::New(args),
         } => transcribe::new_pack(args),

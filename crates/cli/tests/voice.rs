@@ -206,3 +206,41 @@ fn a_spoken_question_is_heard_and_answered() {
         "{stderr}"
     );
 }
+
+/// `bench-voice` times the spoken question to its answer with both speech models (no target is
+/// checked here: benchmarks are read, not asserted).
+#[test]
+fn bench_voice_reports_both_models() {
+    if !engine_present() || testkit::repo::real_models_root().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = pressnext(&[
+        "bench-voice",
+        "--pack",
+        "demo/pack",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--runs",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models: Vec<&str> = b["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["whisper-tiny.en", "whisper-base"]);
+    for m in b["models"].as_array().unwrap() {
+        let total = m["end_of_speech_to_answer_s"].as_f64().unwrap();
+        assert!(total > 0.0 && total >= m["ask_s"].as_f64().unwrap(), "{m}");
+    }
+    assert!(b["question_seconds"].as_f64().unwrap() > 1.0);
+}

@@ -4,6 +4,7 @@ import { invokeCommand, listenEvent } from "./backend.js";
 import { showError } from "./views/error-banner.js";
 import { toUserError } from "./lib/errors.js";
 import { deviceBadge } from "./lib/format.js";
+import { applyStrings, t } from "./lib/strings.js";
 import { ENCODE_IDLE, applyEncodeEvent } from "./lib/encode.js";
 import { createLiveView } from "./views/live.js";
 import { createAssistView } from "./views/assist.js";
@@ -12,6 +13,9 @@ import { createSettingsView } from "./views/settings.js";
 import { createTrainingView } from "./views/training.js";
 
 const TABS = ["assist", "library", "settings"];
+
+// The page's own texts from the string catalogue, before any view renders into it.
+applyStrings(document);
 
 // Whatever slips through still reaches the user as {code, message}, not only the console.
 window.addEventListener("error", (event) => showError(toUserError(event.error ?? event.message)));
@@ -62,7 +66,7 @@ const training = createTrainingView({
 function applyState(state) {
   const badge = document.getElementById("device-badge");
   badge.textContent = deviceBadge(state.device?.active);
-  badge.title = state.device?.reason ? `Compute device: ${state.device.reason}` : "Compute device";
+  badge.title = state.device?.reason ? t("app.device.titleWithReason", { reason: state.device.reason }) : t("app.device.title");
   library.showPacks(state.packs ?? [], state.active_pack);
   settings.showState(state);
   assist.setShowAlternatives(state.settings?.show_alternatives);

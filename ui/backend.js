@@ -3,12 +3,13 @@
 
 import * as bridge from "./lib/bridge.js";
 import { toUserError } from "./lib/errors.js";
+import { t } from "./lib/strings.js";
 import { showError } from "./views/error-banner.js";
 
-const MISSING_API = {
-  code: "internal",
-  message: "The app's window API is missing: open PressNext with pressnext-app, not in a browser.",
-};
+/** The error of a page opened outside the app (made when shown, in the language in use then). */
+function missingApi() {
+  return { code: "internal", message: t("errors.missingApi") };
+}
 
 /** Tauri's internals, injected by the app's window (its global API is off: `withGlobalTauri` is false). */
 function tauri() {
@@ -22,8 +23,9 @@ function tauri() {
 export async function invokeCommand(name, args = {}, { quiet = [] } = {}) {
   const internals = tauri();
   if (!internals) {
-    showError(MISSING_API);
-    return { ok: false, error: MISSING_API };
+    const error = missingApi();
+    showError(error);
+    return { ok: false, error };
   }
   try {
     return { ok: true, value: await bridge.invoke(internals, name, args) };

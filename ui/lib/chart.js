@@ -1,6 +1,8 @@
 // The live training chart: batch losses as a thin line, each epoch's mean train loss as a dot,
 // validation R@1 on a second axis. `layoutChart` is pure geometry; `drawChart` paints a layout.
 
+import { t } from "./strings.js";
+
 const MARGIN = { top: 14, right: 48, bottom: 34, left: 52 };
 
 /** Round tick values covering [min, max] with about `count` intervals: {min, max, step, ticks}. */
@@ -117,13 +119,13 @@ export function drawChart(ctx, layout, colors, font) {
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const tick of layout.xTicks) ctx.fillText(String(tick.value), tick.position, plot.bottom + 6);
-  ctx.fillText("epoch", (plot.left + plot.right) / 2, plot.bottom + 19);
+  ctx.fillText(t("training.chart.epoch"), (plot.left + plot.right) / 2, plot.bottom + 19);
 
   ctx.save();
   ctx.translate(12, (plot.top + plot.bottom) / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.fillStyle = colors.batch;
-  ctx.fillText("train loss", 0, -6);
+  ctx.fillText(t("training.chart.trainLoss"), 0, -6);
   ctx.restore();
 
   if (layout.hasRecall) {
@@ -135,7 +137,7 @@ export function drawChart(ctx, layout, colors, font) {
     ctx.translate(layout.width - 8, (plot.top + plot.bottom) / 2);
     ctx.rotate(Math.PI / 2);
     ctx.textAlign = "center";
-    ctx.fillText("val R@1", 0, 0);
+    ctx.fillText(t("training.chart.valRecall"), 0, 0);
     ctx.restore();
   }
 

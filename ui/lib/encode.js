@@ -1,5 +1,7 @@
 // Progress of opening a pack (encoding its folders once), folded from EncodeProgress events.
 
+import { plural, t } from "./strings.js";
+
 export const ENCODE_IDLE = Object.freeze({
   folders: 0,
   completed: 0,
@@ -41,7 +43,7 @@ function outcomeText(outcome) {
     const tag = [outcome.kind, outcome.status, outcome.outcome].find((v) => typeof v === "string") ?? Object.keys(outcome)[0];
     if (tag) return tag.replaceAll("_", " ");
   }
-  return "done";
+  return t("library.encode.outcomeDone");
 }
 
 /** The progress bar's value in [0, 1], or null (indeterminate) before the folder count is known. */
@@ -53,11 +55,14 @@ export function encodeFraction(progress) {
 
 /** One line under the bar: the folder being encoded and its frames, or the last folder's outcome. */
 export function encodeText(progress) {
-  const of = progress.folders > 1 ? ` (folder ${Math.min(progress.completed + 1, progress.folders)} of ${progress.folders})` : "";
-  if (progress.total > 0) return `${progress.folder}: frames ${progress.done}/${progress.total}${of}`;
-  if (progress.outcome) return `${progress.folder}: ${progress.outcome} \u00b7 ${progress.completed}/${progress.folders} folders`;
-  if (progress.folders > 0) return `Encoding ${progress.folders} folder${progress.folders === 1 ? "" : "s"}\u2026`;
-  return "Reading the pack\u2026";
+  const { folder, done, total, completed, folders: count } = progress;
+  if (total > 0) {
+    if (!(count > 1)) return t("library.encode.frames", { folder, done, total });
+    return t("library.encode.framesOf", { folder, done, total, current: Math.min(completed + 1, count), count });
+  }
+  if (progress.outcome) return t("library.encode.outcome", { folder, outcome: progress.outcome, completed, count });
+  if (count > 0) return plural("library.encode.folders", count);
+  return t("library.encode.reading");
 }
 
 /**
@@ -67,7 +72,7 @@ export function encodeText(progress) {
  */
 export function openingStatus(progress) {
   if (progress.folders > 0 && progress.completed >= progress.folders) {
-    return { fraction: null, text: "Reading the panel and grounding the tutorial\u2026" };
+    return { fraction: null, text: t("library.encode.grounding") };
   }
   return { fraction: encodeFraction(progress), text: encodeText(progress) };
 }

@@ -1,5 +1,7 @@
 // Every failure the user sees is {code, message}, whatever shape the rejection had.
 
+import { t } from "./strings.js";
+
 /**
  * Normalises a rejected command or a thrown error to {code, message}. Commands reject with
  * {code, message}; Tauri itself can reject with a plain string (a missing command, bad
@@ -19,5 +21,5 @@ export function toUserError(reason) {
     return { code: "internal", message: reason };
   }
   if (reason instanceof Error) return { code: "internal", message: reason.message || reason.name };
-  return { code: "internal", message: reason === undefined ? "Unknown error" : String(reason) };
+  return { code: "internal", message: reason === undefined ? t("errors.unknown") : String(reason) };
 }

@@ -3,6 +3,7 @@
 // to the walk, and the texts of the step card's follow status line.
 
 import { confirmStep, currentStep } from "./steps.js";
+import { t } from "./strings.js";
 
 const FOLLOW_EVENTS = ["confirmed", "wrong_control", "done"];
 
@@ -33,7 +34,7 @@ export function followStepIndex(walk) {
 
 /** A button's name as the panel reads it (its label among the answer's candidates), else its id. */
 export function buttonName(answer, buttonId) {
-  if (!buttonId) return "another control";
+  if (!buttonId) return t("follow.anotherControl");
   for (const step of answer?.steps ?? []) {
     for (const candidate of step.candidates ?? []) {
       if (candidate.button === buttonId && candidate.label) return candidate.label;
@@ -103,21 +104,25 @@ export function followStatus(walk, { on, cameraStatus, shown = null, failed = fa
 export function followStatusText(status) {
   switch (status?.kind) {
     case "off":
-      return "Follow along is off";
+      return t("follow.off");
     case "idle":
-      return "Follow along starts with the next answer's steps";
+      return t("follow.idle");
     case "unavailable":
-      return "Follow along cannot check these steps";
+      return t("follow.unavailable");
     case "no-camera":
-      return "Follow along needs a running camera";
+      return t("follow.noCamera");
     case "done":
-      return "Done! All steps are finished.";
+      return t("follow.done");
     case "confirmed":
-      return `Step ${status.step} done: ${status.button}`;
+      return t("follow.confirmed", { step: status.step, button: status.button });
     case "wrong":
-      return status.expected ? `That was ${status.button}; the next button is ${status.expected}` : `That was ${status.button}`;
+      return status.expected
+        ? t("follow.wrongExpected", { button: status.button, expected: status.expected })
+        : t("follow.wrong", { button: status.button });
     case "watching":
-      return status.action ? `Watching the camera for step ${status.step}: ${status.action}` : `Watching the camera for step ${status.step}`;
+      return status.action
+        ? t("follow.watchingAction", { step: status.step, action: status.action })
+        : t("follow.watching", { step: status.step });
     default:
       return "";
   }
@@ -127,6 +132,6 @@ export function followStatusText(status) {
 export function confirmedText(walk) {
   const numbers = (walk.confirmed ?? []).flatMap((confirmed, index) => (confirmed ? [index + 1] : []));
   if (numbers.length === 0) return "";
-  if (numbers.length === 1) return `\u2713 Step ${numbers[0]} done`;
-  return `\u2713 Steps ${numbers.slice(0, -1).join(", ")} and ${numbers.at(-1)} done`;
+  if (numbers.length === 1) return t("follow.tickStep", { step: numbers[0] });
+  return t("follow.tickSteps", { steps: numbers.slice(0, -1).join(", "), last: numbers.at(-1) });
 }

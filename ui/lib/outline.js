@@ -2,12 +2,21 @@
 // green box, a high-contrast box (black under yellow, visible on any panel colour and to most
 // colour-blind eyes), or a large one (thicker lines, a larger tag) for low vision.
 
+import { t } from "./strings.js";
+
 export const OUTLINE_STYLES = Object.freeze(["standard", "high_contrast", "large"]);
 
+/** The styles' names in the Settings picker (getters: read in the language in use when shown). */
 export const OUTLINE_LABELS = Object.freeze({
-  standard: "Standard (green)",
-  high_contrast: "High contrast (yellow on black)",
-  large: "Large outline",
+  get standard() {
+    return t("settings.outline.standard");
+  },
+  get high_contrast() {
+    return t("settings.outline.highContrast");
+  },
+  get large() {
+    return t("settings.outline.large");
+  },
 });
 
 const FONT_FAMILY = '"Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';

@@ -2,6 +2,7 @@
 // frame, or the reference photo with the button boxed when the live frame cannot place it.
 
 import { viewStatusText } from "./format.js";
+import { t } from "./strings.js";
 
 /**
  * The overlay for `button` (a button name or null) on `frame` (parsed frame headers, or null when
@@ -25,7 +26,7 @@ export function overlayFor(button, frame) {
     return {
       mode: "reference",
       reason: "button_unplaced",
-      status: `${viewStatusText(true)} \u2014 ${button} is not marked on it; see the reference photo`,
+      status: t("live.view.buttonUnplaced", { button }),
     };
   }
   return { mode: "live", quad: placed.quad, status: viewStatusText(true) };

@@ -1,5 +1,7 @@
 // The settings form: turning Settings values into form choices and back.
 
+import { t } from "./strings.js";
+
 export const RESOLUTIONS = Object.freeze([
   [640, 480],
   [1280, 720],
@@ -46,13 +48,17 @@ export function deviceOptions(current) {
 export function cameraOptions(cameras, currentSetting) {
   const listed = (cameras ?? []).map((c) => ({
     value: `index:${c.index}`,
-    label: c.name ? `${c.name} (#${c.index})` : `Camera #${c.index}`,
+    label: c.name ? t("settings.camera.named", { name: c.name, index: c.index }) : t("settings.camera.numbered", { index: c.index }),
   }));
   const { choice } = cameraChoice(currentSetting);
   if (choice.startsWith("index:") && !listed.some((o) => o.value === choice)) {
-    listed.push({ value: choice, label: `Camera #${choice.slice("index:".length)} (not connected)` });
+    listed.push({ value: choice, label: t("settings.camera.notConnected", { index: choice.slice("index:".length) }) });
   }
-  return [{ value: "auto", label: "Automatic" }, ...listed, { value: CAMERA_FILE_CHOICE, label: "Video file\u2026" }];
+  return [
+    { value: "auto", label: t("settings.camera.auto") },
+    ...listed,
+    { value: CAMERA_FILE_CHOICE, label: t("settings.camera.file") },
+  ];
 }
 
 /** The picker choice and file path for a camera setting ("auto", "index:N" or "file:PATH"). */
@@ -81,16 +87,16 @@ export const MICROPHONE_FILE_CHOICE = "file";
 export function microphoneOptions(microphones, currentSetting) {
   const listed = (microphones ?? []).map((m) => ({
     value: `device:${m.name}`,
-    label: m.default ? `${m.name} (default)` : m.name,
+    label: m.default ? t("settings.microphone.default", { name: m.name }) : m.name,
   }));
   const { choice } = microphoneChoice(currentSetting);
   if (choice.startsWith("device:") && !listed.some((o) => o.value === choice)) {
-    listed.push({ value: choice, label: `${choice.slice("device:".length)} (not connected)` });
+    listed.push({ value: choice, label: t("settings.microphone.notConnected", { name: choice.slice("device:".length) }) });
   }
   return [
-    { value: "auto", label: "Automatic (the system's default)" },
+    { value: "auto", label: t("settings.microphone.auto") },
     ...listed,
-    { value: MICROPHONE_FILE_CHOICE, label: "Recording file\u2026" },
+    { value: MICROPHONE_FILE_CHOICE, label: t("settings.microphone.file") },
   ];
 }
 

@@ -3,6 +3,8 @@
 // is done. States are plain frozen objects so the view can compare and re-render them without
 // hidden mutation.
 
+import { t } from "./strings.js";
+
 /** How many candidates (the chosen one included) "Other possibilities" draws from. */
 export const ALTERNATIVES_SHOWN = 2;
 
@@ -119,9 +121,9 @@ export function alternatives(walk) {
 /** "Step 2 of 5", "Done", or "" before any answer. */
 export function stepLabel(walk) {
   if (!walk.answer) return "";
-  if (walk.done) return "Done";
+  if (walk.done) return t("steps.done");
   const current = currentStep(walk);
-  return current ? `Step ${current.number} of ${current.total}` : "";
+  return current ? t("steps.label", { number: current.number, total: current.total }) : "";
 }
 
 /**
@@ -132,5 +134,5 @@ export function stepLabel(walk) {
 export function stepPhrase(number, total, action) {
   const text = String(action ?? "").replace(/[<>]/g, "").trim().replace(/\.+$/, "");
   const lowered = text.length > 0 ? text[0].toLowerCase() + text.slice(1) : text;
-  return `Step ${number} of ${total}: ${lowered}.`;
+  return t("steps.phrase", { number, total, action: lowered });
 }

@@ -1,6 +1,7 @@
 // A training run as the settings panel shows it, folded from the TrainEvents of its channel.
 
 import { duration } from "./format.js";
+import { t } from "./strings.js";
 
 /** Batch losses kept for the chart; past this, neighbours are averaged in pairs. */
 export const MAX_BATCH_POINTS = 4000;
@@ -107,7 +108,7 @@ export function applyTrainEvent(run, event, nowMs) {
     case "finished":
       return { ...run, status: "finished", model: event.model ?? null, batch: 0 };
     case "failed":
-      return { ...run, status: "failed", failure: event.message || event.code || "unknown error" };
+      return { ...run, status: "failed", failure: event.message || event.code || t("training.unknownError") };
     default:
       return run;
   }
@@ -149,18 +150,21 @@ export function etaText(run, nowMs) {
   switch (run.status) {
     case "encoding": {
       const e = run.encoding;
-      return e && e.total > 0 ? `encoding ${e.stage} ${e.done}/${e.total}`.replace(/\s+/g, " ") : "encoding";
+      // An empty stage would leave a double space.
+      return e && e.total > 0
+        ? t("training.eta.encodingStage", { stage: e.stage, done: e.done, total: e.total }).replace(/\s+/g, " ")
+        : t("training.eta.encoding");
     }
     case "running": {
       const current = Math.min(run.epoch + 1, run.epochs || run.epoch + 1);
-      const epochPart = run.epochs > 0 ? `epoch ${current}/${run.epochs}` : `epoch ${current}`;
+      const epochPart = run.epochs > 0 ? t("training.eta.epochOf", { epoch: current, epochs: run.epochs }) : t("training.eta.epoch", { epoch: current });
       const left = secondsLeft(run, nowMs);
-      return left === null ? epochPart : `${epochPart} \u00b7 ${duration(left)} left`;
+      return left === null ? epochPart : t("training.eta.left", { epoch: epochPart, duration: duration(left) });
     }
     case "finished":
-      return run.epochs > 0 ? `${run.epoch}/${run.epochs} epochs done` : "done";
+      return run.epochs > 0 ? t("training.eta.epochsDone", { epoch: run.epoch, epochs: run.epochs }) : t("training.eta.done");
     case "stopped":
-      return `stopped in epoch ${run.epoch + 1}`;
+      return t("training.eta.stopped", { epoch: run.epoch + 1 });
     default:
       return "";
   }
@@ -170,21 +174,31 @@ export function etaText(run, nowMs) {
 export function detailText(run) {
   switch (run.status) {
     case "running": {
-      const about = [run.samples !== null ? `${run.samples} QA samples` : null, run.device].filter(Boolean).join(" \u00b7 ");
+      const about = [run.samples !== null ? t("training.detail.samples", { count: run.samples }) : null, run.device].filter(Boolean).join(" \u00b7 ");
       return run.message ?? about;
     }
     case "finished":
-      return run.model ? `Saved as model \u201c${run.model.name}\u201d.` : "Saved.";
+      return run.model ? t("training.detail.savedAs", { name: run.model.name }) : t("training.detail.saved");
     case "stopped":
-      return run.checkpoint ? `Stopped. The last good checkpoint is kept: ${run.checkpoint}` : "Stopped.";
+      return run.checkpoint ? t("training.detail.stoppedKept", { checkpoint: run.checkpoint }) : t("training.detail.stopped");
     default:
       return run.message ?? "";
   }
 }
 
+// The status words; the status itself (run.status) is also the element's data-state.
+const STATUS_TEXTS = {
+  idle: () => t("training.status.idle"),
+  encoding: () => t("training.status.encoding"),
+  running: () => t("training.status.running"),
+  finished: () => t("training.status.finished"),
+  stopped: () => t("training.status.stopped"),
+};
+
 /** The status line: "idle", "encoding", "running", "finished", "stopped" or "failed: <message>". */
 export function statusText(run) {
-  return run.status === "failed" ? `failed: ${run.failure}` : run.status;
+  if (run.status === "failed") return t("training.status.failed", { message: run.failure });
+  return Object.hasOwn(STATUS_TEXTS, run.status) ? STATUS_TEXTS[run.status]() : run.status;
 }
 
 /** True while a run is in progress and the form should not start another. */
@@ -198,17 +212,17 @@ export function isActive(run) {
  */
 export function buildTrainRequest({ dataset, epochs, lr, batchSize, name }) {
   const datasetPath = String(dataset ?? "").trim();
-  if (!datasetPath) return { error: "Dataset folder: enter the folder of the AssistQ dataset to train on." };
+  if (!datasetPath) return { error: t("training.invalid.dataset") };
   const epochCount = Number(epochs);
-  if (!Number.isInteger(epochCount) || epochCount < 1) return { error: "Epochs: enter a whole number of at least 1." };
+  if (!Number.isInteger(epochCount) || epochCount < 1) return { error: t("training.invalid.epochs") };
   const learningRate = Number(lr);
-  if (!Number.isFinite(learningRate) || learningRate <= 0) return { error: "Learning rate: enter a number above 0, such as 0.001." };
+  if (!Number.isFinite(learningRate) || learningRate <= 0) return { error: t("training.invalid.lr") };
   const batch = Number(batchSize);
-  if (!Number.isInteger(batch) || batch < 1) return { error: "Batch size: enter a whole number of at least 1." };
+  if (!Number.isInteger(batch) || batch < 1) return { error: t("training.invalid.batch") };
   const modelName = String(name ?? "").trim();
   // The name becomes a folder under the data directory, so it cannot be a path.
   if (!modelName || /[\\/]/.test(modelName) || modelName === "." || modelName === "..") {
-    return { error: "Model name: enter a name without '/' or '\\', such as my-model." };
+    return { error: t("training.invalid.name") };
   }
   return { request: { dataset: datasetPath, epochs: epochCount, lr: learningRate, batch_size: batch, name: modelName } };
 }

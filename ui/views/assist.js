@@ -33,6 +33,7 @@ import {
 } from "../lib/follow.js";
 import { byId, element } from "./dom.js";
 import { beep, prepareBeep } from "./beep.js";
+import { t } from "../lib/strings.js";
 
 // Tones of the follow-along cues: up for a step seen done, higher for the end, low for a wrong control.
 const CUE_TONES = { confirmed: 880, done: 1320, wrong: 330 };
@@ -104,7 +105,7 @@ export function createAssistView(live) {
       video.src = videoObjectUrl;
       video.load();
     } catch (error) {
-      showError({ code: "pack.invalid", message: `The tutorial video did not load: ${error.message ?? error}` });
+      showError({ code: "pack.invalid", message: t("assist.video.failed", { error: error.message ?? error }) });
     }
   }
   const script = byId("script");
@@ -142,7 +143,7 @@ export function createAssistView(live) {
     alternativesList.replaceChildren();
     const others = alternatives(walk);
     if (others.length === 0) {
-      alternativesList.append(element("li", "empty", "No other likely action for this step."));
+      alternativesList.append(element("li", "empty", t("assist.alternatives.none")));
       return;
     }
     for (const { candidate, candidateIndex } of others) {
@@ -153,9 +154,9 @@ export function createAssistView(live) {
       item.append(
         element("span", "alt-action", candidate.action),
         element("span", "alt-percent", percent(candidate.probability)),
-        element("span", "alt-button", candidate.label ?? candidate.button ?? "no button"),
+        element("span", "alt-button", candidate.label ?? candidate.button ?? t("assist.alternatives.noButton")),
       );
-      item.title = "Use this action for this step";
+      item.title = t("assist.alternatives.use");
       alternativesList.append(item);
     }
   }
@@ -163,13 +164,13 @@ export function createAssistView(live) {
   function renderWhy(step) {
     const why = step?.step.why ?? null;
     if (why) {
-      whySentence.textContent = `\u201c${why.text}\u201d`;
+      whySentence.textContent = t("assist.why.quote", { text: why.text });
       whyTime.textContent = whyTimeText(why);
       whyPlay.hidden = false;
       // Play from just before the moment the tutorial operates the control, when it was seen.
       whyPlay.dataset.start = String(why.moment != null ? Math.max(why.start, why.moment - 1) : why.start);
     } else {
-      whySentence.textContent = "No sentence of the tutorial stood out for this step.";
+      whySentence.textContent = t("assist.why.none");
       whyTime.textContent = "";
       whyPlay.hidden = true;
     }
@@ -182,28 +183,28 @@ export function createAssistView(live) {
   function renderWalk(askStartedAt = null) {
     const step = currentStep(walk);
     const uncovered = walk.answer?.covered === false;
-    stepLabelElement.textContent = uncovered ? "Not covered" : stepLabel(walk);
+    stepLabelElement.textContent = uncovered ? t("assist.step.notCovered") : stepLabel(walk);
     const hasAnswer = walk.answer !== null;
     stepCard.dataset.state = !hasAnswer ? "empty" : uncovered ? "uncovered" : walk.done ? "done" : "step";
     if (!hasAnswer) {
-      stepAction.textContent = pack ? "Ask a question to see which button to press first." : "Open a tutorial pack to ask questions.";
+      stepAction.textContent = pack ? t("assist.step.askFirst") : t("assist.step.openPack");
     } else if (walk.done) {
       stepAction.textContent =
         walk.answer.covered === false
-          ? "The tutorial does not seem to cover this question."
+          ? t("assist.source.notCovered")
           : walk.answer.steps.length === 0
-            ? "The tutorial has no steps for this question."
-            : "Done! All steps are finished.";
+            ? t("assist.step.noSteps")
+            : t("assist.step.allDone");
     } else {
-      stepAction.textContent = step.candidate?.action ?? "No action found for this step.";
+      stepAction.textContent = step.candidate?.action ?? t("assist.step.noAction");
     }
     stepButton.textContent = step?.candidate?.label ?? step?.candidate?.button ?? "";
-    stepButton.title = step?.candidate?.label ? `${step.candidate.button} in the pack's buttons.csv` : "";
+    stepButton.title = step?.candidate?.label ? t("assist.step.buttonTitle", { button: step.candidate.button }) : "";
     // A step the answer is unsure of is shown as a guess, never as a confident box.
     const unsure = Boolean(step?.step.low_confidence) && !step?.overridden;
     stepCard.dataset.confidence = unsure ? "low" : "sure";
     stepConfidence.textContent = step?.candidate ? confidenceText(step.candidate.probability, unsure) : "";
-    stepConfidence.title = step?.overridden ? "Your choice among the other possibilities" : "";
+    stepConfidence.title = step?.overridden ? t("assist.step.overridden") : "";
 
     backButton.disabled = !hasAnswer || (!walk.done && walk.index === 0) || walk.answer.steps.length === 0;
     nextButton.disabled = !hasAnswer || walk.done;
@@ -227,8 +228,8 @@ export function createAssistView(live) {
         ? {
             button: candidate.button,
             box: referenceBox(candidate, pack?.buttons),
-            label: `Step ${step.number} of ${step.total} \u00b7 ${candidate.action}`,
-            confidence: unsure ? `${percent(candidate.probability)} \u00b7 unsure` : percent(candidate.probability),
+            label: t("assist.target.label", { number: step.number, total: step.total, action: candidate.action }),
+            confidence: unsure ? t("assist.target.unsure", { percent: percent(candidate.probability) }) : percent(candidate.probability),
             unsure,
           }
         : null,
@@ -417,7 +418,7 @@ export function createAssistView(live) {
   function showListening(on, hold) {
     listening = on;
     speakButton.setAttribute("aria-pressed", String(on));
-    speakButton.textContent = on && !hold ? "Stop" : "Speak";
+    speakButton.textContent = on && !hold ? t("assist.voice.stop") : t("assist.voice.speak");
     speakButton.classList.toggle("listening", on);
   }
 
@@ -429,7 +430,7 @@ export function createAssistView(live) {
     if (asking || listening) return;
     showListening(true, hold);
     delete voiceStatus.dataset.endedBy;
-    voiceStatus.textContent = hold ? "Listening\u2026 release to ask." : "Listening\u2026 pause when you are done, or press Speak again.";
+    voiceStatus.textContent = hold ? t("assist.voice.listeningHold") : t("assist.voice.listening");
     const heard = await invokeCommand("hear_question", { hold }, { quiet: VOICE_STATES });
     showListening(false, hold);
     if (!heard.ok) {
@@ -446,7 +447,7 @@ export function createAssistView(live) {
       return;
     }
     voiceStatus.dataset.language = heard.value.language;
-    voiceStatus.textContent = `Heard: \u201c${heard.value.text}\u201d`;
+    voiceStatus.textContent = t("assist.voice.heard", { text: heard.value.text });
     voiceStatus.dataset.endedBy = heard.value.ended_by;
     // From the end of the speech to the words; the ask adds its own time to the overlay.
     window.pressnextStats.heardAfterSpeechMs = Math.round(heard.value.after_speech_seconds * 1000);
@@ -492,7 +493,7 @@ export function createAssistView(live) {
       const next = speechQueue.shift();
       const said = await invokeCommand("say", { text: next }, { quiet: VOICE_STATES });
       if (said.ok) {
-        voiceStatus.textContent = `Said: \u201c${said.value.text}\u201d`;
+        voiceStatus.textContent = t("assist.voice.said", { text: said.value.text });
         await playWav(said.value.wav_base64);
       } else if (VOICE_STATES.includes(said.error.code)) {
         voiceStatus.textContent = said.error.message;
@@ -576,7 +577,7 @@ export function createAssistView(live) {
   byId("go-library").addEventListener("click", () => byId("tab-library").click());
   startOpeningCancel.addEventListener("click", async () => {
     startOpeningCancel.disabled = true;
-    startOpeningText.textContent = "Cancelling\u2026";
+    startOpeningText.textContent = t("common.cancelling");
     await invokeCommand("cancel_open");
   });
 
@@ -588,7 +589,7 @@ export function createAssistView(live) {
       walk = NO_ANSWER;
       resetFollow();
       noPack.hidden = detail !== null;
-      packName.textContent = detail?.name ?? "No pack open";
+      packName.textContent = detail?.name ?? t("assist.pack.none");
       packAppliance.textContent = detail ? detail.appliance : "";
       question.disabled = detail === null;
       askButton.disabled = detail === null;
@@ -608,7 +609,7 @@ export function createAssistView(live) {
       const isOpening = typeof folder === "string" && folder !== "";
       startOpening.hidden = !isOpening;
       noPackEmpty.hidden = isOpening;
-      if (pack === null) packName.textContent = isOpening ? "Opening the pack\u2026" : "No pack open";
+      if (pack === null) packName.textContent = isOpening ? t("assist.pack.opening") : t("assist.pack.none");
       if (!isOpening) {
         startOpeningCancel.disabled = false;
         return;
@@ -652,9 +653,7 @@ export function createAssistView(live) {
     /** Whether Speak listens while held (the hold_to_talk setting) or until a pause. */
     setHoldToTalk(hold) {
       holdToTalk = Boolean(hold);
-      speakButton.title = holdToTalk
-        ? "Ask by voice: hold while you speak the question (hold v)"
-        : "Ask by voice: the microphone hears the question (v)";
+      speakButton.title = holdToTalk ? t("assist.voice.holdTitle") : t("assist.voice.speakTitle");
     },
 
     /** Whether "Other possibilities" opens with each answer (the show_alternatives setting). */

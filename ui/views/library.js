@@ -3,6 +3,7 @@
 import { invokeCommand, createChannel } from "../backend.js";
 import { ENCODE_IDLE, applyEncodeEvent, encodeFraction, encodeText } from "../lib/encode.js";
 import { byId, element } from "./dom.js";
+import { plural, t } from "../lib/strings.js";
 
 /**
  * `selectPack(id)` makes a pack active and shows it in Assist; `refreshState()` reloads the app
@@ -36,21 +37,18 @@ export function createLibraryView({ selectPack, refreshState }) {
     item.classList.toggle("active", pack.id === activeId);
     const info = element("div", "pack-info");
     const title = element("div", "pack-name", pack.name);
-    if (pack.id === activeId) title.append(element("span", "pack-tag", "Active"));
-    const questions = `${pack.questions} question${pack.questions === 1 ? "" : "s"}`;
-    info.append(
-      title,
-      element("div", "pack-meta", `${pack.appliance} \u00b7 ${questions}${pack.encoded ? "" : " \u00b7 not encoded yet"}`),
-      element("div", "pack-meta", pack.folder),
-    );
+    if (pack.id === activeId) title.append(element("span", "pack-tag", t("library.pack.active")));
+    const meta = [pack.appliance, plural("library.pack.questions", pack.questions)];
+    if (!pack.encoded) meta.push(t("library.pack.notEncoded"));
+    info.append(title, element("div", "pack-meta", meta.join(" \u00b7 ")), element("div", "pack-meta", pack.folder));
     const actions = element("div", "pack-actions");
-    const open = element("button", "pack-open primary", "Open");
+    const open = element("button", "pack-open primary", t("library.pack.open"));
     open.type = "button";
     open.dataset.action = "open";
-    const remove = element("button", "pack-remove danger", "Remove");
+    const remove = element("button", "pack-remove danger", t("library.pack.remove"));
     remove.type = "button";
     remove.dataset.action = "remove";
-    remove.title = "Forget this pack and its cache (your folder is kept)";
+    remove.title = t("library.pack.removeTitle");
     actions.append(open, remove);
     item.append(info, actions);
     return item;
@@ -117,10 +115,10 @@ export function createLibraryView({ selectPack, refreshState }) {
   }
 
   const NEW_PACK_STAGES = {
-    transcribing: (e) => `Transcribing the narration… ${Math.round(100 * (e.done ?? 0))} %`,
-    reading: () => "Reading the photo's labels and finding its controls…",
-    registering: (e) => `Finding the photo in the video… ${e.total > 0 ? Math.round((100 * e.done) / e.total) : 0} %`,
-    writing: () => "Writing the pack…",
+    transcribing: (e) => t("library.newPack.transcribing", { percent: Math.round(100 * (e.done ?? 0)) }),
+    reading: () => t("library.newPack.reading"),
+    registering: (e) => t("library.newPack.registering", { percent: e.total > 0 ? Math.round((100 * e.done) / e.total) : 0 }),
+    writing: () => t("library.newPack.writing"),
   };
 
   function canMake() {
@@ -149,7 +147,13 @@ export function createLibraryView({ selectPack, refreshState }) {
     }
     const report = made.value;
     const named = report.buttons.filter((b) => b.label !== null).length;
-    newStatus.textContent = `Made ${report.folder}: ${report.script_lines} script lines (${report.script_source}), ${report.buttons.length} controls (${named} named by their labels). Opening it…`;
+    newStatus.textContent = t("library.newPack.made", {
+      folder: report.folder,
+      lines: report.script_lines,
+      source: report.script_source,
+      controls: report.buttons.length,
+      named,
+    });
     await open(report.folder, report.appliance);
   }
 
@@ -173,7 +177,7 @@ export function createLibraryView({ selectPack, refreshState }) {
   });
   cancelButton.addEventListener("click", async () => {
     cancelButton.disabled = true;
-    progressText.textContent = "Cancelling\u2026";
+    progressText.textContent = t("common.cancelling");
     await invokeCommand("cancel_open");
   });
   list.addEventListener("click", (event) => {

@@ -8,6 +8,7 @@ import { overlayFor } from "../lib/overlay.js";
 import { frameRateText, viewStatusText } from "../lib/format.js";
 import { outlineStyle } from "../lib/outline.js";
 import { renderOnNextFrame } from "./dom.js";
+import { t } from "../lib/strings.js";
 
 const FRAME_URL = "frame://localhost/latest";
 const RETRY_AFTER_ERROR_MS = 500;
@@ -138,13 +139,13 @@ function cameraMessage(camera) {
   if (camera?.message) return camera.message;
   switch (camera?.status) {
     case "starting":
-      return "Starting the camera\u2026";
+      return t("live.camera.starting");
     case "running":
-      return "Waiting for the first picture\u2026";
+      return t("live.camera.waiting");
     case "lost":
-      return "The camera stopped sending pictures. Check it, or choose another in Settings.";
+      return t("live.camera.lost");
     default:
-      return "No camera found. Choose a camera or a video file in Settings.";
+      return t("live.camera.none");
   }
 }
 
@@ -230,7 +231,7 @@ export function createLiveView() {
       referenceContext.font = PLACEHOLDER_FONT;
       referenceContext.textAlign = "center";
       referenceContext.textBaseline = "middle";
-      referenceContext.fillText(failed ? "The reference photo could not be loaded." : "Loading the reference photo\u2026", size.width / 2, size.height / 2);
+      referenceContext.fillText(failed ? t("live.reference.failed") : t("live.reference.loading"), size.width / 2, size.height / 2);
       referenceKey = failed ? key : null;
       return failed;
     }

@@ -18,9 +18,10 @@ import {
 } from "../lib/settings.js";
 import { OUTLINE_STYLES, OUTLINE_LABELS } from "../lib/outline.js";
 import { byId } from "./dom.js";
+import { t } from "../lib/strings.js";
 
 const SAVED_NOTE_MS = 2500;
-const DEVICE_LABELS = { auto: "Automatic (GPU when usable)", cpu: "CPU" };
+const DEVICE_LABELS = { auto: () => t("settings.device.auto"), cpu: () => t("settings.device.cpu") };
 
 function fillSelect(select, options, selected) {
   select.replaceChildren(
@@ -72,7 +73,7 @@ export function createSettingsView({ applyState }) {
 
   function renderModels(selected) {
     const options = models.map((m) => ({ value: m.name, label: modelLabel(m) }));
-    if (selected && modelsLoaded && !models.some((m) => m.name === selected)) options.push({ value: selected, label: `${selected} (not found)` });
+    if (selected && modelsLoaded && !models.some((m) => m.name === selected)) options.push({ value: selected, label: t("settings.model.notFound", { name: selected }) });
     fillSelect(model, options, selected);
   }
 
@@ -94,7 +95,7 @@ export function createSettingsView({ applyState }) {
     const settings = state.settings;
     fillSelect(
       device,
-      deviceOptions(settings.device).map((value) => ({ value, label: DEVICE_LABELS[value] ?? value.toUpperCase() })),
+      deviceOptions(settings.device).map((value) => ({ value, label: Object.hasOwn(DEVICE_LABELS, value) ? DEVICE_LABELS[value]() : value.toUpperCase() })),
       settings.device,
     );
     renderModels(settings.model);
@@ -207,12 +208,12 @@ export function createSettingsView({ applyState }) {
   const doctorButton = byId("doctor-run");
   doctorButton.addEventListener("click", async () => {
     doctorButton.disabled = true;
-    byId("doctor-status").textContent = "Checking…";
+    byId("doctor-status").textContent = t("settings.doctor.checking");
     const result = await invokeCommand("doctor");
     doctorButton.disabled = false;
     if (!result.ok) return;
     const problems = result.value.report.problems.length;
-    byId("doctor-status").textContent = problems ? `${problems} problem(s): see the fixes below` : "All good";
+    byId("doctor-status").textContent = problems ? t("settings.doctor.problems", { count: problems }) : t("settings.doctor.allGood");
     const report = byId("doctor-report");
     report.textContent = result.value.text;
     report.hidden = false;

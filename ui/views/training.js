@@ -16,6 +16,7 @@ import {
 } from "../lib/training.js";
 import { layoutChart, drawChart } from "../lib/chart.js";
 import { byId, renderOnNextFrame } from "./dom.js";
+import { t } from "../lib/strings.js";
 
 const ETA_TICK_MS = 1000;
 const CHART_FONT = '11px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
@@ -120,7 +121,7 @@ export function createTrainingView({ onFinished, useModel }) {
     starting = false;
     run = applyTrainEvent(run, event, performance.now());
     if (event.event === "finished" && run.model) onFinished(run.model);
-    if (event.event === "failed") showError({ code: event.code || "training.failed", message: event.message || "Training stopped on an error." });
+    if (event.event === "failed") showError({ code: event.code || "training.failed", message: event.message || t("training.failedOnError") });
     queueRender();
   }
 

@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "hear_question",
     "stop_listening",
     "list_microphones",
+    "take_photo",
     "say",
 ];
 

@@ -196,6 +196,15 @@ pub async fn hear_question(
     .await
 }
 
+/// "Take photo": the camera's next frame saved as a reference photo candidate, with its
+/// sharpness check.
+#[tauri::command]
+pub async fn take_photo(
+    assistant: State<'_, Shared>,
+) -> CommandResult<assistant::photo::TakenPhoto> {
+    blocking(&assistant, |a| a.take_photo()).await
+}
+
 /// Ends the question being listened to; whether one was.
 #[tauri::command]
 pub fn stop_listening(assistant: State<'_, Shared>) -> bool {

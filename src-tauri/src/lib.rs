@@ -106,6 +106,7 @@ pub fn builder<R: Runtime>(
             commands::hear_question,
             commands::stop_listening,
             commands::list_microphones,
+            commands::take_photo,
             commands::say,
         ])
         .setup(move |app| {

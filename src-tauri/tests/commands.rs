@@ -234,7 +234,7 @@ fn the_manifest_and_the_capability_cover_exactly_the_registered_commands() {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let registered = names_after(&read("src/lib.rs"), "generate_handler!");
     let manifest = names_after(&read("build.rs"), "const COMMANDS: &[&str] = &");
-    assert_eq!(registered.len(), 21, "{registered:?}");
+    assert_eq!(registered.len(), 22, "{registered:?}");
     assert_eq!(manifest, registered);
 
     let capability: Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
@@ -397,4 +397,7 @@ fn the_voice_speaks_and_a_missing_microphone_is_a_state() {
     assert!(invoke(&app, "list_microphones", json!({}))
         .unwrap()
         .is_array());
+    // No camera running here: "Take photo" says so.
+    let photo = invoke(&app, "take_photo", json!({})).unwrap_err();
+    assert_eq!(photo["code"], "camera.not_found", "{photo}");
 }

@@ -834,6 +834,23 @@ fn demo_pack_question_overlay_next_and_training() {
     // 4. Settings: a short training run finishes with per-epoch metrics.
     d.click("#tab-library");
     d.assert_accessible("library");
+    // New pack -> Take photo: the camera's next frame at full size, sharp enough, becomes the
+    // photo the pack is made from.
+    d.click("#take-photo");
+    let taken = d.wait_for(
+        "the photo taken",
+        Duration::from_secs(20),
+        "const s = document.querySelector('#take-photo-status'); \
+         return s.dataset.sharp ? [s.dataset.sharp, document.querySelector('#new-photo').value] : null",
+    );
+    assert_eq!(taken[0], "true", "{taken}");
+    let photo =
+        image::open(taken[1].as_str().unwrap()).expect("the photo taken is a readable JPEG");
+    assert_eq!(
+        (photo.width(), photo.height()),
+        (640, 360),
+        "the demo camera's full frame"
+    );
     d.click("#tab-settings");
     d.assert_accessible("settings");
     d.type_into("#train-dataset", &dataset.display().to_string());

@@ -28,6 +28,8 @@ export function createLibraryView({ selectPack, refreshState }) {
   const newOut = byId("new-out");
   const makeButton = byId("make-pack");
   const newStatus = byId("new-pack-status");
+  const takePhotoButton = byId("take-photo");
+  const takePhotoStatus = byId("take-photo-status");
 
   let opening = false;
 
@@ -163,6 +165,29 @@ export function createLibraryView({ selectPack, refreshState }) {
     });
   }
   makeButton.addEventListener("click", makePack);
+
+  /** "Take photo": the camera's next frame, used as the pack's photo when it is sharp. */
+  async function takePhoto() {
+    takePhotoButton.disabled = true;
+    takePhotoStatus.textContent = t("library.newPack.takingPhoto");
+    const taken = await invokeCommand("take_photo");
+    takePhotoButton.disabled = false;
+    if (!taken.ok) {
+      takePhotoStatus.textContent = "";
+      return;
+    }
+    const photo = taken.value;
+    const sharpness = Math.round(photo.sharpness);
+    takePhotoStatus.dataset.sharp = String(photo.sharp);
+    if (!photo.sharp) {
+      takePhotoStatus.textContent = t("library.newPack.photoBlurred", { hint: photo.hint, sharpness, minimum: Math.round(photo.sharpness_min) });
+      return;
+    }
+    newPhoto.value = photo.path;
+    takePhotoStatus.textContent = t("library.newPack.photoTaken", { width: photo.width, height: photo.height, sharpness, path: photo.path });
+    makeButton.disabled = !canMake();
+  }
+  takePhotoButton.addEventListener("click", takePhoto);
 
   pathInput.addEventListener("input", () => {
     openButton.disabled = opening || pathInput.value.trim() === "";

@@ -262,6 +262,17 @@ impl Assistant {
         &self.live
     }
 
+    /// "Take photo" for a new pack: the camera's next frame at full size, saved under the data
+    /// folder's `photos/`, with its sharpness check (`crate::photo`). No frame within 3 s is
+    /// `camera.not_found`.
+    pub fn take_photo(&self) -> Result<crate::photo::TakenPhoto> {
+        let image = self
+            .live
+            .take_photo(std::time::Duration::from_secs(3))
+            .ok_or(Error::Camera(media::camera::CameraError::NoCamera))?;
+        crate::photo::save_photo(&image, &self.paths.data_dir.join("photos"))
+    }
+
     /// The encoders, loaded (and their weights verified) on first use.
     pub fn encoders(&self) -> Result<Arc<encoders::encode::Encoders>> {
         self.models.encoders()

@@ -17,6 +17,7 @@ pub mod models;
 pub mod new_pack;
 pub mod pack_service;
 pub mod packs;
+pub mod photo;
 pub mod settings;
 pub mod timeline;
 pub mod training;

@@ -105,6 +105,8 @@ struct Shared {
     on_status: Mutex<Option<StatusListener>>,
     following: Mutex<Option<Following>>,
     on_follow: Mutex<Option<FollowListener>>,
+    /// Who waits for the next camera frame at full size ("Take photo").
+    photo_requests: Mutex<Vec<std::sync::mpsc::Sender<RgbImage>>>,
     stop: AtomicBool,
 }
 
@@ -192,6 +194,11 @@ fn capture_loop(shared: Arc<Shared>) {
         match src.next_frame() {
             Ok(image) => {
                 seq += 1;
+                let waiting =
+                    std::mem::take(&mut *shared.photo_requests.lock().expect("photo lock"));
+                for request in waiting {
+                    let _ = request.send(image.clone());
+                }
                 let mut slot = shared.slots.captured.lock().expect("capture lock");
                 *slot = Some(Captured {
                     seq,
@@ -446,6 +453,7 @@ impl LiveView {
             on_status: Mutex::new(None),
             following: Mutex::new(None),
             on_follow: Mutex::new(None),
+            photo_requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         })
     }
@@ -528,6 +536,18 @@ impl LiveView {
 
     /// [`LiveView::next_frame`] for callers outside any async runtime (tests, benchmarks, the
     /// CLI): it waits on a small runtime of its own. Not for use inside an async task.
+    /// The next camera frame at full size (not the smaller one the window shows), or `None`
+    /// when none comes within `wait` (no camera running).
+    pub fn take_photo(&self, wait: Duration) -> Option<RgbImage> {
+        let (request, photo) = std::sync::mpsc::channel();
+        self.shared
+            .photo_requests
+            .lock()
+            .expect("photo lock")
+            .push(request);
+        photo.recv_timeout(wait).ok()
+    }
+
     pub fn frame_after(&self, after: u64, wait: Duration) -> Option<Arc<PublishedFrame>> {
         if let Some(f) = self
             .shared

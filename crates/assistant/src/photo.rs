@@ -1,0 +1,153 @@
+//! "Take photo" for a new pack: the camera's next frame at full size becomes the reference photo,
+//! checked for sharpness first. A blurred photo (the camera moved, or it focused on something
+//! else) would hold OCR labels nobody can read and features registration cannot match, so it is
+//! refused with a hint instead of silently making a weak pack.
+//!
+//! Sharpness is the variance of the Laplacian (Pech-Pacheco et al., "Diatom autofocusing in
+//! brightfield microscopy: a comparative study", ICPR 2000) on the grey image scaled to 640 px
+//! wide, so the number does not depend on the camera's resolution.
+
+use std::path::{Path, PathBuf};
+
+use image::{imageops::FilterType, GrayImage, RgbImage};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Width the sharpness is measured at.
+const MEASURE_WIDTH: u32 = 640;
+/// Below this variance of the Laplacian a photo is too blurred to make a pack from (calibrated
+/// on the demo camera's frames: sharp ones score 220-300, the same blurred by a Gaussian of
+/// sigma 1 score 16-23; tests/photo.rs, docs/new-pack.md).
+pub const SHARPNESS_MIN: f64 = 80.0;
+
+/// How sharp a photo is, and what to do when it is not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhotoQuality {
+    /// Variance of the Laplacian at 640 px wide.
+    pub sharpness: f64,
+    /// The least sharpness a pack's photo needs ([`SHARPNESS_MIN`]).
+    pub sharpness_min: f64,
+    pub sharp: bool,
+    /// What to do about it, when not sharp.
+    pub hint: Option<String>,
+}
+
+/// The sharpness check of `image`.
+pub fn photo_quality(image: &RgbImage) -> PhotoQuality {
+    let (w, h) = image.dimensions();
+    let grey: GrayImage = image::imageops::grayscale(image);
+    let grey = if w > MEASURE_WIDTH {
+        let height = ((u64::from(h) * u64::from(MEASURE_WIDTH)) / u64::from(w)).max(1) as u32;
+        image::imageops::resize(&grey, MEASURE_WIDTH, height, FilterType::Triangle)
+    } else {
+        grey
+    };
+    let sharpness = laplacian_variance(&grey);
+    let sharp = sharpness >= SHARPNESS_MIN;
+    PhotoQuality {
+        sharpness,
+        sharpness_min: SHARPNESS_MIN,
+        sharp,
+        hint: (!sharp).then(|| {
+            "the photo is blurred: hold the camera still, a little further from the panel, \
+             with the panel's labels in focus, and take it again"
+                .to_string()
+        }),
+    }
+}
+
+/// Variance of the 4-neighbour Laplacian over the inner pixels.
+fn laplacian_variance(grey: &GrayImage) -> f64 {
+    let (w, h) = grey.dimensions();
+    if w < 3 || h < 3 {
+        return 0.0;
+    }
+    let px = |x: u32, y: u32| f64::from(grey.get_pixel(x, y)[0]);
+    let (mut sum, mut sum_sq, mut n) = (0.0, 0.0, 0.0);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let l = px(x - 1, y) + px(x + 1, y) + px(x, y - 1) + px(x, y + 1) - 4.0 * px(x, y);
+            sum += l;
+            sum_sq += l * l;
+            n += 1.0;
+        }
+    }
+    let mean = sum / n;
+    sum_sq / n - mean * mean
+}
+
+/// A photo taken: where it was saved and how sharp it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TakenPhoto {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    #[serde(flatten)]
+    pub quality: PhotoQuality,
+}
+
+/// Saves `image` as a JPEG in `dir` (written atomically, named by the time) with its quality.
+pub fn save_photo(image: &RgbImage, dir: &Path) -> Result<TakenPhoto> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let path = dir.join(format!("photo-{millis}.jpg"));
+    let jpeg = crate::live::encode_jpeg(image).map_err(|e| Error::io(&path, e))?;
+    assistq::fsutil::write_atomic(&path, &jpeg).map_err(|e| Error::io(&path, e))?;
+    Ok(TakenPhoto {
+        width: image.width(),
+        height: image.height(),
+        quality: photo_quality(image),
+        path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic panel: dark buttons with light labels on a light face.
+    fn panel(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, y| {
+            let (bx, by) = (x % 160, y % 120);
+            let v = if (30..130).contains(&bx) && (30..90).contains(&by) {
+                if (bx / 6 + by / 6) % 3 == 0 {
+                    230
+                } else {
+                    40
+                }
+            } else {
+                200
+            };
+            image::Rgb([v, v, v])
+        })
+    }
+
+    #[test]
+    fn sharp_passes_blurred_is_refused_and_resolution_does_not_matter() {
+        let sharp = photo_quality(&panel(1280, 720));
+        assert!(sharp.sharp, "{sharp:?}");
+        assert!(sharp.hint.is_none());
+        let blurred = photo_quality(&image::imageops::blur(&panel(1280, 720), 4.0));
+        assert!(!blurred.sharp, "{blurred:?}");
+        assert!(blurred.hint.as_deref().unwrap().contains("blurred"));
+        // The same scene at twice the resolution measures about the same.
+        let big = photo_quality(&panel(2560, 1440));
+        assert!(big.sharp, "{big:?}");
+        let flat = photo_quality(&RgbImage::from_pixel(800, 600, image::Rgb([128, 128, 128])));
+        assert_eq!(flat.sharpness, 0.0);
+        assert!(!flat.sharp);
+    }
+
+    #[test]
+    fn a_photo_is_saved_whole_as_jpeg() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = save_photo(&panel(640, 480), dir.path()).unwrap();
+        assert_eq!((taken.width, taken.height), (640, 480));
+        let back = image::open(&taken.path).unwrap();
+        assert_eq!((back.width(), back.height()), (640, 480));
+        assert!(taken.quality.sharp);
+    }
+}

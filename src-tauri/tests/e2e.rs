@@ -191,6 +191,28 @@ impl Driver {
         );
     }
 
+    /// Presses Tab `presses` times (real key events through WebDriver's actions) and returns,
+    /// for each focused element, its id, tag and focus outline (style and width).
+    fn tab_through(&self, presses: usize) -> Value {
+        self.js("document.activeElement?.blur(); window.__tabbed = []; return null");
+        for _ in 0..presses {
+            self.request(
+                "POST",
+                "/actions",
+                Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                    {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}]}]})),
+            );
+            self.js(
+                "const e = document.activeElement; if (e && e !== document.body) { \
+                   const s = getComputedStyle(e); window.__tabbed.push({id: e.id || null, \
+                   tag: e.tagName, outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}); } \
+                 return null",
+            );
+        }
+        self.request("DELETE", "/actions", None);
+        self.js("return window.__tabbed")
+    }
+
     fn assert_no_error_banner(&self) {
         let banner = self.js(
             "const e = document.querySelector('#error'); return e.hidden ? null : e.textContent.trim()",
@@ -494,6 +516,32 @@ fn demo_pack_question_overlay_next_and_training() {
     );
     d.screenshot(&artifacts, "1-start.png");
     d.assert_accessible("start");
+    // Keyboard: Tab walks every control of the Assist view, each showing its focus (an outline).
+    let walked = d.tab_through(40);
+    for stop in walked.as_array().unwrap() {
+        assert!(
+            stop["outline"].as_str().is_some_and(|o| o != "none")
+                && stop["width"].as_f64() > Some(0.0),
+            "no visible focus on {stop}"
+        );
+    }
+    let ids: Vec<&str> = walked
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    for id in [
+        "tab-assist",
+        "question",
+        "ask",
+        "speak",
+        "voice-offer-no",
+        "follow-along",
+        "script",
+    ] {
+        assert!(ids.contains(&id), "Tab never reached #{id}: {ids:?}");
+    }
     // The first run offers, once, to read the steps aloud (off by default); "Not now" keeps it off
     // and is remembered.
     assert_eq!(

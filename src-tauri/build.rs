@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "stop_listening",
     "list_microphones",
     "take_photo",
+    "save_boxes",
     "say",
 ];
 

@@ -9,6 +9,7 @@ import { ENCODE_IDLE, applyEncodeEvent } from "./lib/encode.js";
 import { createLiveView } from "./views/live.js";
 import { createAssistView } from "./views/assist.js";
 import { createLibraryView } from "./views/library.js";
+import { createBoxEditor } from "./views/boxes.js";
 import { createSettingsView } from "./views/settings.js";
 import { createTrainingView } from "./views/training.js";
 
@@ -43,7 +44,10 @@ const shownProblems = new Set();
 /** Loads pack `id` into Assist; true when it worked. */
 async function showPack(id) {
   const result = await invokeCommand("select_pack", { id });
-  if (result.ok) assist.showPack(result.value);
+  if (result.ok) {
+    assist.showPack(result.value);
+    boxEditor.showPack(result.value);
+  }
   return result.ok;
 }
 
@@ -56,6 +60,7 @@ async function selectPack(id) {
 }
 
 const library = createLibraryView({ selectPack, refreshState });
+const boxEditor = createBoxEditor({ reopen: (folder, appliance) => library.openFolder(folder, appliance) });
 const settings = createSettingsView({ applyState });
 const training = createTrainingView({
   onFinished: () => settings.refreshModels(),
@@ -94,7 +99,10 @@ function applyState(state) {
   if (state.active_pack !== knownActivePack) {
     knownActivePack = state.active_pack;
     if (state.active_pack) showPack(state.active_pack);
-    else assist.showPack(null);
+    else {
+      assist.showPack(null);
+      boxEditor.showPack(null);
+    }
   }
 }
 

@@ -205,6 +205,17 @@ pub async fn take_photo(
     blocking(&assistant, |a| a.take_photo()).await
 }
 
+/// The box editor's Save: pack `id`'s boxes on its reference photo become `boxes`; its cache is
+/// dropped and the window opens `folder` again.
+#[tauri::command]
+pub async fn save_boxes(
+    assistant: State<'_, Shared>,
+    id: String,
+    boxes: Vec<assistant::packs::EditedBox>,
+) -> CommandResult<assistant::assistant::SavedBoxes> {
+    blocking(&assistant, move |a| a.save_boxes(&id, &boxes)).await
+}
+
 /// Ends the question being listened to; whether one was.
 #[tauri::command]
 pub fn stop_listening(assistant: State<'_, Shared>) -> bool {

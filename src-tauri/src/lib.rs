@@ -107,6 +107,7 @@ pub fn builder<R: Runtime>(
             commands::stop_listening,
             commands::list_microphones,
             commands::take_photo,
+            commands::save_boxes,
             commands::say,
         ])
         .setup(move |app| {

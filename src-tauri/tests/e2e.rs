@@ -882,6 +882,42 @@ fn demo_pack_question_overlay_next_and_training() {
     // 4. Settings: a short training run finishes with per-epoch metrics.
     d.click("#tab-library");
     d.assert_accessible("library");
+    // The box editor shows the open pack's boxes; with the photo focused, `n` draws one, Delete
+    // removes it, Ctrl+Z twice gives back the pack's boxes (nothing left to save). Nothing is
+    // saved here: the demo pack is the repository's.
+    let boxes = |d: &Driver| {
+        d.js("const e = document.querySelector('#box-editor'); \
+              return e.hidden ? null : [Number(e.dataset.boxes), e.dataset.dirty]")
+    };
+    let start_boxes = boxes(&d);
+    let n = start_boxes[0]
+        .as_u64()
+        .expect("the box editor shows the open pack");
+    assert!(n >= 3, "{start_boxes}");
+    let key = |key: &str, ctrl: bool| {
+        d.js(&format!(
+            "const c = document.querySelector('#box-canvas'); c.focus(); \
+             c.dispatchEvent(new KeyboardEvent('keydown', {{key: '{key}', ctrlKey: {ctrl}, bubbles: true}})); \
+             return null"
+        ));
+    };
+    key("n", false);
+    assert_eq!(boxes(&d), json!([n + 1, "true"]));
+    key("ArrowRight", false);
+    key("Delete", false);
+    assert_eq!(boxes(&d), json!([n, "true"]));
+    key("z", true);
+    key("z", true);
+    key("z", true);
+    assert_eq!(
+        boxes(&d),
+        json!([n, "false"]),
+        "undone back to the pack's boxes"
+    );
+    assert_eq!(
+        d.js("return document.querySelector('#box-save').disabled"),
+        json!(true)
+    );
     // New pack -> Take photo: the camera's next frame at full size, sharp enough, becomes the
     // photo the pack is made from.
     d.click("#take-photo");

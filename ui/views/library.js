@@ -214,6 +214,9 @@ export function createLibraryView({ selectPack, refreshState }) {
   });
 
   return {
+    /** Opens a pack folder (with its progress here), then shows it in Assist. */
+    openFolder: open,
+
     /** Lists `packs` (PackSummary) with `activeId` highlighted. */
     showPacks(packs, activeId) {
       list.replaceChildren(...packs.map((pack) => renderPack(pack, activeId)));

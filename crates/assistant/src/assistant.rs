@@ -97,6 +97,14 @@ pub struct AppState {
     pub opening: Option<String>,
 }
 
+/// What the box editor saved, and the folder to open again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SavedBoxes {
+    pub folder: PathBuf,
+    pub appliance: String,
+    pub boxes: usize,
+}
+
 pub struct Assistant {
     paths: Paths,
     settings: Mutex<Settings>,
@@ -342,6 +350,57 @@ impl Assistant {
 
     pub fn remove_pack(&self, id: &str) -> Result<()> {
         self.packs.remove(id, &self.live)
+    }
+
+    /// The box editor's Save: pack `id`'s boxes on its reference photo become `boxes`
+    /// (`packs::write_reference_boxes`, atomically), and its cache is dropped, since the encoded
+    /// button crops and the timeline depend on them; the window then opens the folder again
+    /// (encoded with progress). Returns the folder and appliance to open.
+    pub fn save_boxes(&self, id: &str, boxes: &[crate::packs::EditedBox]) -> Result<SavedBoxes> {
+        let detail = crate::packs::detail(&self.packs.summary(id)?)?;
+        let image = detail
+            .reference_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // The pack's questions name their buttons (`<name>` in each answer): those must stay.
+        let kept: std::collections::HashSet<&str> = boxes.iter().map(|b| b.name.trim()).collect();
+        let mut missing: Vec<String> = detail
+            .qas
+            .iter()
+            .flat_map(|qa| qa.answers.iter().flatten())
+            .flat_map(|answer| answer.split('<').skip(1))
+            .filter_map(|rest| rest.split_once('>').map(|(name, _)| name.to_string()))
+            .filter(|name| detail.buttons.iter().any(|b| &b.name == name))
+            .filter(|name| !kept.contains(name.as_str()))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            return Err(Error::PackInvalid {
+                path: detail.folder.join("buttons.csv"),
+                message: format!(
+                    "the pack's questions name {}: keep those boxes and their names",
+                    missing
+                        .iter()
+                        .map(|n| format!("<{n}>"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        crate::packs::write_reference_boxes(
+            &detail.folder,
+            &image,
+            (detail.reference.width, detail.reference.height),
+            boxes,
+        )?;
+        self.remove_pack(id)?;
+        Ok(SavedBoxes {
+            folder: detail.folder,
+            appliance: detail.appliance,
+            boxes: boxes.len(),
+        })
     }
 
     /// A file of pack `id` the UI loads over `pack://`: `video.mp4` or `reference.jpg`.

@@ -59,7 +59,7 @@ impl PackService {
     }
 
     /// What the library remembers of pack `id`.
-    fn summary(&self, id: &str) -> Result<PackSummary> {
+    pub fn summary(&self, id: &str) -> Result<PackSummary> {
         lock(&self.library)
             .get(id)
             .cloned()

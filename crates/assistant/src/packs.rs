@@ -472,6 +472,77 @@ pub fn reference_boxes(buttons: &Buttons, image: &str, width: u32, height: u32) 
         .collect()
 }
 
+/// A control's box as the window's box editor sends it (photo pixels).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EditedBox {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// Replaces the boxes `buttons.csv` of `folder` gives for its reference photo `image` (of
+/// `width` x `height`) with `boxes`, keeping other images' rows; written atomically. A box is
+/// refused, naming it, when its name is empty, holds a comma or a quote, or is used twice, or
+/// when it is not inside the photo with sides of at least 1 px.
+pub fn write_reference_boxes(
+    folder: &Path,
+    image: &str,
+    (width, height): (u32, u32),
+    boxes: &[EditedBox],
+) -> Result<()> {
+    let path = folder.join("buttons.csv");
+    let bad = |message: String| Error::PackInvalid {
+        path: path.clone(),
+        message,
+    };
+    let mut names = std::collections::HashSet::new();
+    for (i, b) in boxes.iter().enumerate() {
+        let name = b.name.trim();
+        let which = format!("box {} (`{name}`)", i + 1);
+        if name.is_empty() || name.contains([',', '"']) {
+            return Err(bad(format!(
+                "{which}: a name is needed, without commas or quotes"
+            )));
+        }
+        if !names.insert(name.to_string()) {
+            return Err(bad(format!("{which}: the name is used twice")));
+        }
+        let inside = b.x >= 0.0
+            && b.y >= 0.0
+            && b.w >= 1.0
+            && b.h >= 1.0
+            && b.x + b.w <= f64::from(width) + 0.5
+            && b.y + b.h <= f64::from(height) + 0.5;
+        if !inside {
+            return Err(bad(format!(
+                "{which}: ({}, {}, {} x {}) is not inside the {width} x {height} photo",
+                b.x, b.y, b.w, b.h
+            )));
+        }
+    }
+    let mut buttons = Buttons::read(&path).map_err(|e| bad(e.to_string()))?;
+    buttons.buttons.retain(|b| b.image != image);
+    buttons.buttons.extend(
+        boxes
+            .iter()
+            .enumerate()
+            .map(|(i, b)| assistq::buttons::Button {
+                name: b.name.trim().to_string(),
+                x: b.x.round() as i64,
+                y: b.y.round() as i64,
+                w: b.w.round() as i64,
+                h: b.h.round() as i64,
+                image: image.to_string(),
+                image_width: i64::from(width),
+                image_height: i64::from(height),
+                line: i + 2,
+            }),
+    );
+    buttons.write(&path).map_err(|e| bad(e.to_string()))
+}
+
 /// `path` resolved through symlinks, when it stays inside `folder` (resolved too): what the app
 /// serves from a pack is the pack's own files, wherever a link in it points.
 pub fn inside_folder(folder: &Path, path: &Path) -> Result<PathBuf> {
@@ -591,6 +662,61 @@ impl EncodeSink for EncodeProgress<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edited_boxes_replace_the_photos_rows_only_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("buttons.csv");
+        let before = "On/Off,10,10,20,20,panel.jpg,320,240\nStart,5,5,8,8,other.jpg,100,100\n";
+        std::fs::write(&csv, before).unwrap();
+        let edited = |name: &str, x: f64, w: f64| EditedBox {
+            name: name.into(),
+            x,
+            y: 100.0,
+            w,
+            h: 40.0,
+        };
+        write_reference_boxes(
+            dir.path(),
+            "panel.jpg",
+            (640, 480),
+            &[edited(" Power ", 20.4, 40.0), edited("Lungo", 100.0, 39.6)],
+        )
+        .unwrap();
+        let buttons = Buttons::read(&csv).unwrap();
+        let boxes = reference_boxes(&buttons, "panel.jpg", 640, 480);
+        let names: Vec<&str> = boxes.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["Power", "Lungo"]);
+        assert_eq!((boxes[0].x, boxes[1].w), (20.0, 40.0));
+        assert_eq!(
+            buttons.for_image("other.jpg").len(),
+            1,
+            "another image's row is kept"
+        );
+        for (bad, why) in [
+            (vec![edited("a,b", 0.0, 10.0)], "without commas"),
+            (vec![edited("", 0.0, 10.0)], "a name is needed"),
+            (
+                vec![edited("A", 0.0, 10.0), edited("A", 50.0, 10.0)],
+                "used twice",
+            ),
+            (
+                vec![edited("A", 630.0, 20.0)],
+                "not inside the 640 x 480 photo",
+            ),
+        ] {
+            let before = std::fs::read_to_string(&csv).unwrap();
+            let err = write_reference_boxes(dir.path(), "panel.jpg", (640, 480), &bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why) && err.contains("buttons.csv"), "{err}");
+            assert_eq!(
+                std::fs::read_to_string(&csv).unwrap(),
+                before,
+                "nothing written"
+            );
+        }
+    }
 
     #[test]
     fn files_served_from_a_pack_stay_inside_its_folder() {

@@ -348,3 +348,102 @@ fn a_pack_removed_while_another_encodes_stays_removed() {
     let on_disk = assistant::packs::PackLibrary::open(&paths.data_dir.join("packs")).unwrap();
     assert_eq!(ids(on_disk.list()), vec![kept.id]);
 }
+
+/// The box editor's Save on an opened pack: buttons.csv holds the edited boxes, the pack's cache
+/// is dropped, and opened again it shows and registers exactly them.
+#[test]
+fn saved_boxes_replace_the_packs_and_it_opens_with_them() {
+    let Some(models) = real_models_root() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = short_dataset(&dir.path().join("data"), 1, 11);
+    let paths = Paths {
+        data_dir: dir.path().join("app"),
+        models_root: models,
+    };
+    let app = Assistant::start(paths, StartOptions::default()).unwrap();
+    let opened = app.open_pack(&data, None, &|_| {}).unwrap();
+    let before = app.select_pack(&opened.id).unwrap();
+    assert!(before.buttons.len() >= 3, "{:?}", before.buttons);
+    // The first box moved, one drawn; renaming or deleting a box the pack's questions name is
+    // refused, naming it, and writes nothing.
+    let mut edited: Vec<assistant::packs::EditedBox> = before
+        .buttons
+        .iter()
+        .map(|b| assistant::packs::EditedBox {
+            name: b.name.clone(),
+            x: b.x.round(),
+            y: b.y.round(),
+            w: b.w.round(),
+            h: b.h.round(),
+        })
+        .collect();
+    let csv_before = std::fs::read_to_string(before.folder.join("buttons.csv")).unwrap();
+    let mut renamed = edited.clone();
+    renamed[0].name = "Power".into();
+    let err = app.save_boxes(&opened.id, &renamed).unwrap_err();
+    assert_eq!(err.code(), "pack.invalid");
+    assert!(
+        err.to_string()
+            .contains(&format!("questions name <{}>", before.buttons[0].name)),
+        "{err}"
+    );
+    let err = app
+        .save_boxes(&opened.id, &edited[1..])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("<{}>", before.buttons[0].name)),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(before.folder.join("buttons.csv")).unwrap(),
+        csv_before
+    );
+    edited[0].x = (edited[0].x - 3.0).max(0.0);
+    edited.push(assistant::packs::EditedBox {
+        name: "Drawn".into(),
+        x: 1.0,
+        y: 1.0,
+        w: 12.0,
+        h: 10.0,
+    });
+    let saved = app.save_boxes(&opened.id, &edited).unwrap();
+    assert_eq!(saved.boxes, edited.len());
+    assert!(
+        app.state().packs.is_empty(),
+        "its cache is dropped until opened again"
+    );
+    let reopened = app
+        .open_pack(&saved.folder, Some(&saved.appliance), &|_| {})
+        .unwrap();
+    let after = app.select_pack(&reopened.id).unwrap();
+    let got: Vec<(String, f64, f64, f64, f64)> = after
+        .buttons
+        .iter()
+        .map(|b| {
+            (
+                b.name.clone(),
+                b.x.round(),
+                b.y.round(),
+                b.w.round(),
+                b.h.round(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, f64, f64, f64, f64)> = edited
+        .iter()
+        .map(|b| (b.name.clone(), b.x, b.y, b.w, b.h))
+        .collect();
+    assert_eq!(got, want);
+    // A name used twice is refused and changes nothing.
+    let csv = std::fs::read_to_string(saved.folder.join("buttons.csv")).unwrap();
+    edited[1].name = edited[0].name.clone();
+    let err = app.save_boxes(&reopened.id, &edited).unwrap_err();
+    assert_eq!(err.code(), "pack.invalid");
+    assert_eq!(
+        std::fs::read_to_string(saved.folder.join("buttons.csv")).unwrap(),
+        csv
+    );
+}

@@ -6,8 +6,12 @@
 //! repository root, the demo pack, running the CLI there) for the CLI's end-to-end tests;
 //! [`tensors`] (the largest difference between two tensors) for the numeric parity tests;
 //! `tiny_encoders` (feature `encoders`: tiny random encoders) for the encoders' and the CLI's
-//! tests; [`network`] (the sockets a traced process opens) for the no-network tests.
+//! tests; [`network`] (the sockets a traced process opens) for the no-network tests;
+//! `narration` (feature `narration`: a generated tutorial's script spoken into its video) for the
+//! pack-making tests of the CLI and the window.
 
+#[cfg(feature = "narration")]
+pub mod narration;
 pub mod network;
 pub mod register_scenes;
 pub mod repo;

@@ -5,7 +5,8 @@
 //!
 //! Sharpness is the variance of the Laplacian (Pech-Pacheco et al., "Diatom autofocusing in
 //! brightfield microscopy: a comparative study", ICPR 2000) on the grey image scaled to 640 px
-//! wide, so the number does not depend on the camera's resolution.
+//! wide (registration::Plane::laplacian_variance, the measure that calls a live frame too
+//! blurred), so the number does not depend on the camera's resolution.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 /// Width the sharpness is measured at.
 const MEASURE_WIDTH: u32 = 640;
 /// Below this variance of the Laplacian a photo is too blurred to make a pack from (calibrated
-/// on the demo camera's frames: sharp ones score 220-300, the same blurred by a Gaussian of
+/// on the demo camera's frames: sharp ones score 174-300, the same blurred by a Gaussian of
 /// sigma 1 score 16-23; tests/photo.rs, docs/new-pack.md).
 pub const SHARPNESS_MIN: f64 = 80.0;
 
@@ -43,7 +44,13 @@ pub fn photo_quality(image: &RgbImage) -> PhotoQuality {
     } else {
         grey
     };
-    let sharpness = laplacian_variance(&grey);
+    // The focus measure registration uses to call a live frame too blurred: one rule.
+    let sharpness = registration::Plane::from_gray(&grey).laplacian_variance(
+        0,
+        0,
+        grey.width() as usize,
+        grey.height() as usize,
+    );
     let sharp = sharpness >= SHARPNESS_MIN;
     PhotoQuality {
         sharpness,
@@ -55,26 +62,6 @@ pub fn photo_quality(image: &RgbImage) -> PhotoQuality {
                 .to_string()
         }),
     }
-}
-
-/// Variance of the 4-neighbour Laplacian over the inner pixels.
-fn laplacian_variance(grey: &GrayImage) -> f64 {
-    let (w, h) = grey.dimensions();
-    if w < 3 || h < 3 {
-        return 0.0;
-    }
-    let px = |x: u32, y: u32| f64::from(grey.get_pixel(x, y)[0]);
-    let (mut sum, mut sum_sq, mut n) = (0.0, 0.0, 0.0);
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let l = px(x - 1, y) + px(x + 1, y) + px(x, y - 1) + px(x, y + 1) - 4.0 * px(x, y);
-            sum += l;
-            sum_sq += l * l;
-            n += 1.0;
-        }
-    }
-    let mean = sum / n;
-    sum_sq / n - mean * mean
 }
 
 /// A photo taken: where it was saved and how sharp it is.

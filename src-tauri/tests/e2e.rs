@@ -1093,27 +1093,6 @@ fn demo_pack_question_overlay_next_and_training() {
     );
 }
 
-/// `buttons.csv` of `folder` as name -> [x0, y0, x1, y1].
-fn boxes_of(folder: &Path) -> std::collections::HashMap<String, [f32; 4]> {
-    std::fs::read_to_string(folder.join("buttons.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            let n = |i: usize| f[i].parse::<f32>().unwrap();
-            (f[0].to_string(), [n(1), n(2), n(1) + n(3), n(2) + n(4)])
-        })
-        .collect()
-}
-
-fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = w * h;
-    let area = |r: &[f32; 4]| (r[2] - r[0]) * (r[3] - r[1]);
-    inter / (area(a) + area(b) - inter).max(1e-6)
-}
-
 /// An appliance owner's first pack, made in the window: a generated appliance's tutorial video
 /// with its narration spoken by espeak-ng and muxed in, and its photo; New pack transcribes it,
 /// suggests the boxes, which are kept as suggested, writes the pack and opens it; a question the
@@ -1181,7 +1160,7 @@ fn a_pack_made_in_the_window_answers_a_question_it_never_listed() {
         .map(|e| e.unwrap().path())
         .next()
         .expect("the pack's appliance folder");
-    let made_boxes = boxes_of(&pack_folder);
+    let made_boxes = testkit::boxes::csv_boxes(&pack_folder);
     assert_eq!(made_boxes.len() as u64, suggested.as_u64().unwrap());
     // Opening it ran `pressnext check`'s checks (media::check_dataset): it passed them.
 
@@ -1191,7 +1170,7 @@ fn a_pack_made_in_the_window_answers_a_question_it_never_listed() {
             .unwrap();
     let asked = &free["covered"][0];
     let steps = asked["steps"].as_array().unwrap();
-    let truth = boxes_of(&folder);
+    let truth = testkit::boxes::csv_boxes(&folder);
     d.click("#tab-assist");
     d.type_into("#question", asked["question"].as_str().unwrap());
     d.click("#ask");
@@ -1212,7 +1191,7 @@ fn a_pack_made_in_the_window_answers_a_question_it_never_listed() {
         let shown = made_boxes
             .get(&button)
             .unwrap_or_else(|| panic!("step {} marks {button}, not a box of the pack", k + 1));
-        let overlap = iou(shown, &truth[want["button"].as_str().unwrap()]);
+        let overlap = grounding::controls::iou(shown, &truth[want["button"].as_str().unwrap()]);
         right += usize::from(overlap >= 0.5);
         marked.push(json!({"step": k + 1, "button": button, "iou_with_true_control": overlap}));
         if k + 1 < steps.len() {

@@ -61,19 +61,6 @@ fn photo_of(folder: &Path) -> PathBuf {
         .unwrap()
 }
 
-/// The generator's true box `[x0, y0, x1, y1]` of each button id.
-fn true_boxes(folder: &Path) -> std::collections::HashMap<String, [f32; 4]> {
-    std::fs::read_to_string(folder.join("buttons.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            let n = |i: usize| f[i].parse::<f32>().unwrap();
-            (f[0].to_string(), [n(1), n(2), n(1) + n(3), n(2) + n(4)])
-        })
-        .collect()
-}
-
 fn make_pack(args: &[&str]) -> Value {
     let out = pressnext(&[&["pack", "new"], args, &["--json"]].concat());
     assert!(
@@ -91,7 +78,7 @@ fn steps_right(pack: &Path, truth_folder: &Path, data_dir: &Path) -> (usize, usi
         &std::fs::read_to_string(truth_folder.join("free_questions.json")).unwrap(),
     )
     .unwrap();
-    let truth = true_boxes(truth_folder);
+    let truth = testkit::boxes::csv_boxes(truth_folder);
     let (mut right, mut asked) = (0, 0);
     for q in free["covered"].as_array().unwrap() {
         let out = pressnext(&[

@@ -7,9 +7,11 @@
 //! [`tensors`] (the largest difference between two tensors) for the numeric parity tests;
 //! `tiny_encoders` (feature `encoders`: tiny random encoders) for the encoders' and the CLI's
 //! tests; [`network`] (the sockets a traced process opens) for the no-network tests;
-//! `narration` (feature `narration`: a generated tutorial's script spoken into its video) for the
-//! pack-making tests of the CLI and the window.
+//! [`boxes`] (a pack's `buttons.csv` as boxes) and `narration` (feature `narration`: a
+//! generated tutorial's script spoken into its video) for the pack-making tests of the CLI and
+//! the window.
 
+pub mod boxes;
 #[cfg(feature = "narration")]
 pub mod narration;
 pub mod network;

@@ -1058,6 +1058,12 @@ fn demo_pack_question_overlay_next_and_training() {
         "return document.querySelector('#voice-status')?.textContent.startsWith('Said: \\u201cStep 1 of')",
     );
     d.assert_no_error_banner();
+    // What was played is speech, not silence (the engine's samples, RMS 0-1).
+    let rms = d.js("return Number(document.querySelector('#voice-status').dataset.rms)");
+    assert!(
+        rms.as_f64().is_some_and(|r| r > 0.01),
+        "spoken step RMS {rms}"
+    );
     d.wait_for(
         "the high-contrast outline",
         Duration::from_secs(10),

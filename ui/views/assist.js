@@ -494,6 +494,8 @@ export function createAssistView(live) {
       const said = await invokeCommand("say", { text: next }, { quiet: VOICE_STATES });
       if (said.ok) {
         voiceStatus.textContent = t("assist.voice.said", { text: said.value.text });
+        // How loud what is played is (0 would be silence), for whoever checks it was spoken.
+        voiceStatus.dataset.rms = String(said.value.rms);
         await playWav(said.value.wav_base64);
       } else if (VOICE_STATES.includes(said.error.code)) {
         voiceStatus.textContent = said.error.message;

@@ -1,7 +1,7 @@
 //! The commands the UI invokes, one per [`assistant::Assistant`] method. Work that takes more than
 //! a moment runs on a blocking thread so the window never freezes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use assistant::ask::Answer;
@@ -201,8 +201,17 @@ pub async fn hear_question(
 #[tauri::command]
 pub async fn take_photo(
     assistant: State<'_, Shared>,
+    video: Option<String>,
 ) -> CommandResult<assistant::photo::TakenPhoto> {
-    blocking(&assistant, |a| a.take_photo()).await
+    blocking(&assistant, move |a| {
+        a.take_photo(
+            video
+                .filter(|v| !v.trim().is_empty())
+                .as_deref()
+                .map(Path::new),
+        )
+    })
+    .await
 }
 
 /// The box editor's Save: pack `id`'s boxes on its reference photo become `boxes`; its cache is

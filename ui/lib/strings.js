@@ -226,6 +226,7 @@ export const CATALOGUES = {
     "library.newPack.takePhotoTitle": "Take the photo with the camera (checked for sharpness)",
     "library.newPack.takingPhoto": "Taking the photo\u2026",
     "library.newPack.photoTaken": "Photo taken ({width} \u00d7 {height}, sharpness {sharpness}): {path}",
+    "library.newPack.photoHint": "Used, but: {hint}.",
     "library.newPack.photoBlurred": "Not used: {hint} (sharpness {sharpness}, at least {minimum} needed).",
     "library.newPack.transcribing": "Transcribing the narration\u2026 {percent} %",
     "library.newPack.reading": "Reading the photo's labels and finding its controls\u2026",

@@ -170,7 +170,9 @@ export function createLibraryView({ selectPack, refreshState }) {
   async function takePhoto() {
     takePhotoButton.disabled = true;
     takePhotoStatus.textContent = t("library.newPack.takingPhoto");
-    const taken = await invokeCommand("take_photo");
+    // With the tutorial video chosen, the photo is also looked for in it (an angle, a mismatch).
+    const video = newVideo.value.trim();
+    const taken = await invokeCommand("take_photo", { video: video === "" ? null : video });
     takePhotoButton.disabled = false;
     if (!taken.ok) {
       takePhotoStatus.textContent = "";
@@ -185,6 +187,7 @@ export function createLibraryView({ selectPack, refreshState }) {
     }
     newPhoto.value = photo.path;
     takePhotoStatus.textContent = t("library.newPack.photoTaken", { width: photo.width, height: photo.height, sharpness, path: photo.path });
+    if (photo.hint) takePhotoStatus.textContent += ` ${t("library.newPack.photoHint", { hint: photo.hint })}`;
     makeButton.disabled = !canMake();
   }
   takePhotoButton.addEventListener("click", takePhoto);

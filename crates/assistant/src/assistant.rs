@@ -273,12 +273,20 @@ impl Assistant {
     /// "Take photo" for a new pack: the camera's next frame at full size, saved under the data
     /// folder's `photos/`, with its sharpness check (`crate::photo`). No frame within 3 s is
     /// `camera.not_found`.
-    pub fn take_photo(&self) -> Result<crate::photo::TakenPhoto> {
+    /// With `video` (the tutorial the pack is made from), a sharp photo is also looked for in
+    /// it: a panel seen at an angle, or not found at all, gets a hint.
+    pub fn take_photo(&self, video: Option<&Path>) -> Result<crate::photo::TakenPhoto> {
         let image = self
             .live
             .take_photo(std::time::Duration::from_secs(3))
             .ok_or(Error::Camera(media::camera::CameraError::NoCamera))?;
-        crate::photo::save_photo(&image, &self.paths.data_dir.join("photos"))
+        let mut taken = crate::photo::save_photo(&image, &self.paths.data_dir.join("photos"))?;
+        if let (true, Some(video)) = (taken.quality.sharp, video) {
+            let check = crate::photo::check_against_video(&image, video)?;
+            taken.quality.hint = crate::photo::video_hint(&check);
+            taken.video = Some(check);
+        }
+        Ok(taken)
     }
 
     /// The encoders, loaded (and their weights verified) on first use.

@@ -64,6 +64,109 @@ pub fn photo_quality(image: &RgbImage) -> PhotoQuality {
     }
 }
 
+/// Frames of the tutorial video a photo is looked for in.
+const VIDEO_FRAMES: f64 = 8.0;
+/// Above this ratio of the largest to the smallest stretch of the photo into the video's best
+/// (most frontal) match, the photo sees the panel at an angle: 1.25 is about 37 degrees off a
+/// frontal video (the demo's own photo measures 1.03). Much steeper, and registration finds no
+/// match at all: that is said too.
+pub const OBLIQUE_ANISOTROPY: f64 = 1.25;
+
+/// The photo looked for in the tutorial video: how many of its sampled frames show it, and how
+/// obliquely the photo sees the panel compared with the most frontal of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoCheck {
+    pub frames: usize,
+    pub matched: usize,
+    /// Frames where the panel was found but seen too steeply to place.
+    pub too_oblique: usize,
+    /// Largest over smallest singular value of the photo-to-frame mapping at the photo's centre,
+    /// in the best match (1 = seen the same way as the video); `None` without a match.
+    pub anisotropy: Option<f64>,
+}
+
+/// Looks for `photo` in 8 frames spread over `video` (registration, the live view's).
+pub fn check_against_video(photo: &RgbImage, video: &Path) -> Result<VideoCheck> {
+    let media_err = |e: media::Error| Error::PackInvalid {
+        path: video.to_path_buf(),
+        message: e.to_string(),
+    };
+    let duration = media::probe(video)
+        .map_err(media_err)?
+        .duration
+        .unwrap_or(8.0);
+    let sampled = media::sample_frames(video, (VIDEO_FRAMES / duration.max(1.0)).max(0.05))
+        .map_err(media_err)?;
+    let registrar =
+        registration::Registrar::from_rgb(photo, registration::RegisterConfig::default())
+            .map_err(|e| Error::Internal(format!("registration: {e}")))?;
+    let (w, h) = (f64::from(photo.width()), f64::from(photo.height()));
+    let mut check = VideoCheck {
+        frames: sampled.frames.len(),
+        matched: 0,
+        too_oblique: 0,
+        anisotropy: None,
+    };
+    for frame in &sampled.frames {
+        let reg = registrar.register(&image::imageops::grayscale(&frame.image));
+        if reg.reason == Some(registration::NotInViewReason::TooOblique) {
+            check.too_oblique += 1;
+        }
+        let Some(hm) = reg.homography.filter(|_| reg.in_view) else {
+            continue;
+        };
+        check.matched += 1;
+        let a = anisotropy(&hm, w / 2.0, h / 2.0);
+        check.anisotropy = Some(check.anisotropy.map_or(a, |b: f64| b.min(a)));
+    }
+    Ok(check)
+}
+
+/// s1 / s2 of the Jacobian of `h` at (u, v).
+fn anisotropy(h: &[[f64; 3]; 3], u: f64, v: f64) -> f64 {
+    let w = h[2][0] * u + h[2][1] * v + h[2][2];
+    let (x, y) = (
+        (h[0][0] * u + h[0][1] * v + h[0][2]) / w,
+        (h[1][0] * u + h[1][1] * v + h[1][2]) / w,
+    );
+    let j = [
+        [(h[0][0] - x * h[2][0]) / w, (h[0][1] - x * h[2][1]) / w],
+        [(h[1][0] - y * h[2][0]) / w, (h[1][1] - y * h[2][1]) / w],
+    ];
+    let det = (j[0][0] * j[1][1] - j[0][1] * j[1][0]).abs();
+    let fro2: f64 = j.iter().flatten().map(|v| v * v).sum();
+    let disc = (fro2 * fro2 - 4.0 * det * det).max(0.0).sqrt();
+    let s1 = ((fro2 + disc) / 2.0).sqrt();
+    if det <= 0.0 {
+        return f64::INFINITY;
+    }
+    s1 / (det / s1)
+}
+
+/// What to say of a sharp photo after looking for it in the tutorial video, if anything.
+pub fn video_hint(check: &VideoCheck) -> Option<String> {
+    if check.matched == 0 && check.too_oblique > 0 {
+        return Some(
+            "the panel is seen at too steep an angle: stand square in front of it and take it again"
+                .into(),
+        );
+    }
+    if check.matched == 0 {
+        return Some(format!(
+            "none of {} frames of the tutorial video shows this panel: take it square on, as \
+             the video films it (or is it another appliance?)",
+            check.frames
+        ));
+    }
+    match check.anisotropy {
+        Some(a) if a > OBLIQUE_ANISOTROPY => Some(format!(
+            "the panel is seen at an angle ({a:.1} times more stretched one way than the video \
+             shows it): stand square in front of it for a better photo"
+        )),
+        _ => None,
+    }
+}
+
 /// A photo taken: where it was saved and how sharp it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TakenPhoto {
@@ -72,6 +175,8 @@ pub struct TakenPhoto {
     pub height: u32,
     #[serde(flatten)]
     pub quality: PhotoQuality,
+    /// The photo looked for in the tutorial video, when one was given.
+    pub video: Option<VideoCheck>,
 }
 
 /// Saves `image` as a JPEG in `dir` (written atomically, named by the time) with its quality.
@@ -88,6 +193,7 @@ pub fn save_photo(image: &RgbImage, dir: &Path) -> Result<TakenPhoto> {
         height: image.height(),
         quality: photo_quality(image),
         path,
+        video: None,
     })
 }
 

@@ -62,6 +62,18 @@ fn say_writes_the_voice_as_a_wav() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("rate"));
 }
 
+/// `pressnext ask` on the demo pack by voice: `microphone` heard with the data folder `data`'s
+/// settings; `--json` added when `json`.
+fn ask_by_voice(data: &std::path::Path, microphone: &str, json: bool) -> Output {
+    let data = data.to_str().unwrap();
+    let mut args = vec!["ask", "--pack", "demo/pack", "--data-dir", data];
+    if json {
+        args.push("--json");
+    }
+    args.extend(["--microphone", microphone]);
+    pressnext(&args)
+}
+
 #[test]
 fn a_spoken_question_is_heard_and_answered() {
     if !engine_present() || testkit::repo::real_models_root().is_none() {
@@ -91,16 +103,7 @@ fn a_spoken_question_is_heard_and_answered() {
     );
     let data = dir.path().join("data");
     let microphone = format!("file:{}", wav.display());
-    let out = pressnext(&[
-        "ask",
-        "--pack",
-        "demo/pack",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--json",
-        "--microphone",
-        &microphone,
-    ]);
+    let out = ask_by_voice(&data, &microphone, true);
     assert!(
         out.status.success(),
         "{}",
@@ -131,16 +134,7 @@ fn a_spoken_question_is_heard_and_answered() {
     let any = dir.path().join("any-language");
     std::fs::create_dir_all(&any).unwrap();
     std::fs::write(any.join("settings.json"), r#"{"spoken_language": "any"}"#).unwrap();
-    let out = pressnext(&[
-        "ask",
-        "--pack",
-        "demo/pack",
-        "--data-dir",
-        any.to_str().unwrap(),
-        "--json",
-        "--microphone",
-        &microphone,
-    ]);
+    let out = ask_by_voice(&any, &microphone, true);
     assert!(
         out.status.success(),
         "{}",
@@ -160,15 +154,7 @@ fn a_spoken_question_is_heard_and_answered() {
         french.to_str().unwrap(),
     ]);
     assert!(said.status.success());
-    let out = pressnext(&[
-        "ask",
-        "--pack",
-        "demo/pack",
-        "--data-dir",
-        any.to_str().unwrap(),
-        "--microphone",
-        &format!("file:{}", french.display()),
-    ]);
+    let out = ask_by_voice(&any, &format!("file:{}", french.display()), false);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -178,27 +164,11 @@ fn a_spoken_question_is_heard_and_answered() {
     assert!(stderr.to_lowercase().contains("coffee"), "{stderr}");
 
     // A microphone setting that is not one is a clear state, exit 2.
-    let out = pressnext(&[
-        "ask",
-        "--pack",
-        "demo/pack",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--microphone",
-        "default",
-    ]);
+    let out = ask_by_voice(&data, "default", false);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("file:PATH"));
     // A microphone that is not connected is named, exit 2.
-    let out = pressnext(&[
-        "ask",
-        "--pack",
-        "demo/pack",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--microphone",
-        "device:No Such Microphone",
-    ]);
+    let out = ask_by_voice(&data, "device:No Such Microphone", false);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -116,31 +116,12 @@ pub fn check_against_video(photo: &RgbImage, video: &Path) -> Result<VideoCheck>
             continue;
         };
         check.matched += 1;
-        let a = anisotropy(&hm, w / 2.0, h / 2.0);
+        // s1 / s2 at the photo's centre; a mapping that flips it is as oblique as can be.
+        let a = registration::homography::local_stretch(&hm, [w / 2.0, h / 2.0])
+            .map_or(f64::INFINITY, |(det, s1)| s1 / (det / s1));
         check.anisotropy = Some(check.anisotropy.map_or(a, |b: f64| b.min(a)));
     }
     Ok(check)
-}
-
-/// s1 / s2 of the Jacobian of `h` at (u, v).
-fn anisotropy(h: &[[f64; 3]; 3], u: f64, v: f64) -> f64 {
-    let w = h[2][0] * u + h[2][1] * v + h[2][2];
-    let (x, y) = (
-        (h[0][0] * u + h[0][1] * v + h[0][2]) / w,
-        (h[1][0] * u + h[1][1] * v + h[1][2]) / w,
-    );
-    let j = [
-        [(h[0][0] - x * h[2][0]) / w, (h[0][1] - x * h[2][1]) / w],
-        [(h[1][0] - y * h[2][0]) / w, (h[1][1] - y * h[2][1]) / w],
-    ];
-    let det = (j[0][0] * j[1][1] - j[0][1] * j[1][0]).abs();
-    let fro2: f64 = j.iter().flatten().map(|v| v * v).sum();
-    let disc = (fro2 * fro2 - 4.0 * det * det).max(0.0).sqrt();
-    let s1 = ((fro2 + disc) / 2.0).sqrt();
-    if det <= 0.0 {
-        return f64::INFINITY;
-    }
-    s1 / (det / s1)
 }
 
 /// What to say of a sharp photo after looking for it in the tutorial video, if anything.

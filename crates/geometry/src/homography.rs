@@ -19,6 +19,28 @@ pub fn apply(h: &Mat3, p: [f64; 2]) -> Option<[f64; 2]> {
     Some(divide(h, p, w))
 }
 
+/// How `h` stretches the plane around point `p`: the determinant of its Jacobian there and its
+/// larger singular value `s1` (the smaller is `det / s1`; `s1 / s2` is the anisotropy, 1 for a
+/// view that does not foreshorten). `None` when `p` maps to infinity or behind the camera, or
+/// the Jacobian does not keep orientation (`det` not positive, NaN included).
+pub fn local_stretch(h: &Mat3, p: [f64; 2]) -> Option<(f64, f64)> {
+    let [u, v] = apply(h, p)?;
+    let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
+    let j = [
+        [(h[0][0] - u * h[2][0]) / w, (h[0][1] - u * h[2][1]) / w],
+        [(h[1][0] - v * h[2][0]) / w, (h[1][1] - v * h[2][1]) / w],
+    ];
+    let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
+    // `!(det > 0)` is also true for NaN, which must fail.
+    if !(det > 0.0) {
+        return None;
+    }
+    let fro2 = j.iter().flatten().map(|v| v * v).sum::<f64>();
+    // Singular values s1 >= s2: s1² + s2² = fro², s1 s2 = det.
+    let disc = (fro2 * fro2 - 4.0 * det * det).max(0.0).sqrt();
+    Some((det, ((fro2 + disc) / 2.0).sqrt()))
+}
+
 /// Applies `h` to a point without checking the homogeneous weight: a point at infinity comes
 /// out infinite or NaN. For callers that know every point they map is in front of the camera
 /// (rendering a view they built themselves).

@@ -15,7 +15,9 @@
 // `!(x < y)` is deliberate: it is also true for NaN, which must fail.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-pub use geometry::homography::{apply, det, inverse, mul, normalized, project_box, Mat3, IDENTITY};
+pub use geometry::homography::{
+    apply, det, inverse, local_stretch, mul, normalized, project_box, Mat3, IDENTITY,
+};
 pub use geometry::SplitMix64;
 
 /// A point correspondence: reference pixel -> frame pixel.

@@ -556,29 +556,14 @@ impl Registrar {
         // The photo's own outline (walls around the appliance, shot at its own angle) can be far
         // more foreshortened through the same homography without the panel being so.
         let support = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
-        let Some(sq) = support
-            .iter()
-            .map(|&p| apply(h, p))
-            .collect::<Option<Vec<[f64; 2]>>>()
-        else {
+        if support.iter().any(|&p| apply(h, p).is_none()) {
             return Err(NotInViewReason::Degenerate);
-        };
+        }
         let mut scales = [0.0f64; 4];
-        for (i, p) in support.iter().enumerate() {
-            let w = h[2][0] * p[0] + h[2][1] * p[1] + h[2][2];
-            let (u, v) = (sq[i][0], sq[i][1]);
-            let j = [
-                [(h[0][0] - u * h[2][0]) / w, (h[0][1] - u * h[2][1]) / w],
-                [(h[1][0] - v * h[2][0]) / w, (h[1][1] - v * h[2][1]) / w],
-            ];
-            let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
-            if !(det > 0.0) {
+        for (i, &p) in support.iter().enumerate() {
+            let Some((det, s1)) = homography::local_stretch(h, p) else {
                 return Err(NotInViewReason::Degenerate);
-            }
-            let fro2 = j.iter().flatten().map(|v| v * v).sum::<f64>();
-            // Singular values s1 >= s2: s1² + s2² = fro², s1 s2 = det.
-            let disc = (fro2 * fro2 - 4.0 * det * det).max(0.0).sqrt();
-            let s1 = ((fro2 + disc) / 2.0).sqrt();
+            };
             let s2 = det / s1;
             if s1 / s2 > c.max_anisotropy {
                 return Err(NotInViewReason::TooOblique);

@@ -222,24 +222,25 @@ impl Driver {
 
     /// Pixels of a screenshot of the window that are the high-contrast outline's yellow.
     fn yellow_pixels(&self) -> usize {
-        std::thread::sleep(Duration::from_millis(400));
-        let b64 = self.request("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
-        let shot = image::load_from_memory(&png).unwrap().to_rgb8();
+        let shot = image::load_from_memory(&self.screenshot_png())
+            .unwrap()
+            .to_rgb8();
         shot.pixels()
             .filter(|p| p[0] > 225 && p[1] > 225 && p[2] < 50)
             .count()
     }
 
-    fn screenshot(&self, dir: &Path, name: &str) {
-        // Let the compositor paint the last DOM change before capturing.
+    /// The window as a PNG, once the compositor has painted the last DOM change.
+    fn screenshot_png(&self) -> Vec<u8> {
         std::thread::sleep(Duration::from_millis(400));
         let b64 = self.request("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
+        base64::engine::general_purpose::STANDARD
             .decode(b64.as_str().unwrap())
-            .unwrap();
+            .unwrap()
+    }
+
+    fn screenshot(&self, dir: &Path, name: &str) {
+        let png = self.screenshot_png();
         std::fs::write(dir.join(name), png).unwrap();
     }
 }

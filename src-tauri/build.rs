@@ -28,6 +28,8 @@ const COMMANDS: &[&str] = &[
     "list_microphones",
     "take_photo",
     "save_boxes",
+    "add_question",
+    "packs_training_set",
     "say",
 ];
 

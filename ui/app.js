@@ -10,6 +10,7 @@ import { createLiveView } from "./views/live.js";
 import { createAssistView } from "./views/assist.js";
 import { createLibraryView } from "./views/library.js";
 import { createBoxEditor } from "./views/boxes.js";
+import { createQuestionEditor } from "./views/questions.js";
 import { createSettingsView } from "./views/settings.js";
 import { createTrainingView } from "./views/training.js";
 
@@ -47,6 +48,7 @@ async function showPack(id) {
   if (result.ok) {
     assist.showPack(result.value);
     boxEditor.showPack(result.value);
+    questionEditor.showPack(result.value);
   }
   return result.ok;
 }
@@ -60,7 +62,9 @@ async function selectPack(id) {
 }
 
 const library = createLibraryView({ selectPack, refreshState });
-const boxEditor = createBoxEditor({ reopen: (folder, appliance) => library.openFolder(folder, appliance) });
+const reopen = (folder, appliance) => library.openFolder(folder, appliance);
+const boxEditor = createBoxEditor({ reopen });
+const questionEditor = createQuestionEditor({ reopen });
 const settings = createSettingsView({ applyState });
 const training = createTrainingView({
   onFinished: () => settings.refreshModels(),
@@ -102,6 +106,7 @@ function applyState(state) {
     else {
       assist.showPack(null);
       boxEditor.showPack(null);
+      questionEditor.showPack(null);
     }
   }
 }

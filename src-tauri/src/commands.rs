@@ -225,6 +225,27 @@ pub async fn save_boxes(
     blocking(&assistant, move |a| a.save_boxes(&id, &boxes)).await
 }
 
+/// Adds `question` with its `steps` to pack `id` (its label file); its cache is dropped and the
+/// window opens `folder` again.
+#[tauri::command]
+pub async fn add_question(
+    assistant: State<'_, Shared>,
+    id: String,
+    question: String,
+    steps: Vec<assistant::questions::NewStep>,
+) -> CommandResult<assistant::questions::AddedQuestion> {
+    let new = assistant::questions::NewQuestion { question, steps };
+    blocking(&assistant, move |a| a.add_question(&id, &new)).await
+}
+
+/// The training dataset of the open packs' questions with steps, to train on.
+#[tauri::command]
+pub async fn packs_training_set(
+    assistant: State<'_, Shared>,
+) -> CommandResult<assistant::questions::PacksTrainingSet> {
+    blocking(&assistant, |a| a.packs_training_set()).await
+}
+
 /// Ends the question being listened to; whether one was.
 #[tauri::command]
 pub fn stop_listening(assistant: State<'_, Shared>) -> bool {

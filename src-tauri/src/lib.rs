@@ -108,6 +108,8 @@ pub fn builder<R: Runtime>(
             commands::list_microphones,
             commands::take_photo,
             commands::save_boxes,
+            commands::add_question,
+            commands::packs_training_set,
             commands::say,
         ])
         .setup(move |app| {

@@ -1207,6 +1207,68 @@ fn a_pack_made_in_the_window_answers_a_question_it_never_listed() {
     }
     d.screenshot(&artifacts, "2-asked.png");
     d.assert_no_error_banner();
+
+    // The user adds a question of their own with its two steps in the Library: it is written to
+    // the pack's label file with the chosen controls marked right, and listed once reopened.
+    let names: Vec<&String> = made_boxes.keys().collect();
+    let (first, second) = (names[0].clone(), names[names.len() - 1].clone());
+    d.click("#tab-library");
+    d.wait_for(
+        "the question form",
+        Duration::from_secs(10),
+        "return document.querySelector('#question-editor').hidden === false",
+    );
+    d.type_into("#question-text", "how do i switch it off");
+    d.click("#question-add-step");
+    let choose = |step: usize, role: &str, value: &str| {
+        d.js(&format!(
+            "const s = document.querySelector('#question-steps li[data-index=\"{step}\"] \
+             [data-role=\"{role}\"]'); s.value = {}; \
+             s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value",
+            json!(value)
+        ))
+    };
+    assert_eq!(choose(0, "button", &first), json!(first));
+    assert_eq!(choose(1, "kind", "hold"), json!("hold"));
+    assert_eq!(choose(1, "button", &second), json!(second));
+    d.type_into(
+        "#question-steps li[data-index=\"1\"] [data-role=\"seconds\"]",
+        "3",
+    );
+    d.assert_accessible("the question form filled in");
+    d.js("document.querySelector('#question-editor').scrollIntoView(); return null");
+    d.screenshot(&artifacts, "3-question-form.png");
+    d.click("#question-save");
+    d.wait_for(
+        "the pack reopened listing the added question",
+        Duration::from_secs(300),
+        "return [...document.querySelectorAll('#question-list li')] \
+         .some(li => li.textContent === 'how do i switch it off')",
+    );
+    d.screenshot(&artifacts, "4-question-added.png");
+    d.assert_no_error_banner();
+    let labels: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("test_with_gt.json")).unwrap())
+            .unwrap();
+    let added = labels.as_object().unwrap().values().next().unwrap()[0].clone();
+    let right_answers: Vec<&str> = (0..2)
+        .map(|k| {
+            let right = added["correct"][k].as_u64().unwrap() as usize;
+            added["answers"][k][right - 1].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        right_answers,
+        [
+            format!("Press <{first}>"),
+            format!("Press and hold <{second}> for 3 seconds")
+        ]
+    );
+    assert_eq!(
+        added["answers"][0].as_array().unwrap().len(),
+        made_boxes.len()
+    );
+
     let figures = json!({
         "made_and_opened_s": made_s,
         "suggested_boxes": suggested,

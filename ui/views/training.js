@@ -16,7 +16,7 @@ import {
 } from "../lib/training.js";
 import { layoutChart, drawChart } from "../lib/chart.js";
 import { byId, renderOnNextFrame } from "./dom.js";
-import { t } from "../lib/strings.js";
+import { t, plural } from "../lib/strings.js";
 
 const ETA_TICK_MS = 1000;
 const CHART_FONT = '11px "Inter", "Cantarell", "Noto Sans", "DejaVu Sans", system-ui, sans-serif';
@@ -31,6 +31,8 @@ function fixed(value, digits) {
  */
 export function createTrainingView({ onFinished, useModel }) {
   const dataset = byId("train-dataset");
+  const fromPacks = byId("train-from-packs");
+  const fromPacksStatus = byId("train-from-packs-status");
   const epochs = byId("train-epochs");
   const lr = byId("train-lr");
   const batch = byId("train-batch");
@@ -124,6 +126,18 @@ export function createTrainingView({ onFinished, useModel }) {
     if (event.event === "failed") showError({ code: event.code || "training.failed", message: event.message || t("training.failedOnError") });
     queueRender();
   }
+
+  // The open packs' questions with steps, gathered as a dataset (`packs_training_set`), fill
+  // the dataset field.
+  fromPacks.addEventListener("click", async () => {
+    fromPacks.disabled = true;
+    fromPacksStatus.textContent = "";
+    const result = await invokeCommand("packs_training_set");
+    fromPacks.disabled = false;
+    if (!result.ok) return;
+    dataset.value = result.value.dataset;
+    fromPacksStatus.textContent = plural("training.fromPacks", result.value.questions, { packs: result.value.appliances.join(", ") });
+  });
 
   async function start() {
     const built = buildTrainRequest({ dataset: dataset.value, epochs: epochs.value, lr: lr.value, batchSize: batch.value, name: name.value });

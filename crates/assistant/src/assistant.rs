@@ -411,6 +411,36 @@ impl Assistant {
         })
     }
 
+    /// Adds a question with its steps to pack `id` (`questions::add_question`: its label file,
+    /// atomically), then drops the pack's cache, since its encoded questions and timeline index
+    /// list the pack's questions; the window opens the folder again, as after [`Self::save_boxes`].
+    pub fn add_question(
+        &self,
+        id: &str,
+        question: &crate::questions::NewQuestion,
+    ) -> Result<crate::questions::AddedQuestion> {
+        let summary = self.packs.summary(id)?;
+        let detail = crate::packs::detail(&summary)?;
+        let image = detail
+            .reference_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let added = crate::questions::add_question(&summary, &detail.buttons, &image, question)?;
+        self.remove_pack(id)?;
+        Ok(added)
+    }
+
+    /// The training dataset of every open pack's questions with steps
+    /// (`questions::training_set`), under the data folder's `training/packs`: what the training
+    /// panel's "Train on my packs' questions" trains on.
+    pub fn packs_training_set(&self) -> Result<crate::questions::PacksTrainingSet> {
+        crate::questions::training_set(
+            &self.packs.list(),
+            &self.paths.data_dir.join("training").join("packs"),
+        )
+    }
+
     /// A file of pack `id` the UI loads over `pack://`: `video.mp4` or `reference.jpg`.
     pub fn pack_file(&self, id: &str, name: &str) -> Result<PathBuf> {
         self.packs.file(id, name)

@@ -57,6 +57,9 @@ pub enum Error {
     TrainingInvalid { field: String, message: String },
     #[error("training failed: {0}")]
     TrainingFailed(String),
+    /// A question the user adds to a pack, with the bad field (`question`, `steps[2].button`).
+    #[error("{field}: {message}")]
+    QuestionInvalid { field: String, message: String },
     #[error("{field}: {message}")]
     SettingsInvalid { field: String, message: String },
     #[error("{0}: choose cpu or auto in Settings")]
@@ -93,6 +96,7 @@ impl Error {
             Error::TrainingBusy => "training.busy",
             Error::TrainingInvalid { .. } => "training.invalid",
             Error::TrainingFailed(_) => "training.failed",
+            Error::QuestionInvalid { .. } => "question.invalid",
             Error::SettingsInvalid { .. } => "settings.invalid",
             Error::DeviceUnavailable(_) => "device.unavailable",
             Error::Io(_) => "io",

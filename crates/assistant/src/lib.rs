@@ -18,6 +18,7 @@ pub mod new_pack;
 pub mod pack_service;
 pub mod packs;
 pub mod photo;
+pub mod questions;
 pub mod settings;
 pub mod timeline;
 pub mod training;

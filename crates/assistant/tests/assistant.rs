@@ -447,3 +447,142 @@ fn saved_boxes_replace_the_packs_and_it_opens_with_them() {
         csv
     );
 }
+
+/// A pack as New pack makes it (one appliance in `test/`, `test_without_gt.json` listing no
+/// questions), from a generated appliance whose own questions say the steps to add.
+#[test]
+fn questions_added_to_a_new_pack_are_listed_and_become_training_data() {
+    let Some(models) = real_models_root() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = short_dataset(&dir.path().join("data"), 1, 23);
+    let labels = if data.join("train.json").is_file() {
+        ("train", "train.json")
+    } else {
+        ("test", "test_with_gt.json")
+    };
+    let truth = assistq::qa::QaFile::read(&data.join(labels.1)).unwrap();
+    let (appliance, qas) = truth.folders[0].clone();
+    let root = dir.path().join("mine");
+    testkit::repo::copy_dir(
+        &data.join(labels.0).join(&appliance),
+        &root.join("test").join(&appliance),
+    );
+    std::fs::write(
+        root.join("test_without_gt.json"),
+        format!("{{\"{appliance}\": []}}\n"),
+    )
+    .unwrap();
+
+    let paths = Paths {
+        data_dir: dir.path().join("app"),
+        models_root: models,
+    };
+    let app = Arc::new(Assistant::start(paths, StartOptions::default()).unwrap());
+    let opened = app.open_pack(&root, None, &|_| {}).unwrap();
+    assert_eq!(opened.questions, 0);
+    assert_eq!(
+        app.packs_training_set().unwrap_err().code(),
+        "training.invalid",
+        "no pack has questions with steps yet"
+    );
+
+    // The generated appliance's first two questions, step by step, as the user would add them.
+    let as_new = |qa: &assistq::qa::Qa| assistant::questions::NewQuestion {
+        question: qa.question.clone(),
+        steps: qa
+            .answers
+            .iter()
+            .zip(qa.correct.as_ref().unwrap())
+            .map(|(candidates, &c)| {
+                let (button, action) = grounding::answer::parse_answer(&candidates[c - 1]);
+                assistant::questions::NewStep {
+                    button: button.unwrap(),
+                    action: action.unwrap_or(grounding::Action::Press),
+                }
+            })
+            .collect(),
+    };
+    let mut id = opened.id.clone();
+    for (n, qa) in qas.iter().take(2).enumerate() {
+        let added = app.add_question(&id, &as_new(qa)).unwrap();
+        assert_eq!(added.questions, n + 1);
+        assert_eq!(added.label, root.join("test_with_gt.json"));
+        assert!(app.state().packs.is_empty(), "its cache is dropped");
+        id = app
+            .open_pack(&added.folder, Some(&added.appliance), &|_| {})
+            .unwrap()
+            .id;
+    }
+    assert!(
+        !root.join("test_without_gt.json").exists(),
+        "the new pack's empty entry moved to test_with_gt.json"
+    );
+    let report = media::check_dataset(&root);
+    assert!(!report.has_errors(), "{:?}", report.problems);
+    let detail = app.select_pack(&id).unwrap();
+    assert_eq!(
+        detail.questions,
+        qas.iter()
+            .take(2)
+            .map(|q| q.question.clone())
+            .collect::<Vec<_>>()
+    );
+    // Asked, an added question is known: its steps and every control as a candidate.
+    let answer = app.ask(&qas[0].question).unwrap();
+    assert!(answer.known);
+    assert_eq!(answer.steps.len(), qas[0].answers.len());
+    for step in &answer.steps {
+        assert_eq!(step.candidates.len(), detail.buttons.len());
+    }
+    // The same question twice, or a control the photo has not, is refused by field.
+    let err = app.add_question(&id, &as_new(&qas[0])).unwrap_err();
+    assert_eq!(err.code(), "question.invalid");
+    assert!(err.to_string().starts_with("question:"), "{err}");
+    let mut unknown = as_new(&qas[2 % qas.len()]);
+    unknown.question = "how do i do something else".into();
+    unknown.steps[0].button = "NoSuchKey".into();
+    let err = app.add_question(&id, &unknown).unwrap_err().to_string();
+    assert!(err.starts_with("steps[0].button:"), "{err}");
+
+    // The training set: the pack's two questions, trained on in the background.
+    let set = app.packs_training_set().unwrap();
+    assert_eq!(
+        (set.appliances.clone(), set.questions),
+        (vec![appliance.clone()], 2)
+    );
+    let train = assistq::qa::QaFile::read(&set.dataset.join("train.json")).unwrap();
+    let linked = set.dataset.join("train").join(&train.folders[0].0);
+    assert!(linked.join("script.txt").is_file());
+    let events: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let sink = events.clone();
+    app.start_training(
+        TrainRequest {
+            dataset: set.dataset.clone(),
+            epochs: 1,
+            lr: 1e-3,
+            batch_size: 2,
+            name: "from-my-packs".into(),
+        },
+        Arc::new(move |e: TrainingEvent| {
+            sink.lock().unwrap().push(serde_json::to_value(&e).unwrap())
+        }),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let finished = loop {
+        let done = events.lock().unwrap().iter().find_map(|e| {
+            matches!(e["event"].as_str(), Some("finished" | "failed")).then(|| e.clone())
+        });
+        if let Some(done) = done {
+            break done;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "never finished"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(finished["event"], "finished", "{finished}");
+}

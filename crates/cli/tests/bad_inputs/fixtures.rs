@@ -163,18 +163,7 @@ pub const TINY: &[&str] = &[
     "cpu",
 ];
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+pub use testkit::repo::copy_dir;
 
 /// What a case puts at a path (replacing whatever was there).
 #[derive(Clone)]

@@ -593,7 +593,8 @@ pub fn detail(pack: &PackSummary) -> Result<PackDetail> {
     let reference_path = pack.folder.join("images").join(&reference_name);
     let (width, height) =
         image::image_dimensions(&reference_path).map_err(|e| invalid(&reference_path, &e))?;
-    let video_path = pack.folder.join("video.mp4");
+    let video_path =
+        assistq::layout::video_file(&pack.folder).unwrap_or_else(|| pack.folder.join("video.mp4"));
     let duration = media::probe(&video_path)
         .map_err(|e| invalid(&video_path, &e))?
         .duration

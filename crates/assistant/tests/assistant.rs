@@ -469,6 +469,9 @@ fn questions_added_to_a_new_pack_are_listed_and_become_training_data() {
         &data.join(labels.0).join(&appliance),
         &root.join("test").join(&appliance),
     );
+    // Its video a MOV, as New pack copies one: opened, selected and grounded all the same.
+    let copied = root.join("test").join(&appliance);
+    std::fs::rename(copied.join("video.mp4"), copied.join("video.mov")).unwrap();
     std::fs::write(
         root.join("test_without_gt.json"),
         format!("{{\"{appliance}\": []}}\n"),
@@ -522,6 +525,8 @@ fn questions_added_to_a_new_pack_are_listed_and_become_training_data() {
     let report = media::check_dataset(&root);
     assert!(!report.has_errors(), "{:?}", report.problems);
     let detail = app.select_pack(&id).unwrap();
+    assert!(detail.video.duration > 10.0, "{:?}", detail.video);
+    assert!(detail.video_path.ends_with("video.mov"));
     assert_eq!(
         detail.questions,
         qas.iter()

@@ -349,13 +349,10 @@ impl Checker<'_> {
     fn check_folder_files(&mut self, dir: &Path) -> FolderInfo {
         self.report.folders_checked += 1;
 
-        let video = ["video.mp4", "video.mov"]
-            .map(|name| dir.join(name))
-            .into_iter()
-            .find(|p| p.is_file());
+        let video = crate::layout::video_file(dir);
         // A video name that is there but is not a file (a folder, a pipe, a link to a device)
         // is named as such, not as missing.
-        let odd_video = ["video.mp4", "video.mov"]
+        let odd_video = crate::layout::VIDEO_FILES
             .map(|name| dir.join(name))
             .into_iter()
             .find_map(|p| not_a_regular_file(&p).map(|why| (p, why)));

@@ -11,6 +11,18 @@ use crate::error::Error;
 /// The files (any one of them) that make a folder an appliance folder; `images/` counts too.
 pub const APPLIANCE_FILES: [&str; 4] = ["script.txt", "buttons.csv", "video.mp4", "video.mov"];
 
+/// The names an appliance folder's tutorial video may have, in the order they are looked for.
+pub const VIDEO_FILES: [&str; 2] = ["video.mp4", "video.mov"];
+
+/// The tutorial video of the appliance folder `dir`: the first of [`VIDEO_FILES`] that is a
+/// file.
+pub fn video_file(dir: &Path) -> Option<PathBuf> {
+    VIDEO_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
 /// The dataset splits, in the order they are searched.
 pub const SPLITS: [&str; 2] = ["test", "train"];
 

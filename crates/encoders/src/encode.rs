@@ -271,10 +271,7 @@ fn already_encoded(out_dir: &Path, info: &EncoderInfo) -> bool {
 }
 
 fn video_path(dir: &Path) -> Result<PathBuf> {
-    ["video.mp4", "video.mov"]
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|p| p.exists())
+    assistq::layout::video_file(dir)
         .ok_or_else(|| Error::Other(format!("{}: no video.mp4 or video.mov", dir.display())))
 }
 

@@ -220,11 +220,11 @@ pub fn gather(
         })
         .collect();
     let colours = layout::box_colours(&photo, &rects);
-    let video_path = folder.join("video.mp4");
-    let activity = if video_path.is_file() {
-        video::activity(&video_path, &photo, &rects, progress).map_err(|e| e.to_string())
-    } else {
-        Err(format!("{}: no video", video_path.display()))
+    let activity = match assistq::layout::video_file(folder) {
+        Some(video_path) => {
+            video::activity(&video_path, &photo, &rects, progress).map_err(|e| e.to_string())
+        }
+        None => Err(format!("{}: no video.mp4 or video.mov", folder.display())),
     };
     Ok(Evidence {
         script,

@@ -10,6 +10,7 @@ pub mod assistant;
 pub mod doctor;
 pub mod error;
 pub mod follow;
+pub mod hand_controls;
 pub mod lazy;
 pub mod live;
 pub mod model_service;

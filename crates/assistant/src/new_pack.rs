@@ -7,9 +7,11 @@
 //!    for the script instead.
 //! 2. The buttons: controls suggested on the photo (`grounding::controls`: outlines among the
 //!    OCR's labels, each named by its label).
-//! 3. The photo is registered to the video's frames (`grounding::video::activity`): a photo of
-//!    another appliance matches no frame and is refused, and each suggested control learns
-//!    whether the tutorial's hand operates it.
+//! 3. The photo is registered to the video's frames (`grounding::video::activity_observed`): a
+//!    photo of another appliance matches no frame and is refused, and each suggested control
+//!    learns whether the tutorial's hand operates it. The same frames go to the hand finder
+//!    (`hand_controls`): where the hand presses something no suggested box covers, a box is
+//!    added there (`source: hand`).
 //! 4. The pack is written as an AssistQ dataset root holding one appliance, which the app and
 //!    `pressnext ask --pack` open like any other: `OUT/test/NAME/` (`video.mp4`/`video.mov`,
 //!    `script.txt`, `images/NAME-user.jpg`, `buttons.csv`) and `OUT/test_without_gt.json` with
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::hand_controls::{HandConfig, HandTrack};
 
 /// What the user gives.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +64,19 @@ pub struct NewButton {
     pub label: Option<String>,
     /// Whether the tutorial video shows it being operated.
     pub operated: bool,
+    /// Where the box came from: `outline` (the photo's edges) or `hand` (the tutorial's hand
+    /// dwells there and no outline was found).
+    pub source: ButtonSource,
+}
+
+/// Where a [`NewButton`]'s box came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonSource {
+    /// An outline on the photo (`grounding::controls::suggest`).
+    Outline,
+    /// A place the tutorial's hand presses that no outline covers (`hand_controls`).
+    Hand,
 }
 
 /// What [`make_pack`] made.
@@ -140,9 +156,15 @@ pub fn make_pack(
     let suggested = grounding::controls::suggest(&photo, &texts);
 
     let rects: Vec<grounding::layout::Rect> = suggested.iter().map(|c| c.rect).collect();
-    let activity = grounding::video::activity(&request.video, &photo, &rects, |done, total| {
-        progress(NewPackEvent::Registering { done, total })
-    })
+    let label_rects: Vec<follow::Rect> = texts.iter().map(|t| t.quad.bounds()).collect();
+    let mut hand = HandTrack::new(photo.dimensions(), &rects, &label_rects);
+    let activity = grounding::video::activity_observed(
+        &request.video,
+        &photo,
+        &rects,
+        |done, total| progress(NewPackEvent::Registering { done, total }),
+        |frame| hand.observe(frame),
+    )
     .map_err(|e| Error::PackInvalid {
         path: request.video.clone(),
         message: e.to_string(),
@@ -166,28 +188,36 @@ pub fn make_pack(
                 .into(),
         });
     }
-    let buttons: Vec<NewButton> = suggested
+    let mut buttons: Vec<NewButton> = suggested
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let x = c.rect[0].round() as i64;
-            let y = c.rect[1].round() as i64;
-            NewButton {
-                name: c.name.clone(),
-                bbox: [
-                    x,
-                    y,
-                    (c.rect[2].round() as i64 - x).max(1),
-                    (c.rect[3].round() as i64 - y).max(1),
-                ],
-                label: c.label.clone(),
-                operated: activity
-                    .z
-                    .iter()
-                    .any(|row| row.get(i).is_some_and(|&z| z >= OPERATED_Z)),
-            }
+        .map(|(i, c)| NewButton {
+            name: c.name.clone(),
+            bbox: csv_box(c.rect),
+            label: c.label.clone(),
+            operated: activity
+                .z
+                .iter()
+                .any(|row| row.get(i).is_some_and(|&z| z >= OPERATED_Z)),
+            source: ButtonSource::Outline,
         })
         .collect();
+    let names: Vec<String> = suggested.iter().map(|c| c.name.clone()).collect();
+    let from_hand = crate::hand_controls::hand_controls(
+        hand.tips(),
+        &rects,
+        &texts,
+        photo.dimensions(),
+        &names,
+        &HandConfig::default(),
+    );
+    buttons.extend(from_hand.into_iter().map(|c| NewButton {
+        name: c.name,
+        bbox: csv_box(c.rect),
+        label: c.label,
+        operated: true,
+        source: ButtonSource::Hand,
+    }));
 
     progress(NewPackEvent::Writing);
     let appliance = appliance_name(out);
@@ -275,6 +305,18 @@ fn transcribe(
         other => Error::Internal(other.to_string()),
     })?;
     Ok(transcript.script())
+}
+
+/// `[x0, y0, x1, y1]` as `buttons.csv`'s whole-pixel `[x, y, w, h]`.
+fn csv_box(rect: [f32; 4]) -> [i64; 4] {
+    let x = rect[0].round() as i64;
+    let y = rect[1].round() as i64;
+    [
+        x,
+        y,
+        (rect[2].round() as i64 - x).max(1),
+        (rect[3].round() as i64 - y).max(1),
+    ]
 }
 
 /// `video.mp4` or `video.mov`, the names an AssistQ folder's video may have.

@@ -147,7 +147,44 @@ fn a_video_a_photo_and_a_script_make_a_pack_that_answers_questions_it_never_list
                 .is_some_and(|n| !n.is_empty() && !n.contains(',')));
             assert_eq!(b["box"].as_array().unwrap().len(), 4);
             assert!(b["operated"].is_boolean());
+            assert!(b["source"] == "outline" || b["source"] == "hand", "{b}");
         }
+        // A box added where the tutorial's hand presses is operated, and never on a control an
+        // outline box already covers.
+        let rect = |b: &Value| {
+            let v: Vec<f32> = b["box"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect();
+            [v[0], v[1], v[0] + v[2], v[1] + v[3]]
+        };
+        let (outlines, hands): (Vec<&Value>, Vec<&Value>) =
+            buttons.iter().partition(|b| b["source"] == "outline");
+        assert!(!outlines.is_empty());
+        let truth = testkit::boxes::csv_boxes(folder);
+        for h in &hands {
+            assert_eq!(h["operated"], true, "{h}");
+            let r = rect(h);
+            let centre = [(r[0] + r[2]) / 2.0, (r[1] + r[3]) / 2.0];
+            for (name, t) in &truth {
+                let boxed = outlines
+                    .iter()
+                    .any(|o| grounding::controls::iou(&rect(o), t) >= 0.5);
+                let on = grounding::controls::iou(&r, t) >= 0.5
+                    || (centre[0] >= t[0]
+                        && centre[0] <= t[2]
+                        && centre[1] >= t[1]
+                        && centre[1] <= t[3]);
+                assert!(!(boxed && on), "hand box {h} on {name}, already boxed");
+            }
+        }
+        eprintln!(
+            "made{i}: {} outline boxes, {} hand boxes",
+            outlines.len(),
+            hands.len()
+        );
         // What pressnext check accepts, laid out as a dataset root with no questions yet.
         let check = pressnext(&["check", pack.to_str().unwrap()]);
         assert!(

@@ -88,6 +88,13 @@ impl HandFinder {
     /// A grid over the buttons of a `photo` (width, height) with a margin of a button and a half
     /// around them.
     pub fn new(photo: (u32, u32), rects: &[Rect]) -> Self {
+        Self::spanning(photo, rects, &[])
+    }
+
+    /// Like [`HandFinder::new`], the grid also spanning `more` (a new pack's printed labels): a
+    /// control nobody has boxed yet sits among them, and the hand on it must be inside the grid
+    /// to be seen. The buttons alone set the sizes (`more` are not controls).
+    pub fn spanning(photo: (u32, u32), rects: &[Rect], more: &[Rect]) -> Self {
         let mut sizes: Vec<f32> = rects
             .iter()
             .map(|r| (r[2] - r[0]).max(r[3] - r[1]).max(1.0))
@@ -102,10 +109,11 @@ impl HandFinder {
         let median_area = areas.get(areas.len() / 2).copied().unwrap_or(1600.0);
         let margin = 1.5 * median;
         let (w, h) = (photo.0 as f32, photo.1 as f32);
-        let x0 = rects.iter().map(|r| r[0]).fold(w, f32::min) - margin;
-        let y0 = rects.iter().map(|r| r[1]).fold(h, f32::min) - margin;
-        let x1 = rects.iter().map(|r| r[2]).fold(0.0, f32::max) + margin;
-        let y1 = rects.iter().map(|r| r[3]).fold(0.0, f32::max) + margin;
+        let spanned = || rects.iter().chain(more);
+        let x0 = spanned().map(|r| r[0]).fold(w, f32::min) - margin;
+        let y0 = spanned().map(|r| r[1]).fold(h, f32::min) - margin;
+        let x1 = spanned().map(|r| r[2]).fold(0.0, f32::max) + margin;
+        let y1 = spanned().map(|r| r[3]).fold(0.0, f32::max) + margin;
         let (x0, y0) = (x0.max(0.0), y0.max(0.0));
         let (x1, y1) = (x1.min(w).max(x0 + 1.0), y1.min(h).max(y0 + 1.0));
         let cell = ((x1 - x0) / GRID_WIDTH as f32).max(0.5) as f64;

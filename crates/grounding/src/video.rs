@@ -79,6 +79,20 @@ impl Activity {
     }
 }
 
+/// One sampled frame of the tutorial as [`activity_observed`] registered it, lent to its
+/// observer before the next is decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct RegisteredFrame<'a> {
+    /// Seconds into the video.
+    pub time: f64,
+    /// The frame as decoded.
+    pub image: &'a RgbImage,
+    /// Photo pixels to frame pixels, when registration found one.
+    pub homography: Option<&'a Mat3>,
+    /// Whether registration decided the photo's appliance is in view.
+    pub in_view: bool,
+}
+
 /// Samples `video` at [`SAMPLE_FPS`], registers each frame to `photo` and measures the change
 /// inside each of `rects` (photo pixels). `progress(done_seconds, total_seconds)` is called per
 /// frame.
@@ -86,7 +100,19 @@ pub fn activity(
     video: &Path,
     photo: &RgbImage,
     rects: &[Rect],
+    progress: impl FnMut(f64, f64),
+) -> Result<Activity, Error> {
+    activity_observed(video, photo, rects, progress, |_| {})
+}
+
+/// [`activity`], also handing every registered frame to `observe` (a new pack's hand finder), so
+/// the video is decoded and registered once for both.
+pub fn activity_observed(
+    video: &Path,
+    photo: &RgbImage,
+    rects: &[Rect],
     mut progress: impl FnMut(f64, f64),
+    mut observe: impl FnMut(RegisteredFrame<'_>),
 ) -> Result<Activity, Error> {
     let registrar =
         Registrar::from_rgb(photo, RegisterConfig::default()).map_err(|e| Error::Media {
@@ -94,7 +120,7 @@ pub fn activity(
             message: format!("the reference photo cannot be registered to: {e}"),
         })?;
     let reference = Plane::from_rgb(photo);
-    let points: Vec<Vec<[f64; 2]>> = rects.iter().map(|r| grid(r)).collect();
+    let points: Vec<Vec<[f64; 2]>> = rects.iter().map(grid).collect();
     let ref_values: Vec<Vec<f32>> = points
         .iter()
         .map(|pts| {
@@ -112,7 +138,10 @@ pub fn activity(
     let mut raw: Vec<Vec<f32>> = Vec::new();
     let mut prior: Option<Mat3> = None;
     media::for_each_sampled_frame(video, SAMPLE_FPS, |frame| {
-        let gray: GrayImage = image::DynamicImage::ImageRgb8(frame.image).to_luma8();
+        let decoded = image::DynamicImage::ImageRgb8(frame.image);
+        let gray: GrayImage = decoded.to_luma8();
+        // Back to the RGB buffer it was (no copy) for the observer.
+        let image = decoded.into_rgb8();
         let plane = Plane::from_gray(&gray);
         let reg = match prior {
             Some(h) => {
@@ -156,6 +185,12 @@ pub fn activity(
             None => vec![f32::NAN; rects.len()],
         };
         raw.push(row);
+        observe(RegisteredFrame {
+            time: frame.timestamp,
+            image: &image,
+            homography: reg.homography.as_ref(),
+            in_view: reg.in_view,
+        });
         progress(frame.timestamp, duration);
         true
     })

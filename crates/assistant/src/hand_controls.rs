@@ -1,5 +1,5 @@
 //! Controls a new pack's photo outlines miss, found where the tutorial's hand presses
-//! (docs/new-pack.md, step 3).
+//! (docs/new-pack.md, step 4).
 //!
 //! `grounding::controls::suggest` sees a control only by its outline; a printed icon on a flat
 //! membrane, or a key merged with its neighbour, has none. The tutorial shows where such a control

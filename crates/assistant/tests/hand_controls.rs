@@ -279,6 +279,7 @@ fn measure_the_hand_source() {
                 (n, kept, t)
             })
             .collect();
+        // Operated controls `suggest` itself missed: what the hand can add with nothing taken out.
         let natural: Vec<&String> = a
             .operated
             .iter()
@@ -296,13 +297,17 @@ fn measure_the_hand_source() {
             tally.natural_missed += natural.len();
             tally.natural_recovered += natural.iter().filter(|n| hits.contains(n)).count();
             if config == &configs[0] {
+                let boxes: Vec<_> = found
+                    .iter()
+                    .map(|b| (&b.name, b.rect.map(f32::round), b.dwells, b.frames))
+                    .collect();
                 eprintln!(
-                    "{}: {} true, {} suggested, operated {:?}, natural misses {natural:?}; hand boxes {:?}, recovered {hits:?}, {false_boxes} false",
+                    "{}: {} true, {} suggested, operated {:?}, natural misses {natural:?}; \
+                     hand boxes {boxes:?}, recovered {hits:?}, {false_boxes} false",
                     a.folder,
                     a.truth.len(),
                     a.suggested.len(),
                     a.operated,
-                    found.iter().map(|b| (&b.name, b.rect.map(|v| v.round()), b.dwells, b.frames)).collect::<Vec<_>>()
                 );
             }
             for (name, kept, t) in &runs {
@@ -317,7 +322,7 @@ fn measure_the_hand_source() {
                         a.truth[name],
                         found
                             .iter()
-                            .map(|b| b.rect.map(|v| v.round()))
+                            .map(|b| b.rect.map(f32::round))
                             .collect::<Vec<_>>()
                     );
                 }
@@ -330,7 +335,8 @@ fn measure_the_hand_source() {
     );
     for (config, t) in configs.iter().zip(&tallies) {
         eprintln!(
-            "{config:?}\n  taken out: {}/{} recovered, {} false boxes over {} runs; natural misses {}/{} recovered; full runs {} hand boxes, {} false",
+            "{config:?}\n  taken out: {}/{} recovered, {} false boxes over {} runs; natural \
+             misses {}/{} recovered; full runs {} hand boxes, {} false",
             t.deleted_recovered,
             t.deleted,
             t.deletion_false,

@@ -101,7 +101,11 @@ pub fn new_pack(args: NewPackArgs) -> Result<ExitCode> {
                 b.bbox[1],
                 b.bbox[2],
                 b.bbox[3],
-                if b.operated { "  (operated)" } else { "" }
+                match (b.operated, b.source) {
+                    (_, assistant::new_pack::ButtonSource::Hand) => "  (where the hand presses)",
+                    (true, _) => "  (operated)",
+                    (false, _) => "",
+                }
             );
         }
     }

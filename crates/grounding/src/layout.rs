@@ -76,26 +76,62 @@ pub fn colour_scores(sentence_words: &[String], colours: &[[f32; 3]]) -> Vec<f32
         .collect()
 }
 
-/// Per box, 1 when the position words of `sentence` describe where it is among all boxes
-/// (thirds of their span: "top left corner", "on the right", "in the middle"), else 0.
+/// How far behind the best-placed box (in mean closeness, 0-1) a box still scores: the score
+/// falls from 1 at the best to 0 this far behind it.
+const POSITION_MARGIN: f32 = 0.25;
+
+/// The position words of a sentence: which side of the panel's span of controls it points to
+/// on each axis (`Some(0.0)` top or left, `Some(1.0)` bottom or right, `Some(0.5)` the middle).
+/// Whole words only ("stop" is no "top"), and "to the left/right" is a turning direction, not a
+/// place.
+fn wanted_position(sentence: &str) -> (Option<f32>, Option<f32>) {
+    let words: Vec<String> = sentence
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let side = |w: &str| {
+        words
+            .iter()
+            .enumerate()
+            .any(|(i, x)| x == w && !(i >= 2 && words[i - 2] == "to" && words[i - 1] == "the"))
+    };
+    let row = if has("top") || has("upper") {
+        Some(0.0)
+    } else if has("bottom") || has("lower") {
+        Some(1.0)
+    } else {
+        None
+    };
+    let col = if side("left") {
+        Some(0.0)
+    } else if side("right") {
+        Some(1.0)
+    } else {
+        None
+    };
+    let middle = has("middle") || has("centre") || has("center") || has("central");
+    match (row, col, middle) {
+        (None, None, true) => (Some(0.5), Some(0.5)),
+        // "at the top in the middle": the middle column of that row.
+        (Some(r), None, true) => (Some(r), Some(0.5)),
+        (None, Some(c), true) => (Some(0.5), Some(c)),
+        (r, c, _) => (r, c),
+    }
+}
+
+/// Per box, how well the position words of `sentence` ("top left corner", "on the right", "in
+/// the middle", "at the bottom in the middle") describe where it is among all boxes: each named
+/// axis gives the box's closeness to the named side of the span of the boxes' centres (0-1), the
+/// mean over the named axes ranks the boxes, and the best scores 1, falling to 0 at
+/// [`POSITION_MARGIN`] behind it. All 0 when the sentence names no position. Graded rather than
+/// thirds of the span: "the knob in the bottom left corner" is the lowest of the left ones even
+/// where a key further right sits lower.
 pub fn position_scores(sentence: &str, rects: &[Rect]) -> Vec<f32> {
-    let s = sentence.to_lowercase();
-    let wanted_row = if s.contains("top") {
-        Some(0)
-    } else if s.contains("bottom") {
-        Some(2)
-    } else {
-        None
-    };
-    let wanted_col = if s.contains(" left") {
-        Some(0)
-    } else if s.contains(" right") && !s.contains("to the right") {
-        Some(2)
-    } else {
-        None
-    };
-    let middle = s.contains("middle") || s.contains("centre") || s.contains("center");
-    if wanted_row.is_none() && wanted_col.is_none() && !middle {
+    let (row, col) = wanted_position(sentence);
+    if (row.is_none() && col.is_none()) || rects.is_empty() {
         return vec![0.0; rects.len()];
     }
     let centres: Vec<(f32, f32)> = rects
@@ -110,30 +146,22 @@ pub fn position_scores(sentence: &str, rects: &[Rect]) -> Vec<f32> {
     };
     let (x0, x1) = span(|c| c.0);
     let (y0, y1) = span(|c| c.1);
-    let third = |v: f32, lo: f32, hi: f32| {
-        let u = (v - lo) / (hi - lo).max(1.0);
-        if u < 0.3 {
-            0
-        } else if u > 0.7 {
-            2
-        } else {
-            1
-        }
-    };
-    centres
+    let unit = |v: f32, lo: f32, hi: f32| (v - lo) / (hi - lo).max(1.0);
+    let closeness: Vec<f32> = centres
         .iter()
         .map(|&(x, y)| {
-            let (row, col) = (third(y, y0, y1), third(x, x0, x1));
-            // "in the middle" alone is the centre cell; with "top"/"bottom" it is the middle column.
-            let row_ok =
-                wanted_row.map_or(!middle || wanted_col.is_some() || row == 1, |r| r == row);
-            let col_ok = wanted_col.map_or(!middle || col == 1, |c| c == col);
-            if row_ok && col_ok {
-                1.0
-            } else {
-                0.0
-            }
+            let axes = [(row, unit(y, y0, y1)), (col, unit(x, x0, x1))];
+            let (sum, count) = axes
+                .iter()
+                .filter_map(|(want, u)| want.map(|w| 1.0 - (u - w).abs() / w.max(1.0 - w)))
+                .fold((0.0, 0), |(s, n), c| (s + c, n + 1));
+            sum / count as f32
         })
+        .collect();
+    let best = closeness.iter().copied().fold(f32::MIN, f32::max);
+    closeness
+        .iter()
+        .map(|c| (1.0 - (best - c) / POSITION_MARGIN).max(0.0))
         .collect()
 }
 
@@ -160,6 +188,35 @@ mod tests {
         assert_eq!(
             position_scores("Turn the knob to the right to 5.", &rects),
             vec![0.0; 4]
+        );
+        assert_eq!(
+            position_scores("Twist the dial to the left.", &rects),
+            vec![0.0; 4]
+        );
+        // A word holding a position word is none: "stop" is not "top".
+        assert_eq!(
+            position_scores("To stop cooking, keep the Off button pressed.", &rects),
+            vec![0.0; 4]
+        );
+        // The lowest of the left ones, though another key sits lower further right.
+        let panel = [
+            [364.0, 191.0, 443.0, 278.0],
+            [354.0, 360.0, 431.0, 441.0],
+            [515.0, 441.0, 601.0, 494.0],
+            [753.0, 485.0, 856.0, 543.0],
+            [767.0, 378.0, 874.0, 437.0],
+        ];
+        let s = position_scores("Turn the knob in the bottom left corner clockwise.", &panel);
+        assert_eq!(s[1], 1.0, "{s:?}");
+        assert!(
+            s.iter().enumerate().all(|(i, &v)| i == 1 || v < 0.75),
+            "{s:?}"
+        );
+        let mut row = rects.to_vec();
+        row.push([50.0, 0.0, 60.0, 10.0]);
+        assert_eq!(
+            position_scores("Press the key at the top in the middle.", &row),
+            vec![0.0, 0.0, 0.0, 0.0, 1.0]
         );
         let colours = [[200.0, 45.0, 40.0], [40.0, 40.0, 40.0]];
         let words: Vec<String> = ["press", "the", "red", "key"].map(String::from).to_vec();

@@ -31,8 +31,10 @@ use serde::{Deserialize, Serialize};
 
 pub use action::Action;
 
-/// Version of the timeline format (docs/grounding.md); a file of another version is recomputed.
-pub const VERSION: u32 = 1;
+/// Version of the timeline format and of the rules that fill it (docs/grounding.md); a file of
+/// another version is recomputed. 2: position words are whole words and graded (`layout`), and
+/// a turn's or slide's target value names no control, and a goal sentence gives no action.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -293,12 +295,42 @@ pub fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// The sentences of `text` that ask for an action, joined; all of `text` when none does.
+/// `text` without the target value `action` sets (a turn's or a slide's `to`, as spoken), so
+/// that the words of the value do not name a control.
+fn without_target(text: &str, action: Option<&Action>) -> String {
+    let to = match action {
+        Some(Action::Turn { to: Some(to), .. } | Action::Slide { to: Some(to) }) => to,
+        _ => return text.to_string(),
+    };
+    let lower = text.to_lowercase();
+    match lower.rfind(&to.to_lowercase()) {
+        // Lowercasing keeps byte offsets for the ASCII the generator and most narrations use;
+        // where it does not, the text is left whole.
+        Some(at) if lower.len() == text.len() && text.is_char_boundary(at) => {
+            let end = at + to.len();
+            if text.is_char_boundary(end) {
+                format!("{}{}", &text[..at], &text[end..])
+            } else {
+                text.to_string()
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// The sentences of `text` that ask for an action, joined; all of `text` when none does. A
+/// sentence that states a goal ("This is how to turn the lamp on.") is left out when another
+/// asks for the action ("Now press the Lamp button once."): its verb is the goal's, not the
+/// step's.
 pub fn action_sentences(text: &str) -> String {
-    let acting: Vec<&str> = sentences(text)
+    let mut acting: Vec<&str> = sentences(text)
         .into_iter()
         .filter(|s| !s.is_empty() && action::parse(s).is_some())
         .collect();
+    let states_goal = |s: &&str| s.to_lowercase().contains("how to ");
+    if acting.iter().any(|s| !states_goal(s)) {
+        acting.retain(|s| !states_goal(s));
+    }
     if acting.is_empty() {
         text.to_string()
     } else {
@@ -341,13 +373,16 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             let focus = action_sentences(&line.text);
             let action = action::parse(&focus);
             let words = action::words(&focus);
+            // The value a control is set to is no control's name: "turn the dial to power
+            // level 2" names the dial, not the Power Level key.
+            let named_text = without_target(&focus, action.as_ref());
             let label_scores: Vec<f32> = ev
                 .controls
                 .iter()
                 .map(|c| {
                     c.label_candidates
                         .iter()
-                        .map(|l| labels::match_score(&l.text, &focus))
+                        .map(|l| labels::match_score(&l.text, &named_text))
                         .fold(0.0, f32::max)
                 })
                 .collect();
@@ -521,6 +556,35 @@ pub fn ground_folder(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_goal_sentence_gives_no_action_when_another_asks_for_one() {
+        assert_eq!(
+            action_sentences("This is how to turn the lamp on. Now press the Lamp button once."),
+            "Now press the Lamp button once."
+        );
+        assert_eq!(
+            action_sentences("This is how to turn the dial to 60."),
+            "This is how to turn the dial to 60."
+        );
+    }
+
+    #[test]
+    fn a_target_value_is_no_controls_name() {
+        let turn = action::parse("Twist the knob anticlockwise to set power level 2.");
+        assert_eq!(
+            without_target(
+                "Twist the knob anticlockwise to set power level 2.",
+                turn.as_ref()
+            ),
+            "Twist the knob anticlockwise to set ."
+        );
+        let press = action::parse("Press the Power Level button.");
+        assert_eq!(
+            without_target("Press the Power Level button.", press.as_ref()),
+            "Press the Power Level button."
+        );
+    }
+
     use super::*;
 
     fn line(n: usize, text: &str, button: Option<&str>, confidence: f32) -> Line {

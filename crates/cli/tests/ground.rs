@@ -40,7 +40,7 @@ fn copy_folder(from: &Path, to: &Path) {
 fn the_demo_pack_grounds_as_the_generator_made_it() {
     let folder = demo_folder();
     let v = ground_json(&repo().join("demo/pack"));
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], grounding::VERSION);
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("synth_truth.json")).unwrap())
             .unwrap();
@@ -201,7 +201,7 @@ fn ground_data_writes_timelines_next_to_the_features_and_resumes() {
     let written = out.join(folder.file_name().unwrap()).join("timeline.json");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], grounding::VERSION);
     assert_eq!(v, ground_json(&folder));
     let second = pressnext(&args);
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 grounded, 1 up to date"));

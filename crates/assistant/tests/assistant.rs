@@ -18,6 +18,32 @@ fn short_dataset(out: &Path, appliances: usize, seed: u64) -> PathBuf {
     out.to_path_buf()
 }
 
+/// A training event sink that keeps every event, as JSON, in `events`.
+fn recorder(
+    events: &Arc<Mutex<Vec<serde_json::Value>>>,
+) -> Arc<dyn Fn(TrainingEvent) + Send + Sync> {
+    let sink = events.clone();
+    Arc::new(move |e: TrainingEvent| sink.lock().unwrap().push(serde_json::to_value(&e).unwrap()))
+}
+
+/// Waits (up to 10 minutes) for the `finished` or `failed` event among `events`, and returns it.
+fn training_end(events: &Mutex<Vec<serde_json::Value>>) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let done = events.lock().unwrap().iter().find_map(|e| {
+            matches!(e["event"].as_str(), Some("finished" | "failed")).then(|| e.clone())
+        });
+        if let Some(done) = done {
+            return done;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "training never finished"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn packs_are_found_from_a_root_a_split_or_a_folder_and_bad_ones_are_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,7 +112,6 @@ fn train_open_ask_and_watch_a_pack() {
 
     // Train in the background: events arrive, the model is registered at the end.
     let events: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let sink = events.clone();
     let request = TrainRequest {
         dataset: training_data,
         epochs: 2,
@@ -94,33 +119,15 @@ fn train_open_ask_and_watch_a_pack() {
         batch_size: 4,
         name: "mine".into(),
     };
-    app.start_training(
-        request.clone(),
-        Arc::new(move |e: TrainingEvent| {
-            sink.lock().unwrap().push(serde_json::to_value(&e).unwrap())
-        }),
-    )
-    .unwrap();
+    app.start_training(request.clone(), recorder(&events))
+        .unwrap();
     assert_eq!(
         app.start_training(request, Arc::new(|_| {}))
             .unwrap_err()
             .code(),
         "training.busy"
     );
-    let started = Instant::now();
-    let finished = loop {
-        let done = events.lock().unwrap().iter().find_map(|e| {
-            matches!(e["event"].as_str(), Some("finished" | "failed")).then(|| e.clone())
-        });
-        if let Some(done) = done {
-            break done;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "training never finished"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let finished = training_end(&events);
     assert_eq!(finished["event"], "finished", "{finished}");
     {
         let events = events.lock().unwrap();
@@ -561,7 +568,6 @@ fn questions_added_to_a_new_pack_are_listed_and_become_training_data() {
     let linked = set.dataset.join("train").join(&train.folders[0].0);
     assert!(linked.join("script.txt").is_file());
     let events: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
-    let sink = events.clone();
     app.start_training(
         TrainRequest {
             dataset: set.dataset.clone(),
@@ -570,24 +576,9 @@ fn questions_added_to_a_new_pack_are_listed_and_become_training_data() {
             batch_size: 2,
             name: "from-my-packs".into(),
         },
-        Arc::new(move |e: TrainingEvent| {
-            sink.lock().unwrap().push(serde_json::to_value(&e).unwrap())
-        }),
+        recorder(&events),
     )
     .unwrap();
-    let started = Instant::now();
-    let finished = loop {
-        let done = events.lock().unwrap().iter().find_map(|e| {
-            matches!(e["event"].as_str(), Some("finished" | "failed")).then(|| e.clone())
-        });
-        if let Some(done) = done {
-            break done;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "never finished"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let finished = training_end(&events);
     assert_eq!(finished["event"], "finished", "{finished}");
 }

@@ -758,6 +758,49 @@ pub struct Index {
     pub identity: Vec<String>,
     /// Per span, the embedding of its [`Span::goal`].
     pub goal_embeddings: Option<Vec<Vec<f32>>>,
+    /// The kinds of appliance ([`APPLIANCE_KINDS`]) the tutorial names anywhere: what it is
+    /// about. Empty when it names none (a narration that only says "my machine").
+    pub kinds: Vec<usize>,
+}
+
+/// Kinds of appliance, each with the names a narration or a question gives it (whole words,
+/// lower case). A question naming a kind the tutorial never names is about another appliance.
+pub const APPLIANCE_KINDS: &[&[&str]] = &[
+    &["microwave"],
+    &["oven"],
+    &["kettle"],
+    &["dishwasher"],
+    &["washing machine", "washer"],
+    &["tumble dryer", "dryer"],
+    &["air fryer", "airfryer", "fryer"],
+    &["rice cooker"],
+    &[
+        "coffee machine",
+        "coffee maker",
+        "espresso machine",
+        "coffeemachine",
+    ],
+    &["printer", "copier", "photocopier"],
+    &["toaster"],
+    &["blender"],
+    &["fridge", "refrigerator", "freezer"],
+];
+
+/// The [`APPLIANCE_KINDS`] that `text` names (whole words).
+pub fn appliance_kinds(text: &str) -> Vec<usize> {
+    let words: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    let joined = format!(" {} ", words.join(" "));
+    APPLIANCE_KINDS
+        .iter()
+        .enumerate()
+        .filter(|(_, names)| names.iter().any(|n| joined.contains(&format!(" {n} "))))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 impl Index {
@@ -769,11 +812,22 @@ impl Index {
             .filter(|l| l.action.is_none())
             .flat_map(|l| terms(&l.text))
             .collect();
+        let all_text: Vec<&str> = timeline.lines.iter().map(|l| l.text.as_str()).collect();
         Self {
             spans,
             identity,
             goal_embeddings: None,
+            kinds: appliance_kinds(&all_text.join(" ")),
         }
+    }
+
+    /// Whether `question` names a kind of appliance the tutorial, which names its own, never
+    /// does ("how do I reset the microwave" on a rice cooker's tutorial).
+    pub fn asks_about_another_appliance(&self, question: &str) -> bool {
+        !self.kinds.is_empty()
+            && appliance_kinds(question)
+                .iter()
+                .any(|k| !self.kinds.contains(k))
     }
 
     /// The question as it should be embedded: without the appliance's own name.
@@ -813,7 +867,12 @@ impl Index {
             (Some(goals), Some(q)) => Some(goals.iter().map(|g| cosine(q, g)).collect()),
             _ => None,
         };
-        retrieve_without(question, &self.spans, semantic.as_deref(), &self.identity)
+        let mut retrieval =
+            retrieve_without(question, &self.spans, semantic.as_deref(), &self.identity);
+        if self.asks_about_another_appliance(question) {
+            retrieval.covered = false;
+        }
+        retrieval
     }
 }
 
@@ -920,6 +979,32 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_about_another_kind_of_appliance_is_not_covered() {
+        assert_eq!(
+            appliance_kinds("This video shows the controls of a rice cooker."),
+            [7]
+        );
+        assert_eq!(
+            appliance_kinds("How do I make a lungo on my coffee maker?"),
+            appliance_kinds("the Coffee Machine")
+        );
+        assert!(appliance_kinds("press Start, then wash").is_empty());
+        let index = |kinds: Vec<usize>| Index {
+            spans: Vec::new(),
+            identity: Vec::new(),
+            goal_embeddings: None,
+            kinds,
+        };
+        let rice_cooker = index(appliance_kinds("a rice cooker"));
+        assert!(rice_cooker.asks_about_another_appliance("how do I reset the microwave"));
+        assert!(!rice_cooker.asks_about_another_appliance("how do I keep the rice warm"));
+        assert!(!rice_cooker.asks_about_another_appliance("how do I stop the rice cooker"));
+        // A tutorial that never says what it is refuses nothing this way.
+        assert!(!index(Vec::new()).asks_about_another_appliance("how do I reset the microwave"));
+    }
+
     use crate::{CueVotes, Vote};
 
     fn line(n: usize, text: &str, button: Option<&str>) -> Line {

@@ -132,21 +132,7 @@ fn transcribes_a_narrated_video() {
     let wav = dir.path().join("narration.wav");
     let video = dir.path().join("tutorial.mp4");
     let text = speech::SAMPLE_NARRATION.join(" ");
-    // espeak-ng's British RP voice: its American voices slur "blinking", "brew" and "spout"
-    // enough for tiny.en to hear other words (word error 0.12 with en-us, 0.09 with en-us+f3,
-    // 0.08 with en-gb-x-rp on this narration; docs/speech.md).
-    run(
-        &espeak,
-        &[
-            "-v",
-            "en-gb-x-rp",
-            "-s",
-            "140",
-            "-w",
-            wav.to_str().unwrap(),
-            &text,
-        ],
-    );
+    testkit::speak::espeak_to_wav(&espeak, &text, &wav);
     run(
         &ffmpeg,
         &[

@@ -7,7 +7,7 @@
 //! [`tensors`] (the largest difference between two tensors) for the numeric parity tests;
 //! `tiny_encoders` (feature `encoders`: tiny random encoders) for the encoders' and the CLI's
 //! tests; [`network`] (the sockets a traced process opens) for the no-network tests;
-//! [`boxes`] (a pack's `buttons.csv` as boxes) and `narration` (feature `narration`: a
+//! [`speak`] (espeak-ng saying a text into a WAV, in the tests' one voice), [`boxes`] (a pack's `buttons.csv` as boxes) and `narration` (feature `narration`: a
 //! generated tutorial's script spoken into its video) for the pack-making tests of the CLI and
 //! the window.
 
@@ -17,6 +17,7 @@ pub mod narration;
 pub mod network;
 pub mod register_scenes;
 pub mod repo;
+pub mod speak;
 pub mod tensors;
 #[cfg(feature = "encoders")]
 pub mod tiny_encoders;

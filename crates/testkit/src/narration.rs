@@ -20,19 +20,7 @@ pub fn narrated_video(folder: &Path, out: &Path) -> Option<()> {
     let mut free_at = 0.0f64;
     for (i, line) in script.lines.iter().enumerate() {
         let wav = work.join(format!("{i}.wav"));
-        let status = Command::new(&espeak)
-            .args([
-                "-v",
-                "en-gb-x-rp",
-                "-s",
-                "140",
-                "-w",
-                wav.to_str().unwrap(),
-                &line.text,
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        crate::speak::espeak_to_wav(&espeak, &line.text, &wav);
         args.push("-i".into());
         args.push(wav.to_string_lossy().into_owned());
         let start = line.start.max(free_at);

@@ -788,13 +788,7 @@ pub const APPLIANCE_KINDS: &[&[&str]] = &[
 
 /// The [`APPLIANCE_KINDS`] that `text` names (whole words).
 pub fn appliance_kinds(text: &str) -> Vec<usize> {
-    let words: Vec<String> = text
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect();
-    let joined = format!(" {} ", words.join(" "));
+    let joined = format!(" {} ", crate::lower_words(text).join(" "));
     APPLIANCE_KINDS
         .iter()
         .enumerate()
@@ -912,13 +906,7 @@ pub fn listed_part(
 /// `question`: "a Mixed wash" asks for "Turn ... to Mixed" over the tutorial's "to Synthetics".
 /// The value's first word carries it ("60" of "60 millilitres").
 pub fn target_in_question(action: Option<&Action>, question: &str) -> bool {
-    let norm = |s: &str| -> String {
-        s.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let norm = |s: &str| crate::lower_words(s).join(" ");
     let target = match action {
         Some(Action::Turn { to: Some(t), .. }) | Some(Action::Slide { to: Some(t) }) => norm(t),
         Some(Action::Hold { seconds: Some(s) }) => format!("{s}"),

@@ -85,12 +85,7 @@ const POSITION_MARGIN: f32 = 0.25;
 /// Whole words only ("stop" is no "top"), and "to the left/right" is a turning direction, not a
 /// place.
 fn wanted_position(sentence: &str) -> (Option<f32>, Option<f32>) {
-    let words: Vec<String> = sentence
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect();
+    let words = crate::lower_words(sentence);
     let has = |w: &str| words.iter().any(|x| x == w);
     let side = |w: &str| {
         words

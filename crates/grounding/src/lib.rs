@@ -276,6 +276,17 @@ pub fn read_labels(
     Ok(ocr.read_region(photo, region, scale)?)
 }
 
+/// The words of `text` in lower case, cut at anything not a letter or a digit ("Start/OK" is
+/// `start`, `ok`): what whole-word matches of position words, appliance names and target values
+/// compare.
+pub fn lower_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// The sentences of `text`: cut after `.`, `?` or `!` followed by a space or the end.
 pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();

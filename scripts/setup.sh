@@ -20,7 +20,9 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       # speech: the tests narrate clips with espeak-ng for Whisper to transcribe
       espeak-ng
       # the microphone (cpal on ALSA)
-      libasound2-dev)
+      libasound2-dev
+      # the models' CPU matrix products (crates/blas opens libopenblas.so.0 at run time)
+      libopenblas0-pthread)
 bash scripts/install_packages.sh "${PKGS[@]}"
 # node runs the front end's unit tests; npm installs the accessibility engine the window's
 # end-to-end test audits it with (axe-core, pinned with its integrity by scripts/a11y/package-lock.json)

@@ -14,6 +14,8 @@ fn prefer_non_composited_webview() {
 }
 
 fn main() {
+    // First: it may run the app again with OpenBLAS's AVX-512 kernels chosen.
+    blas::use_preferred_kernels();
     prefer_non_composited_webview();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cli = match pressnext_app::Cli::parse(&args, |k| std::env::var(k).ok()) {

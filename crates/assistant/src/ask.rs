@@ -45,9 +45,9 @@ pub type Embed<'a> = &'a dyn Fn(&[String]) -> Result<Vec<Vec<f32>>>;
 
 /// The text encoder of `encoders` as the sentence encoder answering uses.
 pub fn text_embed(
-    encoders: std::sync::Arc<encoders::encode::Encoders>,
+    text: std::sync::Arc<encoders::text::TextEncoder>,
 ) -> impl Fn(&[String]) -> Result<Vec<Vec<f32>>> {
-    move |texts| encoders.text.encode(texts).map_err(crate::Error::from)
+    move |texts| text.encode(texts).map_err(crate::Error::from)
 }
 
 impl ActivePack {

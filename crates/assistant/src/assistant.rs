@@ -457,7 +457,7 @@ impl Assistant {
             (ModelState::Unavailable(e), None) => return Err(Error::ModelUnavailable(e.message)),
             (ModelState::Unavailable(_), Some(_)) => None,
         };
-        let embed = self.models.encoders().ok().map(crate::ask::text_embed);
+        let embed = self.models.text_encoder().ok().map(crate::ask::text_embed);
         let answer = crate::ask::ask(
             model.as_deref(),
             &pack,

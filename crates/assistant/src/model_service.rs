@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use candle_core::Device;
 use encoders::encode::Encoders;
+use encoders::text::TextEncoder;
 use tokio::sync::watch;
 
 use crate::error::Result;
@@ -52,6 +53,9 @@ pub struct ModelService {
     device: watch::Sender<DeviceState>,
     model: watch::Sender<ModelState>,
     encoders: LoadOnce<Encoders>,
+    /// The text encoder alone: answering needs only it, and it outlives the pair (see
+    /// [`ModelService::release_encoders`]).
+    text: LoadOnce<Arc<TextEncoder>>,
 }
 
 /// `spec` (`auto`, `cpu`, `cuda`, `cuda:N`) as a device; a GPU that is not there falls back to the
@@ -88,6 +92,7 @@ impl ModelService {
             device: watch::Sender::new(device),
             model: watch::Sender::new(loaded),
             encoders: LoadOnce::default(),
+            text: LoadOnce::default(),
         }
     }
 
@@ -114,6 +119,7 @@ impl ModelService {
     pub fn set_device(&self, spec: &str) {
         self.device.send_replace(select_device(spec));
         self.encoders.reset();
+        self.text.reset();
     }
 
     /// Loads model `name` on the current device (no lock held while it loads) and publishes it.
@@ -135,6 +141,33 @@ impl ModelService {
     pub fn encoders(&self) -> Result<Arc<Encoders>> {
         self.encoders
             .get_or_load(|| Encoders::load(&self.models_root, &self.device()).map_err(Into::into))
+    }
+
+    /// The text encoder (questions, goal embeddings): the pair's when it is loaded, else loaded
+    /// alone on first use.
+    pub fn text_encoder(&self) -> Result<Arc<TextEncoder>> {
+        let text = match self.encoders.get() {
+            Some(pair) => self
+                .text
+                .get_or_load(|| Ok::<_, crate::Error>(pair.text.clone()))?,
+            None => self.text.get_or_load(|| {
+                Ok::<_, crate::Error>(Arc::new(Encoders::load_text(
+                    &self.models_root,
+                    &self.device(),
+                )?))
+            })?,
+        };
+        Ok(Arc::clone(&text))
+    }
+
+    /// Lets the image encoder go once no encoding holds it (88 MB for ViT-S): called when a pack
+    /// is encoded, so an open pack costs the text encoder only. The text encoder stays.
+    pub fn release_encoders(&self) {
+        if let Some(pair) = self.encoders.get() {
+            let text = pair.text.clone();
+            let _ = self.text.get_or_load(|| Ok::<_, crate::Error>(text));
+        }
+        self.encoders.reset();
     }
 
     /// What the models folder holds, for the settings view.

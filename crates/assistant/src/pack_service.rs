@@ -99,7 +99,11 @@ impl PackService {
             on_event,
             cancel: &cancel,
         };
-        let pack = snapshot.encode(&summary.folder, Some(&summary.appliance), &encoders, &sink)?;
+        let pack = snapshot.encode(&summary.folder, Some(&summary.appliance), &encoders, &sink);
+        // Encoded (or failed): the image encoder is not needed again until the next encoding.
+        drop(encoders);
+        models.release_encoders();
+        let pack = pack?;
         lock(&self.library).insert(pack.clone())?;
         Ok(pack)
     }
@@ -143,7 +147,7 @@ impl PackService {
         // The timeline's parts get their goal embeddings now, once, when the encoders load.
         let embed = timeline
             .as_ref()
-            .and_then(|_| models.encoders().ok())
+            .and_then(|_| models.text_encoder().ok())
             .map(crate::ask::text_embed);
         let active = ActivePack::new(
             detail.clone(),

@@ -268,7 +268,7 @@ pub(crate) fn bench(
         let cfg = Config::from_yaml("", &overrides, "bench")?;
         let r = q2a::bench::run(&cfg, &ds, &device, train_batches, infer_batches)?;
         if json {
-            println!("{}", serde_json::to_string(&r)?);
+            println!("{}", with_build(&r)?);
         } else {
             println!(
                 "D={:<4} batch={:<3} train {:>8.1} QA/s   infer {:>7.3} ms/QA (batch {}), {:>7.3} ms/QA (batch 1)",
@@ -328,4 +328,22 @@ pub(crate) fn ocr_image(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The build this binary is (`dev` or `release`): every benchmark figure says which it is from.
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    }
+}
+
+/// A benchmark result as one JSON line, with `"build"` added.
+pub fn with_build(result: &impl serde::Serialize) -> anyhow::Result<String> {
+    let mut v = serde_json::to_value(result)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("build".into(), build_profile().into());
+    }
+    Ok(serde_json::to_string(&v)?)
 }

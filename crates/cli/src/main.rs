@@ -29,6 +29,7 @@ use args::{Cli, Command, ModelsAction};
 use commands::*;
 
 fn main() -> ExitCode {
+    blas::use_preferred_kernels();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(code) => code,
@@ -234,7 +235,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let image = encoders::vision::ImageEncoder::load(&paths.image, &device)?;
             let r = encoders::bench::run(&text, &image, &device, repeats, sentences)?;
             if json {
-                println!("{}", serde_json::to_string(&r)?);
+                println!("{}", with_build(&r)?);
             } else {
                 println!(
                     "images {} px: {:.2}/s at batch 1, {:.2}/s at batch 8; sentences: {:.1}/s ({} per run, batches of {})",

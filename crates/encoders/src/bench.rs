@@ -21,6 +21,8 @@ pub struct EncoderBench {
     pub sentences: usize,
     pub sentence_batch: usize,
     pub sentences_per_sec: f64,
+    /// The kernel of the CPU matrix products (`blas::describe`).
+    pub matmul: String,
 }
 
 /// The benchmark's sentences: AssistQ-like questions and answers of varied length. The Python
@@ -101,5 +103,6 @@ pub fn run(
         sentences: texts.len(),
         sentence_batch: crate::text::TEXT_BATCH,
         sentences_per_sec,
+        matmul: blas::describe(),
     })
 }

@@ -9,8 +9,9 @@
 //! expects `pos_embed` already at the patch grid of the input size: the importer resizes it once,
 //! bicubically as the original does, so no interpolation happens here.
 
+use blas::Linear;
 use candle_core::{IndexOp, Module, Result, Tensor};
-use candle_nn::{layer_norm, Conv2d, LayerNorm, Linear, VarBuilder};
+use candle_nn::{layer_norm, Conv2d, LayerNorm, VarBuilder};
 use serde::{Deserialize, Serialize};
 
 fn default_mlp_ratio() -> f64 {
@@ -100,8 +101,8 @@ struct Attention {
 impl Attention {
     fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
         let dim = cfg.hidden_size;
-        let qkv = candle_nn::linear(dim, dim * 3, vb.pp("qkv"))?;
-        let proj = candle_nn::linear(dim, dim, vb.pp("proj"))?;
+        let qkv = blas::linear(dim, dim * 3, vb.pp("qkv"))?;
+        let proj = blas::linear(dim, dim, vb.pp("proj"))?;
         Ok(Self {
             qkv,
             proj,
@@ -116,26 +117,20 @@ impl Module for Attention {
         let (b, n, c) = xs.dims3()?;
         let h = self.num_heads;
         // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]
-        let qkv = linear_rows(&self.qkv, xs)?
+        let qkv = self
+            .qkv
+            .forward(xs)?
             .reshape((b, n, 3, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
         let q = (qkv.i(0)? * self.scale)?.contiguous()?;
         let k = qkv.i(1)?.contiguous()?;
         let v = qkv.i(2)?.contiguous()?;
-        let attn = candle_nn::ops::softmax_last_dim(&q.matmul(&k.t()?)?)?;
-        let out = attn.matmul(&v)?.transpose(1, 2)?.reshape((b, n, c))?;
-        linear_rows(&self.proj, &out)
+        let attn = candle_nn::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
+        let out = blas::matmul(&attn, &v)?
+            .transpose(1, 2)?
+            .reshape((b, n, c))?;
+        self.proj.forward(&out)
     }
-}
-
-/// `linear` over `[B, N, C]` as one `[B*N, C]` matrix product: candle's Linear would run B
-/// separate products against a broadcast weight, packing the weight B times; one tall product
-/// packs it once and splits better across threads.
-fn linear_rows(linear: &Linear, xs: &Tensor) -> Result<Tensor> {
-    let (b, n, c) = xs.dims3()?;
-    let out = linear.forward(&xs.reshape((b * n, c))?)?;
-    let d = out.dim(1)?;
-    out.reshape((b, n, d))
 }
 
 /// LayerScale (Touvron et al. 2021): a learnt per-channel scale on each residual branch.
@@ -168,8 +163,8 @@ impl Mlp {
     fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
         let hidden = cfg.mlp_hidden();
         Ok(Self {
-            fc1: candle_nn::linear(cfg.hidden_size, hidden, vb.pp("fc1"))?,
-            fc2: candle_nn::linear(hidden, cfg.hidden_size, vb.pp("fc2"))?,
+            fc1: blas::linear(cfg.hidden_size, hidden, vb.pp("fc1"))?,
+            fc2: blas::linear(hidden, cfg.hidden_size, vb.pp("fc2"))?,
         })
     }
 }
@@ -177,7 +172,7 @@ impl Mlp {
 impl Module for Mlp {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         // nn.GELU() in the original is the exact erf form, not the tanh approximation.
-        linear_rows(&self.fc2, &linear_rows(&self.fc1, xs)?.gelu_erf()?)
+        self.fc2.forward(&self.fc1.forward(xs)?.gelu_erf()?)
     }
 }
 

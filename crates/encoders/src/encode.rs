@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use assistq::buttons::{linked_button, Button, Buttons};
 use assistq::qa::{Qa, QaFile};
@@ -135,8 +136,10 @@ pub struct EncodeSummary {
 }
 
 /// The two frozen encoders and what they are (name, sha256 of the weights), for `encoder.json`.
+/// The text encoder is shared (`Arc`): answering questions needs it alone, so a holder can keep
+/// it and let the image encoder (88 MB for ViT-S) go once a pack is encoded.
 pub struct Encoders {
-    pub text: TextEncoder,
+    pub text: Arc<TextEncoder>,
     pub image: ImageEncoder,
     pub info_text: (String, String),
     pub info_image: (String, String),
@@ -165,9 +168,15 @@ impl Encoders {
         Ok(Self {
             info_text: describe(Role::Text, crate::models::TEXT_DIR)?,
             info_image: describe(Role::Image, crate::models::IMAGE_DIR)?,
-            text: TextEncoder::load(&paths.text, device)?,
+            text: Arc::new(TextEncoder::load(&paths.text, device)?),
             image: ImageEncoder::load(&paths.image, device)?,
         })
+    }
+
+    /// The text encoder alone, from the same verified install: what asking a question needs.
+    pub fn load_text(root: &Path, device: &Device) -> Result<TextEncoder> {
+        let (paths, _) = crate::models::ModelPaths::verified(root)?;
+        TextEncoder::load(&paths.text, device)
     }
 }
 

@@ -39,7 +39,7 @@ fn tiny_encoders() -> Tiny {
     let text_dir = common::write_tiny_bert(BertKind::MeanPooling);
     let image_dir = common::write_tiny_dino(56);
     let encoders = Encoders {
-        text: TextEncoder::load(text_dir.path(), &Device::Cpu).unwrap(),
+        text: std::sync::Arc::new(TextEncoder::load(text_dir.path(), &Device::Cpu).unwrap()),
         image: ImageEncoder::load(image_dir.path(), &Device::Cpu).unwrap(),
         info_text: ("tiny-bert".into(), "0".into()),
         info_image: ("tiny-dino".into(), "0".into()),

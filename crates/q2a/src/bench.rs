@@ -27,6 +27,8 @@ pub struct BenchResult {
     pub train_samples_per_sec: f64,
     pub infer_ms_per_qa: f64,
     pub infer_ms_per_qa_batch1: f64,
+    /// The kernel of the CPU matrix products (`blas::describe`).
+    pub matmul: String,
 }
 
 /// Runs `warmup` then `train_batches` training batches and `infer_batches` inference batches of
@@ -106,5 +108,6 @@ pub fn run(
         train_samples_per_sec,
         infer_ms_per_qa,
         infer_ms_per_qa_batch1,
+        matmul: blas::describe(),
     })
 }

@@ -7,11 +7,11 @@
 //! are the mean over heads, as PyTorch returns them by default. Batched over samples with an
 //! additive key mask so padded keys get no weight.
 
-use candle_core::{Result, Tensor, D};
-use candle_nn::{Linear, VarBuilder};
+use blas::Linear;
+use candle_core::{Module, Result, Tensor, D};
+use candle_nn::VarBuilder;
 
 use crate::init::{linear_uniform, xavier_uniform};
-use crate::model::mlp::forward_2d;
 
 #[derive(Debug, Clone)]
 pub struct MultiheadAttention {
@@ -55,11 +55,11 @@ impl MultiheadAttention {
 
     /// Query projection alone, so callers can project packed queries before padding them.
     pub fn project_query(&self, xs: &Tensor) -> Result<Tensor> {
-        forward_2d(&self.q_proj, xs)
+        self.q_proj.forward(xs)
     }
 
     pub fn project_output(&self, xs: &Tensor) -> Result<Tensor> {
-        forward_2d(&self.out_proj, xs)
+        self.out_proj.forward(xs)
     }
 
     /// Full attention: `query [B, Lq, D]`, `key`/`value [B, Lk, D]`, `key_bias [B, Lk]` (0 for
@@ -72,9 +72,9 @@ impl MultiheadAttention {
         value: &Tensor,
         key_bias: &Tensor,
     ) -> Result<(Tensor, Tensor)> {
-        let q = forward_2d(&self.q_proj, query)?;
+        let q = self.q_proj.forward(query)?;
         let (out, weights) = self.attend_projected(&q, key, value, key_bias)?;
-        Ok((forward_2d(&self.out_proj, &out)?, weights))
+        Ok((self.out_proj.forward(&out)?, weights))
     }
 
     /// Attention from already projected queries `[B, Lq, D]`; returns the concatenated head
@@ -89,18 +89,20 @@ impl MultiheadAttention {
         let (b, lq, dim) = q.dims3()?;
         let lk = key.dim(1)?;
         let (h, hd) = (self.num_heads, self.head_dim);
-        let k = forward_2d(&self.k_proj, key)?;
-        let v = forward_2d(&self.v_proj, value)?;
+        let k = self.k_proj.forward(key)?;
+        let v = self.v_proj.forward(value)?;
         let split = |t: &Tensor, l: usize| -> Result<Tensor> {
             t.reshape((b, l, h, hd))?.transpose(1, 2)?.contiguous()
         };
         let q = (split(q, lq)? * (1.0 / (hd as f64).sqrt()))?;
         let k = split(&k, lk)?;
         let v = split(&v, lk)?;
-        let scores = q.matmul(&k.t()?.contiguous()?)?; // [B, H, Lq, Lk]
+        let scores = blas::matmul(&q, &k.t()?)?; // [B, H, Lq, Lk]
         let scores = scores.broadcast_add(&key_bias.reshape((b, 1, 1, lk))?)?;
         let attn = candle_nn::ops::softmax(&scores, D::Minus1)?;
-        let out = attn.matmul(&v)?.transpose(1, 2)?.reshape((b, lq, dim))?;
+        let out = blas::matmul(&attn, &v)?
+            .transpose(1, 2)?
+            .reshape((b, lq, dim))?;
         let weights = if h == 1 {
             attn.squeeze(1)?
         } else {

@@ -10,8 +10,9 @@
 //! training starts from Q2A alone and the evidence comes in as fast as it lowers the loss,
 //! instead of from a large random score that must be unlearnt first.
 
+use blas::Linear;
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle_nn::VarBuilder;
 
 use crate::model::mlp::linear;
 

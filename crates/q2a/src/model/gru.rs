@@ -6,8 +6,9 @@
 //! The input projection is split from the recurrence so it can run once over all packed
 //! candidates, and the hidden projection runs once per sample instead of once per candidate.
 
+use blas::Linear;
 use candle_core::{Module, Result, Tensor, D};
-use candle_nn::{Linear, VarBuilder};
+use candle_nn::VarBuilder;
 
 use crate::init::linear_uniform;
 

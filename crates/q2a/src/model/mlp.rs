@@ -7,8 +7,9 @@
 
 pub use crate::config::Activation;
 use crate::init::linear_uniform;
+use blas::Linear;
 use candle_core::{Module, Result, Tensor};
-use candle_nn::{Linear, VarBuilder};
+use candle_nn::VarBuilder;
 
 #[derive(Debug, Clone)]
 pub struct Mlp {
@@ -54,20 +55,6 @@ impl Mlp {
             act,
         })
     }
-}
-
-/// Applies a `Linear` to `[.., in]` as one 2-D matrix product: candle's batched path for 3-D
-/// inputs broadcasts the weight per batch entry and is several times slower.
-pub fn forward_2d(layer: &Linear, xs: &Tensor) -> Result<Tensor> {
-    if xs.rank() == 2 {
-        return layer.forward(xs);
-    }
-    let dims = xs.dims().to_vec();
-    let rows: usize = dims[..dims.len() - 1].iter().product();
-    let out = layer.forward(&xs.reshape((rows, dims[dims.len() - 1]))?)?;
-    let mut out_dims = dims;
-    *out_dims.last_mut().expect("rank >= 1") = out.dim(1)?;
-    out.reshape(out_dims)
 }
 
 impl Module for Mlp {

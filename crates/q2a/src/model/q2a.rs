@@ -215,8 +215,7 @@ impl Q2a {
         let queries = Self::per_folder_queries(qa2s, batch, qa)?;
         let (attended, weights) =
             qa2s.attend_projected(&queries, &script, &script, &batch.script_bias)?;
-        let qa_video = weights
-            .matmul(&video_per_sentence)?
+        let qa_video = blas::matmul(&weights, &video_per_sentence)?
             .reshape((g * c, d))?
             .index_select(&batch.packed_slot, 0)?;
         let qa_script = qa2s.project_output(
@@ -238,11 +237,11 @@ impl Q2a {
                     .into(),
             )
         })?;
-        let para_video = f.para_pool.matmul(video)?; // [G, P, D]
+        let para_video = blas::matmul(&f.para_pool, video)?; // [G, P, D]
         let para_text = self.mlp_t.forward(&self.input(&f.paras)?)?; // [G, P, D]
         let w = candle_nn::ops::softmax_last_dim(&f.para_score)?.unsqueeze(1)?; // [B, 1, P]
         let per_sample = |t: &Tensor| -> Result<Tensor> {
-            Ok(w.matmul(&t.index_select(&f.sample_group, 0)?)?
+            Ok(blas::matmul(&w, &t.index_select(&f.sample_group, 0)?)?
                 .squeeze(1)?
                 .index_select(&batch.candidate_sample, 0)?)
         };

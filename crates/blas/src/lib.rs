@@ -1,0 +1,394 @@
+//! Fast CPU matrix products for the models: `f32` products on the CPU go to OpenBLAS's
+//! `cblas_sgemm` (opened at run time, see [`openblas`]), which reaches about three times the
+//! throughput of candle's own `gemm` kernel on the 2-core AMD EPYC the project is measured on
+//! (`docs/encoders.md`); everything else (other dtypes, CUDA, shapes BLAS cannot take) goes to
+//! candle's `Tensor::matmul` unchanged.
+//!
+//! The choice is made once per process ([`backend`]): OpenBLAS when `libopenblas.so.0` loads,
+//! unless `PRESSNEXT_MATMUL=candle` asks for candle's kernel. Results equal candle's within float
+//! rounding (the tests hold them to 1e-5 relative), and the product has a backward pass, so
+//! training goes through it too.
+//!
+//! Threads: OpenBLAS runs single-threaded and this crate splits each product (its batch entries,
+//! else its rows) over rayon's pool, `RAYON_NUM_THREADS` or every core. OpenBLAS's own pool would
+//! be a second set of compute threads that spin-wait between calls, beside candle's: with two
+//! cores the model's element-wise work and the live view then fought them (measured: Q2A training
+//! at D = 384 ran 77 samples/s with OpenBLAS's threads, 104 with this split).
+
+mod openblas;
+
+use std::sync::OnceLock;
+
+use candle_core::{
+    backend::BackendStorage, CpuStorage, CustomOp2, DType, Device, Layout, Module, Result, Shape,
+    Tensor,
+};
+use candle_nn::VarBuilder;
+
+/// Which kernel runs the CPU `f32` matrix products of this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// OpenBLAS `cblas_sgemm`.
+    OpenBlas,
+    /// candle's own `gemm` kernel.
+    Candle,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::OpenBlas => "openblas",
+            Backend::Candle => "candle",
+        }
+    }
+}
+
+/// The environment variable that forces candle's kernel (`candle`) even where OpenBLAS loads.
+pub const BACKEND_ENV: &str = "PRESSNEXT_MATMUL";
+
+static BACKEND: OnceLock<Backend> = OnceLock::new();
+
+/// The kernel [`matmul`] uses in this process, decided on first use.
+pub fn backend() -> Backend {
+    *BACKEND.get_or_init(|| {
+        let forced_candle = std::env::var(BACKEND_ENV)
+            .map(|v| v.eq_ignore_ascii_case("candle"))
+            .unwrap_or(false);
+        if forced_candle {
+            return Backend::Candle;
+        }
+        match openblas::get() {
+            Some(blas) => {
+                blas.set_threads(1);
+                Backend::OpenBlas
+            }
+            None => Backend::Candle,
+        }
+    })
+}
+
+/// A line for logs and benchmark reports: the backend and, for OpenBLAS, its build and CPU kernel.
+pub fn describe() -> String {
+    match backend() {
+        Backend::OpenBlas => match openblas::get() {
+            Some(b) if !b.config.is_empty() => format!("openblas ({})", b.config),
+            _ => "openblas".to_string(),
+        },
+        Backend::Candle => "candle".to_string(),
+    }
+}
+
+/// Call first in `main`, before any thread starts. OpenBLAS chooses its kernels once, when it
+/// loads, from `OPENBLAS_CORETYPE`; where the dynamic loader has already loaded it (a dependency of
+/// FFmpeg's libraries on Debian) with other kernels than this program wants (see
+/// `PRESSNEXT_OPENBLAS_CORETYPE`: on an AVX-512 CPU its AVX-512 ones, about twice as fast), this
+/// runs the program again, same arguments and process id, with `OPENBLAS_CORETYPE` set. Returns
+/// when nothing needs doing, under `PRESSNEXT_MATMUL=candle`, or when the program cannot be run
+/// again (it then goes on with the kernels it has).
+pub fn use_preferred_kernels() {
+    let forced_candle = std::env::var(BACKEND_ENV)
+        .map(|v| v.eq_ignore_ascii_case("candle"))
+        .unwrap_or(false);
+    let Some(wanted) = openblas::preferred_core_type() else {
+        return;
+    };
+    let already = std::env::var("OPENBLAS_CORETYPE")
+        .map(|v| v.eq_ignore_ascii_case(&wanted))
+        .unwrap_or(false);
+    if forced_candle || already {
+        return;
+    }
+    match openblas::loaded_core_name() {
+        // Not loaded yet: this crate loads it later and it reads the variable then.
+        None => std::env::set_var("OPENBLAS_CORETYPE", &wanted),
+        Some(core) if core.eq_ignore_ascii_case(&wanted) => {}
+        Some(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::process::CommandExt;
+                let Ok(exe) = std::env::current_exe() else {
+                    return;
+                };
+                let mut args = std::env::args_os();
+                let arg0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+                // The next run finds the variable already as wanted and goes on.
+                std::env::set_var("OPENBLAS_CORETYPE", &wanted);
+                let err = std::process::Command::new(&exe)
+                    .arg0(arg0)
+                    .args(args)
+                    .exec();
+                eprintln!(
+                    "pressnext: could not restart with OpenBLAS's {wanted} kernels ({err}); \
+                     going on with the ones it has"
+                );
+            }
+        }
+    }
+}
+
+/// The kernel family OpenBLAS runs in this process (`Haswell`, `SkylakeX`, ...), when it is the
+/// [`backend`].
+pub fn core_name() -> Option<String> {
+    (backend() == Backend::OpenBlas)
+        .then(openblas::get)
+        .flatten()
+        .map(|b| b.core.clone())
+}
+
+/// The kernel family this program asks OpenBLAS for (`PRESSNEXT_OPENBLAS_CORETYPE`, else
+/// `SkylakeX` on a CPU with AVX-512), or `None` to leave it to OpenBLAS.
+pub fn preferred_core_type() -> Option<String> {
+    openblas::preferred_core_type()
+}
+
+/// `a.matmul(b)`, on the process's [`backend`].
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    matmul_on(backend(), a, b)
+}
+
+/// `a.matmul(b)` on the given backend; [`Backend::OpenBlas`] falls back to candle where OpenBLAS
+/// did not load or cannot take the operands. For side-by-side benchmarks and tests.
+pub fn matmul_on(backend: Backend, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if backend == Backend::Candle || openblas::get().is_none() || !blas_can_take(a, b) {
+        return a.matmul(b);
+    }
+    let a = if operand_layout(a.layout()).is_some() {
+        a.clone()
+    } else {
+        a.contiguous()?
+    };
+    let b = if operand_layout(b.layout()).is_some() {
+        b.clone()
+    } else {
+        b.contiguous()?
+    };
+    a.apply_op2(&b, BlasMatMul)
+}
+
+/// CPU, `f32`, the same rank >= 2, equal batch dimensions, matching inner dimensions, nothing
+/// empty, every size within CBLAS's `int`.
+fn blas_can_take(a: &Tensor, b: &Tensor) -> bool {
+    if !matches!(a.device(), Device::Cpu) || !matches!(b.device(), Device::Cpu) {
+        return false;
+    }
+    if a.dtype() != DType::F32 || b.dtype() != DType::F32 {
+        return false;
+    }
+    let (da, db) = (a.dims(), b.dims());
+    let r = da.len();
+    if r < 2 || db.len() != r || da[..r - 2] != db[..r - 2] || da[r - 1] != db[r - 2] {
+        return false;
+    }
+    let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
+    let limit = i32::MAX as usize / 2;
+    m > 0 && k > 0 && n > 0 && m <= limit && k <= limit && n <= limit
+}
+
+/// How one operand's last two dimensions sit in memory, as CBLAS takes them: `(transposed, ld)`,
+/// or `None` when neither a row- nor a column-major view fits (then it is made contiguous first).
+fn operand_layout(layout: &Layout) -> Option<(bool, usize)> {
+    let dims = layout.dims();
+    let strides = layout.stride();
+    let r = dims.len();
+    if r < 2 {
+        return None;
+    }
+    let (rows, cols) = (dims[r - 2], dims[r - 1]);
+    let (s_row, s_col) = (strides[r - 2], strides[r - 1]);
+    let limit = i32::MAX as usize / 2;
+    // Row-major: consecutive columns adjacent, rows `ld` apart (ld >= cols).
+    if (s_col == 1 || cols == 1) && (rows == 1 || s_row >= cols) {
+        let ld = if rows == 1 { cols } else { s_row };
+        return (ld <= limit).then_some((false, ld.max(1)));
+    }
+    // Column-major (a transposed view): consecutive rows adjacent, columns `ld` apart.
+    if (s_row == 1 || rows == 1) && (cols == 1 || s_col >= rows) {
+        let ld = if cols == 1 { rows } else { s_col };
+        return (ld <= limit).then_some((true, ld.max(1)));
+    }
+    None
+}
+
+/// Start offsets (in elements) of each matrix of a batched operand, batch dimensions flattened
+/// in row-major order; broadcast dimensions (stride 0) repeat the same matrix.
+fn batch_offsets(layout: &Layout) -> Vec<usize> {
+    let dims = layout.dims();
+    let strides = layout.stride();
+    let r = dims.len();
+    let mut offsets = vec![layout.start_offset()];
+    for d in 0..r - 2 {
+        let mut next = Vec::with_capacity(offsets.len() * dims[d]);
+        for &o in &offsets {
+            for i in 0..dims[d] {
+                next.push(o + i * strides[d]);
+            }
+        }
+        offsets = next;
+    }
+    offsets
+}
+
+/// Index one past the last element a `rows x cols` operand with this layout reaches.
+fn extent(trans: bool, ld: usize, rows: usize, cols: usize) -> usize {
+    if trans {
+        (cols - 1) * ld + rows
+    } else {
+        (rows - 1) * ld + cols
+    }
+}
+
+/// Products below this many multiply-adds run on the calling thread.
+const PARALLEL_MIN_FLOPS: usize = 1 << 16;
+
+/// A band of rows is at least this tall (below it the packing of B outweighs the split).
+const MIN_BAND_ROWS: usize = 32;
+
+/// The product as a candle custom op, so that it has a backward pass.
+struct BlasMatMul;
+
+impl CustomOp2 for BlasMatMul {
+    fn name(&self) -> &'static str {
+        "blas-matmul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
+            candle_core::bail!(
+                "blas-matmul takes f32 operands, got {:?} and {:?}",
+                s1.dtype(),
+                s2.dtype()
+            );
+        };
+        let blas = openblas::get()
+            .ok_or_else(|| candle_core::Error::Msg("blas-matmul: OpenBLAS is not loaded".into()))?;
+        let (da, db) = (l1.dims(), l2.dims());
+        let r = da.len();
+        let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
+        let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
+            candle_core::bail!("blas-matmul: operand layout not supported (make it contiguous)");
+        };
+        let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
+        let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
+        if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
+            candle_core::bail!("blas-matmul: operand layout reaches past its storage");
+        }
+        let mut out = vec![0f32; oa.len() * m * n];
+        // One task per batch entry, or per band of rows when there are fewer entries than
+        // threads; a product too small to pay for a task switch runs here.
+        let threads = rayon::current_num_threads().max(1);
+        let bands = if oa.len() >= threads || m * n * k < PARALLEL_MIN_FLOPS {
+            1
+        } else {
+            m.div_ceil(MIN_BAND_ROWS)
+                .clamp(1, threads.div_ceil(oa.len()))
+        };
+        let rows_per_band = m.div_ceil(bands);
+        let mut tasks: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity(oa.len() * bands);
+        for (entry, c) in out.chunks_mut(m * n).enumerate() {
+            for (band, c) in c.chunks_mut(rows_per_band * n).enumerate() {
+                tasks.push((entry, band * rows_per_band, c));
+            }
+        }
+        let run = |(entry, r0, c): (usize, usize, &mut [f32])| {
+            let rows = c.len() / n;
+            // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
+            let a_start = oa[entry] + if ta { r0 } else { r0 * lda };
+            blas.sgemm(
+                ta,
+                tb,
+                rows,
+                n,
+                k,
+                &a[a_start..],
+                lda,
+                &b[ob[entry]..],
+                ldb,
+                c,
+            );
+        };
+        if tasks.len() > 1 && oa.len() * m * n * k >= PARALLEL_MIN_FLOPS {
+            use rayon::prelude::*;
+            tasks.into_par_iter().for_each(run);
+        } else {
+            tasks.into_iter().for_each(run);
+        }
+        let mut shape = da[..r - 1].to_vec();
+        shape.push(n);
+        Ok((CpuStorage::F32(out), Shape::from(shape)))
+    }
+
+    fn bwd(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        Ok((Some(matmul(grad, &b.t()?)?), Some(matmul(&a.t()?, grad)?)))
+    }
+}
+
+/// `y = x W^T + b` over `[.., in]`, as one 2-D product on the process's [`backend`]; the same
+/// parameters (`weight [out, in]`, `bias [out]`) and results as `candle_nn::Linear`.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl Linear {
+    pub fn new(weight: Tensor, bias: Option<Tensor>) -> Self {
+        Self { weight, bias }
+    }
+
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
+
+    pub fn bias(&self) -> Option<&Tensor> {
+        self.bias.as_ref()
+    }
+}
+
+impl From<candle_nn::Linear> for Linear {
+    fn from(l: candle_nn::Linear) -> Self {
+        Self::new(l.weight().clone(), l.bias().cloned())
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let dims = xs.dims();
+        let Some((&in_dim, lead)) = dims.split_last() else {
+            candle_core::bail!("linear: a scalar input has no feature dimension");
+        };
+        let rows: usize = lead.iter().product();
+        // One tall product instead of candle's batched path, which would pack the weight once
+        // per batch entry.
+        let ys = matmul(&xs.reshape((rows, in_dim))?, &self.weight.t()?)?;
+        let ys = match &self.bias {
+            Some(bias) => ys.broadcast_add(bias)?,
+            None => ys,
+        };
+        let mut out = lead.to_vec();
+        out.push(ys.dim(1)?);
+        ys.reshape(out)
+    }
+}
+
+/// [`Linear`] with `weight` and `bias` under `vb`, initialised as `candle_nn::linear` does when
+/// `vb` creates them.
+pub fn linear(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
+    Ok(candle_nn::linear(in_dim, out_dim, vb)?.into())
+}
+
+/// [`Linear`] without a bias.
+pub fn linear_no_bias(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
+    Ok(candle_nn::linear_no_bias(in_dim, out_dim, vb)?.into())
+}

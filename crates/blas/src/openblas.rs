@@ -1,0 +1,225 @@
+//! OpenBLAS, opened at run time with `dlopen`: `cblas_sgemm` and the thread-count setter.
+//!
+//! Loaded once per process. A missing library is not an error: the caller falls back to candle's
+//! own kernel and [`crate::backend`] says so.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::sync::OnceLock;
+
+use libloading::Library;
+
+/// CBLAS enum values (cblas.h).
+pub(crate) const ROW_MAJOR: c_int = 101;
+pub(crate) const NO_TRANS: c_int = 111;
+pub(crate) const TRANS: c_int = 112;
+
+type Sgemm = unsafe extern "C" fn(
+    order: c_int,
+    trans_a: c_int,
+    trans_b: c_int,
+    m: c_int,
+    n: c_int,
+    k: c_int,
+    alpha: f32,
+    a: *const f32,
+    lda: c_int,
+    b: *const f32,
+    ldb: c_int,
+    beta: f32,
+    c: *mut f32,
+    ldc: c_int,
+);
+type SetThreads = unsafe extern "C" fn(c_int);
+type GetConfig = unsafe extern "C" fn() -> *const c_char;
+
+pub(crate) struct OpenBlas {
+    sgemm: Sgemm,
+    set_threads: Option<SetThreads>,
+    /// `openblas_get_config()`: version, build options and the kernel family chosen for this CPU.
+    pub(crate) config: String,
+    /// `openblas_get_corename()`: the kernel family in use (`Haswell`, `SkylakeX`, ...).
+    pub(crate) core: String,
+    // Keeps the symbols above valid for the life of the process.
+    _lib: Library,
+}
+
+/// The names Debian's `libopenblas0-pthread` (and most distributions) install on the loader path.
+const LIBRARY_NAMES: &[&str] = &["libopenblas.so.0", "libopenblas.so"];
+
+static OPENBLAS: OnceLock<Option<OpenBlas>> = OnceLock::new();
+
+pub(crate) fn get() -> Option<&'static OpenBlas> {
+    OPENBLAS.get_or_init(load).as_ref()
+}
+
+/// OpenBLAS's kernel family for CPUs with AVX-512 that its runtime detection does not know.
+pub(crate) const AVX512_CORETYPE: &str = "SkylakeX";
+
+/// Whether this CPU has the AVX-512 subset the SkylakeX kernels need.
+pub(crate) fn cpu_has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("avx512cd")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The kernel family of the OpenBLAS the dynamic loader already brought into this process (as a
+/// dependency of another library: on Debian, FFmpeg's libavfilter -> pocketsphinx ->
+/// libblas.so.3, which is OpenBLAS once it is installed), or `None` when it is not loaded.
+pub(crate) fn loaded_core_name() -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    if !maps.contains("libopenblas") {
+        return None;
+    }
+    type GetCorename = unsafe extern "C" fn() -> *const c_char;
+    // SAFETY: the library is already mapped (this only takes a reference to it, running no
+    // constructor), and the symbol has the signature openblas_config.h declares.
+    unsafe {
+        let lib = Library::new(LIBRARY_NAMES[0]).ok()?;
+        let f = *lib.get::<GetCorename>(b"openblas_get_corename\0").ok()?;
+        let p = f();
+        if p.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(p).to_string_lossy().to_string())
+    }
+}
+
+/// The variable that chooses OpenBLAS's kernel family for this program: a core type name as
+/// OpenBLAS spells them (`Haswell`, `SkylakeX`, ...), or `auto` (the default).
+pub(crate) const CORETYPE_ENV: &str = "PRESSNEXT_OPENBLAS_CORETYPE";
+
+/// The kernel family this program wants OpenBLAS to use: `PRESSNEXT_OPENBLAS_CORETYPE` when it
+/// names one, else on a CPU with AVX-512 the SkylakeX kernels, else OpenBLAS's own choice (`None`).
+///
+/// Why not leave it to OpenBLAS: Debian bookworm's OpenBLAS 0.3.21 predates AMD Zen 4/5 and picks
+/// its AVX2 (Haswell) kernels there, at half the width; and a machine-wide `OPENBLAS_CORETYPE`
+/// (set for other programs, as on the machines this project is built on, where it says Haswell)
+/// would do the same. On the 2-core Zen 5 the project is measured on, the SkylakeX sgemm ran 460
+/// GFLOP/s against 235 for the Haswell one and 245 for candle's own kernel
+/// (`cargo bench -p blas --bench matmul`).
+pub(crate) fn preferred_core_type() -> Option<String> {
+    match std::env::var(CORETYPE_ENV) {
+        Ok(v) if !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("auto") => {
+            Some(v.trim().to_string())
+        }
+        _ => cpu_has_avx512().then(|| AVX512_CORETYPE.to_string()),
+    }
+}
+
+/// Before the library loads (it reads `OPENBLAS_CORETYPE` once, as it starts).
+fn choose_core_type() {
+    if let Some(core) = preferred_core_type() {
+        // Set once, from the OnceLock initialiser; nothing else of ours reads it.
+        std::env::set_var("OPENBLAS_CORETYPE", core);
+    }
+}
+
+fn load() -> Option<OpenBlas> {
+    choose_core_type();
+    for name in LIBRARY_NAMES {
+        // SAFETY: loading OpenBLAS runs its constructors only (thread pool set-up), and the
+        // symbols are read with the C signatures cblas.h and openblas_config.h declare.
+        unsafe {
+            let Ok(lib) = Library::new(name) else {
+                continue;
+            };
+            let Ok(sgemm) = lib.get::<Sgemm>(b"cblas_sgemm\0").map(|s| *s) else {
+                continue;
+            };
+            let set_threads = lib
+                .get::<SetThreads>(b"openblas_set_num_threads\0")
+                .ok()
+                .map(|s| *s);
+            let config = lib
+                .get::<GetConfig>(b"openblas_get_config\0")
+                .ok()
+                .map(|f| {
+                    let p = f();
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        CStr::from_ptr(p).to_string_lossy().trim().to_string()
+                    }
+                })
+                .unwrap_or_default();
+            let core = lib
+                .get::<GetConfig>(b"openblas_get_corename\0")
+                .ok()
+                .map(|f| {
+                    let p = f();
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        CStr::from_ptr(p).to_string_lossy().trim().to_string()
+                    }
+                })
+                .unwrap_or_default();
+            return Some(OpenBlas {
+                sgemm,
+                set_threads,
+                config,
+                core,
+                _lib: lib,
+            });
+        }
+    }
+    None
+}
+
+impl OpenBlas {
+    pub(crate) fn set_threads(&self, n: usize) {
+        if let Some(f) = self.set_threads {
+            // SAFETY: plain C call with an int argument.
+            unsafe { f(n.clamp(1, c_int::MAX as usize) as c_int) }
+        }
+    }
+
+    /// `C = A B` for one row-major product; `a`/`b` start at their first element, `lda`/`ldb` are
+    /// their leading dimensions as CBLAS defines them for the given transposition.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn sgemm(
+        &self,
+        trans_a: bool,
+        trans_b: bool,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        lda: usize,
+        b: &[f32],
+        ldb: usize,
+        c: &mut [f32],
+    ) {
+        // The callers check that every index A and B reach lies inside the slices.
+        debug_assert!(c.len() >= m * n);
+        // SAFETY: the pointers come from live slices long enough for the given shape and leading
+        // dimensions (checked by the caller), and C is exclusively borrowed.
+        unsafe {
+            (self.sgemm)(
+                ROW_MAJOR,
+                if trans_a { TRANS } else { NO_TRANS },
+                if trans_b { TRANS } else { NO_TRANS },
+                m as c_int,
+                n as c_int,
+                k as c_int,
+                1.0,
+                a.as_ptr(),
+                lda as c_int,
+                b.as_ptr(),
+                ldb as c_int,
+                0.0,
+                c.as_mut_ptr(),
+                n.max(1) as c_int,
+            )
+        }
+    }
+}

@@ -172,7 +172,8 @@ impl Mlp {
 impl Module for Mlp {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         // nn.GELU() in the original is the exact erf form, not the tanh approximation.
-        self.fc2.forward(&self.fc1.forward(xs)?.gelu_erf()?)
+        self.fc2
+            .forward(&crate::ops::gelu_erf(&self.fc1.forward(xs)?)?)
     }
 }
 

@@ -3,6 +3,7 @@
 //! pretrained weights ([`import`], [`models`]).
 
 pub mod bench;
+pub mod bert;
 pub mod dinov2;
 pub mod embed;
 pub mod encode;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod models;
 pub mod onnx;
+pub mod ops;
 pub mod text;
 pub mod vision;
 pub mod weights;

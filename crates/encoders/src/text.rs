@@ -7,7 +7,8 @@
 //! - [`TextPooling::Pooler`]: BERT's own pooler, `tanh(W h_CLS + b)`, which the AssistQ/Q2A encoder
 //!   uses with bert-base-uncased (docs/q2a.md section 2.1).
 //!
-//! The transformer itself is `candle_transformers::models::bert::BertModel`; this module adds the
+//! The transformer itself is [`crate::bert::BertModel`] (candle's BERT with its products through
+//! OpenBLAS); this module adds the
 //! file layout (`config.json`, `model.safetensors`, `tokenizer.json`, optional
 //! `1_Pooling/config.json`), batching with padding, and the pooling. Sentences are batched by
 //! token length so that a batch carries little padding; the attention mask keeps padding from
@@ -15,9 +16,12 @@
 
 use std::path::{Path, PathBuf};
 
+use blas::Linear;
 use candle_core::{DType, Device, IndexOp, Module, Tensor, D};
-use candle_nn::{Linear, VarBuilder};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::Config;
+
+use crate::bert::BertModel;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::error::{Error, Result};
@@ -120,7 +124,7 @@ impl TextEncoder {
         })?;
         let pooler = match pooling {
             TextPooling::Pooler => Some(
-                candle_nn::linear(
+                blas::linear(
                     config.hidden_size,
                     config.hidden_size,
                     vb.pp("pooler").pp("dense"),
@@ -250,7 +254,7 @@ impl TextEncoder {
         let input = Tensor::from_vec(input, (b, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (b, len), &self.device)?;
         let token_types = input.zeros_like()?;
-        let hidden = self.model.forward(&input, &token_types, Some(&mask))?; // [B, L, D]
+        let hidden = self.model.forward(&input, &token_types, &mask)?; // [B, L, D]
         match self.pooling {
             TextPooling::MeanL2 => {
                 let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // [B, L, 1]

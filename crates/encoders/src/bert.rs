@@ -1,0 +1,178 @@
+//! BERT encoder (Devlin et al. 2019, "BERT: Pre-training of Deep Bidirectional Transformers for
+//! Language Understanding", arXiv:1810.04805), without a head: the forward pass of
+//! `candle_transformers::models::bert::BertModel`, with its `Config` and the same parameter names
+//! (`embeddings.{word,position,token_type}_embeddings`, `embeddings.LayerNorm`,
+//! `encoder.layer.N.attention.self.{query,key,value}`, `attention.output.{dense,LayerNorm}`,
+//! `intermediate.dense`, `output.{dense,LayerNorm}`), so the same checkpoints load. Ours because
+//! its matrix products go through [`blas`] (OpenBLAS where it is installed) and its feed-forward
+//! GELU through [`crate::ops::gelu_erf`]; candle's module calls `candle_nn::Linear` inside.
+
+use blas::Linear;
+use candle_core::{DType, Module, Result, Tensor};
+use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
+use candle_transformers::models::bert::{Config, HiddenAct};
+
+/// Word + token type + absolute position embeddings, then LayerNorm.
+#[derive(Debug, Clone)]
+struct Embeddings {
+    word: Embedding,
+    position: Embedding,
+    token_type: Embedding,
+    norm: LayerNorm,
+}
+
+impl Embeddings {
+    fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.hidden_size;
+        Ok(Self {
+            word: embedding(cfg.vocab_size, d, vb.pp("word_embeddings"))?,
+            position: embedding(cfg.max_position_embeddings, d, vb.pp("position_embeddings"))?,
+            token_type: embedding(cfg.type_vocab_size, d, vb.pp("token_type_embeddings"))?,
+            norm: layer_norm(d, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
+        })
+    }
+
+    /// `[B, L]` ids and token types to `[B, L, D]`.
+    fn forward(&self, ids: &Tensor, token_types: &Tensor) -> Result<Tensor> {
+        let len = ids.dim(1)?;
+        let positions = Tensor::arange(0u32, len as u32, ids.device())?;
+        let xs = (self.word.forward(ids)? + self.token_type.forward(token_types)?)?
+            .broadcast_add(&self.position.forward(&positions)?)?;
+        self.norm.forward(&xs)
+    }
+}
+
+/// Multi-head self-attention, before its output projection.
+#[derive(Debug, Clone)]
+struct SelfAttention {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl SelfAttention {
+    fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.hidden_size;
+        Ok(Self {
+            query: blas::linear(d, d, vb.pp("query"))?,
+            key: blas::linear(d, d, vb.pp("key"))?,
+            value: blas::linear(d, d, vb.pp("value"))?,
+            heads: cfg.num_attention_heads,
+            head_dim: d / cfg.num_attention_heads,
+        })
+    }
+
+    /// `xs [B, L, D]`, `mask_bias [B, 1, 1, L]` (0 for a token, a large negative for padding).
+    fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
+        let (b, l, d) = xs.dims3()?;
+        let split = |t: Tensor| -> Result<Tensor> {
+            t.reshape((b, l, self.heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let q = split((self.query.forward(xs)? / (self.head_dim as f64).sqrt())?)?;
+        let k = split(self.key.forward(xs)?)?;
+        let v = split(self.value.forward(xs)?)?;
+        let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        blas::matmul(&probs, &v)?
+            .transpose(1, 2)?
+            .reshape((b, l, d))
+    }
+}
+
+/// `LayerNorm(dense(xs) + residual)`: the output of the attention and of the feed-forward block.
+#[derive(Debug, Clone)]
+struct ResidualOutput {
+    dense: Linear,
+    norm: LayerNorm,
+}
+
+impl ResidualOutput {
+    fn new(in_dim: usize, cfg: &Config, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            dense: blas::linear(in_dim, cfg.hidden_size, vb.pp("dense"))?,
+            norm: layer_norm(cfg.hidden_size, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
+        })
+    }
+
+    fn forward(&self, xs: &Tensor, residual: &Tensor) -> Result<Tensor> {
+        self.norm.forward(&(self.dense.forward(xs)? + residual)?)
+    }
+}
+
+/// One encoder layer: attention, then the feed-forward block, each with its residual LayerNorm.
+#[derive(Debug, Clone)]
+struct Layer {
+    attention: SelfAttention,
+    attention_output: ResidualOutput,
+    intermediate: Linear,
+    act: HiddenAct,
+    output: ResidualOutput,
+}
+
+impl Layer {
+    fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.hidden_size;
+        Ok(Self {
+            attention: SelfAttention::new(cfg, vb.pp("attention").pp("self"))?,
+            attention_output: ResidualOutput::new(d, cfg, vb.pp("attention").pp("output"))?,
+            intermediate: blas::linear(
+                d,
+                cfg.intermediate_size,
+                vb.pp("intermediate").pp("dense"),
+            )?,
+            act: cfg.hidden_act,
+            output: ResidualOutput::new(cfg.intermediate_size, cfg, vb.pp("output"))?,
+        })
+    }
+
+    fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
+        let attended = self
+            .attention_output
+            .forward(&self.attention.forward(xs, mask_bias)?, xs)?;
+        let hidden = self.intermediate.forward(&attended)?;
+        let hidden = match self.act {
+            // transformers' "gelu" is the exact erf form.
+            HiddenAct::Gelu => crate::ops::gelu_erf(&hidden)?,
+            HiddenAct::GeluApproximate => hidden.gelu()?,
+            HiddenAct::Relu => hidden.relu()?,
+        };
+        self.output.forward(&hidden, &attended)
+    }
+}
+
+/// The BERT encoder stack: last hidden states `[B, L, D]`.
+#[derive(Debug, Clone)]
+pub struct BertModel {
+    embeddings: Embeddings,
+    layers: Vec<Layer>,
+}
+
+impl BertModel {
+    /// `vb` at the model's root (`embeddings`, `encoder` beneath it).
+    pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Self> {
+        let layers = (0..cfg.num_hidden_layers)
+            .map(|i| Layer::new(cfg, vb.pp("encoder").pp("layer").pp(i)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            embeddings: Embeddings::new(cfg, vb.pp("embeddings"))?,
+            layers,
+        })
+    }
+
+    /// `ids`, `token_types`: `[B, L]` u32; `mask`: `[B, L]`, 1 for a token and 0 for padding.
+    pub fn forward(&self, ids: &Tensor, token_types: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let xs = self.embeddings.forward(ids, token_types)?;
+        // transformers' extended mask: (1 - mask) * finfo.min, added to every head's scores.
+        let (b, l) = mask.dims2()?;
+        let mask_bias = (mask.to_dtype(DType::F32)?.ones_like()? - mask.to_dtype(DType::F32)?)?
+            .affine(f32::MIN as f64, 0.0)?
+            .reshape((b, 1, 1, l))?;
+        self.layers
+            .iter()
+            .try_fold(xs, |xs, layer| layer.forward(&xs, &mask_bias))
+    }
+}

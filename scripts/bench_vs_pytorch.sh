@@ -13,5 +13,6 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for D in 384 768; do
   "$PN" synth-features --out "$tmp/d$D" --dim "$D" --folders 12 --questions 4 --seed 7 >/dev/null
   "$PN" bench --data "$tmp/d$D" --batch 16 --train-batches "$BATCHES" --infer-batches "$BATCHES" --json 2>/dev/null
+  PRESSNEXT_MATMUL=candle "$PN" bench --data "$tmp/d$D" --batch 16 --train-batches "$BATCHES" --infer-batches "$BATCHES" --json 2>/dev/null
   "$PY" scripts/q2a_reference.py bench --data "$tmp/d$D" --dim "$D" --batch 16 --train-batches "$BATCHES" --infer-batches "$BATCHES" --json
 done

@@ -703,6 +703,10 @@ fn demo_pack_question_overlay_next_and_training() {
         "why for step 1 is {why}, not about {label}"
     );
 
+    // Memory with the pack open, the live view running and a question answered (issue target:
+    // 400 MiB); the later figure adds voice, follow along and the rest.
+    let rss_pack_open = app_rss_mib();
+
     // 3. Next: step 2 marks its right button.
     d.click("#next");
     d.wait_for(
@@ -1084,6 +1088,7 @@ fn demo_pack_question_overlay_next_and_training() {
         "live_view": stats,
         "live_view_720p": live_720p,
         "app_rss_mib": rss,
+        "app_rss_mib_pack_open": rss_pack_open,
         "step1_placement": placement1,
         "high_contrast_yellow_pixels": [yellow_before, yellow_after],
         "spoken_question": {"wer": heard_wer, "end_of_speech_to_first_overlay_ms": spoken_to_overlay_ms,

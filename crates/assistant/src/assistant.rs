@@ -251,13 +251,16 @@ impl Assistant {
             Some(spec) => spec,
             None => crate::voice::parse_microphone(&self.settings().microphone)?,
         };
-        crate::voice::hear(
+        let heard = crate::voice::hear(
             &spec,
             &crate::voice::ListenRules::new(hold),
             &self.listening,
             &self.paths.models_root,
             self.settings().spoken_language,
-        )
+        );
+        // Whisper is dropped by now: give its memory back (it loads again for the next question).
+        crate::memory::release_freed();
+        heard
     }
 
     /// Ends the question being listened to (hold to talk released, Speak pressed again);

@@ -13,6 +13,7 @@ pub mod follow;
 pub mod hand_controls;
 pub mod lazy;
 pub mod live;
+pub mod memory;
 pub mod model_service;
 pub mod models;
 pub mod new_pack;

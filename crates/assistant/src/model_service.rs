@@ -168,6 +168,7 @@ impl ModelService {
             let _ = self.text.get_or_load(|| Ok::<_, crate::Error>(text));
         }
         self.encoders.reset();
+        crate::memory::release_freed();
     }
 
     /// What the models folder holds, for the settings view.

@@ -144,6 +144,8 @@ impl PackService {
                     )
                 })
                 .ok();
+        // Grounding loaded and dropped the OCR (and hand) models: give their memory back.
+        crate::memory::release_freed();
         // The timeline's parts get their goal embeddings now, once, when the encoders load.
         let embed = timeline
             .as_ref()

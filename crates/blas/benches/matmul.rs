@@ -3,7 +3,7 @@
 
 use blas::{matmul_on, Backend};
 use candle_core::{Device, Tensor};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
 fn bench(c: &mut Criterion) {
     // (name, batch, m, k, n, rhs transposed): DINOv2 ViT-S/14 at batch 8 (257 tokens), MiniLM at
@@ -38,4 +38,10 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    // As the programs do: OpenBLAS's preferred kernels (AVX-512 where the CPU has them).
+    blas::use_preferred_kernels();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

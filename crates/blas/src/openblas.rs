@@ -79,17 +79,24 @@ pub(crate) fn loaded_core_name() -> Option<String> {
     if !maps.contains("libopenblas") {
         return None;
     }
-    type GetCorename = unsafe extern "C" fn() -> *const c_char;
     // SAFETY: the library is already mapped (this only takes a reference to it, running no
-    // constructor), and the symbol has the signature openblas_config.h declares.
+    // constructor).
+    let lib = unsafe { Library::new(LIBRARY_NAMES[0]) }.ok()?;
+    string_from(&lib, b"openblas_get_corename\0")
+}
+
+/// The string an OpenBLAS `const char *f(void)` (openblas_get_config, openblas_get_corename)
+/// returns, trimmed; `None` when the symbol is missing or returns NULL.
+fn string_from(lib: &Library, symbol: &[u8]) -> Option<String> {
+    // SAFETY: both functions have this signature (openblas_config.h) and return a pointer to a
+    // static NUL-terminated string.
     unsafe {
-        let lib = Library::new(LIBRARY_NAMES[0]).ok()?;
-        let f = *lib.get::<GetCorename>(b"openblas_get_corename\0").ok()?;
+        let f = *lib.get::<GetConfig>(symbol).ok()?;
         let p = f();
         if p.is_null() {
             return None;
         }
-        Some(CStr::from_ptr(p).to_string_lossy().to_string())
+        Some(CStr::from_ptr(p).to_string_lossy().trim().to_string())
     }
 }
 
@@ -139,30 +146,8 @@ fn load() -> Option<OpenBlas> {
                 .get::<SetThreads>(b"openblas_set_num_threads\0")
                 .ok()
                 .map(|s| *s);
-            let config = lib
-                .get::<GetConfig>(b"openblas_get_config\0")
-                .ok()
-                .map(|f| {
-                    let p = f();
-                    if p.is_null() {
-                        String::new()
-                    } else {
-                        CStr::from_ptr(p).to_string_lossy().trim().to_string()
-                    }
-                })
-                .unwrap_or_default();
-            let core = lib
-                .get::<GetConfig>(b"openblas_get_corename\0")
-                .ok()
-                .map(|f| {
-                    let p = f();
-                    if p.is_null() {
-                        String::new()
-                    } else {
-                        CStr::from_ptr(p).to_string_lossy().trim().to_string()
-                    }
-                })
-                .unwrap_or_default();
+            let config = string_from(&lib, b"openblas_get_config\0").unwrap_or_default();
+            let core = string_from(&lib, b"openblas_get_corename\0").unwrap_or_default();
             return Some(OpenBlas {
                 sgemm,
                 set_threads,

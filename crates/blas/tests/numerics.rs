@@ -45,28 +45,21 @@ fn random(shape: &[usize], seed: u64) -> Tensor {
     Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
 }
 
+fn max_abs(t: &Tensor) -> f32 {
+    t.abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
 fn assert_close(ours: &Tensor, reference: &Tensor, what: &str) {
     assert_eq!(ours.dims(), reference.dims(), "{what}: shape");
-    let diff = (ours - reference)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
-    let scale = reference
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
-        .max(1e-30);
+    let diff = max_abs(&(ours - reference).unwrap());
+    let scale = max_abs(reference).max(1e-30);
     assert!(
         diff / scale <= 1e-5,
         "{what}: max |ours - candle| = {diff} against max |candle| = {scale} (relative {})",

@@ -34,4 +34,4 @@ mkdir -p models/demo
 cp "$WORK/run/last.safetensors" models/demo/q2a.safetensors.part
 mv -f models/demo/q2a.safetensors.part models/demo/q2a.safetensors
 echo "$RECIPE" > models/demo/recipe.txt
-echo "demo model: models/demo/q2a.safetensors (config inside; metrics in $WORK/run/metrics.jsonl)"
+echo "demo model: models/demo/q2a.safetensors (config inside; metrics in $WORK/run/metrics.jsonl); made in ${SECONDS} s"

@@ -539,6 +539,10 @@ fn demo_pack_question_overlay_next_and_training() {
         "opening progress: {opening}"
     );
     d.screenshot(&artifacts, "0-opening.png");
+    // The live view while the pack encodes and grounds in the background (both cores busy).
+    let live_while_opening = measure_live_view(&d, 3);
+    let still_opening =
+        d.js("const o = document.querySelector('#start-opening'); return Boolean(o && !o.hidden)");
     d.wait_for(
         "the demo pack's questions (the first opening encodes it)",
         Duration::from_secs(300),
@@ -1089,6 +1093,7 @@ fn demo_pack_question_overlay_next_and_training() {
         "live_view_720p": live_720p,
         "app_rss_mib": rss,
         "app_rss_mib_pack_open": rss_pack_open,
+        "live_view_while_opening": {"view": live_while_opening, "still_opening_after": still_opening},
         "step1_placement": placement1,
         "high_contrast_yellow_pixels": [yellow_before, yellow_after],
         "spoken_question": {"wer": heard_wer, "end_of_speech_to_first_overlay_ms": spoken_to_overlay_ms,

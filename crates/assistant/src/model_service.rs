@@ -163,9 +163,9 @@ impl ModelService {
     /// Lets the image encoder go once no encoding holds it (88 MB for ViT-S): called when a pack
     /// is encoded, so an open pack costs the text encoder only. The text encoder stays.
     pub fn release_encoders(&self) {
-        if let Some(pair) = self.encoders.get() {
-            let text = pair.text.clone();
-            let _ = self.text.get_or_load(|| Ok::<_, crate::Error>(text));
+        if self.encoders.get().is_some() {
+            // Keeps the pair's text encoder (nothing loads: the pair is there).
+            let _ = self.text_encoder();
         }
         self.encoders.reset();
         crate::memory::release_freed();

@@ -1,7 +1,8 @@
 //! Fast CPU matrix products for the models: `f32` products on the CPU go to OpenBLAS's
-//! `cblas_sgemm` (opened at run time, see [`openblas`]), which reaches about three times the
-//! throughput of candle's own `gemm` kernel on the 2-core AMD EPYC the project is measured on
-//! (`docs/encoders.md`); everything else (other dtypes, CUDA, shapes BLAS cannot take) goes to
+//! `cblas_sgemm` (opened at run time, see [`openblas`]). On its AVX-512 kernels it runs the
+//! encoders' products at about twice the throughput of candle's own `gemm` kernel on the 2-core
+//! AMD EPYC the project is measured on (460 against 245 GFLOP/s, `docs/encoders.md`); on AVX2
+//! kernels the two are level. Everything else (other dtypes, CUDA, shapes BLAS cannot take) goes to
 //! candle's `Tensor::matmul` unchanged.
 //!
 //! The choice is made once per process ([`backend`]): OpenBLAS when `libopenblas.so.0` loads,
@@ -48,13 +49,21 @@ pub const BACKEND_ENV: &str = "PRESSNEXT_MATMUL";
 
 static BACKEND: OnceLock<Backend> = OnceLock::new();
 
+/// Whether `PRESSNEXT_MATMUL=candle` asks for candle's kernel.
+fn candle_forced() -> bool {
+    std::env::var(BACKEND_ENV)
+        .map(|v| v.eq_ignore_ascii_case("candle"))
+        .unwrap_or(false)
+}
+
+/// The largest size CBLAS's `int` arguments take here (half of `i32::MAX`, so that products of
+/// a size and a stride in the checks stay far from overflow).
+const CBLAS_INT_LIMIT: usize = i32::MAX as usize / 2;
+
 /// The kernel [`matmul`] uses in this process, decided on first use.
 pub fn backend() -> Backend {
     *BACKEND.get_or_init(|| {
-        let forced_candle = std::env::var(BACKEND_ENV)
-            .map(|v| v.eq_ignore_ascii_case("candle"))
-            .unwrap_or(false);
-        if forced_candle {
+        if candle_forced() {
             return Backend::Candle;
         }
         match openblas::get() {
@@ -86,16 +95,13 @@ pub fn describe() -> String {
 /// when nothing needs doing, under `PRESSNEXT_MATMUL=candle`, or when the program cannot be run
 /// again (it then goes on with the kernels it has).
 pub fn use_preferred_kernels() {
-    let forced_candle = std::env::var(BACKEND_ENV)
-        .map(|v| v.eq_ignore_ascii_case("candle"))
-        .unwrap_or(false);
     let Some(wanted) = openblas::preferred_core_type() else {
         return;
     };
     let already = std::env::var("OPENBLAS_CORETYPE")
         .map(|v| v.eq_ignore_ascii_case(&wanted))
         .unwrap_or(false);
-    if forced_candle || already {
+    if candle_forced() || already {
         return;
     }
     match openblas::loaded_core_name() {
@@ -180,8 +186,7 @@ fn blas_can_take(a: &Tensor, b: &Tensor) -> bool {
         return false;
     }
     let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
-    let limit = i32::MAX as usize / 2;
-    m > 0 && k > 0 && n > 0 && m <= limit && k <= limit && n <= limit
+    [m, k, n].iter().all(|&d| d > 0 && d <= CBLAS_INT_LIMIT)
 }
 
 /// How one operand's last two dimensions sit in memory, as CBLAS takes them: `(transposed, ld)`,
@@ -195,16 +200,15 @@ fn operand_layout(layout: &Layout) -> Option<(bool, usize)> {
     }
     let (rows, cols) = (dims[r - 2], dims[r - 1]);
     let (s_row, s_col) = (strides[r - 2], strides[r - 1]);
-    let limit = i32::MAX as usize / 2;
     // Row-major: consecutive columns adjacent, rows `ld` apart (ld >= cols).
     if (s_col == 1 || cols == 1) && (rows == 1 || s_row >= cols) {
         let ld = if rows == 1 { cols } else { s_row };
-        return (ld <= limit).then_some((false, ld.max(1)));
+        return (ld <= CBLAS_INT_LIMIT).then_some((false, ld.max(1)));
     }
     // Column-major (a transposed view): consecutive rows adjacent, columns `ld` apart.
     if (s_row == 1 || rows == 1) && (cols == 1 || s_col >= rows) {
         let ld = if cols == 1 { rows } else { s_col };
-        return (ld <= limit).then_some((true, ld.max(1)));
+        return (ld <= CBLAS_INT_LIMIT).then_some((true, ld.max(1)));
     }
     None
 }
@@ -386,9 +390,4 @@ impl Module for Linear {
 /// `vb` creates them.
 pub fn linear(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
     Ok(candle_nn::linear(in_dim, out_dim, vb)?.into())
-}
-
-/// [`Linear`] without a bias.
-pub fn linear_no_bias(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
-    Ok(candle_nn::linear_no_bias(in_dim, out_dim, vb)?.into())
 }

@@ -331,7 +331,7 @@ pub(crate) fn ocr_image(
 }
 
 /// The build this binary is (`dev` or `release`): every benchmark figure says which it is from.
-pub fn build_profile() -> &'static str {
+fn build_profile() -> &'static str {
     if cfg!(debug_assertions) {
         "dev"
     } else {

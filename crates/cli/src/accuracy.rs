@@ -45,7 +45,24 @@ pub struct AccuracyArgs {
     models: Option<PathBuf>,
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Kinds of appliance the shifted test set is made of; the fused model scored on it is
+    /// trained without them (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = SHIFT_KINDS)]
+    shift_kinds: Vec<String>,
+    /// Seed of the shifted test set (other than --seed).
+    #[arg(long, default_value_t = 7)]
+    shift_seed: u64,
+    /// Appliances in the shifted test set.
+    #[arg(long, default_value_t = 9)]
+    shift_appliances: usize,
+    /// Skip the shifted test set.
+    #[arg(long)]
+    no_shift: bool,
 }
+
+/// The default kinds of the shifted test set: three whose controls and words differ most from
+/// the rest (volumes and cup sizes, copies and colour, wash programmes on a door panel).
+pub const SHIFT_KINDS: &str = "coffeemachine,printer,dishwasher";
 
 /// A trained system: a config file; the benchmark sets the data, output, device and epochs.
 struct Trained {
@@ -73,9 +90,12 @@ const TRAINED: &[Trained] = &[
     Trained {
         name: "Q2A grounded (fused with the timeline)",
         what: "configs/q2a_grounded.yaml: MODEL.ARCH q2a_grounded, the best config's Q2A plus an MLP over each candidate's grounding evidence (grounding::evidence: the timeline's control probability and action agreement in the three best parts of the tutorial and in the best part with as many steps as the question, their scores, the cue votes, whether the question names the candidate's value), added to Q2A's score",
-        config: "configs/q2a_grounded.yaml",
+        config: FUSED_CONFIG,
     },
 ];
+
+/// The fused system's config: the one also scored on the shifted test set.
+const FUSED_CONFIG: &str = "configs/q2a_grounded.yaml";
 
 struct Scored {
     name: String,
@@ -94,44 +114,70 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
         Some(d) => d.clone(),
         None => generate(&args)?,
     };
-    // Encode both splits (resumable: folders already encoded with the same settings are skipped).
+    let shift_data = if args.no_shift {
+        None
+    } else {
+        Some(generate_shift(&args)?)
+    };
+    // Encode every split (resumable: folders already encoded with the same settings are
+    // skipped), then ground them: the timelines and the evidence of every listed candidate
+    // (MODEL.ARCH q2a_grounded), next to the features (resumable, as `pressnext ground --data`).
     let root = args
         .models
         .clone()
         .unwrap_or_else(encoders::models::default_root);
-    let encoders = Encoders::load(&root, &device)?;
     let encoded = args.work.join("encoded");
-    for (split, label) in [("train", "train.json"), ("test", "test_with_gt.json")] {
-        eprintln!("encoding {split} ...");
+    let shift_encoded = args.work.join("shift").join("encoded").join("test");
+    let mut splits = vec![
+        (data.clone(), "train", "train.json", encoded.join("train")),
+        (
+            data.clone(),
+            "test",
+            "test_with_gt.json",
+            encoded.join("test"),
+        ),
+    ];
+    if let Some(shift) = &shift_data {
+        splits.push((
+            shift.clone(),
+            "test",
+            "test_with_gt.json",
+            shift_encoded.clone(),
+        ));
+    }
+    let encoders = Encoders::load(&root, &device)?;
+    for (data, split, label, out) in &splits {
+        eprintln!("encoding {} ...", out.display());
         let opts = EncodeOptions {
             data_root: data.clone(),
-            split: split.into(),
+            split: split.to_string(),
             label: label.into(),
-            out: encoded.join(split),
+            out: out.clone(),
             fps: 1.0,
             button_view: args.button_view,
         };
         let summary = encode_dataset(&encoders, &opts, &encoders_quiet())?;
         if !summary.failed.is_empty() {
-            bail!("encoding {split} failed for {:?}", summary.failed);
+            bail!("encoding {} failed for {:?}", out.display(), summary.failed);
         }
     }
     drop(encoders);
-    // The timelines and the evidence of every listed candidate (MODEL.ARCH q2a_grounded),
-    // next to the features (resumable, as `pressnext ground --data` does it).
-    for (split, label) in [("train", "train.json"), ("test", "test_with_gt.json")] {
-        eprintln!("grounding {split} ...");
+    for (data, split, label, out) in &splits {
+        eprintln!("grounding {} ...", out.display());
         let status = crate::ground::ground_split_logged(
-            &data,
+            data,
             split,
             label,
-            &encoded.join(split),
+            out,
             Some(root.clone()),
             false,
             &|line| eprintln!("  {line}"),
         )?;
         if status != ExitCode::SUCCESS {
-            bail!("grounding {split} failed for some folders (see above)");
+            bail!(
+                "grounding {} failed for some folders (see above)",
+                out.display()
+            );
         }
     }
     let train_root = encoded.join("train");
@@ -152,37 +198,29 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
         &test,
         &q2a::baseline::text_similarity(&test)?,
     )?);
+    let mut fused = None;
     for system in TRAINED {
-        eprintln!("training: {} ({})", system.name, system.config);
-        let run_dir = args.work.join("runs").join(
-            Path::new(system.config)
-                .file_stem()
-                .expect("config file name"),
-        );
-        if run_dir.exists() {
-            std::fs::remove_dir_all(&run_dir)
-                .with_context(|| format!("cannot clear {}", run_dir.display()))?;
-        }
-        let mut cfg = Config::load(Path::new(system.config), &[])?;
-        cfg.dataset.train = train_root.display().to_string();
-        cfg.dataset.val = test_root.display().to_string();
-        cfg.output_dir = run_dir.display().to_string();
-        cfg.input.num_masks = nm;
-        cfg.device = args.device.clone();
-        if let Some(e) = args.epochs {
-            cfg.solver.max_epochs = e;
-        }
-        cfg.validate(system.config)?;
-        let summary = q2a::train::train(
-            &cfg,
+        let stem = Path::new(system.config)
+            .file_stem()
+            .expect("config file name")
+            .to_string_lossy()
+            .into_owned();
+        let (cfg, last) = train_system(
+            &args,
             &device,
-            &q2a::train::TrainOptions::default(),
-            &EpochLines,
+            system,
+            &train_root,
+            &test_root,
+            nm,
+            &args.work.join("runs").join(&stem),
         )?;
-        let submission =
-            q2a::infer::Predictor::load(&cfg, &summary.last, &device)?.predict(&test)?;
-        submission.write(&run_dir.join("submission.json"))?;
+        let predictor = q2a::infer::Predictor::load(&cfg, &last, &device)?;
+        let submission = predictor.predict(&test)?;
+        submission.write(&args.work.join("runs").join(&stem).join("submission.json"))?;
         scored.push(score(system.name, system.what, &test, &submission)?);
+        if system.config == FUSED_CONFIG {
+            fused = Some(predictor);
+        }
     }
     // The tutorial timeline, no learning: the same test split under both protocols.
     eprintln!("answering from the tutorial timelines (grounded once, cached) ...");
@@ -207,7 +245,25 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
             &system.submission,
         )?);
     }
-    let report = report(&args, commandline, &data, &train, &test, &scored, &answers);
+    let shifted = match &shift_data {
+        Some(shift_data) => Some(shifted(
+            &args,
+            &device,
+            &root,
+            shift_data,
+            &shift_encoded,
+            &train_root,
+            nm,
+            fused
+                .as_ref()
+                .context("the fused system is not in the table")?,
+        )?),
+        None => None,
+    };
+    let mut report = report(&args, commandline, &data, &train, &test, &scored, &answers);
+    if let Some(shifted) = &shifted {
+        report.push_str(&shifted.markdown(&args));
+    }
     if let Some(parent) = args.doc.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -256,6 +312,262 @@ fn generate(args: &AccuracyArgs) -> Result<PathBuf> {
     ::synth::generate(&opts, &::synth::NoProgress)?;
     assistq::fsutil::write_atomic(&stamp, want.to_string().as_bytes())?;
     Ok(data)
+}
+
+/// Trains `system` on `train_root` into `run_dir` (cleared first) with the benchmark's data,
+/// device and epochs; returns its config and last checkpoint.
+fn train_system(
+    args: &AccuracyArgs,
+    device: &candle_core::Device,
+    system: &Trained,
+    train_root: &Path,
+    val_root: &Path,
+    num_masks: usize,
+    run_dir: &Path,
+) -> Result<(Config, PathBuf)> {
+    eprintln!(
+        "training: {} ({}) on {}",
+        system.name,
+        system.config,
+        train_root.display()
+    );
+    if run_dir.exists() {
+        std::fs::remove_dir_all(run_dir)
+            .with_context(|| format!("cannot clear {}", run_dir.display()))?;
+    }
+    let mut cfg = Config::load(Path::new(system.config), &[])?;
+    cfg.dataset.train = train_root.display().to_string();
+    cfg.dataset.val = val_root.display().to_string();
+    cfg.output_dir = run_dir.display().to_string();
+    cfg.input.num_masks = num_masks;
+    cfg.device = args.device.clone();
+    if let Some(e) = args.epochs {
+        cfg.solver.max_epochs = e;
+    }
+    cfg.validate(system.config)?;
+    let summary = q2a::train::train(
+        &cfg,
+        device,
+        &q2a::train::TrainOptions::default(),
+        &EpochLines,
+    )?;
+    Ok((cfg, summary.last))
+}
+
+/// `work/shift/data`: every appliance in `test/`, of the shift kinds only, from the shift seed;
+/// generated unless it already holds these (`work/shift/data.json`).
+fn generate_shift(args: &AccuracyArgs) -> Result<PathBuf> {
+    if args.shift_seed == args.seed && args.data.is_none() {
+        bail!(
+            "--shift-seed {} is the main seed: the shifted set must come from another",
+            args.shift_seed
+        );
+    }
+    let work = args.work.join("shift");
+    let data = work.join("data");
+    let stamp = work.join("data.json");
+    let want = serde_json::json!({
+        "appliances": args.shift_appliances,
+        "seed": args.shift_seed,
+        "kinds": args.shift_kinds,
+    });
+    let have: Option<serde_json::Value> = std::fs::read_to_string(&stamp)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    if have.as_ref() == Some(&want) && data.join("test_with_gt.json").exists() {
+        return Ok(data);
+    }
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
+    eprintln!(
+        "generating the shifted test set: {} appliances of {} (seed {}) into {} ...",
+        args.shift_appliances,
+        args.shift_kinds.join(", "),
+        args.shift_seed,
+        data.display()
+    );
+    let mut opts = ::synth::SynthOptions::new(&data, args.shift_appliances, args.shift_seed);
+    opts.kinds = args.shift_kinds.clone();
+    opts.test_fraction = 1.0;
+    ::synth::generate(&opts, &::synth::NoProgress)?;
+    assistq::fsutil::write_atomic(&stamp, want.to_string().as_bytes())?;
+    Ok(data)
+}
+
+/// The main training split without the shift kinds' folders: `work/encoded/train-without-shift`,
+/// remade from `train_root` each run (copies: the folders are small).
+fn train_without(work: &Path, kinds: &[String], train_root: &Path) -> Result<(PathBuf, usize)> {
+    let out = work.join("encoded").join("train-without-shift");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
+    }
+    let mut kept = 0;
+    for folder in q2a::features::list_folders(train_root)? {
+        let name = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if kinds.iter().any(|k| k == kind_of(&name)) {
+            continue;
+        }
+        let to = out.join(&name);
+        std::fs::create_dir_all(&to).with_context(|| format!("cannot create {}", to.display()))?;
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::copy(entry.path(), to.join(entry.file_name()))
+                    .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+            }
+        }
+        kept += 1;
+    }
+    if kept == 0 {
+        bail!(
+            "no training folder is left without the kinds {}",
+            kinds.join(", ")
+        );
+    }
+    Ok((out, kept))
+}
+
+/// One row of the shifted table.
+struct ShiftRow {
+    name: String,
+    trained_on: String,
+    metrics: Metrics,
+    free: Option<crate::answers::FreeScores>,
+}
+
+/// The shifted test set's results.
+struct Shifted {
+    appliances: usize,
+    questions: usize,
+    steps: usize,
+    rows: Vec<ShiftRow>,
+}
+
+/// Scores the shifted test set: the fused system trained without its kinds, the main fused
+/// model (every kind, the main seed), and the timeline with no learning.
+#[allow(clippy::too_many_arguments)]
+fn shifted(
+    args: &AccuracyArgs,
+    device: &candle_core::Device,
+    models_root: &Path,
+    shift_data: &Path,
+    shift_encoded: &Path,
+    train_root: &Path,
+    num_masks: usize,
+    main_fused: &q2a::infer::Predictor,
+) -> Result<Shifted> {
+    let (_, test) = crate::commands::load_encoded(shift_encoded)?;
+    let system = TRAINED
+        .iter()
+        .find(|t| t.config == FUSED_CONFIG)
+        .expect("the fused system is listed");
+    let (without, kept) = train_without(&args.work, &args.shift_kinds, train_root)?;
+    let (cfg, last) = train_system(
+        args,
+        device,
+        system,
+        &without,
+        shift_encoded,
+        num_masks,
+        &args
+            .work
+            .join("runs")
+            .join("q2a_grounded_without_shift_kinds"),
+    )?;
+    let own = q2a::infer::Predictor::load(&cfg, &last, device)?.predict(&test)?;
+    let kinds = args.shift_kinds.join(", ");
+    let mut rows = vec![
+        ShiftRow {
+            name: system.name.into(),
+            trained_on: format!("{kept} train appliances of the main set without {kinds}"),
+            metrics: score(system.name, "", &test, &own)?.metrics,
+            free: None,
+        },
+        ShiftRow {
+            name: system.name.into(),
+            trained_on: "the main model: every train appliance, every kind, the main seed".into(),
+            metrics: score(system.name, "", &test, &main_fused.predict(&test)?)?.metrics,
+            free: None,
+        },
+    ];
+    eprintln!("answering the shifted test set from its timelines ...");
+    let answers = crate::answers::evaluate(
+        shift_data,
+        "test",
+        "test_with_gt.json",
+        &args.work.join("shift").join("timelines").join("test"),
+        models_root,
+        false,
+        &|m| eprintln!("{m}"),
+    )?;
+    for system in answers.systems {
+        rows.push(ShiftRow {
+            name: system.name.into(),
+            trained_on: "nothing (rules)".into(),
+            metrics: system.assistq,
+            free: Some(system.free),
+        });
+    }
+    Ok(Shifted {
+        appliances: test.folders.len(),
+        questions: test.len(),
+        steps: test
+            .folders
+            .iter()
+            .flat_map(|f| f.qas.iter())
+            .map(|q| q.steps.len())
+            .sum(),
+        rows,
+    })
+}
+
+impl Shifted {
+    fn markdown(&self, args: &AccuracyArgs) -> String {
+        let mut md = String::new();
+        let kinds = args.shift_kinds.join(", ");
+        let _ = writeln!(
+            md,
+            "\n## Another seed and other kinds\n\n`pressnext synth --out {}/shift/data --appliances {} --seed {} --kinds {} --test-fraction 1`: {} appliances, {} questions, {} steps, all in `test/`, encoded and grounded as above. The fused system is trained again without any appliance of these kinds; no rule or threshold of the timeline was chosen on this set. Free questions are answered from the timeline (a trained model ranks the listed candidates only), so the trained rows have no free-question figures.\n",
+            args.work.display(),
+            args.shift_appliances,
+            args.shift_seed,
+            args.shift_kinds.join(","),
+            self.appliances,
+            self.questions,
+            self.steps
+        );
+        let _ = writeln!(
+            md,
+            "| system | trained on | R@1 | R@3 | MR | MRR | step accuracy | task success | unrelated said \"not covered\" | covered said \"not covered\" |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+        for r in &self.rows {
+            let m = &r.metrics;
+            let free = match &r.free {
+                Some(f) => format!(
+                    "{:.3} | {:.3} | {:.3} of {} | {:.3}",
+                    f.step_accuracy,
+                    f.task_success,
+                    f.unrelated_said_not_covered,
+                    f.unrelated,
+                    f.covered_said_not_covered
+                ),
+                None => "- | - | - | -".into(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.4} | {:.4} | {:.3} | {:.4} | {free} |",
+                r.name, r.trained_on, m.recall_at_1, m.recall_at_3, m.mean_rank, m.mrr
+            );
+        }
+        let _ = writeln!(md, "\nKinds held out: {kinds}.");
+        md
+    }
 }
 
 fn encoders_quiet() -> impl encoders::encode::EncodeSink {
@@ -498,4 +810,41 @@ fn report(
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_training_split_without_the_shift_kinds_keeps_every_other_folder_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let train = dir.path().join("encoded").join("train");
+        for (folder, files) in [
+            ("kettle_a1", &["qa.json", "video.safetensors"][..]),
+            ("printer_b2", &["qa.json"][..]),
+            ("washingmachine_c3", &["qa.json", "timeline.json"][..]),
+        ] {
+            std::fs::create_dir_all(train.join(folder)).unwrap();
+            for f in files {
+                std::fs::write(train.join(folder).join(f), format!("{folder}/{f}")).unwrap();
+            }
+        }
+        let kinds = vec!["printer".to_string(), "kettle".to_string()];
+        let (out, kept) = train_without(dir.path(), &kinds, &train).unwrap();
+        assert_eq!(kept, 1);
+        let names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["washingmachine_c3"]);
+        assert_eq!(
+            std::fs::read_to_string(out.join("washingmachine_c3").join("timeline.json")).unwrap(),
+            "washingmachine_c3/timeline.json"
+        );
+        // Made again from scratch each time; every kind held out leaves nothing to train on.
+        let all = vec!["printer".into(), "kettle".into(), "washingmachine".into()];
+        let err = train_without(dir.path(), &all, &train).unwrap_err().to_string();
+        assert!(err.contains("no training folder"), "{err}");
+    }
 }

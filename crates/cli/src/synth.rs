@@ -40,6 +40,9 @@ pub struct SynthArgs {
     /// Rendering threads (the output does not depend on it).
     #[arg(long)]
     threads: Option<usize>,
+    /// Only these appliance kinds, comma-separated (e.g. `printer,kettle`); default every kind.
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<String>,
 }
 
 pub fn run(args: SynthArgs) -> Result<ExitCode> {
@@ -73,6 +76,7 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     if let Some(t) = args.threads {
         opts.threads = t;
     }
+    opts.kinds = args.kinds.clone();
     let bar = ProgressBar::new(args.appliances as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} appliances  {msg}  [{elapsed_precise}]")

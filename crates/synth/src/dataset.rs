@@ -344,12 +344,16 @@ fn without_gt(file: &QaFile) -> QaFile {
 
 /// Which kind and split each appliance gets: kinds cycle through a shuffled list so that
 /// both splits see variety; the test instances are a random subset.
-fn assignments(opts: &SynthOptions) -> Vec<(&'static KindSpec, Split)> {
+fn assignments(opts: &SynthOptions) -> Result<Vec<(&'static KindSpec, Split)>, Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut kinds: Vec<&'static KindSpec> = KINDS.iter().collect();
+    let mut kinds = opts.kind_specs()?;
     kinds.shuffle(&mut rng);
     let n = opts.appliances;
-    let n_test = if n < 2 {
+    // A fraction of exactly 0 or 1 puts everything in one split (a test set of unseen kinds);
+    // otherwise each split gets at least one appliance.
+    let n_test = if opts.test_fraction >= 1.0 {
+        n
+    } else if n < 2 || opts.test_fraction <= 0.0 {
         0
     } else {
         ((n as f64 * opts.test_fraction).round() as usize).clamp(1, n - 1)
@@ -360,7 +364,7 @@ fn assignments(opts: &SynthOptions) -> Vec<(&'static KindSpec, Split)> {
     for &i in order.iter().take(n_test) {
         split[i] = Split::Test;
     }
-    (0..n).map(|i| (kinds[i % kinds.len()], split[i])).collect()
+    Ok((0..n).map(|i| (kinds[i % kinds.len()], split[i])).collect())
 }
 
 pub(crate) fn generate(
@@ -382,7 +386,7 @@ pub(crate) fn generate(
         }
     }
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let plan = assignments(opts);
+    let plan = assignments(opts)?;
     progress.event(&Event::Started {
         appliances: plan.len(),
     });

@@ -43,7 +43,8 @@ pub struct SynthOptions {
     /// Number of appliance instances.
     pub appliances: usize,
     pub seed: u64,
-    /// Share of instances in `test/` (at least one each way when there are two or more).
+    /// Share of instances in `test/` (at least one each way when there are two or more and it is
+    /// strictly between 0 and 1).
     pub test_fraction: f64,
     /// Range of video durations in whole seconds, within 20..=120.
     pub video_seconds: (u32, u32),
@@ -51,6 +52,9 @@ pub struct SynthOptions {
     pub video_size: (usize, usize),
     /// Worker threads for rendering (output does not depend on it).
     pub threads: usize,
+    /// Only these appliance kinds ([`kinds::KINDS`] names); empty: every kind. Lets a benchmark
+    /// test a model on kinds it was never trained on.
+    pub kinds: Vec<String>,
 }
 
 impl SynthOptions {
@@ -66,7 +70,28 @@ impl SynthOptions {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(4),
+            kinds: Vec::new(),
         }
+    }
+
+    /// The kinds to generate, in [`kinds::KINDS`]' order: those named in `kinds`, or all.
+    pub(crate) fn kind_specs(&self) -> Result<Vec<&'static kinds::KindSpec>, Error> {
+        if self.kinds.is_empty() {
+            return Ok(kinds::KINDS.iter().collect());
+        }
+        for name in &self.kinds {
+            if !kinds::KINDS.iter().any(|k| k.name == name) {
+                let known: Vec<&str> = kinds::KINDS.iter().map(|k| k.name).collect();
+                return Err(Error::Option(format!(
+                    "kind {name:?}: expected one of {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(kinds::KINDS
+            .iter()
+            .filter(|k| self.kinds.iter().any(|n| n == k.name))
+            .collect())
     }
 
     fn validate(&self) -> Result<(), Error> {
@@ -94,6 +119,7 @@ impl SynthOptions {
                 MAX_VIDEO_SIZE.0, MAX_VIDEO_SIZE.1
             )));
         }
+        self.kind_specs()?;
         if !(0.0..=1.0).contains(&self.test_fraction) {
             return Err(Error::Option(format!(
                 "test fraction {}: expected 0..=1",

@@ -269,3 +269,35 @@ fn demo_pack_is_small_valid_and_its_camera_clip_lasts_20_to_40_seconds() {
         .iter()
         .any(|q| q.question == pack.question));
 }
+
+#[test]
+fn kinds_restricts_the_appliances_and_an_unknown_kind_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kinds");
+    let opts = SynthOptions {
+        video_size: (160, 90),
+        video_seconds: (20, 20),
+        kinds: vec!["printer".into(), "kettle".into()],
+        ..SynthOptions::new(&out, 4, 3)
+    };
+    let summary = generate(&opts, &NoProgress).unwrap();
+    let mut kinds: Vec<&str> = summary
+        .appliances
+        .iter()
+        .map(|a| a.folder.rsplit_once('_').unwrap().0)
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["kettle", "kettle", "printer", "printer"]);
+
+    let refused = dir.path().join("refused");
+    let opts = SynthOptions {
+        kinds: vec!["kettle".into(), "toaster".into()],
+        ..SynthOptions::new(&refused, 2, 3)
+    };
+    let err = generate(&opts, &NoProgress).unwrap_err().to_string();
+    assert!(
+        err.contains("\"toaster\"") && err.contains("kettle"),
+        "{err}"
+    );
+    assert!(!refused.exists() || std::fs::read_dir(&refused).unwrap().next().is_none());
+}

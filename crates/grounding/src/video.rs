@@ -47,6 +47,18 @@ impl Activity {
     /// long, a hand passing over a key does not) and when it peaked; `None` when no frame of
     /// the window registered.
     pub fn window(&self, start: f64, end: f64, buttons: usize) -> Option<(Vec<f32>, Vec<f64>)> {
+        self.window_weighted(start, end, buttons, |_| 1.0)
+    }
+
+    /// [`Activity::window`] with each frame's z scaled by `weight(time)` (how much a moment
+    /// belongs to the line: less where another sentence is being spoken).
+    pub fn window_weighted(
+        &self,
+        start: f64,
+        end: f64,
+        buttons: usize,
+        weight: impl Fn(f64) -> f32,
+    ) -> Option<(Vec<f32>, Vec<f64>)> {
         let frames: Vec<usize> = (0..self.times.len())
             .filter(|&i| self.in_view[i] && self.times[i] >= start && self.times[i] <= end)
             .collect();
@@ -57,11 +69,13 @@ impl Activity {
         let mut when = vec![start; buttons];
         for (k, &i) in frames.iter().enumerate() {
             let next = frames.get(k + 1).copied().filter(|&j| j == i + 1);
+            let wi = weight(self.times[i]);
+            let wj = next.map(|j| weight(self.times[j]));
             for b in 0..buttons {
-                let sustained = match next {
-                    Some(j) => self.z[i][b].min(self.z[j][b]),
-                    None if frames.len() == 1 => self.z[i][b],
-                    None => continue,
+                let sustained = match (next, wj) {
+                    (Some(j), Some(wj)) => (wi * self.z[i][b]).min(wj * self.z[j][b]),
+                    _ if frames.len() == 1 => wi * self.z[i][b],
+                    _ => continue,
                 };
                 if sustained > best[b] {
                     best[b] = sustained;

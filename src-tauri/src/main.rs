@@ -15,6 +15,7 @@ fn prefer_non_composited_webview() {
 
 fn main() {
     // First: it may run the app again with OpenBLAS's AVX-512 kernels chosen.
+    blas::configure_cpu();
     blas::use_preferred_kernels();
     prefer_non_composited_webview();
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -41,6 +41,7 @@ criterion_group!(benches, bench);
 
 fn main() {
     // As the programs do: OpenBLAS's preferred kernels (AVX-512 where the CPU has them).
+    blas::configure_cpu();
     blas::use_preferred_kernels();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -87,6 +87,43 @@ pub fn describe() -> String {
     }
 }
 
+/// The variable that sizes candle's own CPU thread pool (read once, on its first use).
+pub const CANDLE_THREADS_ENV: &str = "CANDLE_NUM_THREADS";
+
+/// Blocks up to this size come from the allocator's heap, not from a mapping of their own.
+const MMAP_THRESHOLD: i32 = 32 << 20;
+/// Free memory the allocator keeps at the top of its heap before giving it back by itself
+/// (`assistant::memory::release_freed` gives back the rest after each large job).
+const TRIM_THRESHOLD: i32 = 64 << 20;
+
+/// Call first in `main`, before any thread starts. Two settings of the process that the models'
+/// CPU speed depends on, measured side by side on 2 cores (dev build, docs/encoders.md):
+///
+/// - candle's element-wise pool runs on one thread (`CANDLE_NUM_THREADS=1`, unless set). That
+///   pool's caller spin-waits for its workers after every operation; with two cores, the rayon
+///   threads of this crate's products and anything else running (the live view, a second job)
+///   keep those workers off the CPU while the caller spins. The image encoder went from 12-13 to
+///   18-19 images/s at batch 1, the text encoder from 460-490 to 680-690 sentences/s, Q2A
+///   inference at D = 384 from 2.0 to 1.8 ms per QA idle and from 11-19 to 3.7-3.8 ms with two
+///   other jobs running.
+/// - glibc's allocator takes blocks up to 32 MiB from its heap and keeps 64 MiB free there
+///   (`mallopt`; `GLIBC_TUNABLES` can still override): a batch of 8 images makes tensors of
+///   10-13 MiB, which it otherwise mapped and unmapped for every operation, page faults and
+///   zeroing included: system time 2.0 -> 0.6 s of a 7 s run, 15 -> 19 images/s at batch 8.
+pub fn configure_cpu() {
+    if std::env::var_os(CANDLE_THREADS_ENV).is_none() {
+        std::env::set_var(CANDLE_THREADS_ENV, "1");
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("GLIBC_TUNABLES").is_none() {
+        // SAFETY: mallopt only sets the allocator's parameters; called before threads start.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
+        }
+    }
+}
+
 /// Call first in `main`, before any thread starts. OpenBLAS chooses its kernels once, when it
 /// loads, from `OPENBLAS_CORETYPE`; where the dynamic loader has already loaded it (a dependency of
 /// FFmpeg's libraries on Debian) with other kernels than this program wants (see

@@ -29,6 +29,7 @@ use args::{Cli, Command, ModelsAction};
 use commands::*;
 
 fn main() -> ExitCode {
+    blas::configure_cpu();
     blas::use_preferred_kernels();
     let cli = Cli::parse();
     match run(cli.command) {

@@ -21,8 +21,8 @@ mod openblas;
 use std::sync::OnceLock;
 
 use candle_core::{
-    backend::BackendStorage, CpuStorage, CustomOp2, DType, Device, Layout, Module, Result, Shape,
-    Tensor,
+    backend::BackendStorage, CpuStorage, CustomOp2, CustomOp3, DType, Device, Layout, Module,
+    Result, Shape, Tensor,
 };
 use candle_nn::VarBuilder;
 
@@ -208,6 +208,18 @@ pub fn matmul_on(backend: Backend, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     a.apply_op2(&b, BlasMatMul)
 }
 
+/// Whether [`Linear`] adds its bias inside the product: OpenBLAS is this process's backend and
+/// takes the operands as they lie, and the bias is an `f32` vector of the output's width.
+fn fused_bias_applies(x: &Tensor, wt: &Tensor, bias: &Tensor) -> bool {
+    backend() == Backend::OpenBlas
+        && openblas::get().is_some()
+        && blas_can_take(x, wt)
+        && operand_layout(wt.layout()).is_some()
+        && bias.dtype() == DType::F32
+        && matches!(bias.device(), Device::Cpu)
+        && bias.dims() == [wt.dim(1).unwrap_or(0)]
+}
+
 /// CPU, `f32`, the same rank >= 2, equal batch dimensions, matching inner dimensions, nothing
 /// empty, every size within CBLAS's `int`.
 fn blas_can_take(a: &Tensor, b: &Tensor) -> bool {
@@ -284,6 +296,103 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 16;
 /// A band of rows is at least this tall (below it the packing of B outweighs the split).
 const MIN_BAND_ROWS: usize = 32;
 
+/// What the product's output holds before the product is added to it.
+#[derive(Clone, Copy)]
+enum Init<'a> {
+    /// Zeros: `C = A B`.
+    Zero,
+    /// Every row a copy of this bias: `C = A B + 1 b^T`, the linear layer's bias added in the
+    /// same pass over C instead of a second one.
+    RowBias(&'a [f32]),
+}
+
+/// `A B` (+ the bias of `init`) for CPU `f32` storages with the given layouts, the rows or batch
+/// entries split over rayon's threads.
+fn blas_product(
+    s1: &CpuStorage,
+    l1: &Layout,
+    s2: &CpuStorage,
+    l2: &Layout,
+    init: Init,
+) -> Result<(CpuStorage, Shape)> {
+    let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
+        candle_core::bail!(
+            "blas-matmul takes f32 operands, got {:?} and {:?}",
+            s1.dtype(),
+            s2.dtype()
+        );
+    };
+    let blas = openblas::get()
+        .ok_or_else(|| candle_core::Error::Msg("blas-matmul: OpenBLAS is not loaded".into()))?;
+    let (da, db) = (l1.dims(), l2.dims());
+    let r = da.len();
+    let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
+    let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
+        candle_core::bail!("blas-matmul: operand layout not supported (make it contiguous)");
+    };
+    let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
+    let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
+    if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
+        candle_core::bail!("blas-matmul: operand layout reaches past its storage");
+    }
+    let (mut out, beta) = match init {
+        Init::Zero => (vec![0f32; oa.len() * m * n], 0.0),
+        Init::RowBias(bias) => {
+            if bias.len() != n {
+                candle_core::bail!("blas-linear: bias of {} for {n} outputs", bias.len());
+            }
+            let mut out = Vec::with_capacity(oa.len() * m * n);
+            for _ in 0..oa.len() * m {
+                out.extend_from_slice(bias);
+            }
+            (out, 1.0)
+        }
+    };
+    // One task per batch entry, or per band of rows when there are fewer entries than
+    // threads; a product too small to pay for a task switch runs here.
+    let threads = rayon::current_num_threads().max(1);
+    let bands = if oa.len() >= threads || m * n * k < PARALLEL_MIN_FLOPS {
+        1
+    } else {
+        m.div_ceil(MIN_BAND_ROWS)
+            .clamp(1, threads.div_ceil(oa.len()))
+    };
+    let rows_per_band = m.div_ceil(bands);
+    let mut tasks: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity(oa.len() * bands);
+    for (entry, c) in out.chunks_mut(m * n).enumerate() {
+        for (band, c) in c.chunks_mut(rows_per_band * n).enumerate() {
+            tasks.push((entry, band * rows_per_band, c));
+        }
+    }
+    let run = |(entry, r0, c): (usize, usize, &mut [f32])| {
+        let rows = c.len() / n;
+        // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
+        let a_start = oa[entry] + if ta { r0 } else { r0 * lda };
+        blas.sgemm(
+            ta,
+            tb,
+            rows,
+            n,
+            k,
+            &a[a_start..],
+            lda,
+            &b[ob[entry]..],
+            ldb,
+            beta,
+            c,
+        );
+    };
+    if tasks.len() > 1 && oa.len() * m * n * k >= PARALLEL_MIN_FLOPS {
+        use rayon::prelude::*;
+        tasks.into_par_iter().for_each(run);
+    } else {
+        tasks.into_iter().for_each(run);
+    }
+    let mut shape = da[..r - 1].to_vec();
+    shape.push(n);
+    Ok((CpuStorage::F32(out), Shape::from(shape)))
+}
+
 /// The product as a candle custom op, so that it has a backward pass.
 struct BlasMatMul;
 
@@ -299,69 +408,7 @@ impl CustomOp2 for BlasMatMul {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
-            candle_core::bail!(
-                "blas-matmul takes f32 operands, got {:?} and {:?}",
-                s1.dtype(),
-                s2.dtype()
-            );
-        };
-        let blas = openblas::get()
-            .ok_or_else(|| candle_core::Error::Msg("blas-matmul: OpenBLAS is not loaded".into()))?;
-        let (da, db) = (l1.dims(), l2.dims());
-        let r = da.len();
-        let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
-        let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
-            candle_core::bail!("blas-matmul: operand layout not supported (make it contiguous)");
-        };
-        let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
-        let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
-        if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
-            candle_core::bail!("blas-matmul: operand layout reaches past its storage");
-        }
-        let mut out = vec![0f32; oa.len() * m * n];
-        // One task per batch entry, or per band of rows when there are fewer entries than
-        // threads; a product too small to pay for a task switch runs here.
-        let threads = rayon::current_num_threads().max(1);
-        let bands = if oa.len() >= threads || m * n * k < PARALLEL_MIN_FLOPS {
-            1
-        } else {
-            m.div_ceil(MIN_BAND_ROWS)
-                .clamp(1, threads.div_ceil(oa.len()))
-        };
-        let rows_per_band = m.div_ceil(bands);
-        let mut tasks: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity(oa.len() * bands);
-        for (entry, c) in out.chunks_mut(m * n).enumerate() {
-            for (band, c) in c.chunks_mut(rows_per_band * n).enumerate() {
-                tasks.push((entry, band * rows_per_band, c));
-            }
-        }
-        let run = |(entry, r0, c): (usize, usize, &mut [f32])| {
-            let rows = c.len() / n;
-            // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
-            let a_start = oa[entry] + if ta { r0 } else { r0 * lda };
-            blas.sgemm(
-                ta,
-                tb,
-                rows,
-                n,
-                k,
-                &a[a_start..],
-                lda,
-                &b[ob[entry]..],
-                ldb,
-                c,
-            );
-        };
-        if tasks.len() > 1 && oa.len() * m * n * k >= PARALLEL_MIN_FLOPS {
-            use rayon::prelude::*;
-            tasks.into_par_iter().for_each(run);
-        } else {
-            tasks.into_iter().for_each(run);
-        }
-        let mut shape = da[..r - 1].to_vec();
-        shape.push(n);
-        Ok((CpuStorage::F32(out), Shape::from(shape)))
+        blas_product(s1, l1, s2, l2, Init::Zero)
     }
 
     fn bwd(
@@ -372,6 +419,49 @@ impl CustomOp2 for BlasMatMul {
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         Ok((Some(matmul(grad, &b.t()?)?), Some(matmul(&a.t()?, grad)?)))
+    }
+}
+
+/// `x W^T + b` for a 2-D `x`, as one custom op (the bias fills the output before the product is
+/// added to it), with a backward pass.
+struct BlasLinear;
+
+impl CustomOp3 for BlasLinear {
+    fn name(&self) -> &'static str {
+        "blas-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let CpuStorage::F32(bias) = s3 else {
+            candle_core::bail!("blas-linear takes an f32 bias, got {:?}", s3.dtype());
+        };
+        let Some((start, end)) = l3.contiguous_offsets() else {
+            candle_core::bail!("blas-linear takes a contiguous bias");
+        };
+        blas_product(s1, l1, s2, l2, Init::RowBias(&bias[start..end]))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        wt: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        Ok((
+            Some(matmul(grad, &wt.t()?)?),
+            Some(matmul(&x.t()?, grad)?),
+            Some(grad.sum(0)?),
+        ))
     }
 }
 
@@ -412,10 +502,19 @@ impl Module for Linear {
         let rows: usize = lead.iter().product();
         // One tall product instead of candle's batched path, which would pack the weight once
         // per batch entry.
-        let ys = matmul(&xs.reshape((rows, in_dim))?, &self.weight.t()?)?;
+        let x2 = xs.reshape((rows, in_dim))?;
+        let wt = self.weight.t()?;
         let ys = match &self.bias {
-            Some(bias) => ys.broadcast_add(bias)?,
-            None => ys,
+            Some(bias) if fused_bias_applies(&x2, &wt, bias) => {
+                let x2 = if operand_layout(x2.layout()).is_some() {
+                    x2
+                } else {
+                    x2.contiguous()?
+                };
+                x2.apply_op3(&wt, &bias.contiguous()?, BlasLinear)?
+            }
+            Some(bias) => matmul(&x2, &wt)?.broadcast_add(bias)?,
+            None => matmul(&x2, &wt)?,
         };
         let mut out = lead.to_vec();
         out.push(ys.dim(1)?);

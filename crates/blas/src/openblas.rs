@@ -168,8 +168,8 @@ impl OpenBlas {
         }
     }
 
-    /// `C = A B` for one row-major product; `a`/`b` start at their first element, `lda`/`ldb` are
-    /// their leading dimensions as CBLAS defines them for the given transposition.
+    /// `C = A B + beta C` for one row-major product; `a`/`b` start at their first element,
+    /// `lda`/`ldb` are their leading dimensions as CBLAS defines them for the given transposition.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn sgemm(
         &self,
@@ -182,6 +182,7 @@ impl OpenBlas {
         lda: usize,
         b: &[f32],
         ldb: usize,
+        beta: f32,
         c: &mut [f32],
     ) {
         // The callers check that every index A and B reach lies inside the slices.
@@ -201,7 +202,7 @@ impl OpenBlas {
                 lda as c_int,
                 b.as_ptr(),
                 ldb as c_int,
-                0.0,
+                beta,
                 c.as_mut_ptr(),
                 n.max(1) as c_int,
             )

@@ -161,6 +161,45 @@ fn linear_equals_candle_nn_linear() {
         .unwrap();
     let reference = candle_nn::Linear::new(w, Some(b)).forward(&x).unwrap();
     assert_close(&ours, &reference, "linear over [3, 7, 20]");
+    // A transposed (non-contiguous) input, and a product large enough to be split over threads.
+    let w = random(&[96, 64], 33);
+    let b = random(&[96], 34);
+    let xt = random(&[64, 300], 35).t().unwrap();
+    let ours = blas::Linear::new(w.clone(), Some(b.clone()))
+        .forward(&xt)
+        .unwrap();
+    let reference = candle_nn::Linear::new(w, Some(b)).forward(&xt).unwrap();
+    assert_close(&ours, &reference, "linear over a transposed [300, 64]");
+}
+
+#[test]
+fn linear_gradients_equal_candle_nn_linear() {
+    if !openblas_here() {
+        return;
+    }
+    let grads = |ours: bool| {
+        let x = Var::from_tensor(&random(&[2, 40, 24], 40)).unwrap();
+        let w = Var::from_tensor(&random(&[16, 24], 41)).unwrap();
+        let b = Var::from_tensor(&random(&[16], 42)).unwrap();
+        let (wt, bt) = (w.as_tensor().clone(), Some(b.as_tensor().clone()));
+        let y = if ours {
+            blas::Linear::new(wt, bt).forward(x.as_tensor()).unwrap()
+        } else {
+            candle_nn::Linear::new(wt, bt)
+                .forward(x.as_tensor())
+                .unwrap()
+        };
+        let loss = y.sqr().unwrap().sum_all().unwrap();
+        let g = loss.backward().unwrap();
+        [x.as_tensor(), w.as_tensor(), b.as_tensor()].map(|t| g.get(t).unwrap().clone())
+    };
+    let (ours, reference) = (grads(true), grads(false));
+    for (name, (o, r)) in ["x", "w", "bias"]
+        .iter()
+        .zip(ours.iter().zip(reference.iter()))
+    {
+        assert_close(o, r, &format!("linear: gradient of {name}"));
+    }
 }
 
 /// The tests above run on the kernels this test process loaded; the program itself runs the ones

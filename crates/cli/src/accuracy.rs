@@ -844,7 +844,9 @@ mod tests {
         );
         // Made again from scratch each time; every kind held out leaves nothing to train on.
         let all = vec!["printer".into(), "kettle".into(), "washingmachine".into()];
-        let err = train_without(dir.path(), &all, &train).unwrap_err().to_string();
+        let err = train_without(dir.path(), &all, &train)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no training folder"), "{err}");
     }
 }

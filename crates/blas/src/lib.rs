@@ -193,7 +193,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// did not load or cannot take the operands. For side-by-side benchmarks and tests.
 pub fn matmul_on(backend: Backend, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if backend == Backend::Candle || openblas::get().is_none() || !blas_can_take(a, b) {
-        return a.matmul(b);
+        return candle_operand(a)?.matmul(&candle_operand(b)?);
     }
     let a = if operand_layout(a.layout()).is_some() {
         a.clone()
@@ -218,6 +218,17 @@ fn fused_bias_applies(x: &Tensor, wt: &Tensor, bias: &Tensor) -> bool {
         && bias.dtype() == DType::F32
         && matches!(bias.device(), Device::Cpu)
         && bias.dims() == [wt.dim(1).unwrap_or(0)]
+}
+
+/// `t` as candle's own kernels (its CPU `gemm` and cuBLAS) take an operand: contiguous, or the
+/// transpose of a contiguous tensor; any other view (the heads of an attention's fused
+/// projection, which OpenBLAS reads as they lie) is copied first.
+fn candle_operand(t: &Tensor) -> Result<Tensor> {
+    if t.is_contiguous() || t.rank() < 2 || t.t()?.is_contiguous() {
+        Ok(t.clone())
+    } else {
+        t.contiguous()
+    }
 }
 
 /// CPU, `f32`, the same rank >= 2, equal batch dimensions, matching inner dimensions, nothing
@@ -520,6 +531,28 @@ impl Module for Linear {
         out.push(ys.dim(1)?);
         ys.reshape(out)
     }
+}
+
+/// [`linear`] whose first `query_rows` outputs (an attention's queries) come out multiplied by
+/// `scale` (`1/sqrt(head dim)`): those rows of the weight and the bias are scaled once here, so
+/// the attention scores need no pass of their own. For frozen checkpoints (inference).
+pub fn linear_query_scaled(
+    in_dim: usize,
+    out_dim: usize,
+    query_rows: usize,
+    scale: f64,
+    vb: VarBuilder,
+) -> Result<Linear> {
+    let weight = vb.get((out_dim, in_dim), "weight")?;
+    let bias = vb.get(out_dim, "bias")?;
+    let factors: Vec<f32> = (0..out_dim)
+        .map(|r| if r < query_rows { scale as f32 } else { 1.0 })
+        .collect();
+    let factors = Tensor::from_vec(factors, out_dim, weight.device())?.to_dtype(weight.dtype())?;
+    Ok(Linear::new(
+        weight.broadcast_mul(&factors.unsqueeze(1)?)?,
+        Some(bias.mul(&factors)?),
+    ))
 }
 
 /// [`Linear`] with `weight` and `bias` under `vb`, initialised as `candle_nn::linear` does when

@@ -56,7 +56,14 @@ impl SelfAttention {
     fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
         let d = cfg.hidden_size;
         Ok(Self {
-            query: blas::linear(d, d, vb.pp("query"))?,
+            // 1/sqrt(Dh) folded into the query's weights: no pass over the scores to scale them.
+            query: blas::linear_query_scaled(
+                d,
+                d,
+                d,
+                1.0 / ((d / cfg.num_attention_heads) as f64).sqrt(),
+                vb.pp("query"),
+            )?,
             key: blas::linear(d, d, vb.pp("key"))?,
             value: blas::linear(d, d, vb.pp("value"))?,
             heads: cfg.num_attention_heads,
@@ -67,12 +74,12 @@ impl SelfAttention {
     /// `xs [B, L, D]`, `mask_bias [B, 1, 1, L]` (0 for a token, a large negative for padding).
     fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let (b, l, d) = xs.dims3()?;
+        // [B, H, L, Dh] views, which the products read as they lie.
         let split = |t: Tensor| -> Result<Tensor> {
             t.reshape((b, l, self.heads, self.head_dim))?
-                .transpose(1, 2)?
-                .contiguous()
+                .transpose(1, 2)
         };
-        let q = split((self.query.forward(xs)? / (self.head_dim as f64).sqrt())?)?;
+        let q = split(self.query.forward(xs)?)?;
         let k = split(self.key.forward(xs)?)?;
         let v = split(self.value.forward(xs)?)?;
         let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;

@@ -92,22 +92,23 @@ impl Dinov2Config {
 /// Multi-head self-attention with a fused `qkv` projection ([3D, D], rows q then k then v).
 #[derive(Debug, Clone)]
 struct Attention {
+    /// The checkpoint's `qkv` with the query rows already multiplied by `1/sqrt(Dh)`, so the
+    /// scores need no pass of their own to scale them.
     qkv: Linear,
     proj: Linear,
     num_heads: usize,
-    scale: f64,
 }
 
 impl Attention {
     fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
         let dim = cfg.hidden_size;
-        let qkv = blas::linear(dim, dim * 3, vb.pp("qkv"))?;
+        let scale = 1.0 / ((dim / cfg.num_heads) as f64).sqrt();
+        let qkv = blas::linear_query_scaled(dim, dim * 3, dim, scale, vb.pp("qkv"))?;
         let proj = blas::linear(dim, dim, vb.pp("proj"))?;
         Ok(Self {
             qkv,
             proj,
             num_heads: cfg.num_heads,
-            scale: 1.0 / ((dim / cfg.num_heads) as f64).sqrt(),
         })
     }
 }
@@ -116,15 +117,13 @@ impl Module for Attention {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let (b, n, c) = xs.dims3()?;
         let h = self.num_heads;
-        // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]
+        // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]: views, which the products read as they lie.
         let qkv = self
             .qkv
             .forward(xs)?
             .reshape((b, n, 3, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
-        let q = (qkv.i(0)? * self.scale)?.contiguous()?;
-        let k = qkv.i(1)?.contiguous()?;
-        let v = qkv.i(2)?.contiguous()?;
+        let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
         let attn = candle_nn::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
         let out = blas::matmul(&attn, &v)?
             .transpose(1, 2)?

@@ -34,8 +34,9 @@ pub use action::Action;
 /// Version of the timeline format and of the rules that fill it (docs/grounding.md); a file of
 /// another version is recomputed. 2: position words are whole words and graded (`layout`), and
 /// a turn's or slide's target value names no control, and a goal sentence gives no action. 3:
-/// the video's margin around a line reaches into silence only, not into another sentence.
-pub const VERSION: u32 = 3;
+/// the video's margin around a line reaches into silence only, not into another sentence. 4: a
+/// goal clause ("If you want to make chicken, press ...") names no control.
+pub const VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -336,6 +337,26 @@ fn without_target(text: &str, action: Option<&Action>) -> String {
     }
 }
 
+/// Openings of a clause that states what the step is for, up to its comma.
+const GOAL_CLAUSES: &[&str] = &["if you want to ", "in order to ", "so as to ", "to "];
+
+/// `text` without the goal clause that opens a sentence ("To get 4 copies, press Power." ->
+/// "press Power."), so that the goal's words are not read as a control's name.
+pub fn without_goal_clauses(text: &str) -> String {
+    sentences(text)
+        .into_iter()
+        .map(|s| {
+            let lower = s.to_lowercase();
+            let opens_goal = GOAL_CLAUSES.iter().any(|g| lower.starts_with(g));
+            match s.find(',') {
+                Some(comma) if opens_goal && lower.len() == s.len() => s[comma + 1..].trim(),
+                _ => s,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The sentences of `text` that ask for an action, joined; all of `text` when none does. A
 /// sentence that states a goal ("This is how to turn the lamp on.") is left out when another
 /// asks for the action ("Now press the Lamp button once."): its verb is the goal's, not the
@@ -393,7 +414,9 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             let words = action::words(&focus);
             // The value a control is set to is no control's name: "turn the dial to power
             // level 2" names the dial, not the Power Level key.
-            let named_text = without_target(&focus, action.as_ref());
+            // Nor is the goal a clause states before the step ("If you want to make chicken in
+            // 30 minutes, press the On/Off button" names On/Off, not the Chicken key).
+            let named_text = without_goal_clauses(&without_target(&focus, action.as_ref()));
             let label_scores: Vec<f32> = ev
                 .controls
                 .iter()
@@ -604,6 +627,29 @@ mod tests {
         assert_eq!(
             action_sentences("This is how to turn the dial to 60."),
             "This is how to turn the dial to 60."
+        );
+    }
+
+    #[test]
+    fn a_goal_clause_is_no_controls_name() {
+        assert_eq!(
+            without_goal_clauses(
+                "If you want to make chicken in 30 minutes, then press the On/Off button."
+            ),
+            "then press the On/Off button."
+        );
+        assert_eq!(
+            without_goal_clauses("Done. To get 4 copies without colour, press the Power button."),
+            "Done. press the Power button."
+        );
+        // No goal clause, or no comma to end it: the text stays whole.
+        assert_eq!(
+            without_goal_clauses("Turn the Timer dial to 30 minutes."),
+            "Turn the Timer dial to 30 minutes."
+        );
+        assert_eq!(
+            without_goal_clauses("To start press the Start button."),
+            "To start press the Start button."
         );
     }
 

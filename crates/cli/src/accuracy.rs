@@ -2,7 +2,8 @@
 //! (`pressnext synth`) -> encode with the real weights -> train each system -> score the test split
 //! -> `docs/BENCHMARKS.md` with the exact commands, the dataset size, the metrics of every system
 //! (the trained ones, the baselines and the tutorial timeline with no learning), the free-question
-//! protocol's table, and where the best one fails (by step, by appliance kind, by action).
+//! protocol's table, where the best one fails (by step, by appliance kind, by action), and both
+//! protocols on a shifted test set (another seed, kinds the fused model was trained without).
 //!
 //! Every trained system is scored with its *last* checkpoint after a fixed number of epochs, not
 //! the best one on the test split, so no number is selected on the data it reports.

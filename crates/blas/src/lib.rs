@@ -315,6 +315,9 @@ enum Init<'a> {
     /// Every row a copy of this bias: `C = A B + 1 b^T`, the linear layer's bias added in the
     /// same pass over C instead of a second one.
     RowBias(&'a [f32]),
+    /// A residual of C's shape plus the bias, if any: `C = A B + R + 1 b^T`, a residual block's
+    /// sum in the product's pass.
+    Residual(&'a [f32], Option<&'a [f32]>),
 }
 
 /// `A B` (+ the bias of `init`) for CPU `f32` storages with the given layouts, the rows or batch
@@ -356,6 +359,27 @@ fn blas_product(
             for _ in 0..oa.len() * m {
                 out.extend_from_slice(bias);
             }
+            (out, 1.0)
+        }
+        Init::Residual(residual, bias) => {
+            if residual.len() != oa.len() * m * n || bias.is_some_and(|b| b.len() != n) {
+                candle_core::bail!(
+                    "blas-linear: residual of {} and bias of {:?} for {} x {n} outputs",
+                    residual.len(),
+                    bias.map(|b| b.len()),
+                    oa.len() * m
+                );
+            }
+            let out = match bias {
+                Some(bias) => {
+                    let mut out = Vec::with_capacity(residual.len());
+                    for row in residual.chunks(n) {
+                        out.extend(row.iter().zip(bias).map(|(r, b)| r + b));
+                    }
+                    out
+                }
+                None => residual.to_vec(),
+            };
             (out, 1.0)
         }
     };
@@ -433,6 +457,51 @@ impl CustomOp2 for BlasMatMul {
     }
 }
 
+/// `x W^T + r + b` for a 2-D `x` and a residual `r` of the output's shape, as one custom op
+/// (inference only: the frozen encoders' residual blocks).
+struct BlasLinearResidual {
+    bias: Option<Tensor>,
+}
+
+impl CustomOp3 for BlasLinearResidual {
+    fn name(&self) -> &'static str {
+        "blas-linear-residual"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let CpuStorage::F32(residual) = s3 else {
+            candle_core::bail!(
+                "blas-linear-residual takes an f32 residual, got {:?}",
+                s3.dtype()
+            );
+        };
+        let Some((start, end)) = l3.contiguous_offsets() else {
+            candle_core::bail!("blas-linear-residual takes a contiguous residual");
+        };
+        let residual = &residual[start..end];
+        match &self.bias {
+            None => blas_product(s1, l1, s2, l2, Init::Residual(residual, None)),
+            Some(bias) => {
+                let (storage, layout) = bias.storage_and_layout();
+                let (candle_core::Storage::Cpu(CpuStorage::F32(b)), Some((b0, b1))) =
+                    (&*storage, layout.contiguous_offsets())
+                else {
+                    candle_core::bail!("blas-linear-residual takes a contiguous f32 CPU bias");
+                };
+                blas_product(s1, l1, s2, l2, Init::Residual(residual, Some(&b[b0..b1])))
+            }
+        }
+    }
+}
+
 /// `x W^T + b` for a 2-D `x`, as one custom op (the bias fills the output before the product is
 /// added to it), with a backward pass.
 struct BlasLinear;
@@ -496,6 +565,56 @@ impl Linear {
     pub fn bias(&self) -> Option<&Tensor> {
         self.bias.as_ref()
     }
+
+    /// This layer with output `i` multiplied by `factors[i]` (rows of the weight and the bias
+    /// scaled once): a scale that follows the layer (LayerScale, an attention's `1/sqrt(Dh)`)
+    /// costs no pass of its own. For frozen checkpoints.
+    pub fn scale_outputs(&self, factors: &Tensor) -> Result<Linear> {
+        let factors = factors.to_dtype(self.weight.dtype())?;
+        Ok(Linear::new(
+            self.weight.broadcast_mul(&factors.unsqueeze(1)?)?,
+            self.bias.as_ref().map(|b| b.mul(&factors)).transpose()?,
+        ))
+    }
+
+    /// `residual + self.forward(xs)`, the residual added in the product's own pass where
+    /// OpenBLAS takes it (CPU `f32`; no backward pass: for the frozen encoders), else as a sum.
+    pub fn forward_residual(&self, xs: &Tensor, residual: &Tensor) -> Result<Tensor> {
+        let dims = xs.dims();
+        let Some((&in_dim, lead)) = dims.split_last() else {
+            candle_core::bail!("linear: a scalar input has no feature dimension");
+        };
+        let rows: usize = lead.iter().product();
+        let x2 = xs.reshape((rows, in_dim))?;
+        let wt = self.weight.t()?;
+        let out_dim = self.weight.dim(0)?;
+        let fused = backend() == Backend::OpenBlas
+            && openblas::get().is_some()
+            && blas_can_take(&x2, &wt)
+            && operand_layout(wt.layout()).is_some()
+            && residual.dtype() == DType::F32
+            && matches!(residual.device(), Device::Cpu)
+            && residual.elem_count() == rows * out_dim
+            && residual.dims().last() == Some(&out_dim)
+            && self.bias.as_ref().is_none_or(|b| {
+                b.dtype() == DType::F32
+                    && matches!(b.device(), Device::Cpu)
+                    && b.dims() == [out_dim]
+            });
+        if !fused {
+            return residual + self.forward(xs)?;
+        }
+        let x2 = if operand_layout(x2.layout()).is_some() {
+            x2
+        } else {
+            x2.contiguous()?
+        };
+        let op = BlasLinearResidual {
+            bias: self.bias.as_ref().map(|b| b.contiguous()).transpose()?,
+        };
+        let r2 = residual.contiguous()?.reshape((rows, out_dim))?;
+        x2.apply_op3_no_bwd(&wt, &r2, &op)?.reshape(residual.dims())
+    }
 }
 
 impl From<candle_nn::Linear> for Linear {
@@ -543,16 +662,11 @@ pub fn linear_query_scaled(
     scale: f64,
     vb: VarBuilder,
 ) -> Result<Linear> {
-    let weight = vb.get((out_dim, in_dim), "weight")?;
-    let bias = vb.get(out_dim, "bias")?;
+    let layer = linear(in_dim, out_dim, vb)?;
     let factors: Vec<f32> = (0..out_dim)
         .map(|r| if r < query_rows { scale as f32 } else { 1.0 })
         .collect();
-    let factors = Tensor::from_vec(factors, out_dim, weight.device())?.to_dtype(weight.dtype())?;
-    Ok(Linear::new(
-        weight.broadcast_mul(&factors.unsqueeze(1)?)?,
-        Some(bias.mul(&factors)?),
-    ))
+    layer.scale_outputs(&Tensor::from_vec(factors, out_dim, layer.weight.device())?)
 }
 
 /// [`Linear`] with `weight` and `bias` under `vb`, initialised as `candle_nn::linear` does when

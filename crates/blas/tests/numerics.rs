@@ -173,6 +173,36 @@ fn linear_equals_candle_nn_linear() {
 }
 
 #[test]
+fn linear_with_residual_and_scaled_outputs_equal_the_plain_sums() {
+    if !openblas_here() {
+        return;
+    }
+    let w = random(&[48, 32], 50);
+    let b = random(&[48], 51);
+    let x = random(&[2, 70, 32], 52);
+    let residual = random(&[2, 70, 48], 53);
+    for bias in [Some(b.clone()), None] {
+        let layer = blas::Linear::new(w.clone(), bias.clone());
+        let ours = layer.forward_residual(&x, &residual).unwrap();
+        let reference =
+            (candle_nn::Linear::new(w.clone(), bias).forward(&x).unwrap() + &residual).unwrap();
+        assert_close(&ours, &reference, "linear + residual");
+    }
+    let factors = random(&[48], 54);
+    let scaled = blas::Linear::new(w.clone(), Some(b.clone()))
+        .scale_outputs(&factors)
+        .unwrap()
+        .forward(&x)
+        .unwrap();
+    let reference = candle_nn::Linear::new(w, Some(b))
+        .forward(&x)
+        .unwrap()
+        .broadcast_mul(&factors)
+        .unwrap();
+    assert_close(&scaled, &reference, "outputs scaled");
+}
+
+#[test]
 fn linear_gradients_equal_candle_nn_linear() {
     if !openblas_here() {
         return;

@@ -106,7 +106,9 @@ impl ResidualOutput {
     }
 
     fn forward(&self, xs: &Tensor, residual: &Tensor) -> Result<Tensor> {
-        self.norm.forward(&(self.dense.forward(xs)? + residual)?)
+        // The sum in the product's own pass.
+        self.norm
+            .forward(&self.dense.forward_residual(xs, residual)?)
     }
 }
 

@@ -95,6 +95,7 @@ struct Attention {
     /// The checkpoint's `qkv` with the query rows already multiplied by `1/sqrt(Dh)`, so the
     /// scores need no pass of their own to scale them.
     qkv: Linear,
+    /// The output projection (the block folds its LayerScale into it).
     proj: Linear,
     num_heads: usize,
 }
@@ -111,10 +112,9 @@ impl Attention {
             num_heads: cfg.num_heads,
         })
     }
-}
 
-impl Module for Attention {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+    /// The heads' output before `proj`, `[B, N, D]`.
+    fn heads(&self, xs: &Tensor) -> Result<Tensor> {
         let (b, n, c) = xs.dims3()?;
         let h = self.num_heads;
         // [B, N, 3, H, Dh] -> [3, B, H, N, Dh]: views, which the products read as they lie.
@@ -125,91 +125,56 @@ impl Module for Attention {
             .permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
         let attn = candle_nn::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
-        let out = blas::matmul(&attn, &v)?
-            .transpose(1, 2)?
-            .reshape((b, n, c))?;
-        self.proj.forward(&out)
+        blas::matmul(&attn, &v)?.transpose(1, 2)?.reshape((b, n, c))
     }
 }
 
-/// LayerScale (Touvron et al. 2021): a learnt per-channel scale on each residual branch.
-#[derive(Debug, Clone)]
-struct LayerScale {
-    gamma: Tensor,
+/// LayerScale (Touvron et al. 2021): a learnt per-channel scale on each residual branch
+/// (`ls1.gamma`, `ls2.gamma`). Applied by folding it into the layer that ends the branch.
+fn layer_scale(dim: usize, vb: VarBuilder) -> Result<Tensor> {
+    vb.get(dim, "gamma")
 }
 
-impl LayerScale {
-    fn new(dim: usize, vb: VarBuilder) -> Result<Self> {
-        Ok(Self {
-            gamma: vb.get(dim, "gamma")?,
-        })
-    }
-}
-
-impl Module for LayerScale {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        xs.broadcast_mul(&self.gamma)
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Mlp {
-    fc1: Linear,
-    fc2: Linear,
-}
-
-impl Mlp {
-    fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
-        let hidden = cfg.mlp_hidden();
-        Ok(Self {
-            fc1: blas::linear(cfg.hidden_size, hidden, vb.pp("fc1"))?,
-            fc2: blas::linear(hidden, cfg.hidden_size, vb.pp("fc2"))?,
-        })
-    }
-}
-
-impl Module for Mlp {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        // nn.GELU() in the original is the exact erf form, not the tanh approximation.
-        self.fc2
-            .forward(&crate::ops::gelu_erf(&self.fc1.forward(xs)?)?)
-    }
-}
-
-/// Pre-norm transformer block: `x + ls1(attn(norm1(x)))`, then `x + ls2(mlp(norm2(x)))`.
+/// Pre-norm transformer block: `x + ls1(attn(norm1(x)))`, then `x + ls2(mlp(norm2(x)))`, with
+/// each LayerScale folded into the layer before it (`attn.proj`, `mlp.fc2`) and each sum made
+/// in that layer's product pass.
 #[derive(Debug, Clone)]
 struct Block {
     norm1: LayerNorm,
     attn: Attention,
-    ls1: LayerScale,
     norm2: LayerNorm,
-    mlp: Mlp,
-    ls2: LayerScale,
+    fc1: Linear,
+    /// `mlp.fc2` times `ls2`.
+    fc2: Linear,
 }
 
 impl Block {
     fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
         let d = cfg.hidden_size;
+        let hidden = cfg.mlp_hidden();
+        let mut attn = Attention::new(cfg, vb.pp("attn"))?;
+        attn.proj = attn.proj.scale_outputs(&layer_scale(d, vb.pp("ls1"))?)?;
+        let mlp = vb.pp("mlp");
         Ok(Self {
             norm1: layer_norm(d, cfg.layer_norm_eps, vb.pp("norm1"))?,
-            attn: Attention::new(cfg, vb.pp("attn"))?,
-            ls1: LayerScale::new(d, vb.pp("ls1"))?,
+            attn,
             norm2: layer_norm(d, cfg.layer_norm_eps, vb.pp("norm2"))?,
-            mlp: Mlp::new(cfg, vb.pp("mlp"))?,
-            ls2: LayerScale::new(d, vb.pp("ls2"))?,
+            fc1: blas::linear(d, hidden, mlp.pp("fc1"))?,
+            fc2: blas::linear(hidden, d, mlp.pp("fc2"))?
+                .scale_outputs(&layer_scale(d, vb.pp("ls2"))?)?,
         })
     }
 }
 
 impl Module for Block {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let xs = (xs
-            + self
-                .ls1
-                .forward(&self.attn.forward(&self.norm1.forward(xs)?)?)?)?;
-        &xs + self
-            .ls2
-            .forward(&self.mlp.forward(&self.norm2.forward(&xs)?)?)?
+        let xs = self
+            .attn
+            .proj
+            .forward_residual(&self.attn.heads(&self.norm1.forward(xs)?)?, xs)?;
+        // nn.GELU() in the original is the exact erf form, not the tanh approximation.
+        let hidden = crate::ops::gelu_erf(&self.fc1.forward(&self.norm2.forward(&xs)?)?)?;
+        self.fc2.forward_residual(&hidden, &xs)
     }
 }
 

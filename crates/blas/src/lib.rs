@@ -195,29 +195,30 @@ pub fn matmul_on(backend: Backend, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if backend == Backend::Candle || openblas::get().is_none() || !blas_can_take(a, b) {
         return candle_operand(a)?.matmul(&candle_operand(b)?);
     }
-    let a = if operand_layout(a.layout()).is_some() {
-        a.clone()
-    } else {
-        a.contiguous()?
-    };
-    let b = if operand_layout(b.layout()).is_some() {
-        b.clone()
-    } else {
-        b.contiguous()?
-    };
-    a.apply_op2(&b, BlasMatMul)
+    blas_operand(a.clone())?.apply_op2(&blas_operand(b.clone())?, BlasMatMul)
 }
 
-/// Whether [`Linear`] adds its bias inside the product: OpenBLAS is this process's backend and
-/// takes the operands as they lie, and the bias is an `f32` vector of the output's width.
-fn fused_bias_applies(x: &Tensor, wt: &Tensor, bias: &Tensor) -> bool {
+/// Whether OpenBLAS runs a linear layer's product `x wt` in one of this crate's custom ops: it is
+/// this process's backend and takes both operands (`x` is made contiguous when it must be).
+fn blas_runs_linear(x: &Tensor, wt: &Tensor) -> bool {
     backend() == Backend::OpenBlas
         && openblas::get().is_some()
         && blas_can_take(x, wt)
         && operand_layout(wt.layout()).is_some()
-        && bias.dtype() == DType::F32
-        && matches!(bias.device(), Device::Cpu)
-        && bias.dims() == [wt.dim(1).unwrap_or(0)]
+}
+
+/// Whether `t` is a CPU `f32` tensor of exactly `dims` (what the custom ops read raw).
+fn cpu_f32_of(t: &Tensor, dims: &[usize]) -> bool {
+    t.dtype() == DType::F32 && matches!(t.device(), Device::Cpu) && t.dims() == dims
+}
+
+/// `t` as OpenBLAS reads an operand: as it lies where it can, else contiguous.
+fn blas_operand(t: Tensor) -> Result<Tensor> {
+    if operand_layout(t.layout()).is_some() {
+        Ok(t)
+    } else {
+        t.contiguous()
+    }
 }
 
 /// `t` as candle's own kernels (its CPU `gemm` and cuBLAS) take an operand: contiguous, or the
@@ -580,41 +581,36 @@ impl Linear {
     /// `residual + self.forward(xs)`, the residual added in the product's own pass where
     /// OpenBLAS takes it (CPU `f32`; no backward pass: for the frozen encoders), else as a sum.
     pub fn forward_residual(&self, xs: &Tensor, residual: &Tensor) -> Result<Tensor> {
-        let dims = xs.dims();
-        let Some((&in_dim, lead)) = dims.split_last() else {
-            candle_core::bail!("linear: a scalar input has no feature dimension");
-        };
-        let rows: usize = lead.iter().product();
-        let x2 = xs.reshape((rows, in_dim))?;
+        let (x2, lead) = linear_rows(xs)?;
         let wt = self.weight.t()?;
         let out_dim = self.weight.dim(0)?;
-        let fused = backend() == Backend::OpenBlas
-            && openblas::get().is_some()
-            && blas_can_take(&x2, &wt)
-            && operand_layout(wt.layout()).is_some()
-            && residual.dtype() == DType::F32
-            && matches!(residual.device(), Device::Cpu)
-            && residual.elem_count() == rows * out_dim
-            && residual.dims().last() == Some(&out_dim)
-            && self.bias.as_ref().is_none_or(|b| {
-                b.dtype() == DType::F32
-                    && matches!(b.device(), Device::Cpu)
-                    && b.dims() == [out_dim]
-            });
+        let mut out_dims = lead;
+        out_dims.push(out_dim);
+        let fused = blas_runs_linear(&x2, &wt)
+            && cpu_f32_of(residual, &out_dims)
+            && self.bias.as_ref().is_none_or(|b| cpu_f32_of(b, &[out_dim]));
         if !fused {
             return residual + self.forward(xs)?;
         }
-        let x2 = if operand_layout(x2.layout()).is_some() {
-            x2
-        } else {
-            x2.contiguous()?
-        };
         let op = BlasLinearResidual {
             bias: self.bias.as_ref().map(|b| b.contiguous()).transpose()?,
         };
-        let r2 = residual.contiguous()?.reshape((rows, out_dim))?;
-        x2.apply_op3_no_bwd(&wt, &r2, &op)?.reshape(residual.dims())
+        let r2 = residual.contiguous()?.reshape((x2.dim(0)?, out_dim))?;
+        blas_operand(x2)?
+            .apply_op3_no_bwd(&wt, &r2, &op)?
+            .reshape(out_dims)
     }
+}
+
+/// `xs [.., in]` as the `[rows, in]` operand of a linear layer's one tall product (candle's
+/// batched path would pack the weight once per batch entry), and its leading dimensions.
+fn linear_rows(xs: &Tensor) -> Result<(Tensor, Vec<usize>)> {
+    let dims = xs.dims();
+    let Some((&in_dim, lead)) = dims.split_last() else {
+        candle_core::bail!("linear: a scalar input has no feature dimension");
+    };
+    let rows: usize = lead.iter().product();
+    Ok((xs.reshape((rows, in_dim))?, lead.to_vec()))
 }
 
 impl From<candle_nn::Linear> for Linear {
@@ -625,30 +621,17 @@ impl From<candle_nn::Linear> for Linear {
 
 impl Module for Linear {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let dims = xs.dims();
-        let Some((&in_dim, lead)) = dims.split_last() else {
-            candle_core::bail!("linear: a scalar input has no feature dimension");
-        };
-        let rows: usize = lead.iter().product();
-        // One tall product instead of candle's batched path, which would pack the weight once
-        // per batch entry.
-        let x2 = xs.reshape((rows, in_dim))?;
+        let (x2, mut out_dims) = linear_rows(xs)?;
         let wt = self.weight.t()?;
         let ys = match &self.bias {
-            Some(bias) if fused_bias_applies(&x2, &wt, bias) => {
-                let x2 = if operand_layout(x2.layout()).is_some() {
-                    x2
-                } else {
-                    x2.contiguous()?
-                };
-                x2.apply_op3(&wt, &bias.contiguous()?, BlasLinear)?
+            Some(bias) if blas_runs_linear(&x2, &wt) && cpu_f32_of(bias, &[wt.dim(1)?]) => {
+                blas_operand(x2)?.apply_op3(&wt, &bias.contiguous()?, BlasLinear)?
             }
             Some(bias) => matmul(&x2, &wt)?.broadcast_add(bias)?,
             None => matmul(&x2, &wt)?,
         };
-        let mut out = lead.to_vec();
-        out.push(ys.dim(1)?);
-        ys.reshape(out)
+        out_dims.push(ys.dim(1)?);
+        ys.reshape(out_dims)
     }
 }
 

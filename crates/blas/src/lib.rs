@@ -458,6 +458,22 @@ impl CustomOp2 for BlasMatMul {
     }
 }
 
+/// The `f32` values of a contiguous operand of `op`, or an error naming the operand.
+fn contiguous_f32<'a>(
+    storage: &'a CpuStorage,
+    layout: &Layout,
+    op: &str,
+    what: &str,
+) -> Result<&'a [f32]> {
+    let CpuStorage::F32(values) = storage else {
+        candle_core::bail!("{op} takes an f32 {what}, got {:?}", storage.dtype());
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        candle_core::bail!("{op} takes a contiguous {what}");
+    };
+    Ok(&values[start..end])
+}
+
 /// `x W^T + r + b` for a 2-D `x` and a residual `r` of the output's shape, as one custom op
 /// (inference only: the frozen encoders' residual blocks).
 struct BlasLinearResidual {
@@ -478,26 +494,16 @@ impl CustomOp3 for BlasLinearResidual {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(residual) = s3 else {
-            candle_core::bail!(
-                "blas-linear-residual takes an f32 residual, got {:?}",
-                s3.dtype()
-            );
-        };
-        let Some((start, end)) = l3.contiguous_offsets() else {
-            candle_core::bail!("blas-linear-residual takes a contiguous residual");
-        };
-        let residual = &residual[start..end];
+        let residual = contiguous_f32(s3, l3, "blas-linear-residual", "residual")?;
         match &self.bias {
             None => blas_product(s1, l1, s2, l2, Init::Residual(residual, None)),
             Some(bias) => {
                 let (storage, layout) = bias.storage_and_layout();
-                let (candle_core::Storage::Cpu(CpuStorage::F32(b)), Some((b0, b1))) =
-                    (&*storage, layout.contiguous_offsets())
-                else {
-                    candle_core::bail!("blas-linear-residual takes a contiguous f32 CPU bias");
+                let candle_core::Storage::Cpu(storage) = &*storage else {
+                    candle_core::bail!("blas-linear-residual takes a CPU bias");
                 };
-                blas_product(s1, l1, s2, l2, Init::Residual(residual, Some(&b[b0..b1])))
+                let bias = contiguous_f32(storage, layout, "blas-linear-residual", "bias")?;
+                blas_product(s1, l1, s2, l2, Init::Residual(residual, Some(bias)))
             }
         }
     }
@@ -521,13 +527,8 @@ impl CustomOp3 for BlasLinear {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(bias) = s3 else {
-            candle_core::bail!("blas-linear takes an f32 bias, got {:?}", s3.dtype());
-        };
-        let Some((start, end)) = l3.contiguous_offsets() else {
-            candle_core::bail!("blas-linear takes a contiguous bias");
-        };
-        blas_product(s1, l1, s2, l2, Init::RowBias(&bias[start..end]))
+        let bias = contiguous_f32(s3, l3, "blas-linear", "bias")?;
+        blas_product(s1, l1, s2, l2, Init::RowBias(bias))
     }
 
     fn bwd(

@@ -288,29 +288,42 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
 /// `work/data`, generated unless it already holds this size and seed (`work/data.json`); a stale
 /// or half-written one is replaced, with the encodings made from it.
 fn generate(args: &AccuracyArgs) -> Result<PathBuf> {
-    let data = args.work.join("data");
-    let stamp = args.work.join("data.json");
-    let want = serde_json::json!({"appliances": args.appliances, "seed": args.seed});
+    let mut opts = ::synth::SynthOptions::new("", args.appliances, args.seed);
+    generate_once(
+        &args.work,
+        &[args.work.join("data"), args.work.join("encoded")],
+        serde_json::json!({"appliances": args.appliances, "seed": args.seed}),
+        &format!("{} appliances (seed {})", args.appliances, args.seed),
+        &mut opts,
+    )
+}
+
+/// `folder/data`, generated with `opts` unless `folder/data.json` records `want` and the data is
+/// complete; otherwise `stale` (the data and what was made from it) is cleared first.
+fn generate_once(
+    folder: &Path,
+    stale: &[PathBuf],
+    want: serde_json::Value,
+    what: &str,
+    opts: &mut ::synth::SynthOptions,
+) -> Result<PathBuf> {
+    let data = folder.join("data");
+    let stamp = folder.join("data.json");
     let have: Option<serde_json::Value> = std::fs::read_to_string(&stamp)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     if have.as_ref() == Some(&want) && data.join("test_with_gt.json").exists() {
         return Ok(data);
     }
-    for stale in [&data, &args.work.join("encoded")] {
+    for stale in stale {
         if stale.exists() {
             std::fs::remove_dir_all(stale)
                 .with_context(|| format!("cannot clear {}", stale.display()))?;
         }
     }
-    eprintln!(
-        "generating {} appliances (seed {}) into {} ...",
-        args.appliances,
-        args.seed,
-        data.display()
-    );
-    let opts = ::synth::SynthOptions::new(&data, args.appliances, args.seed);
-    ::synth::generate(&opts, &::synth::NoProgress)?;
+    eprintln!("generating {what} into {} ...", data.display());
+    opts.out = data.clone();
+    ::synth::generate(opts, &::synth::NoProgress)?;
     assistq::fsutil::write_atomic(&stamp, want.to_string().as_bytes())?;
     Ok(data)
 }
@@ -365,36 +378,25 @@ fn generate_shift(args: &AccuracyArgs) -> Result<PathBuf> {
         );
     }
     let work = args.work.join("shift");
-    let data = work.join("data");
-    let stamp = work.join("data.json");
-    let want = serde_json::json!({
-        "appliances": args.shift_appliances,
-        "seed": args.shift_seed,
-        "kinds": args.shift_kinds,
-    });
-    let have: Option<serde_json::Value> = std::fs::read_to_string(&stamp)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    if have.as_ref() == Some(&want) && data.join("test_with_gt.json").exists() {
-        return Ok(data);
-    }
-    if work.exists() {
-        std::fs::remove_dir_all(&work)
-            .with_context(|| format!("cannot clear {}", work.display()))?;
-    }
-    eprintln!(
-        "generating the shifted test set: {} appliances of {} (seed {}) into {} ...",
-        args.shift_appliances,
-        args.shift_kinds.join(", "),
-        args.shift_seed,
-        data.display()
-    );
-    let mut opts = ::synth::SynthOptions::new(&data, args.shift_appliances, args.shift_seed);
+    let mut opts = ::synth::SynthOptions::new("", args.shift_appliances, args.shift_seed);
     opts.kinds = args.shift_kinds.clone();
     opts.test_fraction = 1.0;
-    ::synth::generate(&opts, &::synth::NoProgress)?;
-    assistq::fsutil::write_atomic(&stamp, want.to_string().as_bytes())?;
-    Ok(data)
+    generate_once(
+        &work,
+        std::slice::from_ref(&work),
+        serde_json::json!({
+            "appliances": args.shift_appliances,
+            "seed": args.shift_seed,
+            "kinds": args.shift_kinds,
+        }),
+        &format!(
+            "the shifted test set: {} appliances of {} (seed {})",
+            args.shift_appliances,
+            args.shift_kinds.join(", "),
+            args.shift_seed
+        ),
+        &mut opts,
+    )
 }
 
 /// The main training split without the shift kinds' folders: `work/encoded/train-without-shift`,

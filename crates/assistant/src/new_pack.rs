@@ -162,6 +162,7 @@ pub fn make_pack(
         &request.video,
         &photo,
         &rects,
+        None,
         |done, total| progress(NewPackEvent::Registering { done, total }),
         |frame| hand.observe(frame),
     )

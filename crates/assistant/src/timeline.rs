@@ -11,14 +11,14 @@ use grounding::Timeline;
 pub use grounding::cache::TIMELINE_FILE;
 
 /// The cached timeline of the pack folder `folder`, or a new one written to `encoded_folder`
-/// with the best OCR model under `models_root` (loaded only then).
+/// with the best OCR model and the hand models under `models_root` (loaded only then).
 pub fn load_or_ground(
     folder: &Path,
     encoded_folder: &Path,
     models_root: &Path,
 ) -> Result<Timeline, String> {
     grounding::cache::load_or_ground(folder, encoded_folder, || {
-        Ok(ocr::Ocr::load_best(models_root)?)
+        grounding::Readers::load(models_root)
     })
     .map_err(|e| e.to_string())
 }

@@ -66,6 +66,7 @@ fn appliances(dir: &Path, count: usize, seed: u64, models: &Path) -> Vec<Applian
                 &folder.join("video.mp4"),
                 &photo,
                 &rects,
+                None,
                 |_, _| {},
                 |f| frames.push((f.time, f.image.clone(), f.homography.copied(), f.in_view)),
             )

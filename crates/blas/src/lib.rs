@@ -16,6 +16,7 @@
 //! cores the model's element-wise work and the live view then fought them (measured: Q2A training
 //! at D = 384 ran 77 samples/s with OpenBLAS's threads, 104 with this split).
 
+pub mod conv;
 mod openblas;
 
 use std::sync::OnceLock;

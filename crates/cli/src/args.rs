@@ -272,6 +272,17 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the hands in an image (MediaPipe palm detector + hand landmarks): per hand the 21
+    /// landmarks in pixels, the index fingertip, and the scores.
+    Hands {
+        image: PathBuf,
+        /// Models root (default: $PRESSNEXT_MODELS or ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print text embeddings (MiniLM) of each sentence.
     EmbedText {
         #[arg(required = true)]

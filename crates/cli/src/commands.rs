@@ -330,6 +330,51 @@ pub(crate) fn ocr_image(
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn hands_in_image(
+    image: &std::path::Path,
+    models: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let finder = hands::HandFinder::load(&root)?;
+    let pixels = ocr::read_image(image)?;
+    let found = finder.find(&pixels)?;
+    if json {
+        let hands: Vec<_> = found
+            .iter()
+            .map(|h| {
+                let (x, y) = h.index_tip();
+                serde_json::json!({
+                    "index_tip": [x, y],
+                    "presence": h.presence,
+                    "palm_score": h.palm_score,
+                    "right": h.right,
+                    "landmarks": h.landmarks,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "image": image.display().to_string(),
+            "width": pixels.width(),
+            "height": pixels.height(),
+            "hands": hands,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for h in &found {
+            let (x, y) = h.index_tip();
+            println!(
+                "hand: index fingertip at {x:.1},{y:.1} (presence {:.3}, palm {:.3})",
+                h.presence, h.palm_score
+            );
+        }
+        if found.is_empty() {
+            println!("no hand found in {}", image.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The build this binary is (`dev` or `release`): every benchmark figure says which it is from.
 fn build_profile() -> &'static str {
     if cfg!(debug_assertions) {

@@ -10,8 +10,8 @@ use grounding::{About, Cues, Evidence, WEIGHTS};
 pub(crate) fn ground(pack: &Path, models: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let folder = assistq::layout::find_appliance_folder(pack, None)?;
     let root = models.unwrap_or_else(encoders::models::default_root);
-    let ocr = ocr::Ocr::load_best(&root)?;
-    let timeline = grounding::ground_folder(&folder, &ocr, |_, _| {})?;
+    let readers = grounding::Readers::load(&root)?;
+    let timeline = grounding::ground_folder(&folder, &readers, |_, _| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&timeline)?);
         return Ok(ExitCode::SUCCESS);
@@ -98,7 +98,7 @@ pub(crate) fn ground_split_logged(
         bail!("{}: no appliance folder to ground", dir.display());
     }
     let root = models.unwrap_or_else(encoders::models::default_root);
-    let ocr = ocr::Ocr::load_best(&root)?;
+    let readers = grounding::Readers::load(&root)?;
     let (mut done, mut skipped, mut failed) = (0, 0, 0);
     // The text encoder of the encoded features, for the evidence (loaded on first need).
     let mut text: Option<encoders::text::TextEncoder> = None;
@@ -108,7 +108,7 @@ pub(crate) fn ground_split_logged(
             let (timeline, fresh) = match grounding::cache::cached(&target) {
                 Some(t) => (t, false),
                 None => {
-                    let t = grounding::ground_folder(&dir.join(name), &ocr, |_, _| {})?;
+                    let t = grounding::ground_folder(&dir.join(name), &readers, |_, _| {})?;
                     grounding::cache::save(&target, &t)?;
                     (t, true)
                 }
@@ -212,12 +212,15 @@ impl Tally {
     }
 }
 
-const SYSTEMS: [(&str, Cues); 4] = [
+/// The cues measured alone and together; the video cue is the change inside each box plus the
+/// fingertips, each also measured alone. The fused system is last.
+const SYSTEMS: [(&str, Cues); 7] = [
     (
         "labels only",
         Cues {
             label: true,
             video: false,
+            hands: false,
             layout: false,
         },
     ),
@@ -226,6 +229,7 @@ const SYSTEMS: [(&str, Cues); 4] = [
         Cues {
             label: false,
             video: true,
+            hands: true,
             layout: false,
         },
     ),
@@ -234,6 +238,34 @@ const SYSTEMS: [(&str, Cues); 4] = [
         Cues {
             label: false,
             video: false,
+            hands: false,
+            layout: true,
+        },
+    ),
+    (
+        "video: change only",
+        Cues {
+            label: false,
+            video: true,
+            hands: false,
+            layout: false,
+        },
+    ),
+    (
+        "video: hands only",
+        Cues {
+            label: false,
+            video: false,
+            hands: true,
+            layout: false,
+        },
+    ),
+    (
+        "fused without hands",
+        Cues {
+            label: true,
+            video: true,
+            hands: false,
             layout: true,
         },
     ),
@@ -295,7 +327,7 @@ pub(crate) fn bench(
     json: bool,
 ) -> Result<ExitCode> {
     let root = models.unwrap_or_else(encoders::models::default_root);
-    let ocr = ocr::Ocr::load_best(&root)?;
+    let readers = grounding::Readers::load(&root)?;
     let dir = data.join(split);
     let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("{}", dir.display()))?
@@ -310,18 +342,47 @@ pub(crate) fn bench(
             synth::TRUTH_FILE
         );
     }
-    let mut control = [Tally::default(); 4];
+    let mut control = [Tally::default(); SYSTEMS.len()];
     // Fused accuracy per appliance kind and per way the line names its control.
     let mut per_kind: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut per_naming: std::collections::BTreeMap<&'static str, Tally> = Default::default();
-    let mut none = [Tally::default(); 4];
+    let mut none = [Tally::default(); SYSTEMS.len()];
     let mut labels = Tally::default();
+    // The hand finder's fingertip inside the operated control's box at the sampled frame nearest
+    // the middle of each act, per kind of act.
+    let mut fingertip: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut registered = Vec::new();
     for folder in &folders {
         let truth = synth::read_truth(folder)?;
-        let ev: Evidence = grounding::gather(folder, &ocr, |_, _| {})?;
+        let ev: Evidence = grounding::gather(folder, &readers, |_, _| {})?;
         if let Ok(a) = &ev.activity {
             registered.push(a.registered_share());
+            for line in truth["lines"].as_array().into_iter().flatten() {
+                let (Some(b), Some(s), Some(e)) = (
+                    line["button"].as_str(),
+                    line["act_start"].as_f64(),
+                    line["act_end"].as_f64(),
+                ) else {
+                    continue;
+                };
+                let Some(bi) = ev.controls.iter().position(|c| c.button == b) else {
+                    continue;
+                };
+                let mid = (s + e) / 2.0;
+                let nearest = (0..a.times.len()).min_by(|&i, &j| {
+                    (a.times[i] - mid)
+                        .abs()
+                        .total_cmp(&(a.times[j] - mid).abs())
+                });
+                let kind = line["action"]["kind"]
+                    .as_str()
+                    .unwrap_or("other")
+                    .to_string();
+                let inside = a.has_hands()
+                    && nearest.is_some_and(|i| a.fingertip(i, bi, kind == "turn") >= 1.0);
+                fingertip.entry(kind).or_default().add(inside);
+                fingertip.entry("all".to_string()).or_default().add(inside);
+            }
         }
         for c in truth["controls"].as_array().into_iter().flatten() {
             let want = grounding::labels::normalize(c["label"].as_str().unwrap_or(""));
@@ -390,6 +451,7 @@ pub(crate) fn bench(
                 "ocr_label_accuracy": labels.rate(),
                 "ocr_labels": labels.total,
                 "video_frames_registered": reg,
+                "fingertip_in_box": tallies_json(fingertip.iter().map(|(k, t)| (k.as_str(), t))),
                 "systems": systems,
                 "fused_per_kind": tallies_json(per_kind.iter().map(|(k, t)| (k.as_str(), t))),
                 "fused_per_naming": tallies_json(per_naming.iter().map(|(k, t)| (*k, t))),
@@ -403,13 +465,17 @@ pub(crate) fn bench(
             labels.total
         );
         println!("video frames registered: {:.3}", reg);
+        println!("fingertip in the operated box, at the middle of each act:");
+        for (k, t) in &fingertip {
+            println!("  {:<16} {:.3} ({} acts)", k, t.rate(), t.total);
+        }
         println!(
-            "{:<12} {:>16} {:>16}",
+            "{:<20} {:>16} {:>16}",
             "system", "line -> control", "no-control lines"
         );
         for (k, (name, _)) in SYSTEMS.iter().enumerate() {
             println!(
-                "{:<12} {:>9.3} ({:>4}) {:>9.3} ({:>4})",
+                "{:<20} {:>9.3} ({:>4}) {:>9.3} ({:>4})",
                 name,
                 control[k].rate(),
                 control[k].total,

@@ -224,6 +224,11 @@ fn run(command: Command) -> Result<ExitCode> {
             models,
             json,
         } => ocr_image(&image, &model, models, json),
+        Command::Hands {
+            image,
+            models,
+            json,
+        } => hands_in_image(&image, models, json),
         Command::BenchEncoders {
             repeats,
             sentences,

@@ -155,11 +155,28 @@ fn bench_grounding_reports_each_cue_and_the_fusion() {
         .collect();
     assert_eq!(
         systems,
-        ["labels only", "video only", "layout only", "fused"]
+        [
+            "labels only",
+            "video only",
+            "layout only",
+            "video: change only",
+            "video: hands only",
+            "fused without hands",
+            "fused"
+        ]
     );
-    let fused = &v["systems"][3];
+    let fused = &v["systems"][6];
     assert_eq!(fused["control_accuracy"], 1.0, "{v}");
     assert!(v["ocr_label_accuracy"].as_f64().unwrap() >= 0.75, "{v}");
+    // The hand models see the demo tutorial's finger: its fingertip lands in the operated box at
+    // the middle of some acts, and the hands alone point at the right control for some lines.
+    let tips = &v["fingertip_in_box"]["all"];
+    assert!(tips["lines"].as_u64().unwrap() >= 5, "{v}");
+    assert!(tips["accuracy"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(
+        v["systems"][4]["control_accuracy"].as_f64().unwrap() > 0.3,
+        "{v}"
+    );
 }
 
 #[test]

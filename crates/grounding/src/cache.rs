@@ -40,18 +40,18 @@ pub fn save(encoded_folder: &Path, timeline: &Timeline) -> Result<(), Error> {
         .map_err(|source| Error::Io(assistq::FileError::new(path, source)))
 }
 
-/// The cached timeline of the appliance folder `folder`, or a new one grounded with the OCR
-/// `load_ocr` gives (called only then) and saved into `encoded_folder`.
+/// The cached timeline of the appliance folder `folder`, or a new one grounded with the models
+/// `load` gives (called only then) and saved into `encoded_folder`.
 pub fn load_or_ground(
     folder: &Path,
     encoded_folder: &Path,
-    load_ocr: impl FnOnce() -> Result<ocr::Ocr, Error>,
+    load: impl FnOnce() -> Result<crate::Readers, Error>,
 ) -> Result<Timeline, Error> {
     if let Some(t) = cached(encoded_folder) {
         return Ok(t);
     }
-    let ocr = load_ocr()?;
-    let timeline = crate::ground_folder(folder, &ocr, |_, _| {})?;
+    let readers = load()?;
+    let timeline = crate::ground_folder(folder, &readers, |_, _| {})?;
     save(encoded_folder, &timeline)?;
     Ok(timeline)
 }

@@ -8,10 +8,18 @@
 //! points inside the box (frame brightness matched to the photo's), turned into a robust z-score
 //! against that box's own median and spread over the whole video, so a box that always differs
 //! (a shiny key, a display) does not win every sentence.
+//!
+//! With the hand models (`hands`, MediaPipe's palm detector and hand landmarks) each registered
+//! frame's hands are found too, and their index fingertip (and, for a grip around a knob, the
+//! point between thumb tip and index tip) is mapped through the homography onto the photo: a box
+//! the fingertip is in scores 1, falling to 0 at half the box's shorter side outside it. This
+//! sees the finger itself, where the change cue sees only what the finger does to the box (and
+//! also a pen, a pointer or a display lighting up, which no hand model sees).
 
 use std::path::Path;
 
 use image::{GrayImage, RgbImage};
+use registration::homography::inverse;
 use registration::{apply, Mat3, Plane, RegisterConfig, Registrar};
 
 use crate::layout::Rect;
@@ -31,6 +39,24 @@ pub struct Activity {
     pub in_view: Vec<bool>,
     /// `z[frame][button]`: how unusual the change inside each box is (0 when not in view).
     pub z: Vec<Vec<f32>>,
+    /// `tip[frame][button]`: how close the index fingertip is to each box, in [0, 1] (0 when
+    /// not in view or no hand); empty when the video was measured without the hand models.
+    pub tip: Vec<Vec<f32>>,
+    /// `grip[frame][button]`: the same for the point between thumb tip and index tip, where a
+    /// hand turning a knob holds it.
+    pub grip: Vec<Vec<f32>>,
+}
+
+/// How the two video signals make one score per frame and box, in [0, 1]: the change z-score
+/// (saturating at [`crate::VIDEO_Z_FULL`]) weighted `change`, plus the fingertip score weighted
+/// `hand`, over the sum of the weights. `grip`: the line turns a knob, so the point between thumb
+/// and index counts as a fingertip too. Adding the two (rather than saturating their sum) keeps
+/// a box that both holds the finger and changes ahead of one the hand only rests near.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mix {
+    pub change: f32,
+    pub hand: f32,
+    pub grip: bool,
 }
 
 impl Activity {
@@ -46,8 +72,39 @@ impl Activity {
     /// consecutive registered frames, half a second at 4 fps: a press or a turn lasts that
     /// long, a hand passing over a key does not) and when it peaked; `None` when no frame of
     /// the window registered.
-    pub fn window(&self, start: f64, end: f64, buttons: usize) -> Option<(Vec<f32>, Vec<f64>)> {
-        self.window_weighted(start, end, buttons, |_| 1.0)
+    pub fn window(
+        &self,
+        start: f64,
+        end: f64,
+        buttons: usize,
+        mix: Mix,
+    ) -> Option<(Vec<f32>, Vec<f64>)> {
+        self.window_weighted(start, end, buttons, mix, |_| 1.0)
+    }
+
+    /// Whether the hand models looked at this video.
+    pub fn has_hands(&self) -> bool {
+        !self.tip.is_empty()
+    }
+
+    /// Frame `i`'s fingertip score for button `b` (with the grip point when `grip`).
+    pub fn fingertip(&self, i: usize, b: usize, grip: bool) -> f32 {
+        let at = |m: &Vec<Vec<f32>>| m.get(i).and_then(|r| r.get(b)).copied().unwrap_or(0.0);
+        if grip {
+            at(&self.tip).max(at(&self.grip))
+        } else {
+            at(&self.tip)
+        }
+    }
+
+    /// Frame `i`'s evidence for button `b` under `mix`, in [0, 1].
+    pub fn evidence(&self, i: usize, b: usize, mix: Mix) -> f32 {
+        let total = mix.change + mix.hand;
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let change = self.z[i][b].clamp(0.0, crate::VIDEO_Z_FULL) / crate::VIDEO_Z_FULL;
+        (mix.change * change + mix.hand * self.fingertip(i, b, mix.grip)) / total
     }
 
     /// [`Activity::window`] with each frame's z scaled by `weight(time)` (how much a moment
@@ -57,6 +114,7 @@ impl Activity {
         start: f64,
         end: f64,
         buttons: usize,
+        mix: Mix,
         weight: impl Fn(f64) -> f32,
     ) -> Option<(Vec<f32>, Vec<f64>)> {
         let frames: Vec<usize> = (0..self.times.len())
@@ -73,8 +131,10 @@ impl Activity {
             let wj = next.map(|j| weight(self.times[j]));
             for b in 0..buttons {
                 let sustained = match (next, wj) {
-                    (Some(j), Some(wj)) => (wi * self.z[i][b]).min(wj * self.z[j][b]),
-                    _ if frames.len() == 1 => wi * self.z[i][b],
+                    (Some(j), Some(wj)) => {
+                        (wi * self.evidence(i, b, mix)).min(wj * self.evidence(j, b, mix))
+                    }
+                    _ if frames.len() == 1 => wi * self.evidence(i, b, mix),
                     _ => continue,
                 };
                 if sustained > best[b] {
@@ -108,15 +168,16 @@ pub struct RegisteredFrame<'a> {
 }
 
 /// Samples `video` at [`SAMPLE_FPS`], registers each frame to `photo` and measures the change
-/// inside each of `rects` (photo pixels). `progress(done_seconds, total_seconds)` is called per
-/// frame.
+/// inside each of `rects` (photo pixels), and with `hands` where the fingertips are.
+/// `progress(done_seconds, total_seconds)` is called per frame.
 pub fn activity(
     video: &Path,
     photo: &RgbImage,
     rects: &[Rect],
+    hands: Option<&hands::HandFinder>,
     progress: impl FnMut(f64, f64),
 ) -> Result<Activity, Error> {
-    activity_observed(video, photo, rects, progress, |_| {})
+    activity_observed(video, photo, rects, hands, progress, |_| {})
 }
 
 /// [`activity`], also handing every registered frame to `observe` (a new pack's hand finder), so
@@ -125,6 +186,7 @@ pub fn activity_observed(
     video: &Path,
     photo: &RgbImage,
     rects: &[Rect],
+    hands: Option<&hands::HandFinder>,
     mut progress: impl FnMut(f64, f64),
     mut observe: impl FnMut(RegisteredFrame<'_>),
 ) -> Result<Activity, Error> {
@@ -150,6 +212,9 @@ pub fn activity_observed(
     let mut times = Vec::new();
     let mut in_view = Vec::new();
     let mut raw: Vec<Vec<f32>> = Vec::new();
+    let mut tip_rows: Vec<Vec<f32>> = Vec::new();
+    let mut grip_rows: Vec<Vec<f32>> = Vec::new();
+    let mut hand_error: Option<String> = None;
     let mut prior: Option<Mat3> = None;
     media::for_each_sampled_frame(video, SAMPLE_FPS, |frame| {
         let decoded = image::DynamicImage::ImageRgb8(frame.image);
@@ -199,6 +264,20 @@ pub fn activity_observed(
             None => vec![f32::NAN; rects.len()],
         };
         raw.push(row);
+        if let Some(finder) = hands {
+            let (tip, grip) = match (reg.in_view, reg.homography.as_ref().and_then(inverse)) {
+                (true, Some(to_photo)) => match finder.find(&image) {
+                    Ok(found) => fingertip_scores(&found, &to_photo, rects),
+                    Err(e) => {
+                        hand_error.get_or_insert(e.to_string());
+                        (vec![0.0; rects.len()], vec![0.0; rects.len()])
+                    }
+                },
+                _ => (vec![0.0; rects.len()], vec![0.0; rects.len()]),
+            };
+            tip_rows.push(tip);
+            grip_rows.push(grip);
+        }
         observe(RegisteredFrame {
             time: frame.timestamp,
             image: &image,
@@ -212,8 +291,56 @@ pub fn activity_observed(
         path: video.to_path_buf(),
         message: e.to_string(),
     })?;
+    if let Some(message) = hand_error {
+        return Err(Error::Media {
+            path: video.to_path_buf(),
+            message: format!("finding the hands failed: {message}"),
+        });
+    }
     let z = robust_z(&raw, rects.len());
-    Ok(Activity { times, in_view, z })
+    Ok(Activity {
+        times,
+        in_view,
+        z,
+        tip: tip_rows,
+        grip: grip_rows,
+    })
+}
+
+/// Per box, how close the fingertips of `found` (frame pixels) are once mapped onto the photo
+/// by `to_photo`: 1 inside the box, falling linearly to 0 at half the box's shorter side outside
+/// it. Two rows: the index fingertip, and the point between thumb tip and index tip (where a grip
+/// around a knob holds it); the best hand counts.
+pub fn fingertip_scores(
+    found: &[hands::Hand],
+    to_photo: &Mat3,
+    rects: &[Rect],
+) -> (Vec<f32>, Vec<f32>) {
+    let mut tip_row = vec![0f32; rects.len()];
+    let mut grip_row = vec![0f32; rects.len()];
+    let near = |row: &mut Vec<f32>, p: [f64; 2]| {
+        let Some(q) = apply(to_photo, p) else { return };
+        for (o, r) in row.iter_mut().zip(rects) {
+            let dx = (r[0] as f64 - q[0]).max(q[0] - r[2] as f64).max(0.0);
+            let dy = (r[1] as f64 - q[1]).max(q[1] - r[3] as f64).max(0.0);
+            let d = (dx * dx + dy * dy).sqrt();
+            let reach = 0.5 * (r[2] - r[0]).min(r[3] - r[1]).max(1.0) as f64;
+            *o = o.max((1.0 - d / reach).max(0.0) as f32);
+        }
+    };
+    for h in found {
+        let tip = h.landmarks[hands::INDEX_TIP];
+        let thumb = h.landmarks[hands::THUMB_TIP];
+        near(&mut tip_row, [tip[0] as f64, tip[1] as f64]);
+        near(
+            &mut grip_row,
+            [
+                (tip[0] + thumb[0]) as f64 / 2.0,
+                (tip[1] + thumb[1]) as f64 / 2.0,
+            ],
+        );
+    }
+    (tip_row, grip_row)
 }
 
 /// Per column, `(x - median) / (1.4826 MAD + 1)`; NaN (box not seen) becomes 0.
@@ -271,4 +398,74 @@ fn bilinear(p: &Plane, x: f64, y: f64) -> Option<f32> {
     let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
     let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
     Some(top * (1.0 - fy) + bottom * fy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hand_at(tip: [f32; 2], thumb: [f32; 2]) -> hands::Hand {
+        let mut landmarks = vec![[0f32; 3]; 21];
+        landmarks[hands::INDEX_TIP] = [tip[0], tip[1], 0.0];
+        landmarks[hands::THUMB_TIP] = [thumb[0], thumb[1], 0.0];
+        hands::Hand {
+            landmarks,
+            presence: 0.9,
+            palm_score: 0.9,
+            right: 0.5,
+            roi: hands::RotatedRect {
+                cx: 0.0,
+                cy: 0.0,
+                width: 1.0,
+                height: 1.0,
+                rotation: 0.0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_fingertip_scores_its_box_and_fades_outside() {
+        // Frame pixels are photo pixels scaled by 2.
+        let to_photo: Mat3 = [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 1.0]];
+        let rects = [[10.0, 10.0, 30.0, 20.0], [40.0, 10.0, 60.0, 20.0]];
+        // Tip at photo (20, 15): inside the first box. Thumb at photo (20, 35): the grip point
+        // (20, 25) is 5 px below the first box, whose reach is half its height, 5 px.
+        let (tip, grip) =
+            fingertip_scores(&[hand_at([40.0, 30.0], [40.0, 70.0])], &to_photo, &rects);
+        assert_eq!(tip, vec![1.0, 0.0]);
+        assert_eq!(grip, vec![0.0, 0.0]);
+        // Tip 2.5 px right of the first box: half way out.
+        let (tip, _) = fingertip_scores(&[hand_at([65.0, 30.0], [0.0, 0.0])], &to_photo, &rects);
+        assert!((tip[0] - 0.5).abs() < 1e-6, "{tip:?}");
+        assert_eq!(fingertip_scores(&[], &to_photo, &rects).0, vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn change_and_fingertip_add_without_saturating_each_other() {
+        let a = Activity {
+            times: vec![0.0],
+            in_view: vec![true],
+            // Box 0 changes fully, box 1 not at all.
+            z: vec![vec![20.0, 0.0]],
+            // The fingertip is on both (box 1 only by the grip point).
+            tip: vec![vec![1.0, 0.0]],
+            grip: vec![vec![0.0, 1.0]],
+        };
+        let both = Mix {
+            change: 1.0,
+            hand: 1.0,
+            grip: false,
+        };
+        assert_eq!(a.evidence(0, 0, both), 1.0);
+        assert_eq!(a.evidence(0, 1, both), 0.0);
+        assert_eq!(a.evidence(0, 1, Mix { grip: true, ..both }), 0.5);
+        let change_only = Mix { hand: 0.0, ..both };
+        assert_eq!(a.evidence(0, 0, change_only), 1.0);
+        let none = Mix {
+            change: 0.0,
+            hand: 0.0,
+            grip: false,
+        };
+        assert_eq!(a.evidence(0, 0, none), 0.0);
+    }
 }

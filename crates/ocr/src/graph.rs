@@ -813,7 +813,7 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec) -> R<Ten
     let (n, c, h, wd) = x.dims4()?;
     let (o, ci, kh, kw) = w.dims4()?;
     let y = if spec.group == c && o == c && ci == 1 && spec.dilations == [1, 1] {
-        depthwise(x, w, spec)?
+        blas::conv::depthwise_conv2d(x, w, spec.pads, spec.strides)?
     } else if (kh, kw) == (1, 1) && spec.group == 1 && spec.strides == [1, 1] && spec.pads == [0; 4]
     {
         let y = w
@@ -848,81 +848,6 @@ fn conv(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, spec: &ConvSpec) -> R<Ten
         Some(b) => y.broadcast_add(&b.reshape((1, o, 1, 1))?),
         None => Ok(y),
     }
-}
-
-/// Depthwise convolution, one channel at a time, channels spread over the CPU's threads.
-fn depthwise(x: &Tensor, w: &Tensor, spec: &ConvSpec) -> R<Tensor> {
-    let (n, c, h, wd) = x.dims4()?;
-    let (_, _, kh, kw) = w.dims4()?;
-    let [t, l, b, r] = spec.pads;
-    let [sh, sw] = spec.strides;
-    if h + t + b < kh || wd + l + r < kw {
-        candle_core::bail!("depthwise conv: input {h}x{wd} smaller than its kernel")
-    }
-    let oh = (h + t + b - kh) / sh + 1;
-    let ow = (wd + l + r - kw) / sw + 1;
-    let xs = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-    let ws = w.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-    let mut out = vec![0f32; n * c * oh * ow];
-    let plane = |idx: usize, dst: &mut [f32]| {
-        let ch = idx % c;
-        let src = &xs[idx * h * wd..(idx + 1) * h * wd];
-        let k = &ws[ch * kh * kw..(ch + 1) * kh * kw];
-        for oy in 0..oh {
-            let row = &mut dst[oy * ow..(oy + 1) * ow];
-            for ky in 0..kh {
-                let iy = (oy * sh + ky) as isize - t as isize;
-                if iy < 0 || iy >= h as isize {
-                    continue;
-                }
-                let srow = &src[iy as usize * wd..(iy as usize + 1) * wd];
-                for kx in 0..kw {
-                    let wv = k[ky * kw + kx];
-                    // Output columns whose input column lies inside the row.
-                    let lo = (l as isize - kx as isize).max(0) as usize;
-                    let first = lo.div_ceil(sw);
-                    let hi = wd as isize + l as isize - kx as isize; // exclusive, in padded coords
-                    if hi <= 0 {
-                        continue;
-                    }
-                    let last = ((hi as usize - 1) / sw + 1).min(ow);
-                    if first >= last {
-                        continue;
-                    }
-                    let start = first * sw + kx - l;
-                    let len = last - first;
-                    let dst = &mut row[first..last];
-                    if sw == 1 {
-                        // Contiguous: the compiler vectorises this.
-                        for (o, &v) in dst.iter_mut().zip(&srow[start..start + len]) {
-                            *o += wv * v;
-                        }
-                    } else {
-                        for (o, &v) in dst.iter_mut().zip(srow[start..].iter().step_by(sw)) {
-                            *o += wv * v;
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let chunk = oh * ow;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(n * c)
-        .max(1);
-    let per = (n * c).div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (ti, part) in out.chunks_mut(per * chunk).enumerate() {
-            let plane = &plane;
-            scope.spawn(move || {
-                for (j, dst) in part.chunks_mut(chunk).enumerate() {
-                    plane(ti * per + j, dst);
-                }
-            });
-        }
-    });
-    Tensor::from_vec(out, (n, c, oh, ow), &Device::Cpu)
 }
 
 /// `ConvTranspose` with kernel 2, stride 2: each input pixel writes a 2 x 2 block, so the output
@@ -962,26 +887,6 @@ fn model_err(path: &Path, message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The depthwise loop against candle's grouped conv2d, with padding and stride 2.
-    #[test]
-    fn depthwise_matches_candle_conv2d() {
-        let dev = Device::Cpu;
-        let x = Tensor::rand(-1f32, 1f32, (1, 3, 9, 11), &dev).unwrap();
-        let w = Tensor::rand(-1f32, 1f32, (3, 1, 3, 3), &dev).unwrap();
-        for (stride, pad) in [(1, 1), (2, 1), (1, 0), (2, 2)] {
-            let spec = ConvSpec {
-                strides: [stride; 2],
-                pads: [pad; 4],
-                dilations: [1, 1],
-                group: 3,
-            };
-            let ours = depthwise(&x, &w, &spec).unwrap();
-            let theirs = x.conv2d(&w, pad, stride, 1, 3).unwrap();
-            let d = testkit::tensors::max_abs_diff(&ours, &theirs);
-            assert!(d < 1e-5, "stride {stride} pad {pad}: {d}");
-        }
-    }
 
     /// ConvTranspose by matrix product against the definition.
     #[test]

@@ -53,6 +53,7 @@ PACKAGE="$(dpkg-deb -f "$DEB" Package)"
 in_root dpkg -L "$PACKAGE" >"$OUT/files.txt"
 for f in /usr/bin/pressnext-app /usr/bin/pressnext /usr/share/applications/pressnext.desktop \
          /usr/lib/pressnext/models/manifest.json /usr/lib/pressnext/models/demo/q2a.safetensors \
+         /usr/lib/pressnext/models/hands/palm_detection_lite.tflite \
          /usr/lib/pressnext/demo/pack/camera.mp4; do
   grep -qx "$f" "$OUT/files.txt" || { echo "test_deb: $f not in the package" >&2; exit 1; }
 done

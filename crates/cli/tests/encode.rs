@@ -102,14 +102,14 @@ fn missing_or_corrupt_weights_name_the_file_and_the_fix() {
     common::install_tiny_models(&dir.join("models"));
     let out = pressnext(&["models", "verify", "--models", "models"], dir);
     let (stdout, stderr) = text(&out);
-    // Both encoders verify; the install is still incomplete without the OCR and speech models.
+    // Both encoders verify; the install is still incomplete without the OCR, speech and hand models.
     assert!(
         stdout.contains("text") && stdout.contains("image"),
         "{stdout}"
     );
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("no ocr, speech model installed")
+        stderr.contains("no ocr, speech, hands model installed")
             && stderr.contains("fix: bash scripts/setup.sh"),
         "{stderr}"
     );

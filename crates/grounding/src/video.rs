@@ -201,7 +201,7 @@ pub fn activity_observed(
         .iter()
         .map(|pts| {
             pts.iter()
-                .map(|p| bilinear(&reference, p[0], p[1]).unwrap_or(0.0))
+                .map(|p| reference.bilinear(p[0], p[1]).unwrap_or(0.0))
                 .collect()
         })
         .collect();
@@ -247,7 +247,7 @@ pub fn activity_observed(
                         let mut n = 0;
                         for (p, r) in pts.iter().zip(refs) {
                             if let Some(q) = apply(&h, *p) {
-                                if let Some(v) = bilinear(&plane, q[0], q[1]) {
+                                if let Some(v) = plane.bilinear(q[0], q[1]) {
                                     sum += (v * gain - r).abs();
                                     n += 1;
                                 }
@@ -385,19 +385,6 @@ fn mean_plane(p: &Plane) -> f32 {
         return 0.0;
     }
     p.data.iter().map(|&v| v as u64).sum::<u64>() as f32 / p.data.len() as f32
-}
-
-fn bilinear(p: &Plane, x: f64, y: f64) -> Option<f32> {
-    if !(x >= 0.0 && y >= 0.0 && x <= (p.width - 1) as f64 && y <= (p.height - 1) as f64) {
-        return None;
-    }
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(p.width - 1), (y0 + 1).min(p.height - 1));
-    let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-    let v = |x, y| p.at(x, y) as f32;
-    let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
-    let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
-    Some(top * (1.0 - fy) + bottom * fy)
 }
 
 #[cfg(test)]

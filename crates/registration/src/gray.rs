@@ -58,6 +58,24 @@ impl Plane {
         self.data[y * self.width + x]
     }
 
+    /// The bilinear grey level at (`x`, `y`) (pixel centres at integers), `None` outside the
+    /// plane (or for NaN).
+    // `!(x >= 0.0)` is deliberate: NaN must fail.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    pub fn bilinear(&self, x: f64, y: f64) -> Option<f32> {
+        if !(x >= 0.0 && y >= 0.0 && x <= (self.width - 1) as f64 && y <= (self.height - 1) as f64)
+        {
+            return None;
+        }
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let v = |x, y| f32::from(self.at(x, y));
+        let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
+        let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
+        Some(top * (1.0 - fy) + bottom * fy)
+    }
+
     /// The rectangle `[x0, x0+w) x [y0, y0+h)` as a new plane (clipped by the caller).
     pub fn crop(&self, x0: usize, y0: usize, w: usize, h: usize) -> Plane {
         let mut out = Plane::new(w, h);

@@ -624,7 +624,7 @@ impl Registrar {
                     let u = (x as f64 + (i as f64 + 0.5) / 3.0) * step;
                     let v = (y as f64 + (j as f64 + 0.5) / 3.0) * step;
                     let q = apply(h, [u, v])?;
-                    sum += bilinear(frame, q[0], q[1])?;
+                    sum += frame.bilinear(q[0], q[1])?;
                 }
             }
             Some(sum / 9.0)
@@ -702,20 +702,6 @@ fn template_of(work: &Plane) -> (Plane, f64) {
         p = p.resize(p.width / 2, p.height / 2);
     }
     (p.resize(w, h), work.width as f64 / w as f64)
-}
-
-/// Bilinear grey level of `p` at (`x`, `y`) (pixel centres at integers), `None` outside.
-fn bilinear(p: &Plane, x: f64, y: f64) -> Option<f32> {
-    if !(x >= 0.0 && y >= 0.0 && x <= (p.width - 1) as f64 && y <= (p.height - 1) as f64) {
-        return None;
-    }
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(p.width - 1), (y0 + 1).min(p.height - 1));
-    let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-    let v = |x, y| f32::from(p.at(x, y));
-    let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
-    let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
-    Some(top * (1.0 - fy) + bottom * fy)
 }
 
 /// Reads an image file for registration, with an error that names the file.

@@ -79,7 +79,7 @@ enum Op {
         axes: Vec<usize>,
         keep_dims: bool,
     },
-    /// Weights `[out, in]`.
+    /// Weights transposed once at load, `[in, out]`, as the product takes them.
     FullyConnected {
         w: Tensor,
         bias: Option<Tensor>,
@@ -547,7 +547,9 @@ fn build_node(
                 return Err(format!("weights of shape {shape:?}"));
             };
             Op::FullyConnected {
-                w: Tensor::from_vec(w.clone(), (out, inn), &Device::Cpu).map_err(ce)?,
+                w: Tensor::from_vec(w.clone(), (out, inn), &Device::Cpu)
+                    .and_then(|w| w.t()?.contiguous())
+                    .map_err(ce)?,
                 bias: optional_bias(2)?,
                 act: activation(o8(0)?)?,
             }
@@ -701,7 +703,7 @@ fn run_op(op: &Op, a: &[&Tensor]) -> R<Tensor> {
             Ok(y)
         }
         Op::FullyConnected { w, bias, act: f } => {
-            let (_, inn) = w.dims2()?;
+            let (inn, _) = w.dims2()?;
             let flat = if x.rank() == 4 {
                 x.permute((0, 2, 3, 1))?.contiguous()?
             } else {
@@ -709,7 +711,7 @@ fn run_op(op: &Op, a: &[&Tensor]) -> R<Tensor> {
             };
             let rows = flat.elem_count() / inn;
             let flat = flat.reshape((rows, inn))?;
-            let y = blas::matmul(&flat, &w.t()?.contiguous()?)?;
+            let y = blas::matmul(&flat, w)?;
             act(add_bias(y, bias)?, *f)
         }
         Op::Logistic => (x.neg()?.exp()? + 1.0)?.recip(),

@@ -58,6 +58,16 @@ impl Plane {
         self.data[y * self.width + x]
     }
 
+    /// This plane resized to `w` x `h` for a smaller size, halving first while it is more than
+    /// twice as wide, so that the final bilinear step does not alias.
+    pub fn shrunk(self, w: usize, h: usize) -> Plane {
+        let mut p = self;
+        while p.width > 2 * w {
+            p = p.resize(p.width / 2, p.height / 2);
+        }
+        p.resize(w, h)
+    }
+
     /// The bilinear grey level at (`x`, `y`) (pixel centres at integers), `None` outside the
     /// plane (or for NaN).
     // `!(x >= 0.0)` is deliberate: NaN must fail.

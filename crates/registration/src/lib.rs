@@ -301,12 +301,7 @@ impl Registrar {
                     max_side: cfg.reference_max_side,
                 });
             }
-            // Halve first while far too big so bilinear does not alias.
-            let mut p = reference;
-            while p.width > 2 * w {
-                p = p.resize(p.width / 2, p.height / 2);
-            }
-            (p.resize(w, h), w as f64 / f64::from(width))
+            (reference.shrunk(w, h), w as f64 / f64::from(width))
         } else {
             (reference, 1.0)
         };
@@ -685,8 +680,8 @@ const PLAIN_STD: f32 = 6.0;
 /// 100 % with no false view.
 pub const APPEARANCE_DEFAULT: f64 = 0.4;
 
-/// `work` shrunk to [`TEMPLATE_SIDE`] on its long side (halving first, so that bilinear does not
-/// alias), and the size of one of its pixels in `work`'s pixels.
+/// `work` shrunk to [`TEMPLATE_SIDE`] on its long side ([`Plane::shrunk`]), and the size of one
+/// of its pixels in `work`'s pixels.
 fn template_of(work: &Plane) -> (Plane, f64) {
     let long = work.width.max(work.height);
     if long <= TEMPLATE_SIDE {
@@ -697,11 +692,7 @@ fn template_of(work: &Plane) -> (Plane, f64) {
         ((work.width as f64 * s).round() as usize).max(1),
         ((work.height as f64 * s).round() as usize).max(1),
     );
-    let mut p = work.clone();
-    while p.width > 2 * w {
-        p = p.resize(p.width / 2, p.height / 2);
-    }
-    (p.resize(w, h), work.width as f64 / w as f64)
+    (work.clone().shrunk(w, h), work.width as f64 / w as f64)
 }
 
 /// Reads an image file for registration, with an error that names the file.

@@ -712,6 +712,10 @@ fn demo_pack_question_overlay_next_and_training() {
     // Memory with the pack open, the live view running and a question answered (issue target:
     // 400 MiB); the later figure adds voice, follow along and the rest.
     let rss_pack_open = app_rss_mib();
+    assert!(
+        rss_pack_open.is_none_or(|mib| mib <= 400.0),
+        "the app holds {rss_pack_open:?} MiB with the pack open (target 400)"
+    );
 
     // 3. Next: step 2 marks its right button.
     d.click("#next");

@@ -232,7 +232,7 @@ impl ModelRegistry {
         if !path.is_file() {
             return Err(Error::ModelNotFound(path.display().to_string()));
         }
-        let ckpt = q2a::checkpoint::load(path, None)?;
+        let ckpt = q2a::checkpoint::load_weights(path, None)?;
         let config = ckpt.config.clone().unwrap_or_else(base_config);
         q2a::infer::load_model(&config, path, &Device::Cpu)?;
         let ext = path

@@ -147,6 +147,17 @@ fn load_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
 /// a crafted `[0, 2^62, 8]` (found by the `safetensors` fuzz seed). The one reader of user
 /// safetensors files: encoded features, checkpoints, `MODEL.INIT_STATE`.
 pub fn load_safetensors(bytes: &[u8]) -> std::result::Result<HashMap<String, Tensor>, String> {
+    load_safetensors_where(bytes, |_| true)
+}
+
+/// The tensors of a safetensors file's bytes whose name `keep` accepts, checked as in
+/// [`load_safetensors`]; the others are never materialised (a model loaded for answering skips
+/// its checkpoint's optimizer moments, twice the size of its weights).
+pub fn load_safetensors_where(
+    bytes: &[u8],
+    keep: impl Fn(&str) -> bool,
+) -> std::result::Result<HashMap<String, Tensor>, String> {
+    use candle_core::safetensors::Load;
     let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| e.to_string())?;
     for (name, info) in header.tensors() {
         let fits = info
@@ -162,7 +173,13 @@ pub fn load_safetensors(bytes: &[u8]) -> std::result::Result<HashMap<String, Ten
             ));
         }
     }
-    candle_core::safetensors::load_buffer(bytes, &Device::Cpu).map_err(|e| e.to_string())
+    let tensors = safetensors::SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
+    tensors
+        .tensors()
+        .into_iter()
+        .filter(|(name, _)| keep(name))
+        .map(|(name, view)| Ok((name, view.load(&Device::Cpu).map_err(|e| e.to_string())?)))
+        .collect()
 }
 
 fn take(map: &mut HashMap<String, Tensor>, path: &Path, name: &str, rank: usize) -> Result<Tensor> {

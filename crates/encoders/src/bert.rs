@@ -7,25 +7,58 @@
 //! its matrix products go through [`blas`] (OpenBLAS where it is installed) and its feed-forward
 //! GELU through [`crate::ops::gelu_erf`]; candle's module calls `candle_nn::Linear` inside.
 
+use std::sync::Arc;
+
 use blas::Linear;
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
+use crate::file_rows::FileRows;
+
+/// The word embedding table: in memory, or read row by row from the weights file
+/// ([`FileRows`]: the text encoder the app keeps loaded).
+#[derive(Debug, Clone)]
+enum Words {
+    InMemory(Embedding),
+    InFile(Arc<FileRows>),
+}
+
+impl Module for Words {
+    fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        match self {
+            Words::InMemory(e) => e.forward(ids),
+            Words::InFile(rows) => rows.forward(ids),
+        }
+    }
+}
+
 /// Word + token type + absolute position embeddings, then LayerNorm.
 #[derive(Debug, Clone)]
 struct Embeddings {
-    word: Embedding,
+    word: Words,
     position: Embedding,
     token_type: Embedding,
     norm: LayerNorm,
 }
 
 impl Embeddings {
-    fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+    fn new(cfg: &Config, vb: VarBuilder, words: Option<FileRows>) -> Result<Self> {
         let d = cfg.hidden_size;
+        let word = match words {
+            Some(rows) if rows.rows() == cfg.vocab_size && rows.width() == d => {
+                Words::InFile(Arc::new(rows))
+            }
+            Some(rows) => candle_core::bail!(
+                "word_embeddings.weight is {} x {}, the config asks for {} x {d}",
+                rows.rows(),
+                rows.width(),
+                cfg.vocab_size
+            ),
+            None => Words::InMemory(embedding(cfg.vocab_size, d, vb.pp("word_embeddings"))?),
+        };
         Ok(Self {
-            word: embedding(cfg.vocab_size, d, vb.pp("word_embeddings"))?,
+            word,
             position: embedding(cfg.max_position_embeddings, d, vb.pp("position_embeddings"))?,
             token_type: embedding(cfg.type_vocab_size, d, vb.pp("token_type_embeddings"))?,
             norm: layer_norm(d, cfg.layer_norm_eps, vb.pp("LayerNorm"))?,
@@ -163,11 +196,17 @@ pub struct BertModel {
 impl BertModel {
     /// `vb` at the model's root (`embeddings`, `encoder` beneath it).
     pub fn load(vb: VarBuilder, cfg: &Config) -> Result<Self> {
+        Self::load_with_words(vb, cfg, None)
+    }
+
+    /// [`BertModel::load`] with the word embedding table `words` read from its file instead of
+    /// taken from `vb` (`None`: from `vb`).
+    pub fn load_with_words(vb: VarBuilder, cfg: &Config, words: Option<FileRows>) -> Result<Self> {
         let layers = (0..cfg.num_hidden_layers)
             .map(|i| Layer::new(cfg, vb.pp("encoder").pp("layer").pp(i)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            embeddings: Embeddings::new(cfg, vb.pp("embeddings"))?,
+            embeddings: Embeddings::new(cfg, vb.pp("embeddings"), words)?,
             layers,
         })
     }

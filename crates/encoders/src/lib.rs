@@ -8,6 +8,7 @@ pub mod dinov2;
 pub mod embed;
 pub mod encode;
 pub mod error;
+pub mod file_rows;
 pub mod import;
 pub mod models;
 pub mod onnx;

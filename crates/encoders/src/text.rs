@@ -25,7 +25,7 @@ use crate::bert::BertModel;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::error::{Error, Result};
-use crate::weights::{load_safetensors, read_json, weights_error};
+use crate::weights::{load_safetensors_with_rows, read_json, weights_error};
 
 /// Most sentences in one forward pass: bounds the memory of a batch (32 x 256 tokens).
 pub const TEXT_BATCH: usize = 32;
@@ -86,11 +86,22 @@ impl TextEncoder {
         let pooling_path = dir.join("1_Pooling").join("config.json");
 
         let config: Config = read_json(&config_path)?;
-        let tensors = load_safetensors(&weights_path, device)?;
+        // The word table (47 of MiniLM's 91 MB) stays in the file: the app keeps this encoder
+        // for as long as a pack is open, and a question reads a dozen of its rows.
+        let (tensors, words) = load_safetensors_with_rows(
+            &weights_path,
+            device,
+            &[
+                "embeddings.word_embeddings.weight",
+                "bert.embeddings.word_embeddings.weight",
+            ],
+        )?;
 
         // MiniLM's file has bare names (`embeddings.word_embeddings.weight`), bert-base-uncased's
         // has them under `bert.`; the pooler sits beside `embeddings` in both.
-        let prefix = if tensors.contains_key("bert.embeddings.word_embeddings.weight") {
+        let prefix = if tensors.contains_key("bert.embeddings.word_embeddings.weight")
+            || tensors.contains_key("bert.embeddings.position_embeddings.weight")
+        {
             Some("bert")
         } else {
             None
@@ -119,7 +130,7 @@ impl TextEncoder {
             Some(p) => vb.pp(p),
             None => vb,
         };
-        let model = BertModel::load(vb.clone(), &config).map_err(|e| {
+        let model = BertModel::load_with_words(vb.clone(), &config, words).map_err(|e| {
             weights_error(&weights_path, format!("does not match config.json: {e}"))
         })?;
         let pooler = match pooling {

@@ -567,3 +567,46 @@ fn vision_errors_name_the_file() {
         (5, 4, [1, 2, 3])
     );
 }
+
+/// The word table read row by row from the weights file gives the stored rows, refuses an id
+/// outside the table, and names the file when it can no longer be read (truncated after load).
+#[test]
+fn word_table_rows_from_file() {
+    use candle_core::Module;
+    let dir = write_tiny_bert(BertKind::MeanPooling);
+    let path = dir.path().join("model.safetensors");
+    let bytes = std::fs::read(&path).unwrap();
+    let (header_len, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let name = "embeddings.word_embeddings.weight";
+    let rows = encoders::file_rows::FileRows::open(&path, header_len, &metadata, name, &Device::Cpu)
+        .unwrap()
+        .expect("an F32 table on the CPU is read from the file");
+    let stored = candle_core::safetensors::load(&path, &Device::Cpu).unwrap()[name].clone();
+    assert_eq!(rows.rows(), vocab_size());
+    let ids = Tensor::new(&[[3u32, 0, 7], [1, 1, 2]], &Device::Cpu).unwrap();
+    let got = rows.forward(&ids).unwrap();
+    assert_eq!(got.dims(), &[2, 3, 32]);
+    let want = candle_nn::Embedding::new(stored, 32).forward(&ids).unwrap();
+    let diff = (got - want)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert_eq!(diff, 0.0);
+    let outside = Tensor::new(&[vocab_size() as u32], &Device::Cpu).unwrap();
+    let err = rows.forward(&outside).unwrap_err().to_string();
+    assert!(err.contains("outside the embedding table"), "{err}");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(8 + header_len as u64)
+        .unwrap();
+    let err = rows.forward(&ids).unwrap_err().to_string();
+    assert!(err.contains("model.safetensors") && err.contains("cannot read"), "{err}");
+}

@@ -85,13 +85,30 @@ pub fn save(
 /// Loads our checkpoint or a reference PyTorch one (by extension: `.pth`, `.pt`, `.ckpt`).
 /// `init_state` (a safetensors file with tensor `state`) supplies or replaces the initial state.
 pub fn load(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
+    load_with(path, init_state, Part::All)
+}
+
+/// [`load`] without the optimizer state (empty in the result): what answering needs. The
+/// optimizer's moments are twice the weights' size and are never read from the file.
+pub fn load_weights(path: &Path, init_state: Option<&Path>) -> Result<Checkpoint> {
+    load_with(path, init_state, Part::Weights)
+}
+
+/// Which tensors of a checkpoint are loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    All,
+    Weights,
+}
+
+fn load_with(path: &Path, init_state: Option<&Path>, part: Part) -> Result<Checkpoint> {
     if !path.exists() {
         return Err(Error::checkpoint(path, "no such file"));
     }
     let mut ckpt = if is_torch(path) {
         load_torch(path)?
     } else {
-        load_ours(path)?
+        load_ours(path, part)?
     };
     if let Some(p) = init_state {
         let bytes = assistq::fsutil::read_regular(p).map_err(|e| Error::io(p, e))?;
@@ -164,18 +181,24 @@ fn config_from_meta(yaml: &str, path: &Path) -> Result<Config> {
     Config::from_yaml(yaml, &[], &format!("stored in {}", path.display()))
 }
 
-fn load_ours(path: &Path) -> Result<Checkpoint> {
+fn load_ours(path: &Path, part: Part) -> Result<Checkpoint> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_safetensors_bytes(&bytes, path)
+    from_bytes(&bytes, path, part)
 }
 
 /// A checkpoint of ours from its file's bytes (`path` names it in errors).
 pub fn from_safetensors_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
+    from_bytes(bytes, path, Part::All)
+}
+
+fn from_bytes(bytes: &[u8], path: &Path, part: Part) -> Result<Checkpoint> {
     let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| Error::checkpoint(path, format!("not a safetensors checkpoint: {e}")))?;
     let meta = header.metadata().clone().unwrap_or_default();
-    let tensors = encoded::load_safetensors(bytes)
-        .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
+    let tensors = encoded::load_safetensors_where(bytes, |name| {
+        part == Part::All || !name.starts_with(OPTIMIZER_PREFIX)
+    })
+    .map_err(|e| Error::checkpoint(path, format!("unreadable tensors: {e}")))?;
     let config = meta
         .get("config")
         .map(|yaml| config_from_meta(yaml, path))

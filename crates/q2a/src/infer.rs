@@ -51,7 +51,7 @@ pub(crate) fn require_folder(key: &str, path: &Path) -> Result<()> {
 pub fn load_model(cfg: &Config, path: &Path, device: &Device) -> Result<Q2a> {
     let init_state = (!cfg.model.init_state.is_empty()).then(|| Path::new(&cfg.model.init_state));
     require_checkpoint_files(path, init_state)?;
-    let ckpt = checkpoint::load(path, init_state)?;
+    let ckpt = checkpoint::load_weights(path, init_state)?;
     if let Some(stored) = &ckpt.config {
         let diff = checkpoint::architecture_mismatches(stored, cfg);
         if !diff.is_empty() {

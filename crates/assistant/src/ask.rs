@@ -65,7 +65,7 @@ impl ActivePack {
             .unwrap_or_default();
         let index = timeline.as_ref().map(|t| {
             let index = Index::new(t);
-            match embed.map(|e| e(&index.goals())) {
+            match embed.map(|e| e(&index.embedding_texts())) {
                 Some(Ok(embeddings)) => index.with_embeddings(embeddings),
                 _ => index,
             }

@@ -142,7 +142,7 @@ pub(crate) fn ground_split_logged(
             let lexical = grounding::answer::Index::new(&timeline);
             let index = lexical
                 .clone()
-                .with_embeddings(embed(&lexical.goals()).map_err(|e| anyhow::anyhow!(e))?);
+                .with_embeddings(embed(&lexical.embedding_texts()).map_err(|e| anyhow::anyhow!(e))?);
             let evidence =
                 assistant::timeline::listed_evidence(&timeline, &index, &qas, Some(&embed))
                     .map_err(|e| anyhow::anyhow!(e))?;

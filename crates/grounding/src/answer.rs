@@ -508,15 +508,19 @@ pub fn retrieve_without(
             .then(spans[b.span].paragraph.cmp(&spans[a.span].paragraph))
             .then(a.span.cmp(&b.span))
     });
-    let threshold = if semantic.is_some() {
-        COVERED_THRESHOLD
-    } else {
-        LEXICAL_THRESHOLD
-    };
-    let covered = ranked
-        .first()
-        .is_some_and(|s| s.score >= threshold && s.semantic.is_none_or(|c| c >= SEMANTIC_FLOOR));
+    let covered = ranked.first().is_some_and(|s| {
+        if semantic.is_some() {
+            is_covered(s)
+        } else {
+            s.score >= LEXICAL_THRESHOLD
+        }
+    });
     Retrieval { ranked, covered }
+}
+
+/// Whether the best span, scored with the sentence encoder, covers the question.
+fn is_covered(best: &SpanScore) -> bool {
+    best.score >= COVERED_THRESHOLD && best.semantic.is_none_or(|c| c >= SEMANTIC_FLOOR)
 }
 
 /// The threshold without embeddings (lexical score alone).
@@ -761,7 +765,26 @@ pub struct Index {
     /// The kinds of appliance ([`APPLIANCE_KINDS`]) the tutorial names anywhere: what it is
     /// about. Empty when it names none (a narration that only says "my machine").
     pub kinds: Vec<usize>,
+    /// Per [`APPLIANCE_KINDS`] entry, the embedding of its [`kind_prompt`].
+    pub kind_embeddings: Option<Vec<Vec<f32>>>,
 }
+
+/// How a kind of appliance is put to the sentence encoder: what a question about using one
+/// reads like.
+pub fn kind_prompt(kind: usize) -> String {
+    format!("how do I use the {}", APPLIANCE_KINDS[kind][0])
+}
+
+/// What every span's score loses per unit of [`Index::kind_margin`] beyond
+/// [`KIND_MARGIN_FREE`]: a question that reads clearly more like one about another kind of
+/// appliance than about this one ("cancel the cooking" to a washing machine, "keep cooked rice
+/// hot" to a microwave) without naming it. Kinds overlap (an air fryer's "change the temperature"
+/// reads a little more like an oven's), hence the free margin. Both chosen on the tuning seeds
+/// 555, 77 and 31 (docs/grounding.md): the largest gain in unrelated questions refused with no
+/// covered question lost.
+pub const KIND_PENALTY: f32 = 2.0;
+/// The part of [`Index::kind_margin`] that costs nothing.
+pub const KIND_MARGIN_FREE: f32 = 0.15;
 
 /// Kinds of appliance, each with the names a narration or a question gives it (whole words,
 /// lower case). A question naming a kind the tutorial never names is about another appliance.
@@ -812,7 +835,34 @@ impl Index {
             identity,
             goal_embeddings: None,
             kinds: appliance_kinds(&all_text.join(" ")),
+            kind_embeddings: None,
         }
+    }
+
+    /// How much closer the question's embedding is to another kind's [`kind_prompt`] than to
+    /// the nearest of the tutorial's own kinds: 0 when it is closest to its own, when it names
+    /// one of them, when the tutorial names no kind, or without embeddings.
+    pub fn kind_margin(&self, question: &str, question_embedding: Option<&[f32]>) -> f32 {
+        let (Some(kinds), Some(q)) = (&self.kind_embeddings, question_embedding) else {
+            return 0.0;
+        };
+        if self.kinds.is_empty()
+            || appliance_kinds(question)
+                .iter()
+                .any(|k| self.kinds.contains(k))
+        {
+            return 0.0;
+        }
+        let (mut own, mut other) = (f32::MIN, f32::MIN);
+        for (k, e) in kinds.iter().enumerate() {
+            let c = cosine(q, e);
+            if self.kinds.contains(&k) {
+                own = own.max(c);
+            } else {
+                other = other.max(c);
+            }
+        }
+        (other - own).max(0.0)
     }
 
     /// Whether `question` names a kind of appliance the tutorial, which names its own, never
@@ -847,8 +897,22 @@ impl Index {
             .collect()
     }
 
-    pub fn with_embeddings(mut self, embeddings: Vec<Vec<f32>>) -> Self {
-        if embeddings.len() == self.spans.len() {
+    /// Everything the index embeds, in the order [`Index::with_embeddings`] takes it: the
+    /// [`Index::goals`], then one [`kind_prompt`] per [`APPLIANCE_KINDS`] entry.
+    pub fn embedding_texts(&self) -> Vec<String> {
+        let mut texts = self.goals();
+        texts.extend((0..APPLIANCE_KINDS.len()).map(kind_prompt));
+        texts
+    }
+
+    /// The embeddings of [`Index::embedding_texts`] (of [`Index::goals`] alone is accepted
+    /// too); any other count leaves the index lexical.
+    pub fn with_embeddings(mut self, mut embeddings: Vec<Vec<f32>>) -> Self {
+        let n = self.spans.len();
+        if embeddings.len() == n + APPLIANCE_KINDS.len() {
+            self.kind_embeddings = Some(embeddings.split_off(n));
+        }
+        if embeddings.len() == n {
             self.goal_embeddings = Some(embeddings);
         }
         self
@@ -863,6 +927,14 @@ impl Index {
         };
         let mut retrieval =
             retrieve_without(question, &self.spans, semantic.as_deref(), &self.identity);
+        let penalty = KIND_PENALTY
+            * (self.kind_margin(question, question_embedding) - KIND_MARGIN_FREE).max(0.0);
+        if penalty > 0.0 && semantic.is_some() {
+            for s in &mut retrieval.ranked {
+                s.score -= penalty;
+            }
+            retrieval.covered = retrieval.ranked.first().is_some_and(is_covered);
+        }
         if self.asks_about_another_appliance(question) {
             retrieval.covered = false;
         }
@@ -984,6 +1056,7 @@ mod tests {
             identity: Vec::new(),
             goal_embeddings: None,
             kinds,
+            kind_embeddings: None,
         };
         let rice_cooker = index(appliance_kinds("a rice cooker"));
         assert!(rice_cooker.asks_about_another_appliance("how do I reset the microwave"));
@@ -991,6 +1064,53 @@ mod tests {
         assert!(!rice_cooker.asks_about_another_appliance("how do I stop the rice cooker"));
         // A tutorial that never says what it is refuses nothing this way.
         assert!(!index(Vec::new()).asks_about_another_appliance("how do I reset the microwave"));
+    }
+
+    /// The kind margin: how much closer a question sits to another kind's prompt than to the
+    /// tutorial's own; nothing when the question names its own kind, or the tutorial none.
+    #[test]
+    fn kind_margin_compares_the_question_with_every_kind() {
+        let n = APPLIANCE_KINDS.len();
+        let unit = |k: usize| {
+            let mut v = vec![0.0f32; n];
+            v[k] = 1.0;
+            v
+        };
+        let washer = appliance_kinds("washing machine")[0];
+        let oven = appliance_kinds("oven")[0];
+        let index = Index {
+            spans: Vec::new(),
+            identity: Vec::new(),
+            goal_embeddings: None,
+            kinds: vec![washer],
+            kind_embeddings: Some((0..n).map(unit).collect()),
+        };
+        // A question embedded exactly like the oven's prompt: a full unit of margin.
+        let like_oven = unit(oven);
+        assert!((index.kind_margin("cancel the cooking", Some(&like_oven)) - 1.0).abs() < 1e-6);
+        // Closest to its own kind: none.
+        assert_eq!(index.kind_margin("stop the wash", Some(&unit(washer))), 0.0);
+        // Naming its own kind, whatever it reads like: none.
+        assert_eq!(
+            index.kind_margin("cancel the cooking on the washing machine", Some(&like_oven)),
+            0.0
+        );
+        // No question embedding, or a tutorial that names no kind: none.
+        assert_eq!(index.kind_margin("cancel the cooking", None), 0.0);
+        let unnamed = Index {
+            kinds: Vec::new(),
+            ..index.clone()
+        };
+        assert_eq!(unnamed.kind_margin("cancel the cooking", Some(&like_oven)), 0.0);
+        // The embeddings the index asks for: goals, then one prompt per kind.
+        assert_eq!(index.embedding_texts().len(), n);
+        assert_eq!(index.embedding_texts()[oven], kind_prompt(oven));
+        let split = Index {
+            kind_embeddings: None,
+            ..index.clone()
+        }
+        .with_embeddings((0..n).map(unit).collect());
+        assert_eq!(split.kind_embeddings, index.kind_embeddings);
     }
 
     use crate::{CueVotes, Vote};

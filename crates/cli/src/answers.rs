@@ -107,7 +107,9 @@ pub fn evaluate(
             assistant::timeline::load_or_ground(&dir, &timelines.join(folder), models_root)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
         let lexical = Index::new(&timeline);
-        let semantic = lexical.clone().with_embeddings(embed(&lexical.embedding_texts())?);
+        let semantic = lexical
+            .clone()
+            .with_embeddings(embed(&lexical.embedding_texts())?);
         let free_path = dir.join(FREE_FILE);
         let free: FreeQuestions =
             serde_json::from_str(&std::fs::read_to_string(&free_path).with_context(|| {

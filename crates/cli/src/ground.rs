@@ -140,9 +140,9 @@ pub(crate) fn ground_split_logged(
             let encoder = text.as_ref().expect("loaded above");
             let embed = |t: &[String]| encoder.encode(t).map_err(|e| e.to_string());
             let lexical = grounding::answer::Index::new(&timeline);
-            let index = lexical
-                .clone()
-                .with_embeddings(embed(&lexical.embedding_texts()).map_err(|e| anyhow::anyhow!(e))?);
+            let index = lexical.clone().with_embeddings(
+                embed(&lexical.embedding_texts()).map_err(|e| anyhow::anyhow!(e))?,
+            );
             let evidence =
                 assistant::timeline::listed_evidence(&timeline, &index, &qas, Some(&embed))
                     .map_err(|e| anyhow::anyhow!(e))?;

@@ -74,4 +74,3 @@ pub fn load_safetensors_with_rows(
     }
     Ok((tensors, rows.map(|(_, r)| r)))
 }
-

@@ -578,9 +578,10 @@ fn word_table_rows_from_file() {
     let bytes = std::fs::read(&path).unwrap();
     let (header_len, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let name = "embeddings.word_embeddings.weight";
-    let rows = encoders::file_rows::FileRows::open(&path, header_len, &metadata, name, &Device::Cpu)
-        .unwrap()
-        .expect("an F32 table on the CPU is read from the file");
+    let rows =
+        encoders::file_rows::FileRows::open(&path, header_len, &metadata, name, &Device::Cpu)
+            .unwrap()
+            .expect("an F32 table on the CPU is read from the file");
     let stored = candle_core::safetensors::load(&path, &Device::Cpu).unwrap()[name].clone();
     assert_eq!(rows.rows(), vocab_size());
     let ids = Tensor::new(&[[3u32, 0, 7], [1, 1, 2]], &Device::Cpu).unwrap();
@@ -608,5 +609,8 @@ fn word_table_rows_from_file() {
         .set_len(8 + header_len as u64)
         .unwrap();
     let err = rows.forward(&ids).unwrap_err().to_string();
-    assert!(err.contains("model.safetensors") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("model.safetensors") && err.contains("cannot read"),
+        "{err}"
+    );
 }

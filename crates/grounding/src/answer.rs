@@ -1092,7 +1092,10 @@ mod tests {
         assert_eq!(index.kind_margin("stop the wash", Some(&unit(washer))), 0.0);
         // Naming its own kind, whatever it reads like: none.
         assert_eq!(
-            index.kind_margin("cancel the cooking on the washing machine", Some(&like_oven)),
+            index.kind_margin(
+                "cancel the cooking on the washing machine",
+                Some(&like_oven)
+            ),
             0.0
         );
         // No question embedding, or a tutorial that names no kind: none.
@@ -1101,7 +1104,10 @@ mod tests {
             kinds: Vec::new(),
             ..index.clone()
         };
-        assert_eq!(unnamed.kind_margin("cancel the cooking", Some(&like_oven)), 0.0);
+        assert_eq!(
+            unnamed.kind_margin("cancel the cooking", Some(&like_oven)),
+            0.0
+        );
         // The embeddings the index asks for: goals, then one prompt per kind.
         assert_eq!(index.embedding_texts().len(), n);
         assert_eq!(index.embedding_texts()[oven], kind_prompt(oven));

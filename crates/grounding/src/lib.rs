@@ -37,8 +37,9 @@ pub use action::Action;
 /// a turn's or slide's target value names no control, and a goal sentence gives no action. 3:
 /// the video's margin around a line reaches into silence only, not into another sentence. 4: a
 /// goal clause ("If you want to make chicken, press ...") names no control. 5: the video cue
-/// also sees the hand's fingertips (MediaPipe's hand models).
-pub const VERSION: u32 = 5;
+/// also sees the hand's fingertips (MediaPipe's hand models). 6: the video's change is measured
+/// against the video's usual look of each box (not the photo), less the frame's common change.
+pub const VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

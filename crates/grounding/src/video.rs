@@ -1,13 +1,14 @@
 //! Cue (b): where the action happens in the tutorial video, without a learned model. Each
 //! sampled frame is registered to the reference photo (`registration`); every button box of
-//! the photo is then looked up in the frame through the homography and compared with the photo.
-//! A finger, a pen, a glove, a knob's pointer or a lit display all change what a box shows; a
-//! box that changes much more than it usually does is being operated.
+//! the photo is then looked up in the frame through the homography and compared with how the
+//! video usually shows it. A finger, a pen, a glove, a knob's pointer or a lit display all change
+//! what a box shows; a box that changes much more than it usually does is being operated.
 //!
 //! Per box and frame the change is the mean absolute difference of grey levels on a grid of
-//! points inside the box (frame brightness matched to the photo's), turned into a robust z-score
-//! against that box's own median and spread over the whole video, so a box that always differs
-//! (a shiny key, a display) does not win every sentence.
+//! points inside the box to each point's median over the video (frame brightness matched),
+//! turned into a robust z-score against that box's own median and spread over the whole video,
+//! so a box that always varies (a shiny key, a display) does not win every sentence; each
+//! frame's scores then lose their median over the boxes (light or shake moves them all).
 //!
 //! With the hand models (`hands`, MediaPipe's palm detector and hand landmarks) each registered
 //! frame's hands are found too, and their index fingertip (and, for a grip around a knob, the
@@ -195,23 +196,14 @@ pub fn activity_observed(
             path: video.to_path_buf(),
             message: format!("the reference photo cannot be registered to: {e}"),
         })?;
-    let reference = Plane::from_rgb(photo);
     let points: Vec<Vec<[f64; 2]>> = rects.iter().map(grid).collect();
-    let ref_values: Vec<Vec<f32>> = points
-        .iter()
-        .map(|pts| {
-            pts.iter()
-                .map(|p| reference.bilinear(p[0], p[1]).unwrap_or(0.0))
-                .collect()
-        })
-        .collect();
-    let ref_mean = mean_plane(&reference);
     let duration = media::probe(video)
         .map(|i| i.duration.unwrap_or(0.0))
         .unwrap_or(0.0);
     let mut times = Vec::new();
     let mut in_view = Vec::new();
-    let mut raw: Vec<Vec<f32>> = Vec::new();
+    // Per frame, per box, the grey level at each grid point (NaN where the frame does not show it).
+    let mut samples: Vec<Vec<Vec<f32>>> = Vec::new();
     let mut tip_rows: Vec<Vec<f32>> = Vec::new();
     let mut grip_rows: Vec<Vec<f32>> = Vec::new();
     let mut hand_error: Option<String> = None;
@@ -236,34 +228,20 @@ pub fn activity_observed(
         prior = reg.homography;
         times.push(frame.timestamp);
         in_view.push(reg.in_view);
-        let row = match reg.homography {
-            Some(h) => {
-                let gain = ref_mean / mean_plane(&plane).max(1.0);
-                points
-                    .iter()
-                    .zip(&ref_values)
-                    .map(|(pts, refs)| {
-                        let mut sum = 0.0;
-                        let mut n = 0;
-                        for (p, r) in pts.iter().zip(refs) {
-                            if let Some(q) = apply(&h, *p) {
-                                if let Some(v) = plane.bilinear(q[0], q[1]) {
-                                    sum += (v * gain - r).abs();
-                                    n += 1;
-                                }
-                            }
-                        }
-                        if n * 2 < pts.len() {
-                            f32::NAN
-                        } else {
-                            sum / n as f32
-                        }
+        let row: Vec<Vec<f32>> = points
+            .iter()
+            .map(|pts| {
+                pts.iter()
+                    .map(|p| {
+                        reg.homography
+                            .and_then(|h| apply(&h, *p))
+                            .and_then(|q| plane.bilinear(q[0], q[1]))
+                            .unwrap_or(f32::NAN)
                     })
                     .collect()
-            }
-            None => vec![f32::NAN; rects.len()],
-        };
-        raw.push(row);
+            })
+            .collect();
+        samples.push(row);
         if let Some(finder) = hands {
             let (tip, grip) = match (reg.in_view, reg.homography.as_ref().and_then(inverse)) {
                 (true, Some(to_photo)) => match finder.find(&image) {
@@ -297,11 +275,11 @@ pub fn activity_observed(
             message: format!("finding the hands failed: {message}"),
         });
     }
-    let z = robust_z(&raw, rects.len());
+    let z = robust_z(&change_from_usual(samples), rects.len());
     Ok(Activity {
         times,
         in_view,
-        z,
+        z: common_mode_removed(z),
         tip: tip_rows,
         grip: grip_rows,
     })
@@ -344,6 +322,86 @@ pub fn fingertip_scores(
 }
 
 /// Per column, `(x - median) / (1.4826 MAD + 1)`; NaN (box not seen) becomes 0.
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return None;
+    }
+    let mid = v.len() / 2;
+    Some(*v.select_nth_unstable_by(mid, f32::total_cmp).1)
+}
+
+/// Per frame and box, how far the box's grid points are from how the video usually shows them:
+/// the mean absolute difference to each point's median over the frames, after matching the
+/// frame's brightness to those medians (the median ratio over every box's points, so a finger
+/// on one key does not set it). NaN where the frame shows under half of the box's points.
+///
+/// The video's own look, not the reference photo's, is the baseline: the photo is another
+/// picture (another light, white balance, blur, angle), and against it a finger may as well
+/// make a key look more like the photo as less (a brown finger on a dark key of a bright video).
+fn change_from_usual(mut samples: Vec<Vec<Vec<f32>>>) -> Vec<Vec<f32>> {
+    let Some(first) = samples.first() else {
+        return Vec::new();
+    };
+    let usual: Vec<Vec<f32>> = first
+        .iter()
+        .enumerate()
+        .map(|(b, pts)| {
+            (0..pts.len())
+                .map(|k| median(samples.iter().map(|f| f[b][k]).collect()).unwrap_or(f32::NAN))
+                .collect()
+        })
+        .collect();
+    samples
+        .iter_mut()
+        .map(|frame| {
+            let ratios: Vec<f32> = frame
+                .iter()
+                .zip(&usual)
+                .flat_map(|(pts, us)| pts.iter().zip(us).map(|(&v, &u)| u / v.max(1.0)))
+                .collect();
+            let gain = median(ratios).unwrap_or(1.0);
+            for v in frame.iter_mut().flatten() {
+                *v *= gain;
+            }
+            frame
+                .iter()
+                .zip(&usual)
+                .map(|(pts, us)| {
+                    let (mut sum, mut n) = (0.0, 0);
+                    for (&v, &u) in pts.iter().zip(us) {
+                        if v.is_finite() && u.is_finite() {
+                            sum += (v - u).abs();
+                            n += 1;
+                        }
+                    }
+                    if n * 2 < pts.len() {
+                        f32::NAN
+                    } else {
+                        sum / n as f32
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Each frame's z-scores less their median over the boxes (with three boxes or more): what
+/// moves every box at once (light, exposure, blur, a shaking camera) is no box's action.
+fn common_mode_removed(z: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
+    z.into_iter()
+        .map(|row| {
+            if row.len() < 3 {
+                return row;
+            }
+            let m = median(row.clone()).unwrap_or(0.0);
+            row.into_iter().map(|x| x - m).collect()
+        })
+        .collect()
+}
+
+/// Per box, its change as a robust z-score (against its median and 1.4826 MAD + 1 over the
+/// video).
 fn robust_z(raw: &[Vec<f32>], buttons: usize) -> Vec<Vec<f32>> {
     let mut stats = Vec::with_capacity(buttons);
     for b in 0..buttons {
@@ -378,13 +436,6 @@ fn grid(r: &Rect) -> Vec<[f64; 2]> {
         }
     }
     pts
-}
-
-fn mean_plane(p: &Plane) -> f32 {
-    if p.data.is_empty() {
-        return 0.0;
-    }
-    p.data.iter().map(|&v| v as u64).sum::<u64>() as f32 / p.data.len() as f32
 }
 
 #[cfg(test)]
@@ -425,6 +476,31 @@ mod tests {
         let (tip, _) = fingertip_scores(&[hand_at([65.0, 30.0], [0.0, 0.0])], &to_photo, &rects);
         assert!((tip[0] - 0.5).abs() < 1e-6, "{tip:?}");
         assert_eq!(fingertip_scores(&[], &to_photo, &rects).0, vec![0.0, 0.0]);
+    }
+
+    /// A frame twice as bright everywhere is no change; a box covered in one frame is, and
+    /// only that box, though the photo (not used any more) may look nothing like the video.
+    #[test]
+    fn change_is_against_the_videos_usual_look() {
+        let look = |v: f32| vec![v; 4];
+        // 5 frames, 3 boxes of 4 grid points: box values 100, 50, 150.
+        let mut samples: Vec<Vec<Vec<f32>>> = (0..5)
+            .map(|_| vec![look(100.0), look(50.0), look(150.0)])
+            .collect();
+        samples[1] = vec![look(200.0), look(100.0), look(300.0)];
+        samples[3][1] = look(20.0);
+        // Frame 4 shows only one point of box 2: not enough to say.
+        samples[4][2] = vec![150.0, f32::NAN, f32::NAN, f32::NAN];
+        let change = change_from_usual(samples);
+        assert!(change[1].iter().all(|&c| c.abs() < 1e-3), "{:?}", change[1]);
+        assert!((change[3][1] - 30.0).abs() < 1e-3, "{:?}", change[3]);
+        assert!(change[3][0].abs() < 1e-3 && change[3][2].abs() < 1e-3);
+        assert!(change[4][2].is_nan());
+        let z = common_mode_removed(robust_z(&change, 3));
+        assert!(z[3][1] > 10.0, "{:?}", z[3]);
+        // Every box moving together leaves nothing.
+        let z = common_mode_removed(vec![vec![5.0, 5.0, 5.0, 9.0]]);
+        assert_eq!(z, vec![vec![0.0, 0.0, 0.0, 4.0]]);
     }
 
     #[test]

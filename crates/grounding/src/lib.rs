@@ -39,7 +39,8 @@ pub use action::Action;
 /// goal clause ("If you want to make chicken, press ...") names no control. 5: the video cue
 /// also sees the hand's fingertips (MediaPipe's hand models). 6: the video's change is measured
 /// against the video's usual look of each box (not the photo), less the frame's common change.
-pub const VERSION: u32 = 6;
+/// 7: registration refines each frame's homography on every textured pixel (boxes land closer).
+pub const VERSION: u32 = 7;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,6 +1,6 @@
 //! Registration speed at 1280x720: full re-detection (no prior) and
-//! tracking (previous homography as prior), plus the two biggest stages of
-//! detection on their own. `cargo bench -p registration --bench registration`;
+//! tracking (previous homography as prior), each with and without the dense
+//! refinement, plus the two biggest stages of detection on their own. `cargo bench -p registration --bench registration`;
 //! figures are in docs/registration.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -43,6 +43,21 @@ fn bench(c: &mut Criterion) {
     // Prior: the previous frame's pose (the next frame of the sweep).
     let prior = frames[1].1;
     g.bench_function("track", |b| b.iter(|| reg.track_plane(plane, &prior)));
+    // The same two without the dense refinement, side by side (what it costs per frame).
+    let unrefined = {
+        let (panel, _) = draw_panel(1, 480, 320);
+        let cfg = RegisterConfig {
+            refine_max_shift: 0.0,
+            ..RegisterConfig::default()
+        };
+        Registrar::from_rgb(&panel, cfg).unwrap()
+    };
+    g.bench_function("redetect_without_refinement", |b| {
+        b.iter(|| unrefined.register_plane(plane))
+    });
+    g.bench_function("track_without_refinement", |b| {
+        b.iter(|| unrefined.track_plane(plane, &prior))
+    });
     let mut tracker = Tracker::new(reg.clone());
     let mut i = 0;
     g.bench_function("tracker_sequence", |b| {

@@ -33,6 +33,7 @@ pub mod features;
 pub mod gray;
 pub mod homography;
 pub mod json;
+pub mod refine;
 pub mod tracker;
 
 use std::fmt;
@@ -103,6 +104,9 @@ pub struct RegisterConfig {
     /// Smallest share of the reference's textured cells whose look the frame reproduces through
     /// the homography (the appearance check, [`Registrar`]'s `appearance`); 0 turns it off.
     pub min_appearance: f64,
+    /// Largest correction, frame pixels at the corners of the reference's textured region, that
+    /// the dense refinement ([`refine`]) may make to the keypoints' homography of a frame in view; 0 turns it off.
+    pub refine_max_shift: f64,
     pub seed: u64,
 }
 
@@ -132,6 +136,7 @@ impl Default for RegisterConfig {
             track_margin: 0.15,
             track_min_inlier_fraction: 0.4,
             min_appearance: APPEARANCE_DEFAULT,
+            refine_max_shift: 12.0,
             seed: 0x5EED,
         }
     }
@@ -241,6 +246,8 @@ pub struct Registrar {
     /// check, and its pixel size in described pixels.
     template: Plane,
     template_step: f64,
+    /// The reference's textured pixels for the dense refinement.
+    dense: refine::Template,
     /// Size of the reference as given (original pixels).
     width: u32,
     height: u32,
@@ -313,11 +320,13 @@ impl Registrar {
             });
         }
         let (template, template_step) = template_of(&work);
+        let dense = refine::Template::new(&work);
         Ok(Self {
             cfg,
             features,
             template,
             template_step,
+            dense,
             width,
             height,
             to_work,
@@ -479,7 +488,17 @@ impl Registrar {
         };
         let inlier_src: Vec<[f64; 2]> = res.inliers.iter().map(|&i| corrs[i].src).collect();
         let verdict = self.assess(&res.h, &inlier_src, corrs.len(), res.rms_error, frame);
-        let h_full = homography::normalized(homography::mul(&res.h, &self.original_to_work()));
+        // In view, the keypoints' homography is refined on every textured pixel (keypoints on
+        // a blurred frame are where the blur smears them); a refinement that does not lower the
+        // photometric cost, or moves a corner too far, is not taken.
+        let h = match verdict {
+            Ok(()) if self.cfg.refine_max_shift > 0.0 => self
+                .dense
+                .refine(frame, &res.h, self.cfg.refine_max_shift)
+                .unwrap_or(res.h),
+            _ => res.h,
+        };
+        let h_full = homography::normalized(homography::mul(&h, &self.original_to_work()));
         let (in_view, reason) = match (verdict, h_full) {
             (Ok(()), Some(_)) => (true, None),
             (Ok(()), None) => (false, Some(NotInViewReason::Degenerate)),

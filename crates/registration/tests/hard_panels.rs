@@ -323,6 +323,6 @@ fn hard_panels_registration_is_measured() {
     );
 }
 
-/// Measured: 75.6 % under 3 px (68 of 90 frames), less a margin for platform differences in
-/// floating point.
-const HARD_FLOOR: f64 = 0.72;
+/// Measured: 82.2 % under 3 px (74 of 90 frames, with the dense refinement; 75.6 % without),
+/// less a margin for platform differences in floating point.
+const HARD_FLOOR: f64 = 0.80;

@@ -32,10 +32,7 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
 /// (under 100 MB), it needs no `unsafe`, and a truncated file fails here, naming the file, instead
 /// of at the first tensor access.
 pub fn load_safetensors(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>> {
-    let bytes =
-        std::fs::read(path).map_err(|e| weights_error(path, format!("cannot read: {e}")))?;
-    candle_core::safetensors::load_buffer(&bytes, device)
-        .map_err(|e| weights_error(path, format!("not a valid safetensors file: {e}")))
+    Ok(load_safetensors_with_rows(path, device, &[])?.0)
 }
 
 /// [`load_safetensors`], except that the first of `table_names` the file has, when it can be read

@@ -321,7 +321,7 @@ pub fn fingertip_scores(
     (tip_row, grip_row)
 }
 
-/// Per column, `(x - median) / (1.4826 MAD + 1)`; NaN (box not seen) becomes 0.
+/// The median of the finite values of `v` (the upper one of an even count); `None` without any.
 fn median(mut v: Vec<f32>) -> Option<f32> {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
@@ -400,18 +400,15 @@ fn common_mode_removed(z: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Per box, its change as a robust z-score (against its median and 1.4826 MAD + 1 over the
-/// video).
+/// Per box (column), its change as a robust z-score over the video, `(x - median) / (1.4826
+/// MAD + 1)`; NaN (box not seen) becomes 0.
 fn robust_z(raw: &[Vec<f32>], buttons: usize) -> Vec<Vec<f32>> {
     let mut stats = Vec::with_capacity(buttons);
     for b in 0..buttons {
-        let mut v: Vec<f32> = raw.iter().map(|r| r[b]).filter(|x| x.is_finite()).collect();
-        v.sort_by(f32::total_cmp);
-        let median = v.get(v.len() / 2).copied().unwrap_or(0.0);
-        let mut dev: Vec<f32> = v.iter().map(|x| (x - median).abs()).collect();
-        dev.sort_by(f32::total_cmp);
-        let mad = dev.get(dev.len() / 2).copied().unwrap_or(0.0);
-        stats.push((median, 1.4826 * mad + 1.0));
+        let v: Vec<f32> = raw.iter().map(|r| r[b]).collect();
+        let m = median(v.clone()).unwrap_or(0.0);
+        let mad = median(v.iter().map(|x| (x - m).abs()).collect()).unwrap_or(0.0);
+        stats.push((m, 1.4826 * mad + 1.0));
     }
     raw.iter()
         .map(|r| {

@@ -50,6 +50,8 @@ struct Scale {
 pub struct Template {
     /// Coarse first.
     scales: Vec<Scale>,
+    /// The corners of the textured pixels' bounding box, reference pixels ([`Template::support`]).
+    support: Option<[[f64; 2]; 4]>,
 }
 
 impl Template {
@@ -60,8 +62,15 @@ impl Template {
             .into_iter()
             .filter(|(p, _)| p.width >= 16 && p.height >= 16)
             .map(|(p, factor)| Scale::new(&p.blur5(), factor))
-            .collect();
-        Self { scales }
+            .collect::<Vec<_>>();
+        let support = scales.last().and_then(Scale::support);
+        Self { scales, support }
+    }
+
+    /// The corners of the bounding box of the textured pixels, reference pixels: where the
+    /// alignment is supported (the photo's outline may reach far beyond the panel).
+    pub fn support(&self) -> Option<[[f64; 2]; 4]> {
+        self.support
     }
 
     /// `h` (reference pixels -> frame pixels) refined against `frame`, or `None` when the
@@ -129,31 +138,6 @@ impl Template {
     }
 }
 
-impl Template {
-    /// The corners of the bounding box of the textured pixels, reference pixels: where the
-    /// alignment is supported (the photo's outline may reach far beyond the panel).
-    pub fn support(&self) -> Option<[[f64; 2]; 4]> {
-        let finest = self.scales.last()?;
-        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for s in &finest.samples {
-            x0 = x0.min(s.x);
-            y0 = y0.min(s.y);
-            x1 = x1.max(s.x);
-            y1 = y1.max(s.y);
-        }
-        if x0 > x1 {
-            return None;
-        }
-        let f = finest.factor;
-        Some([
-            [x0 / f, y0 / f],
-            [x1 / f, y0 / f],
-            [x1 / f, y1 / f],
-            [x0 / f, y1 / f],
-        ])
-    }
-}
-
 fn diag(s: f64) -> Mat3 {
     [[s, 0.0, 0.0], [0.0, s, 0.0], [0.0, 0.0, 1.0]]
 }
@@ -213,6 +197,27 @@ impl Scale {
             norm,
             norm_inv,
         }
+    }
+
+    /// The corners of the bounding box of its samples, reference pixels; `None` without any.
+    fn support(&self) -> Option<[[f64; 2]; 4]> {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for s in &self.samples {
+            x0 = x0.min(s.x);
+            y0 = y0.min(s.y);
+            x1 = x1.max(s.x);
+            y1 = y1.max(s.y);
+        }
+        if x0 > x1 {
+            return None;
+        }
+        let f = self.factor;
+        Some([
+            [x0 / f, y0 / f],
+            [x1 / f, y0 / f],
+            [x1 / f, y1 / f],
+            [x0 / f, y1 / f],
+        ])
     }
 
     /// One Gauss-Newton step for `warp` (scale pixels -> `image` pixels): the update and the

@@ -43,6 +43,11 @@ pub struct SynthArgs {
     /// Only these appliance kinds, comma-separated (e.g. `printer,kettle`); default every kind.
     #[arg(long, value_delimiter = ',')]
     kinds: Vec<String>,
+    /// The harder generator: icon-only keys, one label on two keys, labels far from their key,
+    /// controls named by function or symbol, two controls in a sentence, the hand from above, a
+    /// pen instead of a finger, camera shake (docs/synth.md). Not with --demo.
+    #[arg(long, conflicts_with = "demo")]
+    harder: bool,
 }
 
 pub fn run(args: SynthArgs) -> Result<ExitCode> {
@@ -77,6 +82,7 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
         opts.threads = t;
     }
     opts.kinds = args.kinds.clone();
+    opts.harder = args.harder;
     let bar = ProgressBar::new(args.appliances as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} appliances  {msg}  [{elapsed_precise}]")

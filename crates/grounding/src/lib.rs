@@ -40,7 +40,9 @@ pub use action::Action;
 /// also sees the hand's fingertips (MediaPipe's hand models). 6: the video's change is measured
 /// against the video's usual look of each box (not the photo), less the frame's common change.
 /// 7: registration refines each frame's homography on every textured pixel (boxes land closer).
-pub const VERSION: u32 = 7;
+/// 8: a control named only to set it apart ("..., not the Stop key", "Leave Stop alone and ...")
+/// is not the step's, and a label between two keys goes to the panel's usual label side.
+pub const VERSION: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -393,6 +395,62 @@ pub fn without_goal_clauses(text: &str) -> String {
         .join(" ")
 }
 
+/// Openings of a clause that names a control only to set it apart from the one to operate,
+/// up to the step ("Leave the Stop key alone and press Start.").
+const OTHER_CONTROL_OPENINGS: &[(&str, &str)] = &[
+    ("leave ", " alone and "),
+    ("don't touch ", "; "),
+    ("do not touch ", "; "),
+    ("don't press ", "; "),
+    ("do not press ", "; "),
+];
+
+/// Clauses after the step that name another control as a landmark or a warning, to the end of
+/// the sentence ("Press Start, not Stop.", "Press Start, the one next to Stop.").
+const OTHER_CONTROL_TAILS: &[&str] = &[
+    ", not ",
+    ", the one next to ",
+    ", the one beside ",
+    ", next to ",
+    ", beside ",
+    ", instead of ",
+    " rather than ",
+];
+
+/// `text` without the clauses that name a control other than the one to operate ("Leave the
+/// Stop key alone and press Start." -> "press Start."; "Press Start, not Stop." -> "Press
+/// Start."), so that their words are not read as the step's control.
+pub fn without_other_controls(text: &str) -> String {
+    sentences(text)
+        .into_iter()
+        .map(|s| {
+            let lower = s.to_lowercase();
+            // Lowercasing keeps byte offsets for ASCII; elsewhere the sentence stays whole.
+            if lower.len() != s.len() {
+                return s.to_string();
+            }
+            let mut from = 0;
+            for (open, close) in OTHER_CONTROL_OPENINGS {
+                if lower.starts_with(open) {
+                    if let Some(at) = lower.find(close) {
+                        from = at + close.len();
+                    }
+                    break;
+                }
+            }
+            let to = OTHER_CONTROL_TAILS
+                .iter()
+                .filter_map(|t| lower[from..].find(t).map(|at| from + at))
+                .min();
+            match to {
+                Some(to) => format!("{}.", s[from..to].trim()),
+                None => s[from..].trim().to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The sentences of `text` that ask for an action, joined; all of `text` when none does. A
 /// sentence that states a goal ("This is how to turn the lamp on.") is left out when another
 /// asks for the action ("Now press the Lamp button once."): its verb is the goal's, not the
@@ -446,13 +504,17 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             // the cues look at the sentences that ask for an action, whose words name the
             // control, not at the goal's (which may name another control's label).
             let focus = action_sentences(&line.text);
-            let action = action::parse(&focus);
-            let words = action::words(&focus);
+            // Only the step's own clauses name its control: not "..., not the Stop key".
+            // Nor does a goal clause ("If you want to make chicken in 30 minutes, press the
+            // On/Off button" names On/Off, not the Chicken key).
+            let own = without_other_controls(&without_goal_clauses(&focus));
+            // The action from the step's own clauses ("Turn the knob to 2, the one next to the
+            // Stop key" turns to 2, not to "the Stop key"), else from the whole focus.
+            let action = action::parse(&own).or_else(|| action::parse(&focus));
+            let words = action::words(&own);
             // The value a control is set to is no control's name: "turn the dial to power
             // level 2" names the dial, not the Power Level key.
-            // Nor is the goal a clause states before the step ("If you want to make chicken in
-            // 30 minutes, press the On/Off button" names On/Off, not the Chicken key).
-            let named_text = without_goal_clauses(&without_target(&focus, action.as_ref()));
+            let named_text = without_target(&own, action.as_ref());
             let label_scores: Vec<f32> = ev
                 .controls
                 .iter()
@@ -464,7 +526,7 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
                 })
                 .collect();
             let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
-            let pos = layout::position_scores(&focus, &rects);
+            let pos = layout::position_scores(&own, &rects);
             let col = layout::colour_scores(&words, &ev.colours);
             let layout_scores: Vec<f32> = pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
             // The margin reaches into silence fully, into another sentence only in part: what
@@ -666,6 +728,33 @@ mod tests {
         assert_eq!(
             action_sentences("This is how to turn the dial to 60."),
             "This is how to turn the dial to 60."
+        );
+    }
+
+    #[test]
+    fn another_control_named_as_a_landmark_or_a_warning_is_not_the_step_s() {
+        assert_eq!(
+            without_other_controls("Leave the Stop key alone and tap the play key."),
+            "tap the play key."
+        );
+        assert_eq!(
+            without_other_controls("Press the OK button, not the Descale button. Done."),
+            "Press the OK button. Done."
+        );
+        assert_eq!(
+            without_other_controls(
+                "Press the key on the left, the one next to the Stop/Cancel key."
+            ),
+            "Press the key on the left."
+        );
+        assert_eq!(
+            without_other_controls("Don't touch Power; press Start."),
+            "press Start."
+        );
+        // Nothing to remove: the text stays whole ("not" inside a label is no clause).
+        assert_eq!(
+            without_other_controls("Press the Knot button."),
+            "Press the Knot button."
         );
     }
 

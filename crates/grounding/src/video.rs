@@ -104,7 +104,12 @@ impl Activity {
         if total <= 0.0 {
             return 0.0;
         }
-        let change = self.z[i][b].clamp(0.0, crate::VIDEO_Z_FULL) / crate::VIDEO_Z_FULL;
+        let z = self.z[i][b];
+        // Saturated boxes (a finger on one key, the palm over the next) are told apart by how
+        // far past saturation they go, at a weight too small to matter otherwise.
+        let change = z.clamp(0.0, crate::VIDEO_Z_FULL) / crate::VIDEO_Z_FULL
+            + 0.01 * (z - crate::VIDEO_Z_FULL).clamp(0.0, 8.0 * crate::VIDEO_Z_FULL)
+                / (8.0 * crate::VIDEO_Z_FULL);
         (mix.change * change + mix.hand * self.fingertip(i, b, mix.grip)) / total
     }
 

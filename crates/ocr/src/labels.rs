@@ -31,17 +31,59 @@ pub struct LabelCandidate {
     pub gap: f32,
 }
 
+/// Farthest a label may sit from its button on the panel's usual side ([`usual_side`]): labels
+/// printed well away from their keys, in a row of their own.
+pub const MAX_GAP_USUAL_SIDE: f32 = 1.8;
+
 /// For each button rectangle `[x0, y0, x1, y1]` (photo pixels), its label candidates among
 /// `texts`, best first (on the key, then nearest).
+///
+/// A panel prints its labels on one side of the keys (all below, or all above): when the texts
+/// that can belong to one key only agree on a side, a text between two keys (or beside none
+/// within [`MAX_GAP`]) goes to the key it is on that side of, even if it is nearer the other
+/// one, up to [`MAX_GAP_USUAL_SIDE`] away.
 pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<LabelCandidate>> {
-    let mut out = vec![Vec::new(); buttons.len()];
-    for text in texts {
-        let best = buttons
+    let relations = |max_gap: f32| -> Vec<Vec<(usize, Placement, f32)>> {
+        texts
             .iter()
-            .enumerate()
-            .filter_map(|(i, b)| relation(text, b).map(|(p, gap)| (i, p, gap)))
+            .map(|text| {
+                buttons
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, b)| relation(text, b, max_gap).map(|(p, gap)| (i, p, gap)))
+                    .collect()
+            })
+            .collect()
+    };
+    let near = relations(MAX_GAP);
+    let side = usual_side(&near);
+    let wide = match side {
+        Some(_) => relations(MAX_GAP_USUAL_SIDE),
+        None => Vec::new(),
+    };
+    let mut out = vec![Vec::new(); buttons.len()];
+    for (k, text) in texts.iter().enumerate() {
+        let nearest = near[k]
+            .iter()
+            .copied()
             .min_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)));
-        if let Some((i, placement, gap)) = best {
+        // Only a text that could belong to another key too (or to none nearby) is moved: a
+        // knob's label below it stays the knob's on a panel whose keys have theirs above.
+        let ambiguous = near[k].len() != 1;
+        let chosen = match side {
+            Some(side)
+                if ambiguous && nearest.is_none_or(|n| n.1 != Placement::On && n.1 != side) =>
+            {
+                wide[k]
+                    .iter()
+                    .copied()
+                    .filter(|r| r.1 == side)
+                    .min_by(|a, b| a.2.total_cmp(&b.2))
+                    .or(nearest)
+            }
+            _ => nearest,
+        };
+        if let Some((i, placement, gap)) = chosen {
             out[i].push(LabelCandidate {
                 text: text.text.clone(),
                 confidence: text.confidence,
@@ -61,9 +103,32 @@ pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<Labe
     out
 }
 
-/// Placement and gap of `text` relative to button `b`, or `None` when it is too far or beside
+/// The side of their keys the panel's labels are printed on: the placement of at least two
+/// thirds (and two or more) of the texts beside exactly one key, if they agree so.
+fn usual_side(relations: &[Vec<(usize, Placement, f32)>]) -> Option<Placement> {
+    const SIDES: [Placement; 4] = [
+        Placement::Below,
+        Placement::Above,
+        Placement::Left,
+        Placement::Right,
+    ];
+    let mut counts = [0usize; 4];
+    for rel in relations {
+        if let [(_, placement, _)] = rel.as_slice() {
+            if let Some(k) = SIDES.iter().position(|s| s == placement) {
+                counts[k] += 1;
+            }
+        }
+    }
+    let total: usize = counts.iter().sum();
+    let (k, &n) = counts.iter().enumerate().max_by_key(|(_, &c)| c)?;
+    (n >= 2 && 3 * n >= 2 * total).then_some(SIDES[k])
+}
+
+/// Placement and gap of `text` relative to button `b`, or `None` when it is farther than
+/// `max_gap` or beside
 /// the button along no axis.
-fn relation(text: &TextBox, b: &[f32; 4]) -> Option<(Placement, f32)> {
+fn relation(text: &TextBox, b: &[f32; 4], max_gap: f32) -> Option<(Placement, f32)> {
     let [cx, cy] = text.quad.center();
     let [tx0, ty0, tx1, ty1] = text.quad.bounds();
     let [bx0, by0, bx1, by1] = *b;
@@ -101,7 +166,7 @@ fn relation(text: &TextBox, b: &[f32; 4]) -> Option<(Placement, f32)> {
     ];
     candidates
         .into_iter()
-        .filter(|(ok, _, gap)| *ok && *gap <= MAX_GAP)
+        .filter(|(ok, _, gap)| *ok && *gap <= max_gap)
         .map(|(_, p, gap)| (p, gap))
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
@@ -147,5 +212,36 @@ mod tests {
         let c = label_candidates(&[text("+", 10.0, 44.0, 30.0, 54.0)], &buttons);
         assert_eq!(c[0].len(), 1);
         assert!(c[1].is_empty());
+    }
+
+    #[test]
+    fn a_label_between_two_keys_goes_to_the_panel_s_usual_side() {
+        // Two rows of keys whose labels are printed far above them: the top row's labels have
+        // no key above them, so the panel's side is "above", and the bottom row's labels, which
+        // sit nearer the top row's keys, still go to the key below them.
+        let buttons = [
+            [0.0, 60.0, 40.0, 100.0],
+            [100.0, 60.0, 140.0, 100.0],
+            [0.0, 170.0, 40.0, 210.0],
+            [100.0, 170.0, 140.0, 210.0],
+        ];
+        let texts = [
+            text("A", 5.0, 20.0, 35.0, 32.0),
+            text("B", 105.0, 20.0, 135.0, 32.0),
+            // 24 px below key 0, 34 px above key 2: nearer key 0.
+            text("C", 5.0, 124.0, 35.0, 136.0),
+            text("D", 105.0, 124.0, 135.0, 136.0),
+        ];
+        let c = label_candidates(&texts, &buttons);
+        let first = |i: usize| c[i].first().map(|l| l.text.as_str());
+        assert_eq!(
+            (first(0), first(1), first(2), first(3)),
+            (Some("A"), Some("B"), Some("C"), Some("D"))
+        );
+        assert_eq!(c[2][0].placement, Placement::Above);
+        // Without the agreeing labels, the nearer key wins.
+        let c = label_candidates(&texts[2..], &buttons);
+        assert_eq!(c[0].first().map(|l| l.text.as_str()), Some("C"));
+        assert!(c[2].is_empty());
     }
 }

@@ -58,6 +58,15 @@ pub(crate) struct Appliance {
     script_seed: u64,
     photo_seed: u64,
     video_seed: u64,
+    /// The harder generator's choices ([`crate::harder`]), if the dataset is made harder.
+    hard: Option<Hard>,
+}
+
+/// What the harder generator chose for one appliance besides its panel.
+pub(crate) struct Hard {
+    filming: crate::harder::HardFilming,
+    /// Seed of the narration's harder choices (namings, second controls).
+    narration_seed: u64,
 }
 
 /// The generator's truth of an appliance folder ([`TRUTH_FILE`]), as written; the error names
@@ -79,9 +88,23 @@ pub fn truth_label(truth: &serde_json::Value, button: &str) -> Option<String> {
 }
 
 impl Appliance {
-    pub fn plan(kind: &'static KindSpec, rng: &mut ChaCha8Rng, seconds: (u32, u32)) -> Appliance {
+    /// An appliance of `kind` from its RNG; `hard` is the harder generator's RNG, if any
+    /// ([`crate::harder::harder_rng`]).
+    pub fn plan(
+        kind: &'static KindSpec,
+        rng: &mut ChaCha8Rng,
+        seconds: (u32, u32),
+        hard: Option<&mut ChaCha8Rng>,
+    ) -> Appliance {
         let folder = format!("{}_{}", kind.name, short_id(rng));
-        let panel = Panel::random(kind, rng);
+        let mut panel = Panel::random(kind, rng);
+        let hard = hard.map(|h| {
+            crate::harder::harden_panel(&mut panel, h);
+            Hard {
+                filming: crate::harder::HardFilming::random(h),
+                narration_seed: h.random(),
+            }
+        });
         let surroundings = Surroundings::random(&panel, rng);
         let timeline = Timeline::random(&panel, rng, seconds.0, seconds.1);
         let image = format!("{}-user.jpg", kind.name);
@@ -137,6 +160,7 @@ impl Appliance {
             script_seed: rng.random(),
             photo_seed: rng.random(),
             video_seed: rng.random(),
+            hard,
         }
     }
 
@@ -182,14 +206,24 @@ impl Appliance {
             .map_err(|e| Error::from_assistq(e, &csv))?;
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.script_seed);
-        let script = narrate(&self.panel, &self.timeline, &self.script_goals, &mut rng);
+        let mut hard_rng = self
+            .hard
+            .as_ref()
+            .map(|h| ChaCha8Rng::seed_from_u64(h.narration_seed));
+        let (script, namings) = narrate(
+            &self.panel,
+            &self.timeline,
+            &self.script_goals,
+            &mut rng,
+            hard_rng.as_mut(),
+        );
         let script_path = dir.join("script.txt");
         script
             .write(&script_path)
             .map_err(|e| Error::from_assistq(e, &script_path))?;
 
         let truth_path = dir.join(TRUTH_FILE);
-        let truth = serde_json::to_string_pretty(&self.truth(&script))
+        let truth = serde_json::to_string_pretty(&self.truth(&script, &namings))
             .map_err(|e| Error::io(&truth_path, std::io::Error::other(e)))?;
         write_atomic(&truth_path, format!("{truth}\n").as_bytes())
             .map_err(|e| Error::io(&truth_path, e))?;
@@ -215,6 +249,7 @@ impl Appliance {
             style: TUTORIAL_CAMERA,
             size: video_size,
             crf: 26,
+            hard: self.hard.as_ref().map(|h| h.filming),
         };
         render_video(
             &self.panel,
@@ -227,8 +262,9 @@ impl Appliance {
     }
 
     /// What every narration line is about, for measuring grounding (`TRUTH_FILE`): the
-    /// narration has the opening line, then one line per step of the timeline, in order.
-    fn truth(&self, script: &assistq::script::Script) -> serde_json::Value {
+    /// narration has the opening line, then one line per step of the timeline, in order;
+    /// `namings` says how each line names its control ([`crate::script::narrate`]).
+    fn truth(&self, script: &assistq::script::Script, namings: &[&str]) -> serde_json::Value {
         let lines: Vec<serde_json::Value> = script
             .lines
             .iter()
@@ -243,12 +279,17 @@ impl Appliance {
                     "button": null,
                     "label": null,
                     "action": null,
+                    "naming": namings.get(i).copied().unwrap_or("none"),
                 });
                 if let Some(step) = step {
                     let action = &self.timeline.functions[step.function].actions[step.step];
                     let control = &self.panel.controls[action.control];
                     v["button"] = control.button_name.clone().into();
-                    v["label"] = control.label.clone().into();
+                    v["label"] = if control.printed {
+                        control.label.clone().into()
+                    } else {
+                        serde_json::Value::Null
+                    };
                     v["action"] = action.to_json();
                     v["act_start"] = step.act_start.into();
                     v["act_end"] = step.act_end.into();
@@ -268,14 +309,37 @@ impl Appliance {
                     .unwrap_or(0);
                 (
                     n,
-                    serde_json::json!({"button": c.button_name, "label": c.label}),
+                    serde_json::json!({
+                        "button": c.button_name,
+                        // null: an icon-only key, nothing printed to read.
+                        "label": if c.printed { Some(&c.label) } else { None },
+                        "name": c.label,
+                        "icon": crate::harder::icon_name(c.icon),
+                        "label_placement": match (c.printed, c.label_pos) {
+                            (false, _) => "none",
+                            (true, crate::panel::LabelPos::On) => "on",
+                            (true, crate::panel::LabelPos::Above) if c.label_shift > 0.0 => "far above",
+                            (true, crate::panel::LabelPos::Above) => "above",
+                            (true, _) if c.label_shift > 0.0 => "far below",
+                            (true, _) => "below",
+                        },
+                    }),
                 )
             })
             .collect();
         controls.sort_by_key(|(n, _)| *n);
+        let filming = self.hard.as_ref().map(|h| {
+            serde_json::json!({
+                "pointer": if h.filming.pen.is_some() { "pen" } else { "finger" },
+                "hand_from": if h.filming.from_above { "above" } else { "below" },
+                "shake": h.filming.shake,
+            })
+        });
         serde_json::json!({
-            "version": 1,
+            "version": 2,
             "about": "synthetic ground truth: the control and action of every script line (docs/synth.md)",
+            "harder": self.hard.is_some(),
+            "filming": filming,
             "controls": controls.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
             "lines": lines,
         })
@@ -395,7 +459,10 @@ pub(crate) fn generate(
     let mut appliances: Vec<(Appliance, Split)> = Vec::new();
     for (i, &(kind, split)) in plan.iter().enumerate() {
         let mut rng = appliance_rng(opts.seed, i as u64);
-        let mut a = Appliance::plan(kind, &mut rng, opts.video_seconds);
+        let mut hard = opts
+            .harder
+            .then(|| crate::harder::harder_rng(opts.seed, i as u64));
+        let mut a = Appliance::plan(kind, &mut rng, opts.video_seconds, hard.as_mut());
         while appliances.iter().any(|(b, _)| b.folder == a.folder) {
             a.folder.push(char::from(b'a' + (i % 26) as u8));
         }
@@ -530,7 +597,7 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let kind = &KINDS[rng.random_range(0..KINDS.len())];
     let mut arng = appliance_rng(seed, 0);
-    let a = Appliance::plan(kind, &mut arng, opts.video_seconds);
+    let a = Appliance::plan(kind, &mut arng, opts.video_seconds, None);
     let dir = infos_dir.join(&a.folder);
     a.write(&dir, opts.video_size)?;
     let file = QaFile {
@@ -556,6 +623,7 @@ pub(crate) fn demo_pack(out: &Path, seed: u64) -> Result<crate::DemoPack, Error>
         style: crate::scene::USER_CAMERA,
         size: opts.video_size,
         crf: 28,
+        hard: None,
     };
     render_video(
         &a.panel,

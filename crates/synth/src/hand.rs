@@ -26,6 +26,9 @@ pub struct Hand {
     /// 0 touching the panel, 1 hovering.
     pub height: f32,
     pub skin: Rgb,
+    /// A pen held like a pointer (its colour): its tip is at the grip's `tip` and the fingers
+    /// hold it well behind, so no fingertip is on the control (the harder generator).
+    pub pen: Option<Rgb>,
 }
 
 struct Limb {
@@ -34,7 +37,25 @@ struct Limb {
     r: f32,
 }
 
+/// How far behind the pen's tip the pointing fingertip holds it, in finger radii.
+const PEN_HOLD: f32 = 6.5;
+
 impl Hand {
+    /// The pen's body, tip to back end, for a pointing hand holding one.
+    fn pen_body(&self) -> Option<((f32, f32), (f32, f32))> {
+        let (Grip::Point { tip }, Some(_)) = (self.grip, self.pen) else {
+            return None;
+        };
+        let (wx, wy) = self.toward_wrist;
+        let f = self.finger;
+        // The pen leans away from the palm's side, past the knuckles.
+        let back = (
+            tip.0 + (wx + 0.25 * -wy) * 15.0 * f,
+            tip.1 + (wy + 0.25 * wx) * 15.0 * f,
+        );
+        Some((tip, back))
+    }
+
     fn limbs(&self) -> Vec<Limb> {
         let (wx, wy) = self.toward_wrist;
         let (px, py) = (-wy, wx); // perpendicular
@@ -47,6 +68,11 @@ impl Hand {
         };
         match self.grip {
             Grip::Point { tip } => {
+                let tip = if self.pen.is_some() {
+                    at(tip, PEN_HOLD * f, 0.0)
+                } else {
+                    tip
+                };
                 let knuckle = at(tip, 5.0 * f, 0.0);
                 vec![
                     // Palm, leaving the frame.
@@ -125,6 +151,26 @@ impl Hand {
             let b = (l.b.0 + sx, l.b.1 + sy);
             canvas.capsule(a, b, l.r * 1.05, [0.0; 3], 0.22);
         }
+        if let (Some((a, b)), Some(pen)) = (self.pen_body(), self.pen) {
+            let r = 0.42 * f;
+            canvas.capsule(
+                (a.0 + sx * 0.5, a.1 + sy * 0.5),
+                (b.0 + sx, b.1 + sy),
+                r,
+                [0.0; 3],
+                0.2,
+            );
+            canvas.capsule(a, b, r, pen, 1.0);
+            // The metal tip.
+            let (dx, dy) = ((b.0 - a.0) / 15.0 / f, (b.1 - a.1) / 15.0 / f);
+            canvas.capsule(
+                a,
+                (a.0 + dx * 1.2 * f, a.1 + dy * 1.2 * f),
+                0.3 * f,
+                [0.75, 0.75, 0.72],
+                1.0,
+            );
+        }
         let skin = self.skin;
         let dark = scale(skin, 0.72);
         for l in &limbs {
@@ -144,6 +190,11 @@ impl Hand {
         // A fingernail near the tip.
         if let Grip::Point { tip } = self.grip {
             let (wx, wy) = self.toward_wrist;
+            let tip = if self.pen.is_some() {
+                (tip.0 + wx * PEN_HOLD * f, tip.1 + wy * PEN_HOLD * f)
+            } else {
+                tip
+            };
             let a = (tip.0 + wx * 0.45 * f, tip.1 + wy * 0.45 * f);
             let b = (tip.0 + wx * 1.2 * f, tip.1 + wy * 1.2 * f);
             canvas.capsule(a, b, 0.5 * f, mix(skin, [1.0, 0.93, 0.9], 0.5), 0.8);

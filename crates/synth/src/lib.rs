@@ -23,6 +23,7 @@ pub mod draw;
 pub mod error;
 pub mod free;
 pub mod hand;
+pub mod harder;
 pub mod kinds;
 pub mod panel;
 pub mod qa;
@@ -55,6 +56,10 @@ pub struct SynthOptions {
     /// Only these appliance kinds ([`kinds::KINDS`] names); empty: every kind. Lets a benchmark
     /// test a model on kinds it was never trained on.
     pub kinds: Vec<String>,
+    /// The harder generator ([`harder`]): icon-only keys, one label on two keys, far labels,
+    /// controls named by function or symbol, two controls in a sentence, the hand from above, a
+    /// pen, camera shake. Off: every file is what it was without it.
+    pub harder: bool,
 }
 
 impl SynthOptions {
@@ -71,6 +76,7 @@ impl SynthOptions {
                 .unwrap_or(1)
                 .min(4),
             kinds: Vec::new(),
+            harder: false,
         }
     }
 

@@ -48,6 +48,12 @@ pub struct Control {
     pub color_name: &'static str,
     pub label_pos: LabelPos,
     pub label_size: f32,
+    /// Whether the label is printed at all: an icon-only key (the harder generator) shows its
+    /// icon and no text, and `label` is then only what the control is called.
+    pub printed: bool,
+    /// How much further than usual from the key its label is printed, in panel pixels (the
+    /// harder generator's far labels; 0 otherwise).
+    pub label_shift: f32,
     /// `button1`, `button2`, ... as in buttons.csv.
     pub button_name: String,
 }
@@ -236,6 +242,8 @@ impl Panel {
                     color_name,
                     label_pos: LabelPos::Below,
                     label_size: 18.0,
+                    printed: true,
+                    label_shift: 0.0,
                     button_name: String::new(),
                 }
             })
@@ -375,6 +383,34 @@ impl Panel {
         (unique && me.shape != Shape::Touch).then_some(me.color_name)
     }
 
+    /// Where a label printed beside its key is centred (panel pixels); `None` for a label on
+    /// the key or no label at all.
+    pub fn label_anchor(&self, ctl: &Control) -> Option<(f32, f32)> {
+        if ctl.label_pos == LabelPos::On || !ctl.printed {
+            return None;
+        }
+        let gap = if ctl.shape == Shape::Knob {
+            ctl.hh * 0.42
+        } else {
+            0.0
+        };
+        let off = ctl.hh + gap + ctl.label_size * 0.9 + ctl.label_shift;
+        let y = if ctl.label_pos == LabelPos::Above {
+            ctl.cy - off
+        } else {
+            ctl.cy + off
+        };
+        Some((ctl.cx, y))
+    }
+
+    /// The box (x0, y0, x1, y1) a label printed beside its key covers, in panel pixels.
+    pub fn label_box(&self, ctl: &Control) -> Option<(f32, f32, f32, f32)> {
+        let (x, y) = self.label_anchor(ctl)?;
+        let hw = text_width(ctl.label_size, &ctl.label) / 2.0;
+        let hh = ctl.label_size * 0.6;
+        Some((x - hw, y - hh, x + hw, y + hh))
+    }
+
     /// Draws the panel in `state` at PANEL_W x PANEL_H.
     pub fn render(&self, state: &PanelState) -> Canvas {
         let mut c = Canvas::new(PANEL_W, PANEL_H, self.body);
@@ -444,19 +480,8 @@ impl Panel {
                 Shape::Touch => self.draw_touch(&mut c, ctl, pressed, lit),
                 _ => self.draw_push(&mut c, ctl, pressed, lit),
             }
-            if ctl.label_pos != LabelPos::On {
-                let gap = if ctl.shape == Shape::Knob {
-                    ctl.hh * 0.42
-                } else {
-                    0.0
-                };
-                let off = ctl.hh + gap + ctl.label_size * 0.9;
-                let y = if ctl.label_pos == LabelPos::Above {
-                    ctl.cy - off
-                } else {
-                    ctl.cy + off
-                };
-                c.text_centered(ctl.cx, y, ctl.label_size, self.ink, &ctl.label);
+            if let Some((x, y)) = self.label_anchor(ctl) {
+                c.text_centered(x, y, ctl.label_size, self.ink, &ctl.label);
             }
         }
         c
@@ -505,7 +530,7 @@ impl Panel {
             },
         );
         let ink = contrasting(ctl.color);
-        if ctl.label_pos == LabelPos::On {
+        if ctl.label_pos == LabelPos::On && ctl.printed {
             c.text_centered(cx, cy, ctl.label_size, ink, &ctl.label);
         } else if ctl.icon != Icon::None {
             draw_icon(c, ctl.icon, cx, cy, ctl.hh.min(ctl.hw) * 0.42, ink, body);

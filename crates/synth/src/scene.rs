@@ -341,6 +341,48 @@ impl Motion {
     }
 }
 
+/// Camera shake (the harder generator): per pose parameter, two fast small oscillations
+/// (3-7 Hz) on top of [`Motion`]'s slow sway.
+struct Shake {
+    terms: [[(f64, f64, f64); 2]; 6],
+}
+
+impl Shake {
+    fn random(amount: f64, seed: u64) -> Shake {
+        use rand::SeedableRng;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // Amplitudes per parameter at amount 1 (as in Motion: yaw, pitch, roll rad; tx, ty,
+        // distance in world px at full panel resolution): about a quarter of the slow sway.
+        let amp = [0.012, 0.01, 0.006, 6.0, 5.0, 10.0];
+        let mut terms = [[(0.0, 0.0, 0.0); 2]; 6];
+        for (p, row) in terms.iter_mut().enumerate() {
+            for term in row.iter_mut() {
+                *term = (
+                    amp[p] * amount * rng.random_range(0.5f64..1.0),
+                    rng.random_range(3.0f64..7.0),
+                    rng.random_range(0.0f64..std::f64::consts::TAU),
+                );
+            }
+        }
+        Shake { terms }
+    }
+
+    fn add(&self, pose: &mut Pose, t: f64) {
+        let mut d = [0.0f64; 6];
+        for (p, row) in self.terms.iter().enumerate() {
+            for &(a, f, phase) in row {
+                d[p] += a * (std::f64::consts::TAU * f * t + phase).sin();
+            }
+        }
+        pose.yaw += d[0];
+        pose.pitch += d[1];
+        pose.roll += d[2];
+        pose.tx += d[3];
+        pose.ty += d[4];
+        pose.distance += d[5];
+    }
+}
+
 fn ease(t: f64) -> f64 {
     let t = t.clamp(0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
@@ -527,6 +569,8 @@ pub struct Filming {
     pub size: (usize, usize),
     /// x264 constant rate factor.
     pub crf: u32,
+    /// The harder generator's pen, hand direction and shake, if any.
+    pub hard: Option<crate::harder::HardFilming>,
 }
 
 /// Films the timeline at 30 fps for `timeline.duration` seconds.
@@ -542,6 +586,7 @@ pub fn render_video(
         style,
         size: (width, height),
         crf,
+        hard,
     } = filming;
     // The world at half the panel's resolution: the panel covers about as many frame pixels.
     let s = 0.5f32;
@@ -553,14 +598,24 @@ pub fn render_video(
         margin as f64 + PANEL_H as f64 * s as f64 / 2.0,
     );
     let motion = Motion::random(rng, style.motion);
+    let shake = hard
+        .filter(|h| h.shake > 0.0)
+        .map(|h| Shake::random(h.shake, h.shake_seed));
+    let from_above = hard.is_some_and(|h| h.from_above);
+    let pen = hard.and_then(|h| h.pen);
     let lighting = Lighting::random(rng, style.lighting);
     let focal_base = style.fill * width as f64 * 1000.0 / (PANEL_W as f64 * s as f64);
+    // The hand rests below the panel, or above it when it comes from above.
     let rest = (
         PANEL_W as f32 * (0.5 + 0.75 * sur.side),
-        PANEL_H as f32 * 1.45,
+        if from_above {
+            PANEL_H as f32 * -0.45
+        } else {
+            PANEL_H as f32 * 1.45
+        },
     );
     let toward_wrist = {
-        let (x, y) = (0.55 * sur.side, 0.85f32);
+        let (x, y) = (0.55 * sur.side, if from_above { -0.85f32 } else { 0.85 });
         let n = (x * x + y * y).sqrt();
         (x / n, y / n)
     };
@@ -578,7 +633,10 @@ pub fn render_video(
             world.blit(&rendered, margin, margin);
             shown = Some(state.clone());
         }
-        let pose = motion.pose(t);
+        let mut pose = motion.pose(t);
+        if let Some(shake) = &shake {
+            shake.add(&mut pose, t);
+        }
         // The sway's distance term is in full-resolution units; scale it to world units.
         let pose = Pose {
             tx: pose.tx * s as f64,
@@ -609,6 +667,7 @@ pub fn render_video(
                 finger,
                 height,
                 skin: sur.skin,
+                pen,
             }),
             HandAt::Turn { control, angle } => {
                 let c = &panel.controls[control];
@@ -622,6 +681,8 @@ pub fn render_video(
                     finger,
                     height: 0.0,
                     skin: sur.skin,
+                    // A knob is turned with the fingers, pen or not.
+                    pen: None,
                 })
             }
         };

@@ -301,3 +301,75 @@ fn kinds_restricts_the_appliances_and_an_unknown_kind_is_refused_before_writing(
     );
     assert!(!refused.exists() || std::fs::read_dir(&refused).unwrap().next().is_none());
 }
+
+#[test]
+fn the_harder_generator_is_valid_and_its_truth_says_how_each_line_names_its_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("harder");
+    let opts = SynthOptions {
+        harder: true,
+        ..SynthOptions::new(&root, 4, 21)
+    };
+    let opts = SynthOptions {
+        video_seconds: (30, 40),
+        video_size: (320, 180),
+        ..opts
+    };
+    generate(&opts, &NoProgress).unwrap();
+    let report = check_dataset(&root);
+    let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    let known = [
+        "none",
+        "label",
+        "position",
+        "colour",
+        "icon",
+        "function",
+        "shared label",
+        "two controls",
+    ];
+    let mut namings = std::collections::BTreeSet::new();
+    let mut unprinted = 0;
+    for split in ["train", "test"] {
+        for folder in subdirs(&root.join(split)) {
+            let truth = synth::read_truth(&root.join(split).join(&folder)).unwrap();
+            assert_eq!(truth["harder"], true, "{folder}");
+            assert!(truth["filming"]["pointer"].is_string(), "{folder}");
+            let controls = truth["controls"].as_array().unwrap();
+            for c in controls {
+                if c["label"].is_null() {
+                    // An icon-only key: a symbol and nothing printed.
+                    unprinted += 1;
+                    assert!(c["icon"].is_string(), "{folder}: {c}");
+                    assert_eq!(c["label_placement"], "none");
+                }
+            }
+            for line in truth["lines"].as_array().unwrap() {
+                let naming = line["naming"].as_str().unwrap();
+                assert!(known.contains(&naming), "{folder}: {line}");
+                assert_eq!(
+                    naming == "none",
+                    line["button"].is_null(),
+                    "{folder}: {line}"
+                );
+                if let Some(button) = line["button"].as_str() {
+                    let control = controls.iter().find(|c| c["button"] == button).unwrap();
+                    // A key with no printed label is never named by it.
+                    if control["label"].is_null() {
+                        assert!(!["label", "shared label"].contains(&naming), "{line}");
+                    }
+                }
+                namings.insert(naming.to_string());
+            }
+        }
+    }
+    assert!(unprinted > 0, "no icon-only key in 4 harder appliances");
+    for want in ["icon", "two controls"] {
+        assert!(
+            namings.contains(want),
+            "no line named by {want}: {namings:?}"
+        );
+    }
+}

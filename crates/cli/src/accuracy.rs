@@ -59,6 +59,16 @@ pub struct AccuracyArgs {
     /// Skip the shifted test set.
     #[arg(long)]
     no_shift: bool,
+    /// Seed of the harder held-out set on which tutorial grounding is also measured (`pressnext
+    /// synth --harder`, every appliance in `test/`; other than --seed and never tuned on).
+    #[arg(long, default_value_t = 2023)]
+    harder_seed: u64,
+    /// Appliances in the harder held-out set.
+    #[arg(long, default_value_t = 10)]
+    harder_appliances: usize,
+    /// Skip the harder held-out set.
+    #[arg(long)]
+    no_harder: bool,
 }
 
 /// The default kinds of the shifted test set: three whose controls and words differ most from
@@ -265,6 +275,7 @@ pub fn run(args: AccuracyArgs, commandline: &str) -> Result<ExitCode> {
     if let Some(shifted) = &shifted {
         report.push_str(&shifted.markdown(&args));
     }
+    report.push_str(&grounding_section(&args, &root, &data)?);
     if let Some(parent) = args.doc.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -397,6 +408,106 @@ fn generate_shift(args: &AccuracyArgs) -> Result<PathBuf> {
         ),
         &mut opts,
     )
+}
+
+/// `work/harder/data`: the harder generator's appliances, all in `test/`, from the harder seed;
+/// generated unless it already holds these (`work/harder/data.json`).
+fn generate_harder(args: &AccuracyArgs) -> Result<PathBuf> {
+    if args.harder_seed == args.seed && args.data.is_none() {
+        bail!(
+            "--harder-seed {} is the main seed: the harder set must come from another",
+            args.harder_seed
+        );
+    }
+    let work = args.work.join("harder");
+    let mut opts = ::synth::SynthOptions::new("", args.harder_appliances, args.harder_seed);
+    opts.harder = true;
+    opts.test_fraction = 1.0;
+    generate_once(
+        &work,
+        std::slice::from_ref(&work),
+        serde_json::json!({
+            "appliances": args.harder_appliances,
+            "seed": args.harder_seed,
+            "harder": true,
+        }),
+        &format!(
+            "the harder held-out set: {} appliances (seed {})",
+            args.harder_appliances, args.harder_seed
+        ),
+        &mut opts,
+    )
+}
+
+/// The tutorial grounding section: line -> control accuracy per cue and fused, on the main
+/// test split and on the harder held-out set (`pressnext bench-grounding` on each).
+fn grounding_section(args: &AccuracyArgs, models: &Path, data: &Path) -> Result<String> {
+    use std::fmt::Write as _;
+    let readers = grounding::Readers::load(models)?;
+    let progress = |what: &str| {
+        let what = what.to_string();
+        move |done: usize, total: usize, folder: &str| {
+            eprintln!(
+                "grounding benchmark, {what}: [{}/{total}] {folder}",
+                done + 1
+            )
+        }
+    };
+    let main = match crate::ground::measure(data, "test", &readers, progress("test split")) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            eprintln!("grounding benchmark of the test split skipped: {e:#}");
+            None
+        }
+    };
+    let harder = if args.no_harder {
+        None
+    } else {
+        let root = generate_harder(args)?;
+        Some(crate::ground::measure(
+            &root,
+            "test",
+            &readers,
+            progress("harder set"),
+        )?)
+    };
+    let mut md =
+        String::from("\n## Tutorial grounding: which control each script line is about\n\n");
+    let _ = writeln!(
+        md,
+        "`pressnext bench-grounding` (no learning; the same rules and weights as every timeline above): each script line's control from the printed labels alone (OCR vs the line's words), the video alone (the change inside each registered box and the fingertips), the layout words alone (position, colour), and fused; scored against the generator's `synth_truth.json`. Chance is about 1 in 7."
+    );
+    let mut sets: Vec<(String, &crate::ground::GroundingBench)> = Vec::new();
+    if let Some(b) = &main {
+        sets.push((format!("test split ({} appliances)", b.appliances), b));
+    }
+    if let Some(b) = &harder {
+        let _ = writeln!(
+            md,
+            "\nThe harder set: `pressnext synth --out {}/harder/data --appliances {} --seed {} --harder --test-fraction 1` (icon-only keys, one label on two keys, labels far from their key, controls named by function or symbol, sentences naming two controls, the hand from above, a pen instead of a finger, camera shake; docs/synth.md). No rule, threshold or weight was chosen on it.",
+            args.work.display(),
+            args.harder_appliances,
+            args.harder_seed
+        );
+        sets.push((format!("harder set ({} appliances)", b.appliances), b));
+    }
+    if sets.is_empty() {
+        md.push_str("\nNo set with the generator's truth files was measured.\n");
+        return Ok(md);
+    }
+    md.push('\n');
+    let refs: Vec<(&str, &crate::ground::GroundingBench)> =
+        sets.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+    md.push_str(&crate::ground::GroundingBench::markdown(&refs));
+    for (title, b) in &sets {
+        let (cue, best) = b.best_single_cue();
+        let _ = writeln!(
+            md,
+            "- {title}: fused {:.3} (target 0.95); best cue alone: {cue} {best:.3} (must stay under 0.85, or the data is too easy).",
+            b.fused()
+        );
+    }
+    Ok(md)
 }
 
 /// The main training split without the shift kinds' folders: `work/encoded/train-without-shift`,
@@ -722,7 +833,8 @@ fn report(
     let _ = writeln!(md, "2. `pressnext encode` of `train/` (train.json) and `test/` (test_with_gt.json) with DINOv2 ViT-S/14 + all-MiniLM-L6-v2, 1 fps, `--button-view {}`;", serde_json::to_value(args.button_view).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
     let _ = writeln!(md, "3. `pressnext ground --data` of both splits into the encoded folders: the tutorial timelines and the grounding evidence of every listed candidate (for `MODEL.ARCH q2a_grounded`);");
     let _ = writeln!(md, "4. `pressnext train --cfg CONFIG` for each trained system below, on train, for the config's epochs{};", args.epochs.map(|e| format!(" (here {e})")).unwrap_or_default());
-    let _ = writeln!(md, "5. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines.\n");
+    let _ = writeln!(md, "5. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines;");
+    let _ = writeln!(md, "6. `pressnext bench-grounding` of test and of a harder held-out set (the last section).\n");
     let _ = writeln!(md, "## Dataset\n");
     let _ = writeln!(md, "| split | appliances | questions | steps | candidates per step (mean) | video frames (1 fps) |");
     let _ = writeln!(md, "|---|---|---|---|---|---|");

@@ -320,14 +320,29 @@ fn naming(text: &str, label: &str) -> &'static str {
     }
 }
 
-pub(crate) fn bench(
+/// What `pressnext bench-grounding` measures on one split: sentence -> control accuracy per
+/// cue system, of the fused system per appliance kind, per way of naming and per action, the
+/// OCR's label accuracy, the fingertip-in-box accuracy, the share of frames registered.
+pub(crate) struct GroundingBench {
+    pub appliances: usize,
+    labels: Tally,
+    registered: f32,
+    fingertip: std::collections::BTreeMap<String, Tally>,
+    control: [Tally; SYSTEMS.len()],
+    none: [Tally; SYSTEMS.len()],
+    per_kind: std::collections::BTreeMap<String, Tally>,
+    per_naming: std::collections::BTreeMap<String, Tally>,
+    per_action: std::collections::BTreeMap<String, Tally>,
+}
+
+/// Grounds every appliance of `data/split` that has a [`synth::TRUTH_FILE`] and scores it;
+/// `progress(done, total, folder)` before each.
+pub(crate) fn measure(
     data: &Path,
     split: &str,
-    models: Option<PathBuf>,
-    json: bool,
-) -> Result<ExitCode> {
-    let root = models.unwrap_or_else(encoders::models::default_root);
-    let readers = grounding::Readers::load(&root)?;
+    readers: &grounding::Readers,
+    progress: impl Fn(usize, usize, &str),
+) -> Result<GroundingBench> {
     let dir = data.join(split);
     let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("{}", dir.display()))?
@@ -343,18 +358,24 @@ pub(crate) fn bench(
         );
     }
     let mut control = [Tally::default(); SYSTEMS.len()];
-    // Fused accuracy per appliance kind and per way the line names its control.
+    // Fused accuracy per appliance kind, per way the line names its control, per action.
     let mut per_kind: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut per_naming: std::collections::BTreeMap<String, Tally> = Default::default();
+    let mut per_action: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut none = [Tally::default(); SYSTEMS.len()];
     let mut labels = Tally::default();
     // The hand finder's fingertip inside the operated control's box at the sampled frame nearest
     // the middle of each act, per kind of act.
     let mut fingertip: std::collections::BTreeMap<String, Tally> = Default::default();
     let mut registered = Vec::new();
-    for folder in &folders {
+    for (k, folder) in folders.iter().enumerate() {
+        progress(
+            k,
+            folders.len(),
+            &folder.file_name().unwrap_or_default().to_string_lossy(),
+        );
         let truth = synth::read_truth(folder)?;
-        let ev: Evidence = grounding::gather(folder, &readers, |_, _| {})?;
+        let ev: Evidence = grounding::gather(folder, readers, |_, _| {})?;
         if let Ok(a) = &ev.activity {
             registered.push(a.registered_share());
             for line in truth["lines"].as_array().into_iter().flatten() {
@@ -425,6 +446,8 @@ pub(crate) fn bench(
                                     .to_string(),
                             };
                             per_naming.entry(named).or_default().add(ok);
+                            let action = want["action"]["kind"].as_str().unwrap_or("other");
+                            per_action.entry(action.to_string()).or_default().add(ok);
                         }
                     }
                     None => none[k].add(line.about == About::None),
@@ -432,50 +455,83 @@ pub(crate) fn bench(
             }
         }
     }
-    let reg = if registered.is_empty() {
+    let registered = if registered.is_empty() {
         0.0
     } else {
         registered.iter().sum::<f32>() / registered.len() as f32
     };
-    if json {
+    Ok(GroundingBench {
+        appliances: folders.len(),
+        labels,
+        registered,
+        fingertip,
+        control,
+        none,
+        per_kind,
+        per_naming,
+        per_action,
+    })
+}
+
+impl GroundingBench {
+    /// The fused system's line -> control accuracy.
+    pub fn fused(&self) -> f64 {
+        self.control[SYSTEMS.len() - 1].rate()
+    }
+
+    /// The best line -> control accuracy of one cue alone (labels, video, layout) and its name.
+    pub fn best_single_cue(&self) -> (&'static str, f64) {
+        SYSTEMS[..3]
+            .iter()
+            .zip(&self.control)
+            .map(|((name, _), t)| (*name, t.rate()))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("three cues")
+    }
+
+    fn json(&self, data: &Path, split: &str) -> serde_json::Value {
         let systems: Vec<serde_json::Value> = SYSTEMS
             .iter()
             .enumerate()
             .map(|(k, (name, _))| {
                 serde_json::json!({
                     "system": name,
-                    "control_accuracy": control[k].rate(),
-                    "control_lines": control[k].total,
-                    "none_accuracy": none[k].rate(),
-                    "none_lines": none[k].total,
+                    "control_accuracy": self.control[k].rate(),
+                    "control_lines": self.control[k].total,
+                    "none_accuracy": self.none[k].rate(),
+                    "none_lines": self.none[k].total,
                 })
             })
             .collect();
+        serde_json::json!({
+            "data": data.display().to_string(),
+            "split": split,
+            "appliances": self.appliances,
+            "ocr_label_accuracy": self.labels.rate(),
+            "ocr_labels": self.labels.total,
+            "video_frames_registered": self.registered,
+            "fingertip_in_box": tallies_json(self.fingertip.iter().map(|(k, t)| (k.as_str(), t))),
+            "systems": systems,
+            "fused_per_kind": tallies_json(self.per_kind.iter().map(|(k, t)| (k.as_str(), t))),
+            "fused_per_naming": tallies_json(self.per_naming.iter().map(|(k, t)| (k.as_str(), t))),
+            "fused_per_action": tallies_json(self.per_action.iter().map(|(k, t)| (k.as_str(), t))),
+        })
+    }
+
+    fn print(&self, data: &Path, split: &str) {
         println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "data": data.display().to_string(),
-                "split": split,
-                "appliances": folders.len(),
-                "ocr_label_accuracy": labels.rate(),
-                "ocr_labels": labels.total,
-                "video_frames_registered": reg,
-                "fingertip_in_box": tallies_json(fingertip.iter().map(|(k, t)| (k.as_str(), t))),
-                "systems": systems,
-                "fused_per_kind": tallies_json(per_kind.iter().map(|(k, t)| (k.as_str(), t))),
-                "fused_per_naming": tallies_json(per_naming.iter().map(|(k, t)| (k.as_str(), t))),
-            }))?
+            "{} appliances of {}/{split}",
+            self.appliances,
+            data.display()
         );
-    } else {
-        println!("{} appliances of {}/{split}", folders.len(), data.display());
         println!(
             "OCR label accuracy: {:.3} ({} buttons)",
-            labels.rate(),
-            labels.total
+            self.labels.rate(),
+            self.labels.total
         );
-        println!("video frames registered: {:.3}", reg);
+        println!("video frames registered: {:.3}", self.registered);
         println!("fingertip in the operated box, at the middle of each act:");
-        for (k, t) in &fingertip {
+        for (k, t) in &self.fingertip {
             println!("  {:<16} {:.3} ({} acts)", k, t.rate(), t.total);
         }
         println!(
@@ -486,20 +542,126 @@ pub(crate) fn bench(
             println!(
                 "{:<20} {:>9.3} ({:>4}) {:>9.3} ({:>4})",
                 name,
-                control[k].rate(),
-                control[k].total,
-                none[k].rate(),
-                none[k].total
+                self.control[k].rate(),
+                self.control[k].total,
+                self.none[k].rate(),
+                self.none[k].total
             );
         }
-        println!("fused, per kind:");
-        for (k, t) in &per_kind {
-            println!("  {:<16} {:.3} ({} lines)", k, t.rate(), t.total);
+        for (title, rows) in [
+            ("fused, per kind:", &self.per_kind),
+            (
+                "fused, per way the line names its control:",
+                &self.per_naming,
+            ),
+            ("fused, per action:", &self.per_action),
+        ] {
+            println!("{title}");
+            for (k, t) in rows {
+                println!("  {:<16} {:.3} ({} lines)", k, t.rate(), t.total);
+            }
         }
-        println!("fused, per way the line names its control:");
-        for (k, t) in &per_naming {
-            println!("  {:<16} {:.3} ({} lines)", k, t.rate(), t.total);
+    }
+
+    /// Markdown tables of several measured sets side by side (`sets`: column title, result).
+    pub fn markdown(sets: &[(&str, &GroundingBench)]) -> String {
+        use std::fmt::Write as _;
+        let mut md = String::new();
+        let header = |md: &mut String, first: &str| {
+            let _ = write!(md, "| {first} |");
+            for (title, _) in sets {
+                let _ = write!(md, " {title} |");
+            }
+            let _ = write!(md, "\n|---|");
+            for _ in sets {
+                let _ = write!(md, "---|");
+            }
+            md.push('\n');
+        };
+        let cell = |t: &Tally| format!("{:.3} ({})", t.rate(), t.total);
+        header(&mut md, "line -> control (lines)");
+        for (k, (name, _)) in SYSTEMS.iter().enumerate() {
+            let _ = write!(md, "| {name} |");
+            for (_, b) in sets {
+                let _ = write!(md, " {} |", cell(&b.control[k]));
+            }
+            md.push('\n');
         }
+        let _ = write!(md, "| lines about no control said so (fused) |");
+        for (_, b) in sets {
+            let _ = write!(md, " {} |", cell(&b.none[SYSTEMS.len() - 1]));
+        }
+        md.push('\n');
+        let _ = write!(
+            md,
+            "| OCR: buttons whose label is read right (icon-only keys: none read) |"
+        );
+        for (_, b) in sets {
+            let _ = write!(md, " {} |", cell(&b.labels));
+        }
+        md.push('\n');
+        let _ = write!(md, "| fingertip in the operated box, middle of each act |");
+        for (_, b) in sets {
+            match b.fingertip.get("all") {
+                Some(t) => {
+                    let _ = write!(md, " {} |", cell(t));
+                }
+                None => md.push_str(" - |"),
+            }
+        }
+        md.push('\n');
+        let _ = write!(md, "| video frames registered |");
+        for (_, b) in sets {
+            let _ = write!(md, " {:.3} |", b.registered);
+        }
+        md.push_str("\n\n");
+        type Rows = fn(&GroundingBench) -> &std::collections::BTreeMap<String, Tally>;
+        let groups: [(&str, Rows); 4] = [
+            ("fused, by how the line names its control", |b| {
+                &b.per_naming
+            }),
+            ("fused, by action", |b| &b.per_action),
+            ("fused, by appliance kind", |b| &b.per_kind),
+            ("fingertip in box, by action", |b| &b.fingertip),
+        ];
+        for (title, rows) in groups {
+            let keys: std::collections::BTreeSet<&String> =
+                sets.iter().flat_map(|(_, b)| rows(b).keys()).collect();
+            header(&mut md, title);
+            for key in keys {
+                let _ = write!(md, "| {key} |");
+                for (_, b) in sets {
+                    match rows(b).get(key) {
+                        Some(t) => {
+                            let _ = write!(md, " {} |", cell(t));
+                        }
+                        None => md.push_str(" - |"),
+                    }
+                }
+                md.push('\n');
+            }
+            md.push('\n');
+        }
+        md
+    }
+}
+
+pub(crate) fn bench(
+    data: &Path,
+    split: &str,
+    models: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let root = models.unwrap_or_else(encoders::models::default_root);
+    let readers = grounding::Readers::load(&root)?;
+    let measured = measure(data, split, &readers, |_, _, _| {})?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&measured.json(data, split))?
+        );
+    } else {
+        measured.print(data, split);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -421,7 +421,22 @@ const OTHER_CONTROL_TAILS: &[&str] = &[
 /// Stop key alone and press Start." -> "press Start."; "Press Start, not Stop." -> "Press
 /// Start."), so that their words are not read as the step's control.
 pub fn without_other_controls(text: &str) -> String {
-    sentences(text)
+    split_other_controls(text).0
+}
+
+/// A control a sentence names only to set it apart from the step's: its words, and whether it
+/// is a landmark ("the one next to X": the step's control is beside it) or only not the one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherControl {
+    pub words: String,
+    pub landmark: bool,
+}
+
+/// `text` without the clauses that name another control ([`without_other_controls`]), and
+/// those controls.
+pub fn split_other_controls(text: &str) -> (String, Vec<OtherControl>) {
+    let mut others = Vec::new();
+    let own = sentences(text)
         .into_iter()
         .map(|s| {
             let lower = s.to_lowercase();
@@ -433,6 +448,10 @@ pub fn without_other_controls(text: &str) -> String {
             for (open, close) in OTHER_CONTROL_OPENINGS {
                 if lower.starts_with(open) {
                     if let Some(at) = lower.find(close) {
+                        others.push(OtherControl {
+                            words: s[open.len()..at].trim().to_string(),
+                            landmark: false,
+                        });
                         from = at + close.len();
                     }
                     break;
@@ -440,15 +459,25 @@ pub fn without_other_controls(text: &str) -> String {
             }
             let to = OTHER_CONTROL_TAILS
                 .iter()
-                .filter_map(|t| lower[from..].find(t).map(|at| from + at))
-                .min();
+                .filter_map(|t| lower[from..].find(t).map(|at| (from + at, *t)))
+                .min_by_key(|(at, _)| *at);
             match to {
-                Some(to) => format!("{}.", s[from..to].trim()),
+                Some((to, tail)) => {
+                    others.push(OtherControl {
+                        words: s[to + tail.len()..]
+                            .trim()
+                            .trim_end_matches(['.', '!', '?'])
+                            .to_string(),
+                        landmark: tail.contains("next to") || tail.contains("beside"),
+                    });
+                    format!("{}.", s[from..to].trim())
+                }
                 None => s[from..].trim().to_string(),
             }
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    (own, others)
 }
 
 /// The sentences of `text` that ask for an action, joined; all of `text` when none does. A
@@ -491,6 +520,63 @@ fn vote(controls: &[Control], scores: &[f32]) -> Option<Vote> {
     })
 }
 
+/// For the controls a line names only to set them apart ([`split_other_controls`]): per
+/// button, how well its label and its position or colour match them (each the best over
+/// them), and how near it is to a landmark named outright ("the one next to the Stop key": 1 for
+/// the landmark's nearest control, (nearest distance / distance)^2 for the others, 0 for the
+/// landmark itself).
+fn other_control_scores(ev: &Evidence, others: &[OtherControl]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let n = ev.controls.len();
+    let (mut by_label, mut by_layout, mut near) =
+        (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
+    let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
+    let centre = |r: &[f32; 4]| ((r[0] + r[2]) / 2.0, (r[1] + r[3]) / 2.0);
+    for other in others {
+        let label: Vec<f32> = ev
+            .controls
+            .iter()
+            .map(|c| {
+                c.label_candidates
+                    .iter()
+                    .map(|l| labels::match_score(&l.text, &other.words))
+                    .fold(0.0, f32::max)
+            })
+            .collect();
+        let pos = layout::position_scores(&other.words, &rects);
+        let col = layout::colour_scores(&action::words(&other.words), &ev.colours);
+        for b in 0..n {
+            by_label[b] = by_label[b].max(label[b]);
+            by_layout[b] = by_layout[b].max(pos[b].max(col[b]));
+        }
+        if !other.landmark {
+            continue;
+        }
+        // The landmark: the one control its words name outright, by label or by place.
+        let named: Vec<usize> = (0..n)
+            .filter(|&b| label[b] >= 0.95 || pos[b].max(col[b]) >= 0.95)
+            .collect();
+        let [landmark] = named.as_slice() else {
+            continue;
+        };
+        let at = centre(&rects[*landmark]);
+        let distance = |b: usize| {
+            let c = centre(&rects[b]);
+            (c.0 - at.0).hypot(c.1 - at.1).max(1.0)
+        };
+        let Some(nearest) = (0..n)
+            .filter(|b| b != landmark)
+            .map(distance)
+            .min_by(|a, b| a.total_cmp(b))
+        else {
+            continue;
+        };
+        for b in (0..n).filter(|b| b != landmark) {
+            near[b] = near[b].max((nearest / distance(b)).powi(2));
+        }
+    }
+    (by_label, by_layout, near)
+}
+
 /// Grounds every line from the gathered evidence, with the cues in `cues`.
 pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
     let n = ev.controls.len();
@@ -507,7 +593,7 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             // Only the step's own clauses name its control: not "..., not the Stop key".
             // Nor does a goal clause ("If you want to make chicken in 30 minutes, press the
             // On/Off button" names On/Off, not the Chicken key).
-            let own = without_other_controls(&without_goal_clauses(&focus));
+            let (own, others) = split_other_controls(&without_goal_clauses(&focus));
             // The action from the step's own clauses ("Turn the knob to 2, the one next to the
             // Stop key" turns to 2, not to "the Stop key"), else from the whole focus.
             let action = action::parse(&own).or_else(|| action::parse(&focus));
@@ -528,7 +614,11 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
             let pos = layout::position_scores(&own, &rects);
             let col = layout::colour_scores(&words, &ev.colours);
-            let layout_scores: Vec<f32> = pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
+            let mut layout_scores: Vec<f32> =
+                pos.iter().zip(&col).map(|(p, c)| p.max(*c)).collect();
+            // A control named only to set it apart is not the step's: its label or layout
+            // score counts against it; the step's control is one of a landmark's nearest.
+            let (others_label, others_layout, near_landmark) = other_control_scores(ev, &others);
             // The margin reaches into silence fully, into another sentence only in part: what
             // the hands do while the narrator says the next (or last) step is mostly that step.
             let spoken_by_another = |t: f64| {
@@ -579,6 +669,20 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
                 evidence = true;
                 for (l, s) in logits.iter_mut().zip(&label_scores) {
                     *l += weights.label * s;
+                }
+            }
+            if cues.label {
+                for (l, s) in logits.iter_mut().zip(&others_label) {
+                    *l -= weights.label * s;
+                }
+            }
+            if cues.layout {
+                for ((l, s), near) in logits.iter_mut().zip(&others_layout).zip(&near_landmark) {
+                    *l -= weights.layout * s;
+                    *l += weights.layout * near;
+                }
+                for (s, near) in layout_scores.iter_mut().zip(&near_landmark) {
+                    *s = s.max(*near);
                 }
             }
             if cues.layout && layout_scores.iter().any(|&s| s > 0.0) {
@@ -756,6 +860,57 @@ mod tests {
             without_other_controls("Press the Knot button."),
             "Press the Knot button."
         );
+    }
+
+    /// Evidence of a row of three keys read "Start", "Stop", "Light" left to right, no video.
+    fn three_keys(text: &str) -> Evidence {
+        let control = |button: &str, x: f32, label: &str| Control {
+            button: button.to_string(),
+            rect: [x, 100.0, x + 60.0, 140.0],
+            label: Some(label.to_string()),
+            label_candidates: vec![ocr::labels::LabelCandidate {
+                text: label.to_string(),
+                confidence: 0.95,
+                placement: ocr::labels::Placement::Below,
+                gap: 0.2,
+            }],
+        };
+        Evidence {
+            script: assistq::script::Script {
+                lines: vec![assistq::script::ScriptLine {
+                    line: 1,
+                    start: 0.0,
+                    end: 3.0,
+                    text: text.to_string(),
+                }],
+            },
+            photo_name: "photo.jpg".to_string(),
+            controls: vec![
+                control("button1", 0.0, "Start"),
+                control("button2", 100.0, "Stop"),
+                control("button3", 300.0, "Light"),
+            ],
+            colours: vec![[0.5; 3]; 3],
+            activity: Err("no video".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_control_named_to_set_it_apart_counts_against_it_and_a_landmark_for_its_neighbour() {
+        let about = |text: &str| {
+            let t = ground(&three_keys(text), Cues::ALL, &WEIGHTS);
+            (t.lines[0].button.clone(), t.lines[0].confidence)
+        };
+        // Named outright: the named key.
+        assert_eq!(about("Press the Start key.").0.as_deref(), Some("button1"));
+        // "Not Stop": the only other evidence is against Stop, so Stop is not the answer.
+        let (button, _) = about("Press the key on the left, not the Stop key.");
+        assert_eq!(button.as_deref(), Some("button1"));
+        // "The one next to Stop": Start (100 px away) rather than Light (200 px away).
+        let (button, confidence) =
+            about("Press the key with the play symbol, the one next to the Stop key.");
+        assert_eq!(button.as_deref(), Some("button1"));
+        assert!(confidence > 0.5, "{confidence}");
     }
 
     #[test]

@@ -521,11 +521,13 @@ mod tests {
             hand: 1.0,
             grip: false,
         };
-        assert_eq!(a.evidence(0, 0, both), 1.0);
+        // Saturated (z 20 > 8): 1, plus 0.01 x (20 - 8) / 64 to tell it from a box at z 8.
+        let past = 0.01 * 12.0 / 64.0;
+        assert!((a.evidence(0, 0, both) - (1.0 + past / 2.0)).abs() < 1e-6);
         assert_eq!(a.evidence(0, 1, both), 0.0);
         assert_eq!(a.evidence(0, 1, Mix { grip: true, ..both }), 0.5);
         let change_only = Mix { hand: 0.0, ..both };
-        assert_eq!(a.evidence(0, 0, change_only), 1.0);
+        assert!((a.evidence(0, 0, change_only) - (1.0 + past)).abs() < 1e-6);
         let none = Mix {
             change: 0.0,
             hand: 0.0,

@@ -834,7 +834,10 @@ fn report(
     let _ = writeln!(md, "3. `pressnext ground --data` of both splits into the encoded folders: the tutorial timelines and the grounding evidence of every listed candidate (for `MODEL.ARCH q2a_grounded`);");
     let _ = writeln!(md, "4. `pressnext train --cfg CONFIG` for each trained system below, on train, for the config's epochs{};", args.epochs.map(|e| format!(" (here {e})")).unwrap_or_default());
     let _ = writeln!(md, "5. `pressnext infer` with the **last** checkpoint (never selected on the test split) and the metrics of `pressnext eval` on test; `pressnext baseline --kind random|text` for the baselines;");
-    let _ = writeln!(md, "6. `pressnext bench-grounding` of test and of a harder held-out set (the last section).\n");
+    let _ = writeln!(
+        md,
+        "6. `pressnext bench-grounding` of test and of a harder held-out set (the last section).\n"
+    );
     let _ = writeln!(md, "## Dataset\n");
     let _ = writeln!(md, "| split | appliances | questions | steps | candidates per step (mean) | video frames (1 fps) |");
     let _ = writeln!(md, "|---|---|---|---|---|---|");

@@ -167,6 +167,33 @@ fn bench_grounding_reports_each_cue_and_the_fusion() {
     );
     let fused = &v["systems"][6];
     assert_eq!(fused["control_accuracy"], 1.0, "{v}");
+    // The fused accuracy by action and by how the lines name their controls (the truth file's
+    // `naming`; the words for a version 1 truth file), each over the same lines.
+    let lines = fused["control_lines"].as_u64().unwrap();
+    for group in ["fused_per_action", "fused_per_naming"] {
+        let rows = v[group]
+            .as_object()
+            .unwrap_or_else(|| panic!("{group}: {v}"));
+        let total: u64 = rows.values().map(|r| r["lines"].as_u64().unwrap()).sum();
+        assert_eq!(total, lines, "{group}: {v}");
+    }
+    assert!(
+        v["fused_per_action"]["press"]["lines"].as_u64().unwrap() >= 1,
+        "{v}"
+    );
+    let namings = [
+        "label",
+        "position",
+        "colour",
+        "icon",
+        "function",
+        "shared label",
+        "two controls",
+        "other",
+    ];
+    for naming in v["fused_per_naming"].as_object().unwrap().keys() {
+        assert!(namings.contains(&naming.as_str()), "{naming}: {v}");
+    }
     assert!(v["ocr_label_accuracy"].as_f64().unwrap() >= 0.75, "{v}");
     // The hand models see the demo tutorial's finger: its fingertip lands in the operated box at
     // the middle of some acts, and the hands alone point at the right control for some lines.

@@ -185,3 +185,17 @@ impl OutputAsync for Command {
             .expect("start pressnext")
     }
 }
+
+#[test]
+fn the_harder_generator_is_refused_for_the_demo_pack_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = pressnext(&["synth", "--demo", demo.to_str().unwrap(), "--harder"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--harder") && stderr.contains("--demo"),
+        "{stderr}"
+    );
+    assert!(!demo.exists());
+}

@@ -38,10 +38,10 @@ pub const MAX_GAP_USUAL_SIDE: f32 = 1.8;
 /// For each button rectangle `[x0, y0, x1, y1]` (photo pixels), its label candidates among
 /// `texts`, best first (on the key, then nearest).
 ///
-/// A panel prints its labels on one side of the keys (all below, or all above): when the texts
-/// that can belong to one key only agree on a side, a text between two keys (or beside none
-/// within [`MAX_GAP`]) goes to the key it is on that side of, even if it is nearer the other
-/// one, up to [`MAX_GAP_USUAL_SIDE`] away.
+/// A panel prints its labels on one side of its keys (all below, or all above; knobs may differ
+/// from keys): when the texts that can belong to one key of a size only agree on a side, a text
+/// between two keys (or beside none within [`MAX_GAP`]) goes to the nearest key it is on that
+/// key's usual side of, even if it is nearer another, up to [`MAX_GAP_USUAL_SIDE`] away.
 pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<LabelCandidate>> {
     let relations = |max_gap: f32| -> Vec<Vec<(usize, Placement, f32)>> {
         texts
@@ -56,33 +56,50 @@ pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<Labe
             .collect()
     };
     let near = relations(MAX_GAP);
-    let side = usual_side(&near);
-    let wide = match side {
-        Some(_) => relations(MAX_GAP_USUAL_SIDE),
-        None => Vec::new(),
+    let sides = usual_sides(&near, buttons);
+    let wide = if sides.iter().any(Option::is_some) {
+        relations(MAX_GAP_USUAL_SIDE)
+    } else {
+        Vec::new()
     };
+    let nearest: Vec<Option<(usize, Placement, f32)>> = near
+        .iter()
+        .map(|rel| {
+            rel.iter()
+                .copied()
+                .min_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)))
+        })
+        .collect();
+    // How many texts are nearest each key: a key that already has one needs no other.
+    let mut labelled = vec![0usize; buttons.len()];
+    for (i, _, _) in nearest.iter().flatten() {
+        labelled[*i] += 1;
+    }
     let mut out = vec![Vec::new(); buttons.len()];
     for (k, text) in texts.iter().enumerate() {
-        let nearest = near[k]
-            .iter()
-            .copied()
-            .min_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)));
-        // Only a text that could belong to another key too (or to none nearby) is moved: a
-        // knob's label below it stays the knob's on a panel whose keys have theirs above.
-        let ambiguous = near[k].len() != 1;
-        let chosen = match side {
-            Some(side)
-                if ambiguous && nearest.is_none_or(|n| n.1 != Placement::On && n.1 != side) =>
-            {
-                wide[k]
-                    .iter()
-                    .copied()
-                    .filter(|r| r.1 == side)
-                    .min_by(|a, b| a.2.total_cmp(&b.2))
-                    .or(nearest)
+        // A text beside no key within MAX_GAP, or beside two of which the nearest has it on
+        // the wrong side for its kind of key, goes to the nearest key it is on the usual side
+        // of that has no text of its own: a label printed far from its key. (Without "no text
+        // of its own", a knob's label below it went to the labelled key under it, on a panel
+        // whose keys are labelled above: R@1 0.970 -> 0.951 on a held-out set.)
+        let contradicted = match nearest[k] {
+            Some((i, placement, _)) => {
+                near[k].len() > 1
+                    && placement != Placement::On
+                    && sides[i].is_some_and(|side| side != placement)
             }
-            _ => nearest,
+            None => true,
         };
+        let moved = if contradicted && !wide.is_empty() {
+            wide[k]
+                .iter()
+                .copied()
+                .filter(|r| sides[r.0] == Some(r.1) && labelled[r.0] == 0)
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+        } else {
+            None
+        };
+        let chosen = moved.or(nearest[k]);
         if let Some((i, placement, gap)) = chosen {
             out[i].push(LabelCandidate {
                 text: text.text.clone(),
@@ -103,26 +120,40 @@ pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<Labe
     out
 }
 
-/// The side of their keys the panel's labels are printed on: the placement of at least two
-/// thirds (and two or more) of the texts beside exactly one key, if they agree so.
-fn usual_side(relations: &[Vec<(usize, Placement, f32)>]) -> Option<Placement> {
+/// Per button, the side of their keys the panel prints labels on, for keys of its size (area
+/// within a factor 2: knobs and keys are often labelled differently): the placement of at least
+/// two thirds (and two or more) of the texts beside exactly one such key, if they agree so.
+fn usual_sides(
+    relations: &[Vec<(usize, Placement, f32)>],
+    buttons: &[[f32; 4]],
+) -> Vec<Option<Placement>> {
     const SIDES: [Placement; 4] = [
         Placement::Below,
         Placement::Above,
         Placement::Left,
         Placement::Right,
     ];
-    let mut counts = [0usize; 4];
-    for rel in relations {
-        if let [(_, placement, _)] = rel.as_slice() {
-            if let Some(k) = SIDES.iter().position(|s| s == placement) {
-                counts[k] += 1;
+    let area = |b: &[f32; 4]| ((b[2] - b[0]) * (b[3] - b[1])).max(1.0);
+    buttons
+        .iter()
+        .map(|me| {
+            let mut counts = [0usize; 4];
+            for rel in relations {
+                if let [(j, placement, _)] = rel.as_slice() {
+                    let ratio = area(&buttons[*j]) / area(me);
+                    if !(0.5..=2.0).contains(&ratio) {
+                        continue;
+                    }
+                    if let Some(k) = SIDES.iter().position(|s| s == placement) {
+                        counts[k] += 1;
+                    }
+                }
             }
-        }
-    }
-    let total: usize = counts.iter().sum();
-    let (k, &n) = counts.iter().enumerate().max_by_key(|(_, &c)| c)?;
-    (n >= 2 && 3 * n >= 2 * total).then_some(SIDES[k])
+            let total: usize = counts.iter().sum();
+            let (k, &n) = counts.iter().enumerate().max_by_key(|(_, &c)| c)?;
+            (n >= 2 && 3 * n >= 2 * total).then_some(SIDES[k])
+        })
+        .collect()
 }
 
 /// Placement and gap of `text` relative to button `b`, or `None` when it is farther than
@@ -243,5 +274,45 @@ mod tests {
         let c = label_candidates(&texts[2..], &buttons);
         assert_eq!(c[0].first().map(|l| l.text.as_str()), Some("C"));
         assert!(c[2].is_empty());
+    }
+
+    #[test]
+    fn knobs_and_keys_keep_their_own_usual_sides() {
+        // Two knobs labelled below them, then two rows of smaller keys labelled above them.
+        let buttons = [
+            [0.0, 0.0, 100.0, 100.0],
+            [200.0, 0.0, 300.0, 100.0],
+            [0.0, 250.0, 100.0, 290.0],
+            [200.0, 250.0, 300.0, 290.0],
+            [0.0, 340.0, 100.0, 380.0],
+            [200.0, 340.0, 300.0, 380.0],
+        ];
+        let texts = [
+            text("Temp", 20.0, 110.0, 80.0, 124.0),
+            text("Time", 220.0, 110.0, 280.0, 124.0),
+            text("Start", 20.0, 226.0, 80.0, 240.0),
+            text("Stop", 220.0, 226.0, 280.0, 240.0),
+            // 16 px below key 2, 20 px above key 4: the keys' labels are above them.
+            text("Light", 20.0, 306.0, 80.0, 320.0),
+            text("Fan", 220.0, 306.0, 280.0, 320.0),
+        ];
+        let c = label_candidates(&texts, &buttons);
+        let first: Vec<Option<&str>> = c
+            .iter()
+            .map(|l| l.first().map(|l| l.text.as_str()))
+            .collect();
+        assert_eq!(
+            first,
+            [
+                Some("Temp"),
+                Some("Time"),
+                Some("Start"),
+                Some("Stop"),
+                Some("Light"),
+                Some("Fan")
+            ]
+        );
+        // Counted with the knobs' labels (two below, two above), the keys would have no usual
+        // side and "Light" would stay with the nearer key 2.
     }
 }

@@ -41,7 +41,9 @@ pub use action::Action;
 /// against the video's usual look of each box (not the photo), less the frame's common change.
 /// 7: registration refines each frame's homography on every textured pixel (boxes land closer).
 /// 8: a control named only to set it apart ("..., not the Stop key", "Leave Stop alone and ...")
-/// is not the step's, and a label between two keys goes to the panel's usual label side.
+/// is not the step's and counts against itself, a landmark ("the one next to Stop") raises its
+/// neighbours, a label far from its key goes to the panel's usual label side, and saturated
+/// video boxes are told apart.
 pub const VERSION: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
@@ -520,6 +522,15 @@ fn vote(controls: &[Control], scores: &[f32]) -> Option<Vote> {
     })
 }
 
+/// How well `text` names `control`: its best label candidate's match ([`labels::match_score`]).
+fn label_score(control: &Control, text: &str) -> f32 {
+    control
+        .label_candidates
+        .iter()
+        .map(|l| labels::match_score(&l.text, text))
+        .fold(0.0, f32::max)
+}
+
 /// For the controls a line names only to set them apart ([`split_other_controls`]): per
 /// button, how well its label and its position or colour match them (each the best over
 /// them), and how near it is to a landmark named outright ("the one next to the Stop key": 1 for
@@ -535,12 +546,7 @@ fn other_control_scores(ev: &Evidence, others: &[OtherControl]) -> (Vec<f32>, Ve
         let label: Vec<f32> = ev
             .controls
             .iter()
-            .map(|c| {
-                c.label_candidates
-                    .iter()
-                    .map(|l| labels::match_score(&l.text, &other.words))
-                    .fold(0.0, f32::max)
-            })
+            .map(|c| label_score(c, &other.words))
             .collect();
         let pos = layout::position_scores(&other.words, &rects);
         let col = layout::colour_scores(&action::words(&other.words), &ev.colours);
@@ -604,12 +610,7 @@ pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
             let label_scores: Vec<f32> = ev
                 .controls
                 .iter()
-                .map(|c| {
-                    c.label_candidates
-                        .iter()
-                        .map(|l| labels::match_score(&l.text, &named_text))
-                        .fold(0.0, f32::max)
-                })
+                .map(|c| label_score(c, &named_text))
                 .collect();
             let rects: Vec<[f32; 4]> = ev.controls.iter().map(|c| c.rect).collect();
             let pos = layout::position_scores(&own, &rects);

@@ -46,9 +46,16 @@ pub fn match_score(label: &str, sentence: &str) -> f32 {
     // Fuzzy: the closest run of as many words as the label (one fewer or more too), compared
     // without spaces; a short label must be nearly exact to count.
     let target: Vec<char> = joined.chars().collect();
+    // Two words a narrator uses for controls are two names, not one misread: "star" is not a
+    // misread "Start".
+    let other_known_word =
+        |w: &str| l.len() == 1 && w != joined && known_word(&joined) && known_word(w);
     let mut best = 0.0f32;
     for len in l.len().saturating_sub(1).max(1)..=l.len() + 1 {
         for w in s.windows(len.min(s.len())) {
+            if w.len() == 1 && other_known_word(&w[0]) {
+                continue;
+            }
             let run: Vec<char> = w.concat().chars().collect();
             best = best.max(similarity(&target, &run));
         }
@@ -58,7 +65,7 @@ pub fn match_score(label: &str, sentence: &str) -> f32 {
     // A label cut short by the OCR ("On/o", "ratur" for "Temperature"): a piece of one of the
     // sentence's words, at least 3 characters and most of it.
     if target.len() >= 3 {
-        for t in &s {
+        for t in s.iter().filter(|t| !other_known_word(t)) {
             let word: Vec<char> = t.chars().collect();
             let share = target.len() as f32 / word.len().max(1) as f32;
             if t.starts_with(&joined) && share >= 0.6 {
@@ -70,6 +77,138 @@ pub fn match_score(label: &str, sentence: &str) -> f32 {
     }
     let found = l.iter().filter(|t| t.len() > 1 && s.contains(t)).count();
     fuzzy.max(0.5 * found as f32 / l.len() as f32)
+}
+
+/// Words a narrator uses for the same control: what it does ("power" for a key printed
+/// "On/Off"), another name for it ("chips" for "Fries"), or the symbol that shows it ("the play
+/// button" for Start, "the padlock key" for Lock). General appliance wording, each group one
+/// function; a label matches a group when it, or a part of it between slashes ("Start/Pause"),
+/// is one of the group's words.
+const SAME_CONTROL: &[&[&str]] = &[
+    &["power", "on/off", "on-off", "on off", "i/o", "\u{23fb}"],
+    &["start", "go", "play", "run", "begin", "\u{25b6}"],
+    &["stop", "cancel", "clear", "\u{25a0}"],
+    &["pause", "\u{23f8}"],
+    &["plus", "+", "up", "more", "increase", "\u{25b2}"],
+    &["minus", "-", "down", "less", "decrease", "\u{25bc}"],
+    &["temperature", "temp", "\u{b0}c", "\u{b0}f", "heat"],
+    &["timer", "time", "clock"],
+    &["minutes", "minute", "min", "mins"],
+    &["hours", "hour", "hr", "hrs"],
+    &["keep warm", "warm"],
+    &["lock", "child lock", "key lock", "padlock"],
+    &["hot water", "water"],
+    &["half load", "half", "1/2"],
+    &["drying", "dry", "extra dry"],
+    &["colour copy", "color copy", "colour", "color"],
+    &["black and white copy", "black and white", "b/w copy", "b/w", "mono", "copy"],
+    &["wifi", "wi-fi", "wireless"],
+    &["light", "lamp"],
+    &["menu", "select", "mode"],
+    &["rinse", "extra rinse", "rinse+"],
+    &["defrost", "thaw"],
+    &["fries", "chips"],
+    &["info", "information"],
+    &["power level", "level"],
+];
+
+/// Symbols printed on controls, as a narrator names them ("the key with the flame symbol").
+pub const SYMBOLS: &[&str] = &[
+    "star", "flame", "fire", "wave", "waves", "drop", "snowflake", "fan", "bell", "arrow",
+    "triangle", "circle", "square", "cup", "mug", "bulb", "sun", "moon", "leaf", "house",
+    "gear", "heart", "tick", "check", "cross", "clock", "padlock", "lock", "key", "play",
+    "pause", "stop", "plus", "minus", "power", "thermometer", "steam", "spiral",
+];
+
+/// A word the vocabulary knows as a control's name or symbol ([`SYMBOLS`], the one-word names
+/// of [`SAME_CONTROL`]).
+fn known_word(w: &str) -> bool {
+    SYMBOLS.contains(&w) || SAME_CONTROL.iter().any(|g| g.contains(&w))
+}
+
+/// Words that describe a control without naming it: where it is, its colour, size or shape.
+const DESCRIPTIVE: &[&str] = &[
+    "left", "right", "top", "bottom", "middle", "centre", "center", "upper", "lower", "first",
+    "second", "third", "fourth", "last", "other", "same", "next", "one", "big", "small",
+    "large", "little", "round", "square", "long", "wide", "main", "black", "white", "grey",
+    "gray", "silver", "red", "green", "blue", "orange", "yellow", "lit", "illuminated",
+];
+
+/// The words a sentence names a control by, before a control noun: "Press the snowflake key"
+/// and "the key with the snowflake symbol" give `snowflake`; "the red key on the left" gives
+/// none (colour and place are the layout cue's).
+pub fn name_words(sentence: &str) -> Vec<String> {
+    let s = tokens(sentence);
+    let mut out = Vec::new();
+    for (j, t) in s.iter().enumerate() {
+        if !CONTROL_NOUNS.contains(&t.as_str()) {
+            continue;
+        }
+        let Some(from) = (j.saturating_sub(5)..j)
+            .rev()
+            .find(|&i| matches!(s[i].as_str(), "the" | "a" | "an"))
+        else {
+            continue;
+        };
+        out.extend(
+            s[from + 1..j]
+                .iter()
+                .filter(|w| !DESCRIPTIVE.contains(&w.as_str()) && !CONTROL_NOUNS.contains(&w.as_str()))
+                .cloned(),
+        );
+    }
+    out
+}
+
+/// Nouns that end the name of a control: "the power button", "the key with the padlock symbol".
+const CONTROL_NOUNS: &[&str] = &[
+    "key", "button", "switch", "knob", "dial", "pad", "symbol", "icon", "sign",
+];
+
+/// A control named by another word of its group ([`SAME_CONTROL`]) scores this much: less than
+/// its label named outright, as the word may mean another control on this panel.
+pub const ALIAS_SCORE: f32 = 0.8;
+
+/// How well `sentence` names the control labelled `label` by another word for it
+/// ([`SAME_CONTROL`]): [`ALIAS_SCORE`] when a word of the label's group stands right before a
+/// control noun ("the power button"; never a bare "up" in "turn it up"), else 0.
+pub fn alias_score(label: &str, sentence: &str) -> f32 {
+    let whole = tokens(label).join(" ");
+    if whole.is_empty() {
+        return 0.0;
+    }
+    let mut parts = vec![whole.clone()];
+    if whole.contains('/') {
+        parts.extend(
+            whole
+                .split('/')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
+        );
+    }
+    let s = tokens(sentence);
+    let named = |word: &str| {
+        let w = tokens(word);
+        !w.is_empty()
+            && s.windows(w.len() + 1).any(|run| {
+                run[..w.len()] == w[..] && CONTROL_NOUNS.contains(&run[w.len()].as_str())
+            })
+    };
+    let found = SAME_CONTROL.iter().any(|group| {
+        let members: Vec<String> = group.iter().map(|m| tokens(m).join(" ")).collect();
+        parts.iter().any(|p| members.contains(p)) && group.iter().any(|m| named(m))
+    });
+    if found {
+        ALIAS_SCORE
+    } else {
+        0.0
+    }
+}
+
+/// How well `sentence` names the control labelled `label`: by the label itself
+/// ([`match_score`]) or by another word for it ([`alias_score`]).
+pub fn name_score(label: &str, sentence: &str) -> f32 {
+    match_score(label, sentence).max(alias_score(label, sentence))
 }
 
 /// `1 - levenshtein(a, b) / max(len)`.
@@ -109,5 +248,30 @@ mod tests {
         assert!(match_score("ratur", "Turn the Temperature knob.") > 0.3);
         assert_eq!(match_score("Volume", "Tap the Lungo key."), 0.0);
         assert_eq!(match_score("+", "Press the \"+\" key."), 1.0);
+    }
+
+    #[test]
+    fn a_control_is_named_by_what_it_does_or_its_symbol() {
+        assert_eq!(name_score("On/Off", "Press the power button."), ALIAS_SCORE);
+        assert_eq!(name_score("Start/Pause", "Tap the play key."), ALIAS_SCORE);
+        assert_eq!(name_score("Lock", "Press the key with the padlock symbol."), ALIAS_SCORE);
+        assert_eq!(name_score("+", "Press the up key twice."), ALIAS_SCORE);
+        assert_eq!(name_score("Keep Warm", "Press the keep warm button."), 1.0);
+        // A word of the group that names no control ("turn it up") is no alias.
+        assert_eq!(alias_score("+", "Turn it up to 3."), 0.0);
+        assert_eq!(alias_score("Stop/Cancel", "Press the power button."), 0.0);
+        assert_eq!(alias_score("Popcorn", "Press the popcorn key."), 0.0);
+        // Two known words are two names, however close: a Start key is no "star key".
+        assert_eq!(match_score("Start", "Now tap the star key."), 0.0);
+        assert!(match_score("Stant", "Now tap the start key.") > 0.6);
+    }
+
+    #[test]
+    fn the_words_a_control_is_named_by() {
+        assert_eq!(name_words("Press the snowflake key."), ["snowflake"]);
+        assert_eq!(name_words("Tap the key with the water drop symbol."), ["water", "drop"]);
+        assert!(name_words("Press the red key on the left.").is_empty());
+        assert!(name_words("Press the button in the top right corner.").is_empty());
+        assert_eq!(name_words("Press the \"+\" key twice."), ["+"]);
     }
 }

@@ -56,9 +56,20 @@ pub fn box_colours(photo: &RgbImage, rects: &[Rect]) -> Vec<[f32; 3]> {
 /// Per box, how well the colour words of `sentence` describe it (0-1; all 0 when the sentence
 /// names no colour).
 pub fn colour_scores(sentence_words: &[String], colours: &[[f32; 3]]) -> Vec<f32> {
+    // "black and white" (a copy, a print) names no colour of a control.
+    let black_and_white = |i: usize| {
+        let at = |k: usize, w: &str| sentence_words.get(k).is_some_and(|x| x == w);
+        (at(i, "black") && at(i + 1, "and") && at(i + 2, "white"))
+            || (i >= 2 && at(i - 2, "black") && at(i - 1, "and") && at(i, "white"))
+    };
     let named: Vec<[f32; 3]> = COLOURS
         .iter()
-        .filter(|(name, _)| sentence_words.iter().any(|w| w == name))
+        .filter(|(name, _)| {
+            sentence_words
+                .iter()
+                .enumerate()
+                .any(|(i, w)| w == name && !black_and_white(i))
+        })
         .map(|(_, rgb)| *rgb)
         .collect();
     colours

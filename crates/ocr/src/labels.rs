@@ -43,6 +43,54 @@ pub const MAX_GAP_USUAL_SIDE: f32 = 1.8;
 /// between two keys (or beside none within [`MAX_GAP`]) goes to the nearest key it is on that
 /// key's usual side of, even if it is nearer another, up to [`MAX_GAP_USUAL_SIDE`] away.
 pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<LabelCandidate>> {
+    candidates_of(texts, &assign(texts, buttons), buttons.len())
+}
+
+/// Where a text sits against the button it is given to: the button's index, the placement and
+/// the gap in button sizes.
+pub type Assignment = Option<(usize, Placement, f32)>;
+
+/// Per button, the texts `assignment` gives it ([`assign`]), as label candidates, best first
+/// (on the key, then nearest).
+pub fn candidates_of(
+    texts: &[TextBox],
+    assignment: &[Assignment],
+    buttons: usize,
+) -> Vec<Vec<LabelCandidate>> {
+    let mut out = vec![Vec::new(); buttons];
+    for (text, a) in texts.iter().zip(assignment) {
+        if let Some((i, placement, gap)) = *a {
+            out[i].push(LabelCandidate {
+                text: text.text.clone(),
+                confidence: text.confidence,
+                placement,
+                gap,
+            });
+        }
+    }
+    for list in &mut out {
+        list.sort_by(|a, b| {
+            a.placement
+                .cmp(&b.placement)
+                .then(a.gap.total_cmp(&b.gap))
+                .then(b.confidence.total_cmp(&a.confidence))
+        });
+    }
+    out
+}
+
+/// The buttons `text` could be the label of: every one it is on or beside (any side) within
+/// [`MAX_GAP_USUAL_SIDE`] of the button's size, with the placement and the gap.
+pub fn reach(text: &TextBox, buttons: &[[f32; 4]]) -> Vec<(usize, Placement, f32)> {
+    buttons
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| relation(text, b, MAX_GAP_USUAL_SIDE).map(|(p, gap)| (i, p, gap)))
+        .collect()
+}
+
+/// Which button each text is the label of ([`label_candidates`] for the rules), if any.
+pub fn assign(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Assignment> {
     let relations = |max_gap: f32| -> Vec<Vec<(usize, Placement, f32)>> {
         texts
             .iter()
@@ -75,8 +123,8 @@ pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<Labe
     for (i, _, _) in nearest.iter().flatten() {
         labelled[*i] += 1;
     }
-    let mut out = vec![Vec::new(); buttons.len()];
-    for (k, text) in texts.iter().enumerate() {
+    let mut out = Vec::with_capacity(texts.len());
+    for k in 0..texts.len() {
         // A text beside no key within MAX_GAP, or beside two of which the nearest has it on
         // the wrong side for its kind of key, goes to the nearest key it is on the usual side
         // of that has no text of its own: a label printed far from its key. (Without "no text
@@ -99,23 +147,7 @@ pub fn label_candidates(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Vec<Labe
         } else {
             None
         };
-        let chosen = moved.or(nearest[k]);
-        if let Some((i, placement, gap)) = chosen {
-            out[i].push(LabelCandidate {
-                text: text.text.clone(),
-                confidence: text.confidence,
-                placement,
-                gap,
-            });
-        }
-    }
-    for list in &mut out {
-        list.sort_by(|a, b| {
-            a.placement
-                .cmp(&b.placement)
-                .then(a.gap.total_cmp(&b.gap))
-                .then(b.confidence.total_cmp(&a.confidence))
-        });
+        out.push(moved.or(nearest[k]));
     }
     out
 }

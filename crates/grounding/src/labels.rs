@@ -101,7 +101,14 @@ const SAME_CONTROL: &[&[&str]] = &[
     &["half load", "half", "1/2"],
     &["drying", "dry", "extra dry"],
     &["colour copy", "color copy", "colour", "color"],
-    &["black and white copy", "black and white", "b/w copy", "b/w", "mono", "copy"],
+    &[
+        "black and white copy",
+        "black and white",
+        "b/w copy",
+        "b/w",
+        "mono",
+        "copy",
+    ],
     &["wifi", "wi-fi", "wireless"],
     &["light", "lamp"],
     &["menu", "select", "mode"],
@@ -114,10 +121,44 @@ const SAME_CONTROL: &[&[&str]] = &[
 
 /// Symbols printed on controls, as a narrator names them ("the key with the flame symbol").
 pub const SYMBOLS: &[&str] = &[
-    "star", "flame", "fire", "wave", "waves", "drop", "snowflake", "fan", "bell", "arrow",
-    "triangle", "circle", "square", "cup", "mug", "bulb", "sun", "moon", "leaf", "house",
-    "gear", "heart", "tick", "check", "cross", "clock", "padlock", "lock", "key", "play",
-    "pause", "stop", "plus", "minus", "power", "thermometer", "steam", "spiral",
+    "star",
+    "flame",
+    "fire",
+    "wave",
+    "waves",
+    "drop",
+    "snowflake",
+    "fan",
+    "bell",
+    "arrow",
+    "triangle",
+    "circle",
+    "square",
+    "cup",
+    "mug",
+    "bulb",
+    "sun",
+    "moon",
+    "leaf",
+    "house",
+    "gear",
+    "heart",
+    "tick",
+    "check",
+    "cross",
+    "clock",
+    "padlock",
+    "lock",
+    "key",
+    "play",
+    "pause",
+    "stop",
+    "plus",
+    "minus",
+    "power",
+    "thermometer",
+    "steam",
+    "spiral",
 ];
 
 /// A word the vocabulary knows as a control's name or symbol ([`SYMBOLS`], the one-word names
@@ -128,10 +169,45 @@ fn known_word(w: &str) -> bool {
 
 /// Words that describe a control without naming it: where it is, its colour, size or shape.
 const DESCRIPTIVE: &[&str] = &[
-    "left", "right", "top", "bottom", "middle", "centre", "center", "upper", "lower", "first",
-    "second", "third", "fourth", "last", "other", "same", "next", "one", "big", "small",
-    "large", "little", "round", "square", "long", "wide", "main", "black", "white", "grey",
-    "gray", "silver", "red", "green", "blue", "orange", "yellow", "lit", "illuminated",
+    "left",
+    "right",
+    "top",
+    "bottom",
+    "middle",
+    "centre",
+    "center",
+    "upper",
+    "lower",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "last",
+    "other",
+    "same",
+    "next",
+    "one",
+    "big",
+    "small",
+    "large",
+    "little",
+    "round",
+    "square",
+    "long",
+    "wide",
+    "main",
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "silver",
+    "red",
+    "green",
+    "blue",
+    "orange",
+    "yellow",
+    "lit",
+    "illuminated",
 ];
 
 /// The words a sentence names a control by, before a control noun: "Press the snowflake key"
@@ -153,7 +229,9 @@ pub fn name_words(sentence: &str) -> Vec<String> {
         out.extend(
             s[from + 1..j]
                 .iter()
-                .filter(|w| !DESCRIPTIVE.contains(&w.as_str()) && !CONTROL_NOUNS.contains(&w.as_str()))
+                .filter(|w| {
+                    !DESCRIPTIVE.contains(&w.as_str()) && !CONTROL_NOUNS.contains(&w.as_str())
+                })
                 .cloned(),
         );
     }
@@ -211,6 +289,12 @@ pub fn name_score(label: &str, sentence: &str) -> f32 {
     match_score(label, sentence).max(alias_score(label, sentence))
 }
 
+/// Whether a text read on the photo is text, with a letter or a digit: an icon read as a
+/// character ("+", "米" for a snowflake) is not.
+pub fn is_text(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
 /// `1 - levenshtein(a, b) / max(len)`.
 pub fn similarity(a: &[char], b: &[char]) -> f32 {
     if a.is_empty() && b.is_empty() {
@@ -254,7 +338,10 @@ mod tests {
     fn a_control_is_named_by_what_it_does_or_its_symbol() {
         assert_eq!(name_score("On/Off", "Press the power button."), ALIAS_SCORE);
         assert_eq!(name_score("Start/Pause", "Tap the play key."), ALIAS_SCORE);
-        assert_eq!(name_score("Lock", "Press the key with the padlock symbol."), ALIAS_SCORE);
+        assert_eq!(
+            name_score("Lock", "Press the key with the padlock symbol."),
+            ALIAS_SCORE
+        );
         assert_eq!(name_score("+", "Press the up key twice."), ALIAS_SCORE);
         assert_eq!(name_score("Keep Warm", "Press the keep warm button."), 1.0);
         // A word of the group that names no control ("turn it up") is no alias.
@@ -269,7 +356,10 @@ mod tests {
     #[test]
     fn the_words_a_control_is_named_by() {
         assert_eq!(name_words("Press the snowflake key."), ["snowflake"]);
-        assert_eq!(name_words("Tap the key with the water drop symbol."), ["water", "drop"]);
+        assert_eq!(
+            name_words("Tap the key with the water drop symbol."),
+            ["water", "drop"]
+        );
         assert!(name_words("Press the red key on the left.").is_empty());
         assert!(name_words("Press the button in the top right corner.").is_empty());
         assert_eq!(name_words("Press the \"+\" key twice."), ["+"]);

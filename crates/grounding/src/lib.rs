@@ -130,7 +130,7 @@ impl Control {
     pub fn has_text(&self) -> bool {
         self.label_candidates
             .iter()
-            .any(|l| l.text.chars().any(|c| c.is_ascii_alphanumeric()))
+            .any(|l| labels::is_text(&l.text))
     }
 }
 
@@ -575,7 +575,13 @@ fn other_control_scores(
         let label: Vec<f32> = controls
             .iter()
             .zip(own_named)
-            .map(|(c, &own)| if own { 0.0 } else { label_score(c, &other.words) })
+            .map(|(c, &own)| {
+                if own {
+                    0.0
+                } else {
+                    label_score(c, &other.words)
+                }
+            })
             .collect();
         let pos = layout::position_scores(&other.words, &rects);
         let col = layout::colour_scores(&action::words(&other.words), &ev.colours);
@@ -660,7 +666,7 @@ fn relabelled(ev: &Evidence, seen: &[Seen], cues: Cues) -> Option<Vec<Control>> 
             .iter()
             .enumerate()
             .any(|(u, o)| u != t && labels::normalize(&o.text) == norm);
-        if twice || !text.text.chars().any(|c| c.is_ascii_alphanumeric()) {
+        if twice || !labels::is_text(&text.text) {
             continue;
         }
         let videos: Vec<&Vec<f32>> = seen
@@ -678,7 +684,8 @@ fn relabelled(ev: &Evidence, seen: &[Seen], cues: Cues) -> Option<Vec<Control>> 
             .filter(|r| r.0 == given || !ev.controls[r.0].has_text())
             .max_by(|a, b| total(a.0).total_cmp(&total(b.0)));
         if let Some(best) = best {
-            if best.0 != given && total(best.0) - total(given) >= RELABEL_MARGIN * videos.len() as f32
+            if best.0 != given
+                && total(best.0) - total(given) >= RELABEL_MARGIN * videos.len() as f32
             {
                 assignment[t] = Some(best);
                 moved = true;
@@ -687,7 +694,11 @@ fn relabelled(ev: &Evidence, seen: &[Seen], cues: Cues) -> Option<Vec<Control>> 
     }
     moved.then(|| {
         let names: Vec<String> = ev.controls.iter().map(|c| c.button.clone()).collect();
-        controls_from(&names, &rects, &ocr::labels::candidates_of(&ev.texts, &assignment, rects.len()))
+        controls_from(
+            &names,
+            &rects,
+            &ocr::labels::candidates_of(&ev.texts, &assignment, rects.len()),
+        )
     })
 }
 
@@ -708,7 +719,7 @@ fn controls_from(
             // with a letter or digit.
             label: c
                 .iter()
-                .find(|l| l.text.chars().any(|ch| ch.is_ascii_alphanumeric()))
+                .find(|l| labels::is_text(&l.text))
                 .or(c.first())
                 .map(|l| l.text.clone()),
             label_candidates: c.clone(),
@@ -800,9 +811,7 @@ fn ground_with(
             };
             let votes = CueVotes {
                 label: vote(controls, &label_scores),
-                video: window
-                    .as_ref()
-                    .and_then(|_| vote(controls, &video_scores)),
+                video: window.as_ref().and_then(|_| vote(controls, &video_scores)),
                 layout: vote(controls, &layout_scores),
             };
             // Named outright (not a fuzzy or partial match): a line about a control even without a verb.
@@ -1111,11 +1120,18 @@ mod tests {
         let moved = relabelled(&ev, &[seen([0.9, 0.2]), seen([0.7, 0.1])], Cues::ALL).unwrap();
         assert_eq!(moved[0].label.as_deref(), Some("Aroma"));
         assert_eq!(moved[1].label, None);
-        assert_eq!(moved[0].label_candidates[0].placement, ocr::labels::Placement::Below);
+        assert_eq!(
+            moved[0].label_candidates[0].placement,
+            ocr::labels::Placement::Below
+        );
         // The video agrees with the OCR, or barely disagrees, or is not used: nothing moves.
         assert!(relabelled(&ev, &[seen([0.1, 0.9])], Cues::ALL).is_none());
         assert!(relabelled(&ev, &[seen([0.5, 0.4])], Cues::ALL).is_none());
-        let no_video = Cues { video: false, hands: false, ..Cues::ALL };
+        let no_video = Cues {
+            video: false,
+            hands: false,
+            ..Cues::ALL
+        };
         assert!(relabelled(&ev, &[seen([0.9, 0.2])], no_video).is_none());
         // A key with a text of its own gets no second name.
         let ev = aroma_between_two_keys(true);

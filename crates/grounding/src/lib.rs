@@ -47,8 +47,12 @@ pub use action::Action;
 /// its symbol ("the power button" for On/Off, [`labels::alias_score`]), a name no label matches
 /// favours the keys with no text (a symbol), a label moves to the key the tutorial operates when
 /// it names it ([`relabelled`]), a landmark read onto the step's own key does not count against
-/// it, "You can ... like this." is a goal, and "black and white" no colour.
-pub const VERSION: u32 = 9;
+/// it, "You can ... like this." is a goal, and "black and white" no colour. 10: the video cue
+/// also sees, model-free, the tip of whatever reaches over the panel (`follow::HandFinder`), a
+/// partial label match the video refutes line after line is set aside ([`distrusted`]), a
+/// misread label counts for where it belongs ([`RELABEL_NAMED`]), "hold down" names no Down key,
+/// and a key read with texts on two opposite sides gives one to a free key near it.
+pub const VERSION: u32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,6 +81,8 @@ pub struct Weights {
     pub video: f32,
     /// The fingertip score's weight inside the video cue, the change's being 1 ([`video::Mix`]).
     pub hand: f32,
+    /// The model-free tip's weight inside the video cue ([`video::Mix`]).
+    pub reach: f32,
     /// How much a control with no text printed gains when the line names its control by words
     /// no label matches ("the snowflake key": a symbol), against the label's weight.
     pub symbol: f32,
@@ -94,6 +100,11 @@ pub const WEIGHTS: Weights = Weights {
     // together, 3-12): fused line -> control 0.966 -> 0.983 (555) and 0.985 -> 0.985 (77) at
     // 0.5; at 1 the video cue alone was better (0.872, 0.889) but fused 0.978 on both.
     hand: 0.5,
+    // Chosen on the harder tuning sets 556, 557 and 559 (0, 0.5, 1, 2, 3, with the video's
+    // weight 3 to 12): video alone 0.809 -> 0.879 (559) and 0.829 -> 0.914 (556) from 0 to 1,
+    // fused best at 0.5 (0.965 -> 0.977, 0.950 level, 0.976 -> 0.994), worse from 1 (the tip
+    // of a pen or of a hand from above is sometimes the wrong end), whatever the video weight.
+    reach: 0.5,
     // Chosen on the harder tuning sets 556 and 557 (0, 0.5, 0.75, 1, 1.5, 2, 3): fused line ->
     // control 0.943 -> 0.950 and 0.964 -> 0.976 from 0 to 0.5, level to 1, then falling (0.886
     // on 556 at 1.5): a key printed with text is named by its symbol too, and the video must
@@ -623,12 +634,121 @@ fn other_control_scores(
 /// Twice when the tutorial shows a label belongs elsewhere ([`relabelled`]): a label printed
 /// between two keys is given to the nearer one, and the lines that name it may show the hand
 /// on the other one.
+///
+/// And the label cue is not trusted where the tutorial shows, line after line, that a name it
+/// matched only in part or by another word ([`distrusted`]) belongs to another key.
 pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
-    let (first, seen) = ground_with(ev, &ev.controls, cues, weights);
-    match relabelled(ev, &seen, cues) {
-        Some(controls) => ground_with(ev, &controls, cues, weights).0,
-        None => first,
+    let (first, seen) = ground_with(ev, &ev.controls, None, cues, weights);
+    let relabelled = relabelled(ev, &seen, cues);
+    let controls = relabelled.as_deref().unwrap_or(&ev.controls);
+    let distrust = distrusted(controls, &seen, cues);
+    if relabelled.is_none() && distrust.is_none() {
+        return first;
     }
+    ground_with(ev, controls, distrust.as_deref(), cues, weights).0
+}
+
+/// Per line and button, whether the label cue's match is set aside ([`ground`]'s second pass),
+/// or `None` when nothing is. Lines that name their control by the same words
+/// ([`labels::name_words`], two lines at least, each seen by the video) are about the same key:
+/// when the label cue's best key for those words is a partial match (a misread label, another
+/// word for it: under 0.95) and the video, summed over those lines, favours another key by
+/// [`RELABEL_MARGIN`] a line (and in every line), the match is dropped for them and the other cues decide. A person
+/// who hears "the minus button" and sees the finger on the same unlabelled key four times does
+/// not keep pressing the key printed "Down".
+fn distrusted(controls: &[Control], seen: &[Seen], cues: Cues) -> Option<Vec<Vec<bool>>> {
+    if !cues.label || !(cues.video || cues.hands) {
+        return None;
+    }
+    let n = controls.len();
+    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+    for (i, s) in seen.iter().enumerate() {
+        let words = labels::name_words(&s.named_text);
+        if words.is_empty() || s.video.is_none() {
+            continue;
+        }
+        match groups.iter_mut().find(|(w, _)| *w == words) {
+            Some((_, lines)) => lines.push(i),
+            None => groups.push((words, vec![i])),
+        }
+    }
+    let mut out = vec![vec![false; n]; seen.len()];
+    let mut any = false;
+    for (_, lines) in groups.iter().filter(|(_, l)| l.len() >= 2) {
+        let label = |b: usize| {
+            lines
+                .iter()
+                .map(|&i| label_score(&controls[b], &seen[i].named_text))
+                .fold(0.0f32, f32::max)
+        };
+        let Some((matched, score)) = (0..n)
+            .map(|b| (b, label(b)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            continue;
+        };
+        if score <= 0.0 || score >= 0.95 {
+            continue;
+        }
+        let total = |b: usize| {
+            lines
+                .iter()
+                .filter_map(|&i| seen[i].video.as_ref())
+                .map(|v| v[b])
+                .sum::<f32>()
+        };
+        // Toward a key with no word of its own: a key printed "Time Cook" would have been
+        // named so (one character read on a key is often its symbol: a play triangle as "0").
+        let Some(other) = (0..n)
+            .filter(|&b| b != matched && !has_word(&controls[b]))
+            .max_by(|&a, &b| total(a).total_cmp(&total(b)))
+        else {
+            continue;
+        };
+        // Every line shows it so: a video that points somewhere else each time is no lesson.
+        let every_line = lines
+            .iter()
+            .filter_map(|&i| seen[i].video.as_ref())
+            .all(|v| v[other] > v[matched]);
+        if every_line && total(other) - total(matched) >= RELABEL_MARGIN * lines.len() as f32 {
+            for &i in lines {
+                out[i][matched] = true;
+            }
+            any = true;
+        }
+    }
+    any.then_some(out)
+}
+
+/// Whether a text of two letters or digits or more was read for `control`.
+fn has_word(control: &Control) -> bool {
+    control
+        .label_candidates
+        .iter()
+        .any(|l| l.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
+}
+
+/// `text` without the particle of a verb that is no name: "hold down the Stop button" ->
+/// "hold the Stop button" (a key printed "Down" is not meant).
+fn without_verb_particles(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    for (k, w) in words.iter().enumerate() {
+        let particle = bare(w) == "down"
+            && k > 0
+            && matches!(bare(words[k - 1]).as_str(), "hold" | "press" | "push")
+            && words
+                .get(k + 1)
+                .is_some_and(|n| matches!(bare(n).as_str(), "the" | "a" | "an" | "it" | "both"));
+        if !particle {
+            out.push(w);
+        }
+    }
+    out.join(" ")
 }
 
 /// What one line's cues said, kept for the second pass of [`ground`]: the words that name its
@@ -642,9 +762,13 @@ struct Seen {
 /// key it was given, summed over the lines that name the label, for the label to move there.
 pub const RELABEL_MARGIN: f32 = 0.3;
 
+/// How well a line must name a text read on the photo to count for where the text belongs
+/// ([`relabelled`]): a misread label ("Coples" for "Copies", "start/ox") counts too.
+pub const RELABEL_NAMED: f32 = 0.7;
+
 /// The controls with their labels moved where the tutorial operates them, or `None` when none
 /// moves. A text that could be the label of several keys ([`ocr::labels::reach`]) and that the
-/// OCR gave to one of them goes to another when the lines that name it outright show, all
+/// OCR gave to one of them goes to another when the lines that name it ([`RELABEL_NAMED`]) show, all
 /// together, the video's change and hand on that other key by [`RELABEL_MARGIN`] a line more:
 /// what a person learns watching the tutorial ("he said Aroma and turned the upper knob").
 /// Texts printed twice ("+" on two keys) and texts without a letter or digit stay, and a text
@@ -671,7 +795,7 @@ fn relabelled(ev: &Evidence, seen: &[Seen], cues: Cues) -> Option<Vec<Control>> 
         }
         let videos: Vec<&Vec<f32>> = seen
             .iter()
-            .filter(|s| labels::match_score(&text.text, &s.named_text) >= 0.95)
+            .filter(|s| labels::match_score(&text.text, &s.named_text) >= RELABEL_NAMED)
             .filter_map(|s| s.video.as_ref())
             .collect();
         if videos.is_empty() {
@@ -731,6 +855,7 @@ fn controls_from(
 fn ground_with(
     ev: &Evidence,
     controls: &[Control],
+    distrust: Option<&[Vec<bool>]>,
     cues: Cues,
     weights: &Weights,
 ) -> (Timeline, Vec<Seen>) {
@@ -756,10 +881,18 @@ fn ground_with(
             let words = action::words(&own);
             // The value a control is set to is no control's name: "turn the dial to power
             // level 2" names the dial, not the Power Level key.
-            let named_text = without_target(&own, action.as_ref());
+            // Nor is the particle of a verb: "hold down the Stop button" names no Down key.
+            let named_text = without_verb_particles(&without_target(&own, action.as_ref()));
             let label_scores: Vec<f32> = controls
                 .iter()
-                .map(|c| label_score(c, &named_text))
+                .enumerate()
+                .map(|(b, c)| {
+                    if distrust.is_some_and(|d| d[seen.len()][b]) {
+                        0.0
+                    } else {
+                        label_score(c, &named_text)
+                    }
+                })
                 .collect();
             let rects: Vec<[f32; 4]> = controls.iter().map(|c| c.rect).collect();
             let pos = layout::position_scores(&own, &rects);
@@ -792,6 +925,7 @@ fn ground_with(
             let mix = video::Mix {
                 change: if cues.video { 1.0 } else { 0.0 },
                 hand: if cues.hands { weights.hand } else { 0.0 },
+                reach: if cues.video { weights.reach } else { 0.0 },
                 grip: matches!(action, Some(Action::Turn { .. })),
             };
             let watching =
@@ -1136,6 +1270,79 @@ mod tests {
         // A key with a text of its own gets no second name.
         let ev = aroma_between_two_keys(true);
         assert!(relabelled(&ev, &[seen([0.9, 0.2])], Cues::ALL).is_none());
+    }
+
+    /// Three keys: "Down" read on the first, nothing on the others.
+    fn down_and_two_bare_keys() -> Vec<Control> {
+        (0..3)
+            .map(|i| Control {
+                button: format!("button{}", i + 1),
+                rect: [100.0 * i as f32, 0.0, 100.0 * i as f32 + 60.0, 40.0],
+                label: (i == 0).then(|| "Down".to_string()),
+                label_candidates: (i == 0)
+                    .then(|| ocr::labels::LabelCandidate {
+                        text: "Down".to_string(),
+                        confidence: 0.9,
+                        placement: ocr::labels::Placement::Below,
+                        gap: 0.1,
+                    })
+                    .into_iter()
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_partial_match_the_video_refutes_line_after_line_is_set_aside() {
+        let controls = down_and_two_bare_keys();
+        let seen = |text: &str, video: [f32; 3]| Seen {
+            named_text: text.to_string(),
+            video: Some(video.to_vec()),
+        };
+        // "the - button" matches "Down" by another word for it (0.8); twice the hand is on
+        // the third key: the match is dropped for both lines.
+        let minus = [
+            seen("Next, hit the \"-\" button.", [0.1, 0.2, 0.9]),
+            seen("Now press the \"-\" button once.", [0.2, 0.1, 0.7]),
+            seen("Press the Down button.", [0.1, 0.2, 0.9]),
+        ];
+        let d = distrusted(&controls, &minus, Cues::ALL).unwrap();
+        assert_eq!(d[0], [true, false, false]);
+        assert_eq!(d[1], [true, false, false]);
+        // Named outright ("Down"), the label stands whatever the video says.
+        assert_eq!(d[2], [false, false, false]);
+        // One line is no lesson; nor a video that favours the other key only once.
+        assert!(distrusted(&controls, &minus[..1], Cues::ALL).is_none());
+        let split = [
+            seen("Next, hit the \"-\" button.", [0.1, 0.2, 0.9]),
+            seen("Now press the \"-\" button once.", [0.8, 0.1, 0.7]),
+        ];
+        assert!(distrusted(&controls, &split, Cues::ALL).is_none());
+        // Nor toward a key with a word of its own: it would have been named by it.
+        let mut worded = controls.clone();
+        worded[2].label_candidates = worded[0].label_candidates.clone();
+        worded[2].label_candidates[0].text = "Timer".to_string();
+        assert!(distrusted(&worded, &minus, Cues::ALL).is_none());
+        // Without the video there is nothing to learn from.
+        let no_video = Cues {
+            video: false,
+            hands: false,
+            ..Cues::ALL
+        };
+        assert!(distrusted(&controls, &minus, no_video).is_none());
+    }
+
+    #[test]
+    fn the_particle_of_a_verb_names_no_control() {
+        assert_eq!(
+            without_verb_particles("hold down the stop button for 3 seconds."),
+            "hold the stop button for 3 seconds."
+        );
+        assert_eq!(
+            without_verb_particles("Press the Down button."),
+            "Press the Down button."
+        );
+        assert_eq!(without_verb_particles("Press Down."), "Press Down.");
     }
 
     #[test]

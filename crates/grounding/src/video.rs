@@ -16,6 +16,12 @@
 //! the fingertip is in scores 1, falling to 0 at half the box's shorter side outside it. This
 //! sees the finger itself, where the change cue sees only what the finger does to the box (and
 //! also a pen, a pointer or a display lighting up, which no hand model sees).
+//!
+//! And, model-free, the tip of whatever reaches over the panel (`follow::HandFinder`: the
+//! changed cells of a grid over the photo, the blob much bigger than a key, its point farthest
+//! from where it comes in) scores the boxes the same way. The change cue alone saturates on every
+//! key the hand and arm cover on their way in, so it often prefers a key between the one pressed
+//! and the hand's side of the picture; the tip of the blob is at the key pressed, finger or pen.
 
 use std::path::Path;
 
@@ -46,6 +52,9 @@ pub struct Activity {
     /// `grip[frame][button]`: the same for the point between thumb tip and index tip, where a
     /// hand turning a knob holds it.
     pub grip: Vec<Vec<f32>>,
+    /// `reach[frame][button]`: the same for the tip of whatever reaches over the panel, seen
+    /// model-free (`follow::HandFinder`); 0 when not in view or nothing reaches in.
+    pub reach: Vec<Vec<f32>>,
 }
 
 /// How the two video signals make one score per frame and box, in [0, 1]: the change z-score
@@ -57,6 +66,8 @@ pub struct Activity {
 pub struct Mix {
     pub change: f32,
     pub hand: f32,
+    /// The model-free tip's weight ([`Activity::reach`]).
+    pub reach: f32,
     pub grip: bool,
 }
 
@@ -100,7 +111,7 @@ impl Activity {
 
     /// Frame `i`'s evidence for button `b` under `mix`, in [0, 1].
     pub fn evidence(&self, i: usize, b: usize, mix: Mix) -> f32 {
-        let total = mix.change + mix.hand;
+        let total = mix.change + mix.hand + mix.reach;
         if total <= 0.0 {
             return 0.0;
         }
@@ -110,7 +121,14 @@ impl Activity {
         let change = z.clamp(0.0, crate::VIDEO_Z_FULL) / crate::VIDEO_Z_FULL
             + 0.01 * (z - crate::VIDEO_Z_FULL).clamp(0.0, 8.0 * crate::VIDEO_Z_FULL)
                 / (8.0 * crate::VIDEO_Z_FULL);
-        (mix.change * change + mix.hand * self.fingertip(i, b, mix.grip)) / total
+        let reach = self
+            .reach
+            .get(i)
+            .and_then(|r| r.get(b))
+            .copied()
+            .unwrap_or(0.0);
+        (mix.change * change + mix.hand * self.fingertip(i, b, mix.grip) + mix.reach * reach)
+            / total
     }
 
     /// [`Activity::window`] with each frame's z scaled by `weight(time)` (how much a moment
@@ -212,6 +230,9 @@ pub fn activity_observed(
     let mut tip_rows: Vec<Vec<f32>> = Vec::new();
     let mut grip_rows: Vec<Vec<f32>> = Vec::new();
     let mut hand_error: Option<String> = None;
+    let mut reach_rows: Vec<Vec<f32>> = Vec::new();
+    let mut reacher = follow::HandFinder::new((photo.width(), photo.height()), rects);
+    let mut last_in_view: Option<f64> = None;
     let mut prior: Option<Mat3> = None;
     media::for_each_sampled_frame(video, SAMPLE_FPS, |frame| {
         let decoded = image::DynamicImage::ImageRgb8(frame.image);
@@ -247,6 +268,21 @@ pub fn activity_observed(
             })
             .collect();
         samples.push(row);
+        let reach = match (reg.in_view, reg.homography.as_ref()) {
+            (true, Some(h)) => {
+                // Away for long, the background learnt may no longer hold.
+                if last_in_view.is_some_and(|s| frame.timestamp - s > 2.0) {
+                    reacher.reset();
+                }
+                last_in_view = Some(frame.timestamp);
+                reacher.observe(frame.timestamp, &image, h)
+            }
+            _ => None,
+        };
+        reach_rows.push(match reach {
+            Some(tip) => near_scores([tip.at[0] as f64, tip.at[1] as f64], rects),
+            None => vec![0.0; rects.len()],
+        });
         if let Some(finder) = hands {
             let (tip, grip) = match (reg.in_view, reg.homography.as_ref().and_then(inverse)) {
                 (true, Some(to_photo)) => match finder.find(&image) {
@@ -287,6 +323,7 @@ pub fn activity_observed(
         z: common_mode_removed(z),
         tip: tip_rows,
         grip: grip_rows,
+        reach: reach_rows,
     })
 }
 
@@ -303,12 +340,8 @@ pub fn fingertip_scores(
     let mut grip_row = vec![0f32; rects.len()];
     let near = |row: &mut Vec<f32>, p: [f64; 2]| {
         let Some(q) = apply(to_photo, p) else { return };
-        for (o, r) in row.iter_mut().zip(rects) {
-            let dx = (r[0] as f64 - q[0]).max(q[0] - r[2] as f64).max(0.0);
-            let dy = (r[1] as f64 - q[1]).max(q[1] - r[3] as f64).max(0.0);
-            let d = (dx * dx + dy * dy).sqrt();
-            let reach = 0.5 * (r[2] - r[0]).min(r[3] - r[1]).max(1.0) as f64;
-            *o = o.max((1.0 - d / reach).max(0.0) as f32);
+        for (o, s) in row.iter_mut().zip(near_scores(q, rects)) {
+            *o = o.max(s);
         }
     };
     for h in found {
@@ -324,6 +357,21 @@ pub fn fingertip_scores(
         );
     }
     (tip_row, grip_row)
+}
+
+/// Per box, how close the photo point `q` is: 1 inside the box, falling linearly to 0 at half
+/// the box's shorter side outside it.
+fn near_scores(q: [f64; 2], rects: &[Rect]) -> Vec<f32> {
+    rects
+        .iter()
+        .map(|r| {
+            let dx = (r[0] as f64 - q[0]).max(q[0] - r[2] as f64).max(0.0);
+            let dy = (r[1] as f64 - q[1]).max(q[1] - r[3] as f64).max(0.0);
+            let d = (dx * dx + dy * dy).sqrt();
+            let reach = 0.5 * (r[2] - r[0]).min(r[3] - r[1]).max(1.0) as f64;
+            (1.0 - d / reach).max(0.0) as f32
+        })
+        .collect()
 }
 
 /// The median of the finite values of `v` (the upper one of an even count); `None` without any.
@@ -515,10 +563,12 @@ mod tests {
             // The fingertip is on both (box 1 only by the grip point).
             tip: vec![vec![1.0, 0.0]],
             grip: vec![vec![0.0, 1.0]],
+            reach: vec![vec![0.0, 0.0]],
         };
         let both = Mix {
             change: 1.0,
             hand: 1.0,
+            reach: 0.0,
             grip: false,
         };
         // Saturated (z 20 > 8): 1, plus 0.01 x (20 - 8) / 64 to tell it from a box at z 8.
@@ -531,6 +581,7 @@ mod tests {
         let none = Mix {
             change: 0.0,
             hand: 0.0,
+            reach: 0.0,
             grip: false,
         };
         assert_eq!(a.evidence(0, 0, none), 0.0);

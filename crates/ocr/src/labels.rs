@@ -149,7 +149,70 @@ pub fn assign(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Assignment> {
         };
         out.push(moved.or(nearest[k]));
     }
+    split_two_sided(texts, &near, &mut out);
     out
+}
+
+/// Whether `text` is a word or number (an icon read as "*" or "+" is not).
+fn is_text(text: &TextBox) -> bool {
+    text.text.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
+/// A key given texts on two opposite sides ("Time" above it, "OK" below) has one label: of those
+/// that are also near a key with no text at all, the one farther from the key goes to the
+/// nearest such key, and the key keeps the other. Two lines of one label sit on the same side
+/// and stay together.
+fn split_two_sided(
+    texts: &[TextBox],
+    near: &[Vec<(usize, Placement, f32)>],
+    out: &mut [Assignment],
+) {
+    let opposite = |a: Placement, b: Placement| {
+        matches!(
+            (a, b),
+            (Placement::Above, Placement::Below)
+                | (Placement::Below, Placement::Above)
+                | (Placement::Left, Placement::Right)
+                | (Placement::Right, Placement::Left)
+        )
+    };
+    let texts_of = |out: &[Assignment], i: usize| {
+        (0..texts.len())
+            .filter(|&k| is_text(&texts[k]) && out[k].is_some_and(|(j, _, _)| j == i))
+            .collect::<Vec<usize>>()
+    };
+    let free_key = |out: &[Assignment], k: usize, i: usize| {
+        near[k]
+            .iter()
+            .copied()
+            .filter(|r| r.0 != i && texts_of(out, r.0).is_empty())
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+    };
+    let keys = out.iter().flatten().map(|a| a.0).max().map_or(0, |m| m + 1);
+    for i in 0..keys {
+        let mine = texts_of(out, i);
+        let side = |k: usize| out[k].map(|a| a.1);
+        let two_sided = mine.iter().any(|&a| {
+            mine.iter()
+                .any(|&b| matches!((side(a), side(b)), (Some(x), Some(y)) if opposite(x, y)))
+        });
+        if !two_sided {
+            continue;
+        }
+        // The one farther from the key goes (a tie: the one nearer its free key).
+        let gap = |k: usize| out[k].map_or(0.0, |a| a.2);
+        let moving = mine
+            .iter()
+            .filter_map(|&k| free_key(out, k, i).map(|f| (k, f)))
+            .max_by(|a, b| {
+                gap(a.0)
+                    .total_cmp(&gap(b.0))
+                    .then(b.1 .2.total_cmp(&a.1 .2))
+            });
+        if let Some((k, free)) = moving {
+            out[k] = Some(free);
+        }
+    }
 }
 
 /// Per button, the side of their keys the panel prints labels on, for keys of its size (area
@@ -245,6 +308,50 @@ mod tests {
             text: s.to_string(),
             confidence: 0.9,
         }
+    }
+
+    #[test]
+    fn a_key_with_texts_on_two_sides_gives_one_to_a_free_key_near_it() {
+        // A knob (0) with no text of its own above a key (1) with "Time" right above the key
+        // (0.37 knob heights below the knob) and "OK" right below it.
+        let buttons = [[685.0, 150.0, 799.0, 252.0], [738.0, 313.0, 872.0, 379.0]];
+        let texts = [
+            text("Time", 733.0, 289.0, 781.0, 313.0),
+            text("OK", 793.0, 380.0, 826.0, 395.0),
+        ];
+        let c = label_candidates(&texts, &buttons);
+        assert_eq!(c[0].len(), 1, "{c:?}");
+        assert_eq!(
+            (c[0][0].text.as_str(), c[0][0].placement),
+            ("Time", Placement::Below)
+        );
+        assert_eq!(c[1].len(), 1, "{c:?}");
+        assert_eq!(c[1][0].text, "OK");
+        // Both could go: the farther one does ("Volume" 0.18 key heights above, "Descale" on
+        // the key's lower edge), though "Descale" has a free key nearer.
+        let column = [
+            [633.0, 204.0, 690.0, 272.0],
+            [668.0, 334.0, 702.0, 374.0],
+            [673.0, 413.0, 706.0, 451.0],
+        ];
+        let texts = [
+            text("Volume", 646.0, 307.0, 687.0, 327.0),
+            text("Descale", 666.0, 372.0, 706.0, 394.0),
+        ];
+        let c = label_candidates(&texts, &column);
+        let names: Vec<Vec<&str>> = c
+            .iter()
+            .map(|l| l.iter().map(|t| t.text.as_str()).collect())
+            .collect();
+        assert_eq!(names, [vec!["Volume"], vec!["Descale"], vec![]]);
+        // Two lines of one label on the same side stay together.
+        let texts = [
+            text("Time", 750.0, 382.0, 800.0, 395.0),
+            text("Cook", 750.0, 397.0, 800.0, 410.0),
+        ];
+        let c = label_candidates(&texts, &buttons);
+        assert_eq!(c[1].len(), 2, "{c:?}");
+        assert!(c[0].is_empty());
     }
 
     #[test]

@@ -289,11 +289,9 @@ pub fn name_score(label: &str, sentence: &str) -> f32 {
     match_score(label, sentence).max(alias_score(label, sentence))
 }
 
-/// Whether a text read on the photo is text, with a letter or a digit: an icon read as a
-/// character ("+", "米" for a snowflake) is not.
-pub fn is_text(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_alphanumeric())
-}
+/// Whether a text read on the photo is text, with a letter or a digit (the OCR's rule, which
+/// its label assignment uses too).
+pub use ocr::labels::is_text;
 
 /// `1 - levenshtein(a, b) / max(len)`.
 pub fn similarity(a: &[char], b: &[char]) -> f32 {

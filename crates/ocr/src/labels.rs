@@ -149,13 +149,14 @@ pub fn assign(texts: &[TextBox], buttons: &[[f32; 4]]) -> Vec<Assignment> {
         };
         out.push(moved.or(nearest[k]));
     }
-    split_two_sided(texts, &near, &mut out);
+    split_two_sided(texts, &near, buttons.len(), &mut out);
     out
 }
 
-/// Whether `text` is a word or number (an icon read as "*" or "+" is not).
-fn is_text(text: &TextBox) -> bool {
-    text.text.chars().any(|c| c.is_ascii_alphanumeric())
+/// Whether a text read on the photo is text, with a letter or a digit: an icon read as a
+/// character ("+", "*", "米" for a snowflake) is not.
+pub fn is_text(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_alphanumeric())
 }
 
 /// A key given texts on two opposite sides ("Time" above it, "OK" below) has one label: of those
@@ -165,6 +166,7 @@ fn is_text(text: &TextBox) -> bool {
 fn split_two_sided(
     texts: &[TextBox],
     near: &[Vec<(usize, Placement, f32)>],
+    buttons: usize,
     out: &mut [Assignment],
 ) {
     let opposite = |a: Placement, b: Placement| {
@@ -178,7 +180,7 @@ fn split_two_sided(
     };
     let texts_of = |out: &[Assignment], i: usize| {
         (0..texts.len())
-            .filter(|&k| is_text(&texts[k]) && out[k].is_some_and(|(j, _, _)| j == i))
+            .filter(|&k| is_text(&texts[k].text) && out[k].is_some_and(|(j, _, _)| j == i))
             .collect::<Vec<usize>>()
     };
     let free_key = |out: &[Assignment], k: usize, i: usize| {
@@ -188,8 +190,7 @@ fn split_two_sided(
             .filter(|r| r.0 != i && texts_of(out, r.0).is_empty())
             .min_by(|a, b| a.2.total_cmp(&b.2))
     };
-    let keys = out.iter().flatten().map(|a| a.0).max().map_or(0, |m| m + 1);
-    for i in 0..keys {
+    for i in 0..buttons {
         let mine = texts_of(out, i);
         let side = |k: usize| out[k].map(|a| a.1);
         let two_sided = mine.iter().any(|&a| {

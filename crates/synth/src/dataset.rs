@@ -98,7 +98,8 @@ impl Appliance {
     ) -> Appliance {
         let folder = format!("{}_{}", kind.name, short_id(rng));
         let mut panel = Panel::random(kind, rng);
-        let hard = hard.map(|h| {
+        let mut hard_rng = hard;
+        let hard = hard_rng.as_deref_mut().map(|h| {
             crate::harder::harden_panel(&mut panel, h);
             Hard {
                 filming: crate::harder::HardFilming::random(h),
@@ -106,7 +107,10 @@ impl Appliance {
             }
         });
         let surroundings = Surroundings::random(&panel, rng);
-        let timeline = Timeline::random(&panel, rng, seconds.0, seconds.1);
+        let mut timeline = Timeline::random(&panel, rng, seconds.0, seconds.1);
+        if let Some(h) = hard_rng {
+            crate::harder::hover_before_steps(&mut timeline, &panel, h);
+        }
         let image = format!("{}-user.jpg", kind.name);
         let mut qas: Vec<Qa> = Vec::new();
         let mut qa_functions = Vec::new();
@@ -293,6 +297,13 @@ impl Appliance {
                     v["action"] = action.to_json();
                     v["act_start"] = step.act_start.into();
                     v["act_end"] = step.act_end.into();
+                    if let Some(hover) = &step.hover {
+                        v["hover"] = serde_json::json!({
+                            "button": self.panel.controls[hover.control].button_name,
+                            "start": hover.start,
+                            "end": hover.end,
+                        });
+                    }
                 }
                 v
             })
@@ -336,7 +347,7 @@ impl Appliance {
             })
         });
         serde_json::json!({
-            "version": 2,
+            "version": 3,
             "about": "synthetic ground truth: the control and action of every script line (docs/synth.md)",
             "harder": self.hard.is_some(),
             "filming": filming,

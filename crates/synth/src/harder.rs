@@ -10,7 +10,10 @@
 //! - **sentences that name two controls**: "Press Start, not Stop.";
 //! - **the hand from above**, covering the labels printed above the keys;
 //! - **a pen instead of a finger** (the hand then grips the pen well away from the key);
-//! - **camera shake**: fast, small jitter on top of the handheld sway.
+//! - **camera shake**: fast, small jitter on top of the handheld sway;
+//! - **hovering over a neighbour first**: on some steps the hand stops just above a nearby
+//!   control for most of a second before it moves on to the step's own control, so the video
+//!   shows two candidates in the sentence's time.
 //!
 //! Every choice comes from the harder generator's own RNG stream ([`harder_rng`]), so a dataset
 //! made without `--harder` is byte for byte what it was before this module existed, and the
@@ -63,6 +66,68 @@ impl HardFilming {
             shake_seed: rng.random(),
         }
     }
+}
+
+/// Share of the steps on which the hand first hovers over a neighbouring control.
+const HOVER_SHARE: f64 = 0.45;
+
+/// On some steps of `timeline`, the hand first hovers over one of the three controls nearest the
+/// step's own (0.6-1.0 s, 2-6 finger heights above it) before it goes on to press or turn. Each
+/// such step lasts one or two whole seconds longer, and every later step (and the video) moves
+/// by as much, so the narration's timestamps still frame each step.
+pub fn hover_before_steps(
+    timeline: &mut crate::timeline::Timeline,
+    panel: &Panel,
+    rng: &mut ChaCha8Rng,
+) {
+    /// Seconds to reach the neighbour, and from it to the step's control.
+    const TO_NEIGHBOUR: f64 = 0.6;
+    const TO_TARGET: f64 = 0.5;
+    /// Seconds from the end of the action to the end of the step, at least (as the ordinary
+    /// schedule leaves).
+    const LIFT_OFF: f64 = 0.6;
+    let mut shift = 0u32;
+    for step in &mut timeline.steps {
+        step.start += shift;
+        step.end += shift;
+        step.act_start += shift as f64;
+        step.act_end += shift as f64;
+        if !rng.random_bool(HOVER_SHARE) {
+            continue;
+        }
+        let own = timeline.functions[step.function].actions[step.step].control;
+        let c = &panel.controls[own];
+        let mut near: Vec<(f32, usize)> = panel
+            .controls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != own)
+            .map(|(i, o)| ((o.cx - c.cx).hypot(o.cy - c.cy), i))
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(3);
+        let Some(&(_, control)) = near.choose(rng) else {
+            continue;
+        };
+        let dwell = rng.random_range(0.6f64..1.0);
+        let height = rng.random_range(0.1f32..0.3);
+        let start = step.start as f64 + TO_NEIGHBOUR;
+        let end = start + dwell;
+        let act_seconds = step.act_end - step.act_start;
+        step.act_start = end + TO_TARGET;
+        step.act_end = step.act_start + act_seconds;
+        let new_end = (step.act_end + LIFT_OFF).ceil() as u32;
+        let longer = new_end.saturating_sub(step.end);
+        step.end += longer;
+        shift += longer;
+        step.hover = Some(crate::timeline::Hover {
+            control,
+            start,
+            end,
+            height,
+        });
+    }
+    timeline.duration += shift;
 }
 
 /// Labels two keys can share on a real panel.
@@ -294,6 +359,53 @@ mod tests {
             hidden > 20 && shared > 20 && far > 20,
             "{hidden} {shared} {far}"
         );
+    }
+
+    #[test]
+    fn hovers_come_before_the_act_and_later_steps_move_with_them() {
+        let (mut hovers, mut steps) = (0, 0);
+        for seed in 0..40u64 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let kind = &KINDS[seed as usize % KINDS.len()];
+            let panel = Panel::random(kind, &mut rng);
+            let plain = crate::timeline::Timeline::random(&panel, &mut rng, 20, 60);
+            let mut timeline = plain.clone();
+            hover_before_steps(&mut timeline, &panel, &mut harder_rng(seed, 0));
+            let (mut previous_end, mut plain_previous_end) = (0, 0);
+            for (s, p) in timeline.steps.iter().zip(&plain.steps) {
+                steps += 1;
+                assert!(s.start >= previous_end && s.start < s.end, "seed {seed}");
+                // The gap before each step (a pause between functions) is kept.
+                assert_eq!(
+                    s.start - previous_end,
+                    p.start - plain_previous_end,
+                    "seed {seed}"
+                );
+                plain_previous_end = p.end;
+                assert!(s.act_start >= s.start as f64 && s.act_end <= s.end as f64);
+                assert!((s.act_end - s.act_start - (p.act_end - p.act_start)).abs() < 1e-9);
+                previous_end = s.end;
+                let own = timeline.functions[s.function].actions[s.step].control;
+                match &s.hover {
+                    Some(h) => {
+                        hovers += 1;
+                        assert_ne!(h.control, own, "seed {seed}");
+                        assert!(s.start as f64 + 0.5 < h.start && h.start < h.end);
+                        assert!(h.end < s.act_start && (0.1..0.3).contains(&h.height));
+                    }
+                    None => assert_eq!(s.end - s.start, p.end - p.start, "seed {seed}"),
+                }
+            }
+            let added: u32 = timeline
+                .steps
+                .iter()
+                .zip(&plain.steps)
+                .map(|(s, p)| (s.end - s.start) - (p.end - p.start))
+                .sum();
+            assert_eq!(timeline.duration, plain.duration + added, "seed {seed}");
+        }
+        let share = hovers as f64 / steps as f64;
+        assert!((0.3..0.6).contains(&share), "{hovers} of {steps}");
     }
 
     #[test]

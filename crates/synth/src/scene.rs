@@ -525,6 +525,37 @@ fn hand_at(
         let p = ease(p) as f32;
         (a.0 + (b.0 - a.0) * p, a.1 + (b.1 - a.1) * p)
     };
+    if let Some(hover) = step.hover.as_ref().filter(|_| t < step.act_start) {
+        // The harder generator: over a neighbour first, then on to the step's control.
+        let over = &panel.controls[hover.control];
+        let over = (over.cx, over.cy);
+        if t < hover.start {
+            let p = (t - step.start as f64) / (hover.start - step.start as f64);
+            let height = 1.0 + (hover.height - 1.0) * ease(p) as f32;
+            let lift = (4.0 * p * (1.0 - p)) as f32 * 30.0;
+            let at = lerp(from, over, p);
+            return HandAt::Point {
+                at: (at.0, at.1 - lift),
+                height,
+            };
+        }
+        if t < hover.end {
+            // A small drift while it hovers, as a hand that hesitates.
+            let p = ((t - hover.start) / (hover.end - hover.start)) as f32;
+            return HandAt::Point {
+                at: (over.0 + 6.0 * p, over.1 - 4.0 * p),
+                height: hover.height,
+            };
+        }
+        let p = (t - hover.end) / (step.act_start - hover.end);
+        let height = hover.height * (1.0 - ease(p) as f32);
+        let lift = (4.0 * p * (1.0 - p)) as f32 * 12.0;
+        let at = lerp((over.0 + 6.0, over.1 - 4.0), target, p);
+        return HandAt::Point {
+            at: (at.0, at.1 - lift),
+            height,
+        };
+    }
     if t < step.act_start {
         let p = (t - step.start as f64) / APPROACH;
         let height = (1.0 - ease((p - 0.5) * 2.0)) as f32;

@@ -153,6 +153,18 @@ pub struct TimedStep {
     pub end: u32,
     pub act_start: f64,
     pub act_end: f64,
+    /// Before the action, the hand first hovers over another control (the harder generator).
+    pub hover: Option<Hover>,
+}
+
+/// The hand hovering over `control` at `height` (0 touching, 1 high) from `start` to `end`
+/// seconds, on its way to the step's own control, without operating it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hover {
+    pub control: usize,
+    pub start: f64,
+    pub end: f64,
+    pub height: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -230,6 +242,7 @@ impl Timeline {
                     end: t + len,
                     act_start,
                     act_end: act_start + action_seconds(&a.kind),
+                    hover: None,
                 });
                 t += len;
             }
@@ -309,6 +322,7 @@ impl Timeline {
                 end: *t + len,
                 act_start,
                 act_end: act_start + action_seconds(kind),
+                hover: None,
             };
             steps.push(timed.clone());
             *t += len;

@@ -332,6 +332,7 @@ fn the_harder_generator_is_valid_and_its_truth_says_how_each_line_names_its_cont
     ];
     let mut namings = std::collections::BTreeSet::new();
     let mut unprinted = 0;
+    let mut hovers = 0;
     for split in ["train", "test"] {
         for folder in subdirs(&root.join(split)) {
             let truth = synth::read_truth(&root.join(split).join(&folder)).unwrap();
@@ -362,10 +363,26 @@ fn the_harder_generator_is_valid_and_its_truth_says_how_each_line_names_its_cont
                     }
                 }
                 namings.insert(naming.to_string());
+                // A hover over another control comes before the act, inside the line's time.
+                if !line["hover"].is_null() {
+                    hovers += 1;
+                    let h = &line["hover"];
+                    assert_ne!(h["button"], line["button"], "{folder}: {line}");
+                    let (hs, he) = (h["start"].as_f64().unwrap(), h["end"].as_f64().unwrap());
+                    let act_start = line["act_start"].as_f64().unwrap();
+                    let act_end = line["act_end"].as_f64().unwrap();
+                    let (start, end) = (
+                        line["start"].as_f64().unwrap(),
+                        line["end"].as_f64().unwrap(),
+                    );
+                    assert!(start < hs && hs < he && he < act_start, "{folder}: {line}");
+                    assert!(act_end <= end, "{folder}: {line}");
+                }
             }
         }
     }
     assert!(unprinted > 0, "no icon-only key in 4 harder appliances");
+    assert!(hovers > 0, "no hover in 4 harder appliances");
     for want in ["icon", "two controls"] {
         assert!(
             namings.contains(want),

@@ -116,7 +116,7 @@ impl SelfAttention {
         let k = split(self.key.forward(xs)?)?;
         let v = split(self.value.forward(xs)?)?;
         let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let probs = crate::ops::softmax_last_dim(&scores)?;
         blas::matmul(&probs, &v)?
             .transpose(1, 2)?
             .reshape((b, l, d))

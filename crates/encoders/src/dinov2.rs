@@ -124,7 +124,7 @@ impl Attention {
             .reshape((b, n, 3, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
-        let attn = candle_nn::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
+        let attn = crate::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
         blas::matmul(&attn, &v)?.transpose(1, 2)?.reshape((b, n, c))
     }
 }

@@ -60,7 +60,14 @@ pub fn match_score(label: &str, sentence: &str) -> f32 {
             best = best.max(similarity(&target, &run));
         }
     }
-    let needed = if target.len() <= 4 { 0.99 } else { 0.7 };
+    // A short label must be exact, from three letters on but for one letter the print makes
+    // look like another ("Dlal" for "Dial": [`SUBSTITUTE_LOOKALIKE`] of an edit in four
+    // letters; a label "1" is no "I").
+    let needed = match target.len() {
+        0..=2 => 0.99,
+        3..=4 => 1.0 - (SUBSTITUTE_LOOKALIKE + 0.01) / target.len() as f32,
+        _ => 0.7,
+    };
     let mut fuzzy = if best >= needed { best * 0.9 } else { 0.0 };
     // A label cut short by the OCR ("On/o", "ratur" for "Temperature"): a piece of one of the
     // sentence's words, at least 3 characters and most of it.
@@ -293,22 +300,52 @@ pub fn name_score(label: &str, sentence: &str) -> f32 {
 /// its label assignment uses too).
 pub use ocr::labels::is_text;
 
-/// `1 - levenshtein(a, b) / max(len)`.
+/// Letters small print makes look alike, which an OCR reads one for the other ("Dlal" for
+/// "Dial", "5et" for "Set"); `0` and `o` are one already ([`normalize`]).
+const LOOKALIKES: &[&[char]] = &[
+    &['i', 'l', '1', '|', '!', 'j'],
+    &['s', '5'],
+    &['z', '2'],
+    &['b', '8'],
+    &['g', '9'],
+    &['c', 'e'],
+    &['u', 'v'],
+];
+
+/// What substituting one lookalike letter for another costs in [`similarity`] (any other
+/// substitution, insertion or deletion costs 1).
+pub const SUBSTITUTE_LOOKALIKE: f32 = 0.25;
+
+fn substitution_cost(a: char, b: char) -> f32 {
+    if a == b {
+        0.0
+    } else if LOOKALIKES
+        .iter()
+        .any(|group| group.contains(&a) && group.contains(&b))
+    {
+        SUBSTITUTE_LOOKALIKE
+    } else {
+        1.0
+    }
+}
+
+/// `1 - levenshtein(a, b) / max(len)`, a lookalike substitution costing
+/// [`SUBSTITUTE_LOOKALIKE`].
 pub fn similarity(a: &[char], b: &[char]) -> f32 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+    let mut prev: Vec<f32> = (0..=b.len()).map(|j| j as f32).collect();
+    let mut cur = vec![0f32; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = (i + 1) as f32;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + substitution_cost(ca, cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1.0).min(cur[j] + 1.0);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    1.0 - prev[b.len()] as f32 / a.len().max(b.len()) as f32
+    1.0 - prev[b.len()] / a.len().max(b.len()) as f32
 }
 
 #[cfg(test)]
@@ -330,6 +367,13 @@ mod tests {
         assert!(match_score("ratur", "Turn the Temperature knob.") > 0.3);
         assert_eq!(match_score("Volume", "Tap the Lungo key."), 0.0);
         assert_eq!(match_score("+", "Press the \"+\" key."), 1.0);
+        // A short label one lookalike letter off still counts; another letter does not.
+        let lookalike = match_score("Dlal", "Turn the Dial knob clockwise.");
+        assert!(lookalike > 0.8 && lookalike < 0.9, "{lookalike}");
+        assert_eq!(match_score("Dxal", "Turn the Dial knob clockwise."), 0.0);
+        assert_eq!(match_score("Lock", "Press the Lack key."), 0.0);
+        assert_eq!(match_score("1", "Then I press Start."), 0.0);
+        assert!((similarity(&['5', 'e', 't'], &['s', 'e', 't']) - (1.0 - 0.25 / 3.0)).abs() < 1e-6);
     }
 
     #[test]

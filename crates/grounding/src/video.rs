@@ -34,6 +34,28 @@ use crate::Error;
 
 /// Frames per second sampled from the tutorial: a press lasts about half a second.
 pub const SAMPLE_FPS: f64 = 4.0;
+/// Consecutive sampled frames a press must show (half a second at 4 fps: a press lasts that
+/// long, a hand passing over a key does not).
+pub const PRESS_FRAMES: usize = 2;
+/// Seconds a turn of a knob takes at least: a hand that only stops over a control on its way
+/// (a hesitation, a pointing gesture) stays for less.
+pub const TURN_SECONDS: f64 = 1.0;
+/// Share of a spoken hold's duration the video must show the hand on the control.
+pub const HOLD_SHARE: f64 = 0.6;
+
+/// Consecutive sampled frames the video must show the hand on a control for `action`: a turn
+/// lasts [`TURN_SECONDS`], a hold of N seconds [`HOLD_SHARE`] of them, a press
+/// [`PRESS_FRAMES`].
+pub fn sustain_frames(action: Option<&crate::action::Action>) -> usize {
+    use crate::action::Action;
+    let seconds = match action {
+        Some(Action::Turn { .. }) => TURN_SECONDS,
+        Some(Action::Hold { seconds: Some(n) }) => HOLD_SHARE * n,
+        _ => 0.0,
+    };
+    ((seconds * SAMPLE_FPS).round() as usize + 1).max(PRESS_FRAMES)
+}
+
 /// Grid points per side inside each box.
 const GRID: usize = 7;
 
@@ -91,7 +113,7 @@ impl Activity {
         buttons: usize,
         mix: Mix,
     ) -> Option<(Vec<f32>, Vec<f64>)> {
-        self.window_weighted(start, end, buttons, mix, |_| 1.0)
+        self.window_weighted(start, end, buttons, mix, |_| 1.0, PRESS_FRAMES)
     }
 
     /// Whether the hand models looked at this video.
@@ -132,7 +154,11 @@ impl Activity {
     }
 
     /// [`Activity::window`] with each frame's z scaled by `weight(time)` (how much a moment
-    /// belongs to the line: less where another sentence is being spoken).
+    /// belongs to the line: less where another sentence is being spoken), over runs of
+    /// `sustain` consecutive sampled frames (at least [`PRESS_FRAMES`]; [`sustain_frames`] for
+    /// the line's action): a box counts as much as its weakest frame of the run. Where the
+    /// window holds no such run, shorter ones down to [`PRESS_FRAMES`] count (one frame when the
+    /// window holds only one).
     pub fn window_weighted(
         &self,
         start: f64,
@@ -140,6 +166,7 @@ impl Activity {
         buttons: usize,
         mix: Mix,
         weight: impl Fn(f64) -> f32,
+        sustain: usize,
     ) -> Option<(Vec<f32>, Vec<f64>)> {
         let frames: Vec<usize> = (0..self.times.len())
             .filter(|&i| self.in_view[i] && self.times[i] >= start && self.times[i] <= end)
@@ -149,22 +176,29 @@ impl Activity {
         }
         let mut best = vec![f32::NEG_INFINITY; buttons];
         let mut when = vec![start; buttons];
-        for (k, &i) in frames.iter().enumerate() {
-            let next = frames.get(k + 1).copied().filter(|&j| j == i + 1);
-            let wi = weight(self.times[i]);
-            let wj = next.map(|j| weight(self.times[j]));
-            for b in 0..buttons {
-                let sustained = match (next, wj) {
-                    (Some(j), Some(wj)) => {
-                        (wi * self.evidence(i, b, mix)).min(wj * self.evidence(j, b, mix))
-                    }
-                    _ if frames.len() == 1 => wi * self.evidence(i, b, mix),
-                    _ => continue,
+        let shortest = PRESS_FRAMES.min(frames.len());
+        for run in (shortest..=sustain.max(shortest)).rev() {
+            for k in 0..frames.len() {
+                let Some(span) = frames.get(k..k + run) else {
+                    break;
                 };
-                if sustained > best[b] {
-                    best[b] = sustained;
-                    when[b] = self.times[i];
+                // Consecutive sampled frames only: a gap (a frame out of view) breaks the run.
+                if span[run - 1] - span[0] != run - 1 {
+                    continue;
                 }
+                for b in 0..buttons {
+                    let sustained = span
+                        .iter()
+                        .map(|&i| weight(self.times[i]) * self.evidence(i, b, mix))
+                        .fold(f32::INFINITY, f32::min);
+                    if sustained > best[b] {
+                        best[b] = sustained;
+                        when[b] = self.times[span[0]];
+                    }
+                }
+            }
+            if best.iter().any(|b| b.is_finite()) {
+                break;
             }
         }
         for (b, w) in best.iter_mut().zip(when.iter_mut()) {
@@ -585,5 +619,73 @@ mod tests {
             grip: false,
         };
         assert_eq!(a.evidence(0, 0, none), 0.0);
+    }
+
+    #[test]
+    fn a_turn_must_last_and_a_short_stop_over_another_control_does_not_count_for_it() {
+        use crate::action::Action;
+        // 4 fps, 12 frames: box 0 is covered for 3 frames (a hand stopping over it on its
+        // way), box 1 for 6 (the turn itself), less strongly.
+        let times: Vec<f64> = (0..12).map(|i| i as f64 / 4.0).collect();
+        let z: Vec<Vec<f32>> = (0..12)
+            .map(|i| {
+                vec![
+                    if (1..4).contains(&i) { 8.0 } else { 0.0 },
+                    if (5..11).contains(&i) { 4.0 } else { 0.0 },
+                ]
+            })
+            .collect();
+        let a = Activity {
+            times,
+            in_view: vec![true; 12],
+            z,
+            tip: Vec::new(),
+            grip: Vec::new(),
+            reach: vec![vec![0.0; 2]; 12],
+        };
+        let mix = Mix {
+            change: 1.0,
+            hand: 0.0,
+            reach: 0.0,
+            grip: false,
+        };
+        let turn = Action::Turn {
+            direction: None,
+            to: None,
+        };
+        // A press: two frames are enough, and the stop is the stronger.
+        let (press, _) = a
+            .window_weighted(0.0, 3.0, 2, mix, |_| 1.0, sustain_frames(None))
+            .unwrap();
+        assert!(press[0] > press[1], "{press:?}");
+        // A turn: a second at least (5 frames at 4 fps); only box 1 lasts that long.
+        assert_eq!(sustain_frames(Some(&turn)), 5);
+        let (turned, when) = a
+            .window_weighted(0.0, 3.0, 2, mix, |_| 1.0, sustain_frames(Some(&turn)))
+            .unwrap();
+        assert_eq!(turned[0], 0.0);
+        assert!((turned[1] - 0.5).abs() < 1e-6, "{turned:?}");
+        assert_eq!(when[1], 1.25);
+        // A hold of 3 s: 0.6 of it (1.8 s, 8 frames); a press of no said duration: 2 frames.
+        assert_eq!(
+            sustain_frames(Some(&Action::Hold { seconds: Some(3.0) })),
+            8
+        );
+        assert_eq!(
+            sustain_frames(Some(&Action::Hold { seconds: None })),
+            PRESS_FRAMES
+        );
+        // A window too short for a whole run falls back to shorter runs.
+        let (short, _) = a
+            .window_weighted(1.25, 2.0, 2, mix, |_| 1.0, sustain_frames(Some(&turn)))
+            .unwrap();
+        assert!((short[1] - 0.5).abs() < 1e-6, "{short:?}");
+        // A frame out of view breaks a run.
+        let mut gap = a.clone();
+        gap.in_view[7] = false;
+        let (broken, _) = gap
+            .window_weighted(0.0, 3.0, 2, mix, |_| 1.0, sustain_frames(Some(&turn)))
+            .unwrap();
+        assert_eq!(broken, vec![0.0, 0.0]);
     }
 }

@@ -104,19 +104,32 @@ impl CustomOp1 for GeluErf {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!("gelu-erf-parallel takes f32, got {:?}", storage.dtype());
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("gelu-erf-parallel takes a contiguous tensor");
-        };
-        let input = &data[start..end];
-        let mut out = vec![0f32; input.len()];
-        out.par_chunks_mut(CHUNK)
-            .zip(input.par_chunks(CHUNK))
-            .for_each(|(o, i)| gelu_into(i, o));
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        map_in_parallel(self.name(), storage, layout, CHUNK, gelu_into)
     }
+}
+
+/// The output of `kernel` over a contiguous `f32` tensor, the input cut into pieces of
+/// `per_task` elements (the last one shorter) that run in parallel, each into its own piece of
+/// the output; an error names `op` for any other tensor.
+fn map_in_parallel(
+    op: &str,
+    storage: &CpuStorage,
+    layout: &Layout,
+    per_task: usize,
+    kernel: impl Fn(&[f32], &mut [f32]) + Sync,
+) -> Result<(CpuStorage, Shape)> {
+    let CpuStorage::F32(data) = storage else {
+        candle_core::bail!("{op} takes f32, got {:?}", storage.dtype());
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        candle_core::bail!("{op} takes a contiguous tensor");
+    };
+    let input = &data[start..end];
+    let mut out = vec![0f32; input.len()];
+    out.par_chunks_mut(per_task)
+        .zip(input.par_chunks(per_task))
+        .for_each(|(o, i)| kernel(i, o));
+    Ok((CpuStorage::F32(out), layout.shape().clone()))
 }
 
 /// The widest vector instructions this CPU has, once.
@@ -229,28 +242,14 @@ impl CustomOp1 for SoftmaxLastDim {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!(
-                "softmax-last-dim-vectorised takes f32, got {:?}",
-                storage.dtype()
-            );
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("softmax-last-dim-vectorised takes a contiguous tensor");
-        };
-        let input = &data[start..end];
         let row = layout.shape().dims().last().copied().unwrap_or(1).max(1);
-        let mut out = vec![0f32; input.len()];
         // Whole rows per task, about CHUNK elements each.
         let per_task = row * (CHUNK / row).max(1);
-        out.par_chunks_mut(per_task)
-            .zip(input.par_chunks(per_task))
-            .for_each(|(o, i)| {
-                for (o, i) in o.chunks_mut(row).zip(i.chunks(row)) {
-                    softmax_row(i, o);
-                }
-            });
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        map_in_parallel(self.name(), storage, layout, per_task, |i, o| {
+            for (o, i) in o.chunks_mut(row).zip(i.chunks(row)) {
+                softmax_row(i, o);
+            }
+        })
     }
 }
 

@@ -1349,11 +1349,15 @@ mod tests {
             seen("Now press the \"-\" button once.", [0.8, 0.1, 0.7]),
         ];
         assert!(distrusted(&controls, &split, Cues::ALL).is_none());
+        // The controls with the third key (no text so far) read as `text`.
+        let third_read_as = |text: &str| {
+            let mut read = controls.clone();
+            read[2].label_candidates = read[0].label_candidates.clone();
+            read[2].label_candidates[0].text = text.to_string();
+            read
+        };
         // Nor toward a key with a word of its own: it would have been named by it.
-        let mut worded = controls.clone();
-        worded[2].label_candidates = worded[0].label_candidates.clone();
-        worded[2].label_candidates[0].text = "Timer".to_string();
-        assert!(distrusted(&worded, &minus, Cues::ALL).is_none());
+        assert!(distrusted(&third_read_as("Timer"), &minus, Cues::ALL).is_none());
         // Named outright by two lines: set aside only by 0.5 a line, toward a key with no text.
         let down = [
             seen("Press the Down button.", [0.1, 0.2, 0.9]),
@@ -1367,10 +1371,7 @@ mod tests {
         ];
         assert!(distrusted(&controls, &barely, Cues::ALL).is_none());
         // (A key read "5" has a text, though no word: not toward it.)
-        let mut five = controls.clone();
-        five[2].label_candidates = five[0].label_candidates.clone();
-        five[2].label_candidates[0].text = "5".to_string();
-        assert!(distrusted(&five, &down, Cues::ALL).is_none());
+        assert!(distrusted(&third_read_as("5"), &down, Cues::ALL).is_none());
         // Without the video there is nothing to learn from.
         let no_video = Cues {
             video: false,

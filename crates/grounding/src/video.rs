@@ -174,6 +174,14 @@ impl Activity {
         if frames.is_empty() {
             return None;
         }
+        // Each frame's weighted evidence per box, once: the runs below overlap.
+        let scores: Vec<Vec<f32>> = frames
+            .iter()
+            .map(|&i| {
+                let w = weight(self.times[i]);
+                (0..buttons).map(|b| w * self.evidence(i, b, mix)).collect()
+            })
+            .collect();
         let mut best = vec![f32::NEG_INFINITY; buttons];
         let mut when = vec![start; buttons];
         let shortest = PRESS_FRAMES.min(frames.len());
@@ -187,9 +195,9 @@ impl Activity {
                     continue;
                 }
                 for b in 0..buttons {
-                    let sustained = span
+                    let sustained = scores[k..k + run]
                         .iter()
-                        .map(|&i| weight(self.times[i]) * self.evidence(i, b, mix))
+                        .map(|row| row[b])
                         .fold(f32::INFINITY, f32::min);
                     if sustained > best[b] {
                         best[b] = sustained;

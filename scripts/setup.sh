@@ -21,8 +21,10 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       espeak-ng
       # the microphone (cpal on ALSA)
       libasound2-dev
-      # the models' CPU matrix products (crates/blas opens libopenblas.so.0 at run time)
-      libopenblas0-pthread)
+      # the models' CPU matrix products (crates/blas opens libopenblas.so.0 or, on Intel CPUs,
+      # MKL's libmkl_rt.so at run time; MKL is in Debian's non-free component, added below)
+      libopenblas0-pthread libmkl-rt)
+bash scripts/enable_non_free.sh
 bash scripts/install_packages.sh "${PKGS[@]}"
 # node runs the front end's unit tests; npm installs the accessibility engine the window's
 # end-to-end test audits it with (axe-core, pinned with its integrity by scripts/a11y/package-lock.json)

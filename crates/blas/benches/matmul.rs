@@ -1,4 +1,4 @@
-//! OpenBLAS against candle's own kernel, side by side, on the products the models run:
+//! OpenBLAS and MKL against candle's own kernel, side by side, on the products the models run:
 //! `cargo bench -p blas --bench matmul`. Throughput is in floating-point operations (2mnk).
 
 use blas::{matmul_on, Backend};
@@ -27,7 +27,10 @@ fn bench(c: &mut Criterion) {
             Tensor::randn(0f32, 1.0, (batch, k, n), &Device::Cpu).unwrap()
         };
         group.throughput(Throughput::Elements((2 * batch * m * k * n) as u64));
-        for backend in [Backend::Candle, Backend::OpenBlas] {
+        for backend in [Backend::Candle, Backend::OpenBlas, Backend::Mkl] {
+            if !blas::available(backend) {
+                continue;
+            }
             group.bench_with_input(BenchmarkId::new(backend.name(), name), &(), |bench, _| {
                 bench.iter(|| matmul_on(backend, &a, &b).unwrap())
             });

@@ -1,24 +1,29 @@
-//! Fast CPU matrix products for the models: `f32` products on the CPU go to OpenBLAS's
-//! `cblas_sgemm` (opened at run time, see [`openblas`]). On its AVX-512 kernels it runs the
-//! encoders' products at about twice the throughput of candle's own `gemm` kernel on the 2-core
-//! AMD EPYC the project is measured on (460 against 245 GFLOP/s, `docs/encoders.md`); on AVX2
-//! kernels the two are level. Everything else (other dtypes, CUDA, shapes BLAS cannot take) goes to
-//! candle's `Tensor::matmul` unchanged.
+//! Fast CPU matrix products for the models: `f32` products on the CPU go to a BLAS's
+//! `cblas_sgemm`, opened at run time: Intel's MKL ([`mkl`], Debian's non-free `libmkl-rt`) on an
+//! Intel CPU, else OpenBLAS ([`openblas`]). On its AVX-512 kernels OpenBLAS runs the encoders'
+//! products at about twice the throughput of candle's own `gemm` kernel on the 2-core AMD EPYC
+//! (460 against 245 GFLOP/s, `docs/encoders.md`); on the 2-core Intel Xeon, MKL's sgemm ran the
+//! same shapes faster than OpenBLAS's, and the text encoder 1.2x (`docs/encoders.md`, step 7).
+//! Everything else (other dtypes, CUDA, shapes BLAS cannot take) goes to candle's
+//! `Tensor::matmul` unchanged.
 //!
-//! The choice is made once per process ([`backend`]): OpenBLAS when `libopenblas.so.0` loads,
-//! unless `PRESSNEXT_MATMUL=candle` asks for candle's kernel. Results equal candle's within float
-//! rounding (the tests hold them to 1e-5 relative), and the product has a backward pass, so
-//! training goes through it too.
+//! The choice is made once per process ([`backend`]): `PRESSNEXT_MATMUL` (`mkl`, `openblas`,
+//! `candle`) when it names one that loads, else as above, else candle's kernel. Results equal
+//! candle's within float rounding (the tests hold each BLAS to 1e-5 relative), and the product
+//! has a backward pass, so training goes through it too.
 //!
-//! Threads: OpenBLAS runs single-threaded and this crate splits each product (its batch entries,
+//! Threads: the BLAS runs single-threaded and this crate splits each product (its batch entries,
 //! else its rows) over rayon's pool, `RAYON_NUM_THREADS` or every core. OpenBLAS's own pool would
 //! be a second set of compute threads that spin-wait between calls, beside candle's: with two
 //! cores the model's element-wise work and the live view then fought them (measured: Q2A training
 //! at D = 384 ran 77 samples/s with OpenBLAS's threads, 104 with this split).
 
+mod cblas;
 pub mod conv;
+mod mkl;
 mod openblas;
 
+use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 use candle_core::{
@@ -32,6 +37,8 @@ use candle_nn::VarBuilder;
 pub enum Backend {
     /// OpenBLAS `cblas_sgemm`.
     OpenBlas,
+    /// oneMKL `cblas_sgemm` (sequential).
+    Mkl,
     /// candle's own `gemm` kernel.
     Candle,
 }
@@ -40,41 +47,80 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::OpenBlas => "openblas",
+            Backend::Mkl => "mkl",
             Backend::Candle => "candle",
+        }
+    }
+
+    /// The `cblas_sgemm` this backend runs, where its library loaded (`None` for candle's).
+    fn sgemm(self) -> Option<cblas::Sgemm> {
+        match self {
+            Backend::OpenBlas => openblas::get().map(|b| b.sgemm),
+            Backend::Mkl => mkl::get().map(|m| m.sgemm),
+            Backend::Candle => None,
         }
     }
 }
 
-/// The environment variable that forces candle's kernel (`candle`) even where OpenBLAS loads.
+/// The environment variable that chooses the kernel: `candle`, `openblas`, `mkl`, or `auto` (the
+/// default). A library that does not load falls back as `auto` does.
 pub const BACKEND_ENV: &str = "PRESSNEXT_MATMUL";
 
 static BACKEND: OnceLock<Backend> = OnceLock::new();
 
+/// The backend `PRESSNEXT_MATMUL` names, or `None` for `auto`, unset or anything else.
+fn requested_backend() -> Option<Backend> {
+    let value = std::env::var(BACKEND_ENV).ok()?;
+    [Backend::Candle, Backend::OpenBlas, Backend::Mkl]
+        .into_iter()
+        .find(|b| value.trim().eq_ignore_ascii_case(b.name()))
+}
+
 /// Whether `PRESSNEXT_MATMUL=candle` asks for candle's kernel.
 fn candle_forced() -> bool {
-    std::env::var(BACKEND_ENV)
-        .map(|v| v.eq_ignore_ascii_case("candle"))
-        .unwrap_or(false)
+    requested_backend() == Some(Backend::Candle)
 }
 
 /// The largest size CBLAS's `int` arguments take here (half of `i32::MAX`, so that products of
 /// a size and a stride in the checks stay far from overflow).
 const CBLAS_INT_LIMIT: usize = i32::MAX as usize / 2;
 
-/// The kernel [`matmul`] uses in this process, decided on first use.
+/// The kernel [`matmul`] uses in this process, decided on first use: the one `PRESSNEXT_MATMUL`
+/// names if it loads; else MKL on an Intel CPU, else OpenBLAS, else MKL, else candle's own.
 pub fn backend() -> Backend {
     *BACKEND.get_or_init(|| {
-        if candle_forced() {
-            return Backend::Candle;
-        }
-        match openblas::get() {
-            Some(blas) => {
+        let preference = match requested_backend() {
+            Some(Backend::Candle) => return Backend::Candle,
+            Some(wanted) => vec![wanted, Backend::OpenBlas, Backend::Mkl],
+            None if mkl::cpu_is_intel() => vec![Backend::Mkl, Backend::OpenBlas],
+            None => vec![Backend::OpenBlas, Backend::Mkl],
+        };
+        let chosen = preference
+            .into_iter()
+            .find(|b| b.sgemm().is_some())
+            .unwrap_or(Backend::Candle);
+        if chosen == Backend::OpenBlas {
+            if let Some(blas) = openblas::get() {
                 blas.set_threads(1);
-                Backend::OpenBlas
             }
-            None => Backend::Candle,
         }
+        chosen
     })
+}
+
+/// Whether [`backend`] will be MKL, found without loading OpenBLAS (which reads its kernel choice
+/// once, as it loads).
+fn mkl_chosen() -> bool {
+    match requested_backend() {
+        Some(Backend::Mkl) => mkl::get().is_some(),
+        None => mkl::cpu_is_intel() && mkl::get().is_some(),
+        Some(_) => false,
+    }
+}
+
+/// Whether `backend`'s library loaded in this process (candle's kernel always runs).
+pub fn available(backend: Backend) -> bool {
+    backend == Backend::Candle || backend.sgemm().is_some()
 }
 
 /// A line for logs and benchmark reports: the backend and, for OpenBLAS, its build and CPU kernel.
@@ -83,6 +129,10 @@ pub fn describe() -> String {
         Backend::OpenBlas => match openblas::get() {
             Some(b) if !b.config.is_empty() => format!("openblas ({})", b.config),
             _ => "openblas".to_string(),
+        },
+        Backend::Mkl => match mkl::get() {
+            Some(m) if !m.version.is_empty() => format!("mkl ({})", m.version),
+            _ => "mkl".to_string(),
         },
         Backend::Candle => "candle".to_string(),
     }
@@ -130,7 +180,8 @@ pub fn configure_cpu() {
 /// FFmpeg's libraries on Debian) with other kernels than this program wants (see
 /// `PRESSNEXT_OPENBLAS_CORETYPE`: on an AVX-512 CPU its AVX-512 ones, about twice as fast), this
 /// runs the program again, same arguments and process id, with `OPENBLAS_CORETYPE` set. Returns
-/// when nothing needs doing, under `PRESSNEXT_MATMUL=candle`, or when the program cannot be run
+/// when nothing needs doing, under `PRESSNEXT_MATMUL=candle`, where MKL is the backend, or when
+/// the program cannot be run
 /// again (it then goes on with the kernels it has).
 pub fn use_preferred_kernels() {
     let Some(wanted) = openblas::preferred_core_type() else {
@@ -139,7 +190,7 @@ pub fn use_preferred_kernels() {
     let already = std::env::var("OPENBLAS_CORETYPE")
         .map(|v| v.eq_ignore_ascii_case(&wanted))
         .unwrap_or(false);
-    if candle_forced() || already {
+    if candle_forced() || already || mkl_chosen() {
         return;
     }
     match openblas::loaded_core_name() {
@@ -190,22 +241,24 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     matmul_on(backend(), a, b)
 }
 
-/// `a.matmul(b)` on the given backend; [`Backend::OpenBlas`] falls back to candle where OpenBLAS
-/// did not load or cannot take the operands. For side-by-side benchmarks and tests.
+/// `a.matmul(b)` on the given backend; a BLAS backend falls back to candle where its library did
+/// not load or cannot take the operands. For side-by-side benchmarks and tests.
 pub fn matmul_on(backend: Backend, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if backend == Backend::Candle || openblas::get().is_none() || !blas_can_take(a, b) {
-        return candle_operand(a)?.matmul(&candle_operand(b)?);
+    match backend.sgemm() {
+        Some(sgemm) if blas_can_take(a, b) => {
+            blas_operand(a.clone())?.apply_op2(&blas_operand(b.clone())?, BlasMatMul { sgemm })
+        }
+        _ => candle_operand(a)?.matmul(&candle_operand(b)?),
     }
-    blas_operand(a.clone())?.apply_op2(&blas_operand(b.clone())?, BlasMatMul)
 }
 
-/// Whether OpenBLAS runs a linear layer's product `x wt` in one of this crate's custom ops: it is
-/// this process's backend and takes both operands (`x` is made contiguous when it must be).
-fn blas_runs_linear(x: &Tensor, wt: &Tensor) -> bool {
-    backend() == Backend::OpenBlas
-        && openblas::get().is_some()
-        && blas_can_take(x, wt)
-        && operand_layout(wt.layout()).is_some()
+/// The `cblas_sgemm` that runs a linear layer's product `x wt` in one of this crate's custom ops:
+/// this process's backend's, where it is a BLAS that takes both operands (`x` is made contiguous
+/// when it must be).
+fn blas_for_linear(x: &Tensor, wt: &Tensor) -> Option<cblas::Sgemm> {
+    backend()
+        .sgemm()
+        .filter(|_| blas_can_take(x, wt) && operand_layout(wt.layout()).is_some())
 }
 
 /// Whether `t` is a CPU `f32` tensor of exactly `dims` (what the custom ops read raw).
@@ -325,6 +378,7 @@ enum Init<'a> {
 /// `A B` (+ the bias of `init`) for CPU `f32` storages with the given layouts, the rows or batch
 /// entries split over rayon's threads.
 fn blas_product(
+    sgemm: cblas::Sgemm,
     s1: &CpuStorage,
     l1: &Layout,
     s2: &CpuStorage,
@@ -338,8 +392,6 @@ fn blas_product(
             s2.dtype()
         );
     };
-    let blas = openblas::get()
-        .ok_or_else(|| candle_core::Error::Msg("blas-matmul: OpenBLAS is not loaded".into()))?;
     let (da, db) = (l1.dims(), l2.dims());
     let r = da.len();
     let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
@@ -351,8 +403,11 @@ fn blas_product(
     if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
         candle_core::bail!("blas-matmul: operand layout reaches past its storage");
     }
-    let (mut out, beta) = match init {
-        Init::Zero => (vec![0f32; oa.len() * m * n], 0.0),
+    let total = oa.len() * m * n;
+    let (mut out, beta): (Vec<f32>, f32) = match init {
+        // CBLAS does not read C when beta is 0: the product writes every element of an
+        // uninitialised output (a zero-filling pass saved; it was 4 % of the image encoder).
+        Init::Zero => (Vec::with_capacity(total), 0.0),
         Init::RowBias(bias) => {
             if bias.len() != n {
                 candle_core::bail!("blas-linear: bias of {} for {n} outputs", bias.len());
@@ -395,29 +450,42 @@ fn blas_product(
             .clamp(1, threads.div_ceil(oa.len()))
     };
     let rows_per_band = m.div_ceil(bands);
-    let mut tasks: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity(oa.len() * bands);
-    for (entry, c) in out.chunks_mut(m * n).enumerate() {
+    let cells: &mut [MaybeUninit<f32>] = if out.len() == total {
+        // SAFETY: an f32 is a valid MaybeUninit<f32> (same layout); nothing de-initialises it.
+        unsafe { &mut *(out.as_mut_slice() as *mut [f32] as *mut [MaybeUninit<f32>]) }
+    } else {
+        &mut out.spare_capacity_mut()[..total]
+    };
+    let mut tasks: Vec<(usize, usize, &mut [MaybeUninit<f32>])> =
+        Vec::with_capacity(oa.len() * bands);
+    for (entry, c) in cells.chunks_mut(m * n).enumerate() {
         for (band, c) in c.chunks_mut(rows_per_band * n).enumerate() {
             tasks.push((entry, band * rows_per_band, c));
         }
     }
-    let run = |(entry, r0, c): (usize, usize, &mut [f32])| {
+    let run = |(entry, r0, c): (usize, usize, &mut [MaybeUninit<f32>])| {
         let rows = c.len() / n;
         // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
         let a_start = oa[entry] + if ta { r0 } else { r0 * lda };
-        blas.sgemm(
-            ta,
-            tb,
-            rows,
-            n,
-            k,
-            &a[a_start..],
-            lda,
-            &b[ob[entry]..],
-            ldb,
-            beta,
-            c,
-        );
+        // SAFETY: A and B reach only elements inside their storages (checked above against
+        // `extent`), C is this task's own `rows x n` block, initialised whenever beta is not 0.
+        unsafe {
+            cblas::sgemm(
+                sgemm,
+                ta,
+                tb,
+                rows,
+                n,
+                k,
+                &a[a_start..],
+                lda,
+                &b[ob[entry]..],
+                ldb,
+                beta,
+                c.as_mut_ptr().cast::<f32>(),
+                n,
+            )
+        };
     };
     if tasks.len() > 1 && oa.len() * m * n * k >= PARALLEL_MIN_FLOPS {
         use rayon::prelude::*;
@@ -425,13 +493,20 @@ fn blas_product(
     } else {
         tasks.into_iter().for_each(run);
     }
+    if out.len() != total {
+        // SAFETY: every task's product wrote its whole block (beta 0), and the blocks cover
+        // all `total` elements.
+        unsafe { out.set_len(total) };
+    }
     let mut shape = da[..r - 1].to_vec();
     shape.push(n);
     Ok((CpuStorage::F32(out), Shape::from(shape)))
 }
 
 /// The product as a candle custom op, so that it has a backward pass.
-struct BlasMatMul;
+struct BlasMatMul {
+    sgemm: cblas::Sgemm,
+}
 
 impl CustomOp2 for BlasMatMul {
     fn name(&self) -> &'static str {
@@ -445,7 +520,7 @@ impl CustomOp2 for BlasMatMul {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        blas_product(s1, l1, s2, l2, Init::Zero)
+        blas_product(self.sgemm, s1, l1, s2, l2, Init::Zero)
     }
 
     fn bwd(
@@ -456,6 +531,113 @@ impl CustomOp2 for BlasMatMul {
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         Ok((Some(matmul(grad, &b.t()?)?), Some(matmul(&a.t()?, grad)?)))
+    }
+}
+
+/// Attention's context with its heads merged: `probs [B, H, N, M] . v [B, H, M, Dh]` as
+/// `[B, N, H * Dh]`, each head's product written straight into its columns of the merged rows
+/// (the transpose and copy after a plain batched product were 3 % of the image encoder). CPU
+/// `f32` through the process's BLAS, else the product, transpose and reshape. Inference only (no
+/// backward pass: for the frozen encoders).
+pub fn matmul_merge_heads(probs: &Tensor, v: &Tensor) -> Result<Tensor> {
+    let (b, h, n, _) = probs.dims4()?;
+    let dh = v.dim(3)?;
+    match backend().sgemm() {
+        Some(sgemm) if blas_can_take(probs, v) => blas_operand(probs.clone())?
+            .apply_op2_no_bwd(&blas_operand(v.clone())?, &BlasMergeHeads { sgemm }),
+        _ => matmul(probs, v)?.transpose(1, 2)?.reshape((b, n, h * dh)),
+    }
+}
+
+/// A pointer shared by tasks that write disjoint parts of one buffer.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32);
+// SAFETY: the tasks that share it write disjoint elements (see `BlasMergeHeads::cpu_fwd`).
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    /// The pointer `offset` elements on (a method, so that closures capture the whole wrapper,
+    /// not its raw pointer field).
+    ///
+    /// # Safety
+    /// `offset` lies inside the buffer.
+    unsafe fn at(self, offset: usize) -> *mut f32 {
+        // SAFETY: as the caller promises.
+        unsafe { self.0.add(offset) }
+    }
+}
+
+struct BlasMergeHeads {
+    sgemm: cblas::Sgemm,
+}
+
+impl CustomOp2 for BlasMergeHeads {
+    fn name(&self) -> &'static str {
+        "blas-matmul-merge-heads"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
+            candle_core::bail!("{} takes f32 operands", self.name());
+        };
+        let (da, db) = (l1.dims(), l2.dims());
+        if da.len() != 4 {
+            candle_core::bail!("{} takes [B, H, N, M] . [B, H, M, Dh]", self.name());
+        }
+        let (batch, heads, m, k, n) = (da[0], da[1], da[2], da[3], db[3]);
+        let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
+            candle_core::bail!("{}: operand layout not supported", self.name());
+        };
+        let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
+        let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
+        if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
+            candle_core::bail!("{}: operand layout reaches past its storage", self.name());
+        }
+        // Row r of batch entry i holds head j's n values at columns j * n.., rows heads * n apart.
+        let row = heads * n;
+        let total = batch * m * row;
+        let mut out: Vec<f32> = Vec::with_capacity(total);
+        let base = SharedOut(out.spare_capacity_mut().as_mut_ptr().cast::<f32>());
+        let sgemm = self.sgemm;
+        let run = |entry: usize| {
+            let (i, j) = (entry / heads, entry % heads);
+            // SAFETY: operands checked above; this entry's block (m rows of n at column j * n of
+            // batch entry i, rows `row` apart) lies inside `out`'s capacity and no other entry
+            // writes it; beta 0, so C is only written.
+            unsafe {
+                cblas::sgemm(
+                    sgemm,
+                    ta,
+                    tb,
+                    m,
+                    n,
+                    k,
+                    &a[oa[entry]..],
+                    lda,
+                    &b[ob[entry]..],
+                    ldb,
+                    0.0,
+                    base.at(i * m * row + j * n),
+                    row,
+                )
+            };
+        };
+        if batch * heads > 1 && batch * heads * m * n * k >= PARALLEL_MIN_FLOPS {
+            use rayon::prelude::*;
+            (0..batch * heads).into_par_iter().for_each(run);
+        } else {
+            (0..batch * heads).for_each(run);
+        }
+        // SAFETY: the entries' blocks tile every row of every batch entry.
+        unsafe { out.set_len(total) };
+        Ok((CpuStorage::F32(out), Shape::from((batch, m, row))))
     }
 }
 
@@ -478,6 +660,7 @@ fn contiguous_f32<'a>(
 /// `x W^T + r + b` for a 2-D `x` and a residual `r` of the output's shape, as one custom op
 /// (inference only: the frozen encoders' residual blocks).
 struct BlasLinearResidual {
+    sgemm: cblas::Sgemm,
     bias: Option<Tensor>,
 }
 
@@ -497,14 +680,21 @@ impl CustomOp3 for BlasLinearResidual {
     ) -> Result<(CpuStorage, Shape)> {
         let residual = contiguous_f32(s3, l3, "blas-linear-residual", "residual")?;
         match &self.bias {
-            None => blas_product(s1, l1, s2, l2, Init::Residual(residual, None)),
+            None => blas_product(self.sgemm, s1, l1, s2, l2, Init::Residual(residual, None)),
             Some(bias) => {
                 let (storage, layout) = bias.storage_and_layout();
                 let candle_core::Storage::Cpu(storage) = &*storage else {
                     candle_core::bail!("blas-linear-residual takes a CPU bias");
                 };
                 let bias = contiguous_f32(storage, layout, "blas-linear-residual", "bias")?;
-                blas_product(s1, l1, s2, l2, Init::Residual(residual, Some(bias)))
+                blas_product(
+                    self.sgemm,
+                    s1,
+                    l1,
+                    s2,
+                    l2,
+                    Init::Residual(residual, Some(bias)),
+                )
             }
         }
     }
@@ -512,7 +702,9 @@ impl CustomOp3 for BlasLinearResidual {
 
 /// `x W^T + b` for a 2-D `x`, as one custom op (the bias fills the output before the product is
 /// added to it), with a backward pass.
-struct BlasLinear;
+struct BlasLinear {
+    sgemm: cblas::Sgemm,
+}
 
 impl CustomOp3 for BlasLinear {
     fn name(&self) -> &'static str {
@@ -529,7 +721,7 @@ impl CustomOp3 for BlasLinear {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let bias = contiguous_f32(s3, l3, "blas-linear", "bias")?;
-        blas_product(s1, l1, s2, l2, Init::RowBias(bias))
+        blas_product(self.sgemm, s1, l1, s2, l2, Init::RowBias(bias))
     }
 
     fn bwd(
@@ -588,13 +780,15 @@ impl Linear {
         let out_dim = self.weight.dim(0)?;
         let mut out_dims = lead;
         out_dims.push(out_dim);
-        let fused = blas_runs_linear(&x2, &wt)
-            && cpu_f32_of(residual, &out_dims)
-            && self.bias.as_ref().is_none_or(|b| cpu_f32_of(b, &[out_dim]));
-        if !fused {
+        let sgemm = blas_for_linear(&x2, &wt).filter(|_| {
+            cpu_f32_of(residual, &out_dims)
+                && self.bias.as_ref().is_none_or(|b| cpu_f32_of(b, &[out_dim]))
+        });
+        let Some(sgemm) = sgemm else {
             return residual + self.forward(xs)?;
-        }
+        };
         let op = BlasLinearResidual {
+            sgemm,
             bias: self.bias.as_ref().map(|b| b.contiguous()).transpose()?,
         };
         let r2 = residual.contiguous()?.reshape((x2.dim(0)?, out_dim))?;
@@ -625,12 +819,13 @@ impl Module for Linear {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let (x2, mut out_dims) = linear_rows(xs)?;
         let wt = self.weight.t()?;
-        let ys = match &self.bias {
-            Some(bias) if blas_runs_linear(&x2, &wt) && cpu_f32_of(bias, &[wt.dim(1)?]) => {
-                blas_operand(x2)?.apply_op3(&wt, &bias.contiguous()?, BlasLinear)?
+        let sgemm = blas_for_linear(&x2, &wt);
+        let ys = match (&self.bias, sgemm) {
+            (Some(bias), Some(sgemm)) if cpu_f32_of(bias, &[wt.dim(1)?]) => {
+                blas_operand(x2)?.apply_op3(&wt, &bias.contiguous()?, BlasLinear { sgemm })?
             }
-            Some(bias) => matmul(&x2, &wt)?.broadcast_add(bias)?,
-            None => matmul(&x2, &wt)?,
+            (Some(bias), _) => matmul(&x2, &wt)?.broadcast_add(bias)?,
+            (None, _) => matmul(&x2, &wt)?,
         };
         out_dims.push(ys.dim(1)?);
         ys.reshape(out_dims)

@@ -8,32 +8,13 @@ use std::sync::OnceLock;
 
 use libloading::Library;
 
-/// CBLAS enum values (cblas.h).
-pub(crate) const ROW_MAJOR: c_int = 101;
-pub(crate) const NO_TRANS: c_int = 111;
-pub(crate) const TRANS: c_int = 112;
+use crate::cblas::Sgemm;
 
-type Sgemm = unsafe extern "C" fn(
-    order: c_int,
-    trans_a: c_int,
-    trans_b: c_int,
-    m: c_int,
-    n: c_int,
-    k: c_int,
-    alpha: f32,
-    a: *const f32,
-    lda: c_int,
-    b: *const f32,
-    ldb: c_int,
-    beta: f32,
-    c: *mut f32,
-    ldc: c_int,
-);
 type SetThreads = unsafe extern "C" fn(c_int);
 type GetConfig = unsafe extern "C" fn() -> *const c_char;
 
 pub(crate) struct OpenBlas {
-    sgemm: Sgemm,
+    pub(crate) sgemm: Sgemm,
     set_threads: Option<SetThreads>,
     /// `openblas_get_config()`: version, build options and the kernel family chosen for this CPU.
     pub(crate) config: String,
@@ -165,47 +146,6 @@ impl OpenBlas {
         if let Some(f) = self.set_threads {
             // SAFETY: plain C call with an int argument.
             unsafe { f(n.clamp(1, c_int::MAX as usize) as c_int) }
-        }
-    }
-
-    /// `C = A B + beta C` for one row-major product; `a`/`b` start at their first element,
-    /// `lda`/`ldb` are their leading dimensions as CBLAS defines them for the given transposition.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn sgemm(
-        &self,
-        trans_a: bool,
-        trans_b: bool,
-        m: usize,
-        n: usize,
-        k: usize,
-        a: &[f32],
-        lda: usize,
-        b: &[f32],
-        ldb: usize,
-        beta: f32,
-        c: &mut [f32],
-    ) {
-        // The callers check that every index A and B reach lies inside the slices.
-        debug_assert!(c.len() >= m * n);
-        // SAFETY: the pointers come from live slices long enough for the given shape and leading
-        // dimensions (checked by the caller), and C is exclusively borrowed.
-        unsafe {
-            (self.sgemm)(
-                ROW_MAJOR,
-                if trans_a { TRANS } else { NO_TRANS },
-                if trans_b { TRANS } else { NO_TRANS },
-                m as c_int,
-                n as c_int,
-                k as c_int,
-                1.0,
-                a.as_ptr(),
-                lda as c_int,
-                b.as_ptr(),
-                ldb as c_int,
-                beta,
-                c.as_mut_ptr(),
-                n.max(1) as c_int,
-            )
         }
     }
 }

@@ -1,23 +1,31 @@
-//! OpenBLAS products equal candle's own kernel within 1e-5 relative, for every operand layout the
+//! The BLAS products equal candle's own kernel within 1e-5 relative, for every operand layout the
 //! models produce (plain, transposed weight, batched attention, views, broadcast batches), forward
-//! and backward. Where OpenBLAS is not installed the comparison cannot run: it then fails under
-//! CI (whose setup installs it) and is skipped elsewhere with a message.
+//! and backward, on this process's backend (`blas::backend`: MKL on an Intel CPU, else OpenBLAS)
+//! and, in processes of their own, on each of OpenBLAS and MKL. Where a library is not installed
+//! its comparison cannot run: it then fails under CI (whose setup installs both) and is skipped
+//! elsewhere with a message.
 
 use blas::{matmul_on, Backend};
 use candle_core::{DType, Device, Module, Tensor, Var};
 
-fn openblas_here() -> bool {
-    let loaded = blas::backend() == Backend::OpenBlas;
+/// Whether this process multiplies through a BLAS (else the comparisons would compare candle with
+/// itself); under CI it must, and where `PRESSNEXT_BLAS_EXPECT_*` say which, it must be that one.
+fn blas_here() -> bool {
+    let backend = blas::backend();
+    let loaded = backend != Backend::Candle;
     if !loaded {
         let required = std::env::var_os("CI").is_some()
             || std::env::var_os("PRESSNEXT_REQUIRE_BLAS").is_some();
         assert!(
             !required,
-            "OpenBLAS did not load (libopenblas.so.0; scripts/setup.sh installs it)"
+            "no BLAS loaded (libmkl_rt.so, libopenblas.so.0; scripts/setup.sh installs them)"
         );
-        eprintln!("skipped: OpenBLAS is not installed on this machine");
+        eprintln!("skipped: neither MKL nor OpenBLAS is installed on this machine");
     }
-    // Set by `preferred_kernels_equal_candle_too` for the run it starts.
+    // Set by `each_blas_equals_candle` for the runs it starts.
+    if let Ok(expected) = std::env::var("PRESSNEXT_BLAS_EXPECT_BACKEND") {
+        assert_eq!(backend.name(), expected, "the backend this run asked for");
+    }
     if let (true, Ok(expected)) = (loaded, std::env::var("PRESSNEXT_BLAS_EXPECT_CORE")) {
         let core = blas::core_name().unwrap_or_default();
         assert!(
@@ -68,14 +76,14 @@ fn assert_close(ours: &Tensor, reference: &Tensor, what: &str) {
 }
 
 fn check(a: &Tensor, b: &Tensor, what: &str) {
-    let ours = matmul_on(Backend::OpenBlas, a, b).unwrap();
+    let ours = matmul_on(blas::backend(), a, b).unwrap();
     let reference = matmul_on(Backend::Candle, a, b).unwrap();
     assert_close(&ours, &reference, what);
 }
 
 #[test]
 fn forward_equals_candle_for_every_layout() {
-    if !openblas_here() {
+    if !blas_here() {
         return;
     }
     // A linear layer: activations times a transposed [out, in] weight (DINOv2's MLP at batch 8).
@@ -97,7 +105,7 @@ fn forward_equals_candle_for_every_layout() {
     // Attention scores and context: [B, H, N, Dh] . [B, H, Dh, N], then . [B, H, N, Dh].
     let q = random(&[2, 6, 20, 64], 5);
     let k = random(&[2, 6, 20, 64], 6);
-    let scores = matmul_on(Backend::OpenBlas, &q, &k.t().unwrap()).unwrap();
+    let scores = matmul_on(blas::backend(), &q, &k.t().unwrap()).unwrap();
     check(&q, &k.t().unwrap(), "attention scores, transposed keys");
     check(&scores, &random(&[2, 6, 20, 64], 7), "attention context");
     // Transposed left operand (the weight gradient of a linear layer).
@@ -124,8 +132,36 @@ fn forward_equals_candle_for_every_layout() {
 }
 
 #[test]
+fn merged_heads_equal_the_product_transposed() {
+    if !blas_here() {
+        return;
+    }
+    // [B, H, N, M] . [B, H, M, Dh] -> [B, N, H * Dh]; v as a view into a fused projection
+    // ([B, N, 3, H, Dh] permuted, as DINOv2's attention has it) and contiguous.
+    let (b, h, n, dh) = (2, 6, 21, 64);
+    let probs = random(&[b, h, n, n], 60);
+    let fused = random(&[b, n, 3, h, dh], 61)
+        .permute((2, 0, 3, 1, 4))
+        .unwrap();
+    let view = fused.get(2).unwrap();
+    for (v, what) in [
+        (view.clone(), "view"),
+        (view.contiguous().unwrap(), "contiguous"),
+    ] {
+        let ours = blas::matmul_merge_heads(&probs, &v).unwrap();
+        let reference = matmul_on(Backend::Candle, &probs, &v.contiguous().unwrap())
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .reshape((b, n, h * dh))
+            .unwrap();
+        assert_close(&ours, &reference, &format!("merged heads, v {what}"));
+    }
+}
+
+#[test]
 fn gradients_equal_candle() {
-    if !openblas_here() {
+    if !blas_here() {
         return;
     }
     let grads = |backend: Backend| {
@@ -138,7 +174,7 @@ fn gradients_equal_candle() {
         let g = loss.backward().unwrap();
         [x.as_tensor(), w.as_tensor(), q.as_tensor()].map(|t| g.get(t).unwrap().clone())
     };
-    let ours = grads(Backend::OpenBlas);
+    let ours = grads(blas::backend());
     let reference = grads(Backend::Candle);
     for (name, (o, r)) in ["x", "w", "q"]
         .iter()
@@ -150,7 +186,7 @@ fn gradients_equal_candle() {
 
 #[test]
 fn linear_equals_candle_nn_linear() {
-    if !openblas_here() {
+    if !blas_here() {
         return;
     }
     let w = random(&[12, 20], 30);
@@ -174,7 +210,7 @@ fn linear_equals_candle_nn_linear() {
 
 #[test]
 fn linear_with_residual_and_scaled_outputs_equal_the_plain_sums() {
-    if !openblas_here() {
+    if !blas_here() {
         return;
     }
     let w = random(&[48, 32], 50);
@@ -204,7 +240,7 @@ fn linear_with_residual_and_scaled_outputs_equal_the_plain_sums() {
 
 #[test]
 fn linear_gradients_equal_candle_nn_linear() {
-    if !openblas_here() {
+    if !blas_here() {
         return;
     }
     let grads = |ours: bool| {
@@ -232,52 +268,76 @@ fn linear_gradients_equal_candle_nn_linear() {
     }
 }
 
-/// The tests above run on the kernels this test process loaded; the program itself runs the ones
-/// `blas::use_preferred_kernels` asks for (AVX-512 where the CPU has it), so run the comparisons
-/// again in a process that loads those.
-#[test]
-fn preferred_kernels_equal_candle_too() {
-    if !openblas_here() {
-        return;
-    }
-    let Some(wanted) = blas::preferred_core_type() else {
-        eprintln!("skipped: no preferred kernels on this CPU (OpenBLAS chooses)");
-        return;
-    };
-    if blas::core_name().is_some_and(|c| c.eq_ignore_ascii_case(&wanted)) {
-        return; // this process runs them already
-    }
+/// Runs the comparisons above in a process of their own with `env` set, and fails with its
+/// output unless all four passed.
+fn comparisons_pass_with(env: &[(&str, &str)], what: &str) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "forward_equals_candle_for_every_layout",
             "gradients_equal_candle",
             "linear_equals_candle_nn_linear",
+            "merged_heads_equal_the_product_transposed",
         ])
-        .env("OPENBLAS_CORETYPE", &wanted)
-        .env("PRESSNEXT_BLAS_EXPECT_CORE", &wanted)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("3 passed"),
-        "with OpenBLAS's {wanted} kernels:\n{stdout}\n{}",
+        out.status.success() && stdout.contains("4 passed"),
+        "{what}:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The tests above run on this process's backend; run them again on each BLAS the program can
+/// choose (`PRESSNEXT_MATMUL`), OpenBLAS with the kernels `blas::use_preferred_kernels` asks
+/// for (AVX-512 where the CPU has it). Under CI both libraries must be there.
+#[test]
+fn each_blas_equals_candle() {
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("PRESSNEXT_REQUIRE_BLAS").is_some();
+    if std::env::var_os("PRESSNEXT_BLAS_EXPECT_BACKEND").is_some() {
+        return; // a run started by this test
+    }
+    for backend in [Backend::OpenBlas, Backend::Mkl] {
+        if !blas::available(backend) {
+            assert!(
+                !required,
+                "{} did not load (scripts/setup.sh installs it)",
+                backend.name()
+            );
+            eprintln!(
+                "skipped: {} is not installed on this machine",
+                backend.name()
+            );
+            continue;
+        }
+        let mut env = vec![
+            ("PRESSNEXT_MATMUL", backend.name()),
+            ("PRESSNEXT_BLAS_EXPECT_BACKEND", backend.name()),
+        ];
+        let core = blas::preferred_core_type().unwrap_or_default();
+        if backend == Backend::OpenBlas && !core.is_empty() {
+            env.extend([
+                ("OPENBLAS_CORETYPE", core.as_str()),
+                ("PRESSNEXT_BLAS_EXPECT_CORE", core.as_str()),
+            ]);
+        }
+        comparisons_pass_with(&env, backend.name());
+    }
 }
 
 #[test]
 fn other_dtypes_and_shapes_fall_back_to_candle() {
     // f64 and mismatched batches are not BLAS's: the result is candle's, errors included.
-    let a = random(&[3, 4], 40).to_dtype(DType::F64).unwrap();
-    let b = random(&[4, 2], 41).to_dtype(DType::F64).unwrap();
-    let ours = matmul_on(Backend::OpenBlas, &a, &b).unwrap();
-    assert_eq!(ours.dtype(), DType::F64);
-    assert_eq!(ours.dims(), &[3, 2]);
-    let bad = matmul_on(
-        Backend::OpenBlas,
-        &random(&[3, 4], 42),
-        &random(&[5, 2], 43),
-    );
-    assert!(bad.is_err(), "inner dimensions 4 and 5 must not multiply");
+    for backend in [Backend::OpenBlas, Backend::Mkl] {
+        let a = random(&[3, 4], 40).to_dtype(DType::F64).unwrap();
+        let b = random(&[4, 2], 41).to_dtype(DType::F64).unwrap();
+        let ours = matmul_on(backend, &a, &b).unwrap();
+        assert_eq!(ours.dtype(), DType::F64);
+        assert_eq!(ours.dims(), &[3, 2]);
+        let bad = matmul_on(backend, &random(&[3, 4], 42), &random(&[5, 2], 43));
+        assert!(bad.is_err(), "inner dimensions 4 and 5 must not multiply");
+    }
 }

@@ -106,7 +106,7 @@ impl SelfAttention {
 
     /// `xs [B, L, D]`, `mask_bias [B, 1, 1, L]` (0 for a token, a large negative for padding).
     fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
-        let (b, l, d) = xs.dims3()?;
+        let (b, l, _) = xs.dims3()?;
         // [B, H, L, Dh] views, which the products read as they lie.
         let split = |t: Tensor| -> Result<Tensor> {
             t.reshape((b, l, self.heads, self.head_dim))?
@@ -117,9 +117,7 @@ impl SelfAttention {
         let v = split(self.value.forward(xs)?)?;
         let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;
         let probs = crate::ops::softmax_last_dim(&scores)?;
-        blas::matmul(&probs, &v)?
-            .transpose(1, 2)?
-            .reshape((b, l, d))
+        blas::matmul_merge_heads(&probs, &v)
     }
 }
 

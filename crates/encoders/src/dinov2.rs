@@ -125,7 +125,7 @@ impl Attention {
             .permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
         let attn = crate::ops::softmax_last_dim(&blas::matmul(&q, &k.t()?)?)?;
-        blas::matmul(&attn, &v)?.transpose(1, 2)?.reshape((b, n, c))
+        blas::matmul_merge_heads(&attn, &v)
     }
 }
 

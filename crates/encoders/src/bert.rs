@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use blas::Linear;
-use candle_core::{DType, Module, Result, Tensor};
+use candle_core::{DType, IndexOp, Module, Result, Tensor};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
@@ -78,9 +78,10 @@ impl Embeddings {
 /// Multi-head self-attention, before its output projection.
 #[derive(Debug, Clone)]
 struct SelfAttention {
-    query: Linear,
-    key: Linear,
-    value: Linear,
+    /// `query`, `key` and `value` as one layer (`[3D, D]`, rows q then k then v), the query's
+    /// rows multiplied by `1/sqrt(Dh)`: one product over the tokens instead of three, and no pass
+    /// over the scores to scale them.
+    qkv: Linear,
     heads: usize,
     head_dim: usize,
 }
@@ -88,33 +89,42 @@ struct SelfAttention {
 impl SelfAttention {
     fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
         let d = cfg.hidden_size;
+        let heads = cfg.num_attention_heads;
+        let parts = ["query", "key", "value"]
+            .map(|name| blas::linear(d, d, vb.pp(name)))
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        let weights: Vec<&Tensor> = parts.iter().map(|l| l.weight()).collect();
+        let biases = parts
+            .iter()
+            .map(|l| {
+                l.bias()
+                    .ok_or_else(|| candle_core::Error::Msg("attention layer without a bias".into()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let scale = 1.0 / ((d / heads) as f64).sqrt();
+        let factors: Vec<f32> = (0..3 * d)
+            .map(|r| if r < d { scale as f32 } else { 1.0 })
+            .collect();
+        let qkv = Linear::new(Tensor::cat(&weights, 0)?, Some(Tensor::cat(&biases, 0)?))
+            .scale_outputs(&Tensor::from_vec(factors, 3 * d, weights[0].device())?)?;
         Ok(Self {
-            // 1/sqrt(Dh) folded into the query's weights: no pass over the scores to scale them.
-            query: blas::linear_query_scaled(
-                d,
-                d,
-                d,
-                1.0 / ((d / cfg.num_attention_heads) as f64).sqrt(),
-                vb.pp("query"),
-            )?,
-            key: blas::linear(d, d, vb.pp("key"))?,
-            value: blas::linear(d, d, vb.pp("value"))?,
-            heads: cfg.num_attention_heads,
-            head_dim: d / cfg.num_attention_heads,
+            qkv,
+            heads,
+            head_dim: d / heads,
         })
     }
 
     /// `xs [B, L, D]`, `mask_bias [B, 1, 1, L]` (0 for a token, a large negative for padding).
     fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let (b, l, _) = xs.dims3()?;
-        // [B, H, L, Dh] views, which the products read as they lie.
-        let split = |t: Tensor| -> Result<Tensor> {
-            t.reshape((b, l, self.heads, self.head_dim))?
-                .transpose(1, 2)
-        };
-        let q = split(self.query.forward(xs)?)?;
-        let k = split(self.key.forward(xs)?)?;
-        let v = split(self.value.forward(xs)?)?;
+        // [B, L, 3, H, Dh] -> [3, B, H, L, Dh]: views, which the products read as they lie.
+        let qkv = self
+            .qkv
+            .forward(xs)?
+            .reshape((b, l, 3, self.heads, self.head_dim))?
+            .permute((2, 0, 3, 1, 4))?;
+        let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
         let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;
         let probs = crate::ops::softmax_last_dim(&scores)?;
         blas::matmul_merge_heads(&probs, &v)

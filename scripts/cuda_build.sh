@@ -14,15 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CUDA_TARGET_DIR:-$HOME/.cache/pressnext/target-cuda}"
 export CUDA_COMPUTE_CAP="${CUDA_COMPUTE_CAP:-80}"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v nvcc >/dev/null; then
-  if ! apt-cache policy nvidia-cuda-toolkit 2>/dev/null | grep -q "Candidate: [0-9]"; then
-    echo "cuda_build: enabling Debian's contrib and non-free components for nvidia-cuda-toolkit"
-    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      | $SUDO tee /etc/apt/sources.list.d/pressnext-cuda.sources >/dev/null
-    $SUDO apt-get update -q
-  fi
-fi
+command -v nvcc >/dev/null || bash scripts/enable_non_free.sh nvidia-cuda-toolkit
 bash scripts/install_packages.sh nvidia-cuda-toolkit g++-11
 nvcc --version | tail -1
 cargo build --locked -p pressnext --features cuda

@@ -24,7 +24,7 @@ PKGS=(pkg-config clang libclang-dev ffmpeg
       # the models' CPU matrix products (crates/blas opens libopenblas.so.0 or, on Intel CPUs,
       # MKL's libmkl_rt.so at run time; MKL is in Debian's non-free component, added below)
       libopenblas0-pthread libmkl-rt)
-bash scripts/enable_non_free.sh
+bash scripts/enable_non_free.sh libmkl-rt
 bash scripts/install_packages.sh "${PKGS[@]}"
 # node runs the front end's unit tests; npm installs the accessibility engine the window's
 # end-to-end test audits it with (axe-core, pinned with its integrity by scripts/a11y/package-lock.json)

@@ -205,41 +205,53 @@ multiversion! {
 const LANES: usize = 16;
 
 multiversion! {
-    fn softmax_row(src: &[f32], dst: &mut [MaybeUninit<f32>]) {
-        assert_eq!(src.len(), dst.len(), "softmax row and its output");
-        let mut lanes = [f32::NEG_INFINITY; LANES];
-        let chunks = src.chunks_exact(LANES);
-        let tail = chunks.remainder();
-        for c in chunks {
-            for (m, &v) in lanes.iter_mut().zip(c) {
-                *m = if v > *m { v } else { *m };
-            }
+    fn softmax_rows(src: &[f32], dst: &mut [MaybeUninit<f32>], row: usize) {
+        assert_eq!(src.len(), dst.len(), "softmax rows and their output");
+        for (src, dst) in src.chunks(row).zip(dst.chunks_mut(row)) {
+            softmax_row(src, dst);
         }
-        let mut max = tail.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
-        for &m in &lanes {
-            max = if m > max { m } else { max };
+    }
+}
+
+/// One row: 16 lanes of partial maxima and sums; the last partial chunk is padded with -inf
+/// (whose exp is 0) and goes through the same vector code, since MiniLM's rows of about 25
+/// scores otherwise spent most of their time in a scalar tail (inlined into `softmax_rows`,
+/// and so compiled for its instruction sets).
+#[inline(always)]
+fn softmax_row(src: &[f32], dst: &mut [MaybeUninit<f32>]) {
+    let chunks = src.chunks_exact(LANES);
+    let mut padded = [f32::NEG_INFINITY; LANES];
+    padded[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    let mut lanes = [f32::NEG_INFINITY; LANES];
+    for c in chunks.clone().chain(std::iter::once(&padded[..])) {
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            *m = if v > *m { v } else { *m };
         }
-        let mut sums = [0f32; LANES];
-        let mut dst_chunks = dst.chunks_exact_mut(LANES);
-        for (d, s) in (&mut dst_chunks).zip(src.chunks_exact(LANES)) {
-            for ((d, &v), sum) in d.iter_mut().zip(s).zip(sums.iter_mut()) {
-                let e = exp(v - max);
-                d.write(e);
-                *sum += e;
-            }
-        }
-        let mut sum = 0f32;
-        for (d, &v) in dst_chunks.into_remainder().iter_mut().zip(tail) {
+    }
+    let max = lanes
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    let mut sums = [0f32; LANES];
+    let mut dst_chunks = dst.chunks_exact_mut(LANES);
+    for (d, s) in (&mut dst_chunks).zip(chunks) {
+        for ((d, &v), sum) in d.iter_mut().zip(s).zip(sums.iter_mut()) {
             let e = exp(v - max);
             d.write(e);
-            sum += e;
+            *sum += e;
         }
-        sum += sums.iter().sum::<f32>();
-        let inv = 1.0 / sum;
-        for d in dst.iter_mut() {
-            // SAFETY: the loops above wrote every element of the row (src and dst have its length).
-            unsafe { *d.assume_init_mut() *= inv };
-        }
+    }
+    let mut tail = [0f32; LANES];
+    for ((e, &v), sum) in tail.iter_mut().zip(&padded).zip(sums.iter_mut()) {
+        *e = exp(v - max);
+        *sum += *e;
+    }
+    for (d, &e) in dst_chunks.into_remainder().iter_mut().zip(&tail) {
+        d.write(e);
+    }
+    let inv = 1.0 / sums.iter().sum::<f32>();
+    for d in dst.iter_mut() {
+        // SAFETY: the loops above wrote every element of the row (src and dst have its length).
+        unsafe { *d.assume_init_mut() *= inv };
     }
 }
 
@@ -255,9 +267,7 @@ impl CustomOp1 for SoftmaxLastDim {
         // Whole rows per task, about CHUNK elements each.
         let per_task = row * (CHUNK / row).max(1);
         map_in_parallel(self.name(), storage, layout, per_task, |i, o| {
-            for (o, i) in o.chunks_mut(row).zip(i.chunks(row)) {
-                softmax_row(i, o);
-            }
+            softmax_rows(i, o, row)
         })
     }
 }
@@ -351,6 +361,31 @@ mod tests {
             .unwrap();
         for (a, b) in s[0].iter().zip(&r[0]) {
             assert!((a - b).abs() < 1e-6);
+        }
+        // Rows of exactly one lane block and of BERT's length with padding masked (f32::MIN
+        // added to its scores): the padded tail's -inf and the mask give zeros, as candle's.
+        for cols in [16usize, 25] {
+            let xs: Vec<f32> = (0..4 * cols)
+                .map(|i| {
+                    if i % cols >= cols - 3 {
+                        f32::MIN
+                    } else {
+                        (i % 11) as f32 / 3.0 - 1.0
+                    }
+                })
+                .collect();
+            let m = Tensor::from_vec(xs, (4, cols), &Device::Cpu).unwrap();
+            let ours = softmax_last_dim(&m).unwrap().to_vec2::<f32>().unwrap();
+            let reference = candle_nn::ops::softmax_last_dim(&m)
+                .unwrap()
+                .to_vec2::<f32>()
+                .unwrap();
+            for (a, b) in ours.iter().flatten().zip(reference.iter().flatten()) {
+                assert!(
+                    (a - b).abs() <= 1e-5 * b.abs() + 1e-12,
+                    "{cols}: {a} against {b}"
+                );
+            }
         }
         let view = softmax_last_dim(&t.t().unwrap())
             .unwrap()

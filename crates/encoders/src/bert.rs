@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use blas::Linear;
 use candle_core::{DType, IndexOp, Module, Result, Tensor};
-use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
+use candle_nn::{embedding, Embedding, VarBuilder};
+
+use crate::ops::{layer_norm, LayerNorm};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
 use crate::file_rows::FileRows;

@@ -11,7 +11,9 @@
 
 use blas::Linear;
 use candle_core::{IndexOp, Module, Result, Tensor};
-use candle_nn::{layer_norm, Conv2d, LayerNorm, VarBuilder};
+use candle_nn::{Conv2d, VarBuilder};
+
+use crate::ops::{layer_norm, LayerNorm};
 use serde::{Deserialize, Serialize};
 
 fn default_mlp_ratio() -> f64 {

@@ -11,7 +11,7 @@
 
 use blas::Linear;
 use candle_core::{IndexOp, Module, Result, Tensor};
-use candle_nn::{Conv2d, VarBuilder};
+use candle_nn::VarBuilder;
 
 use crate::ops::{layer_norm, LayerNorm};
 use serde::{Deserialize, Serialize};
@@ -180,29 +180,43 @@ impl Module for Block {
     }
 }
 
-/// Non-overlapping patch projection: a conv with kernel = stride = patch size.
+/// Non-overlapping patch projection: a conv with kernel = stride = patch size (`proj.weight
+/// [D, 3, p, p]`, `proj.bias [D]`), run as what it is, one linear layer over the patches: each
+/// patch's `3 * p * p` pixels in the weight's (channel, row, column) order, one product through
+/// the process's BLAS (candle's convolution lowered it to its own `gemm` kernel, about 1 % of
+/// the image encoder).
 #[derive(Debug, Clone)]
 struct PatchEmbed {
-    proj: Conv2d,
+    proj: Linear,
+    patch: usize,
 }
 
 impl PatchEmbed {
     fn new(cfg: &Dinov2Config, vb: VarBuilder) -> Result<Self> {
-        let conv_cfg = candle_nn::Conv2dConfig {
-            stride: cfg.patch_size,
-            ..Default::default()
-        };
-        let proj = candle_nn::conv2d(3, cfg.hidden_size, cfg.patch_size, conv_cfg, vb.pp("proj"))?;
-        Ok(Self { proj })
+        let (d, p) = (cfg.hidden_size, cfg.patch_size);
+        let vb = vb.pp("proj");
+        let weight = vb.get((d, 3, p, p), "weight")?.reshape((d, 3 * p * p))?;
+        let bias = vb.get(d, "bias")?;
+        Ok(Self {
+            proj: Linear::new(weight, Some(bias)),
+            patch: p,
+        })
     }
 }
 
 impl Module for PatchEmbed {
     /// `[B, 3, H, W]` to `[B, (H/p)*(W/p), D]`, patches in row-major grid order.
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let xs = self.proj.forward(xs)?;
         let (b, c, h, w) = xs.dims4()?;
-        xs.reshape((b, c, h * w))?.transpose(1, 2)
+        let p = self.patch;
+        let (gh, gw) = (h / p, w / p);
+        // [B, C, gh, p, gw, p] -> [B, gh, gw, C, p, p]: one row of pixels per patch.
+        let patches = xs
+            .reshape((b, c, gh, p, gw, p))?
+            .permute((0, 2, 4, 1, 3, 5))?
+            .contiguous()?
+            .reshape((b, gh * gw, c * p * p))?;
+        self.proj.forward(&patches)
     }
 }
 

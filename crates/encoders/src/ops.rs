@@ -5,8 +5,8 @@
 //! candle's `gelu_erf` computes `erf` with the `libm` crate's `erff` element by element on one
 //! core (`perf`: 11 % of the image encoder's time), and its softmax calls `expf` per element;
 //! after the products went to OpenBLAS, `expf` alone was 9.9 % of the image encoder's time
-//! (docs/encoders.md). Here erf is Abramowitz & Stegun's formula 7.1.26 (absolute error below
-//! 1.5e-7, "Handbook of Mathematical Functions", 1964) and `exp` is Cody & Waite's range
+//! (docs/encoders.md). Here erf is a rational approximation without exp (see [`erf`]) and `exp`
+//! (the softmax's) is Cody & Waite's range
 //! reduction with Cephes' `expf` polynomial ("Software Manual for the Elementary Functions",
 //! 1980; Moshier, "Methods and Programs for Mathematical Functions", 1989), both written without
 //! branches or library calls, so that the compiler vectorises the loops over them; the loops are
@@ -70,22 +70,38 @@ impl FloorFast for f32 {
     }
 }
 
-/// `erf(x)` within 1.5e-7 (A&S 7.1.26).
+/// `erf(x)` within 4.2e-7 absolute (measured against an f64 series on [-8, 8], step 1e-4): the
+/// rational minimax approximation Eigen and XLA use for single-precision erf, an odd polynomial
+/// of degree 13 over an even one of degree 8 on `x` clamped to [-4, 4] (where erf is 1 to
+/// within half an ulp). No exp: about six times cheaper per element than Abramowitz & Stegun's
+/// formula 7.1.26 with its exp, which it replaced (5.2e-7 in f32 arithmetic; the GELU was 5 %
+/// of the encoders' time).
 #[inline(always)]
 pub fn erf(x: f32) -> f32 {
-    const P: f32 = 0.327_591_1;
-    const A: [f32; 5] = [
-        0.254_829_6,
-        -0.284_496_74,
-        1.421_413_8,
-        -1.453_152_1,
-        1.061_405_4,
+    // The published coefficients, as written there (rounded to f32 by the compiler).
+    #[allow(clippy::excessive_precision)]
+    const NUM: [f32; 7] = [
+        -2.72614225801306e-10,
+        2.77068142495902e-08,
+        -2.10102402082508e-06,
+        -5.69250639462346e-05,
+        -7.34990630326855e-04,
+        -2.95459980854025e-03,
+        -1.60960333262415e-02,
     ];
-    let ax = x.abs();
-    let t = 1.0 / (1.0 + P * ax);
-    let poly = t * (A[0] + t * (A[1] + t * (A[2] + t * (A[3] + t * A[4]))));
-    let y = 1.0 - poly * exp(-ax * ax);
-    y.copysign(x)
+    #[allow(clippy::excessive_precision)]
+    const DEN: [f32; 5] = [
+        -1.45660718464996e-05,
+        -2.13374055278905e-04,
+        -1.68282697438203e-03,
+        -7.37332916720468e-03,
+        -1.42647390514189e-02,
+    ];
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let p = NUM[1..].iter().fold(NUM[0], |p, &c| p * x2 + c);
+    let q = DEN[1..].iter().fold(DEN[0], |q, &c| q * x2 + c);
+    x * p / q
 }
 
 /// `x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))`.

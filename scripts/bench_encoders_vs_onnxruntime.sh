@@ -7,6 +7,7 @@
 # MATMULS (default: openblas candle), then onnxruntime. ROUNDS=N (default 1) alternates the sides
 # N times and ends with a summary line of the medians and ours / onnxruntime: on a shared machine
 # the same workload moves by up to 30 % from one minute to the next, so one round decides nothing.
+# BUILD=release measures the release build (default: dev, the build the demo and the tests run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/pressnext/target}"
@@ -14,8 +15,12 @@ PY="${PYTHON:-python3}"
 REPEATS="${REPEATS:-5}"
 ROUNDS="${ROUNDS:-1}"
 MATMULS="${MATMULS:-openblas candle}"
-cargo build --locked -q -p pressnext
-BIN="$CARGO_TARGET_DIR/debug/pressnext"
+BUILD="${BUILD:-dev}"
+case "$BUILD" in
+  dev) cargo build --locked -q -p pressnext; BIN="$CARGO_TARGET_DIR/debug/pressnext" ;;
+  release) cargo build --release --locked -q -p pressnext; BIN="$CARGO_TARGET_DIR/release/pressnext" ;;
+  *) echo "BUILD must be dev or release" >&2; exit 2 ;;
+esac
 LINES="$(mktemp)"
 trap 'rm -f "$LINES"' EXIT
 for _ in $(seq "$ROUNDS"); do

@@ -362,6 +362,67 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 16;
 /// A band of rows is at least this tall (below it the packing of B outweighs the split).
 const MIN_BAND_ROWS: usize = 32;
 
+/// The two operands of a (batched) product as CBLAS reads them: their values, `A [m, k]` and
+/// `B [k, n]` with their transpositions and leading dimensions, and each batch entry's start;
+/// checked so that every element the products address lies inside its storage.
+struct Operands<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    lda: usize,
+    tb: bool,
+    ldb: usize,
+    oa: Vec<usize>,
+    ob: Vec<usize>,
+}
+
+impl<'a> Operands<'a> {
+    /// The operands of `op`, or an error naming it (not `f32`, a layout CBLAS cannot read, or
+    /// one reaching past its storage). The shapes were checked by [`blas_can_take`].
+    fn check(
+        op: &str,
+        s1: &'a CpuStorage,
+        l1: &Layout,
+        s2: &'a CpuStorage,
+        l2: &Layout,
+    ) -> Result<Self> {
+        let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
+            candle_core::bail!(
+                "{op} takes f32 operands, got {:?} and {:?}",
+                s1.dtype(),
+                s2.dtype()
+            );
+        };
+        let (da, db) = (l1.dims(), l2.dims());
+        let r = da.len();
+        let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
+        let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
+            candle_core::bail!("{op}: operand layout not supported (make it contiguous)");
+        };
+        let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
+        let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
+        if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
+            candle_core::bail!("{op}: operand layout reaches past its storage");
+        }
+        Ok(Self {
+            a,
+            b,
+            m,
+            k,
+            n,
+            ta,
+            lda,
+            tb,
+            ldb,
+            oa,
+            ob,
+        })
+    }
+}
+
 /// What the product's output holds before the product is added to it.
 #[derive(Clone, Copy)]
 enum Init<'a> {
@@ -385,24 +446,21 @@ fn blas_product(
     l2: &Layout,
     init: Init,
 ) -> Result<(CpuStorage, Shape)> {
-    let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
-        candle_core::bail!(
-            "blas-matmul takes f32 operands, got {:?} and {:?}",
-            s1.dtype(),
-            s2.dtype()
-        );
-    };
-    let (da, db) = (l1.dims(), l2.dims());
+    let Operands {
+        a,
+        b,
+        m,
+        k,
+        n,
+        ta,
+        lda,
+        tb,
+        ldb,
+        oa,
+        ob,
+    } = Operands::check("blas-matmul", s1, l1, s2, l2)?;
+    let da = l1.dims();
     let r = da.len();
-    let (m, k, n) = (da[r - 2], da[r - 1], db[r - 1]);
-    let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
-        candle_core::bail!("blas-matmul: operand layout not supported (make it contiguous)");
-    };
-    let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
-    let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
-    if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
-        candle_core::bail!("blas-matmul: operand layout reaches past its storage");
-    }
     let total = oa.len() * m * n;
     let (mut out, beta): (Vec<f32>, f32) = match init {
         // CBLAS does not read C when beta is 0: the product writes every element of an
@@ -584,22 +642,23 @@ impl CustomOp2 for BlasMergeHeads {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(a), CpuStorage::F32(b)) = (s1, s2) else {
-            candle_core::bail!("{} takes f32 operands", self.name());
-        };
-        let (da, db) = (l1.dims(), l2.dims());
-        if da.len() != 4 {
+        if l1.dims().len() != 4 {
             candle_core::bail!("{} takes [B, H, N, M] . [B, H, M, Dh]", self.name());
         }
-        let (batch, heads, m, k, n) = (da[0], da[1], da[2], da[3], db[3]);
-        let (Some((ta, lda)), Some((tb, ldb))) = (operand_layout(l1), operand_layout(l2)) else {
-            candle_core::bail!("{}: operand layout not supported", self.name());
-        };
-        let (oa, ob) = (batch_offsets(l1), batch_offsets(l2));
-        let (ea, eb) = (extent(ta, lda, m, k), extent(tb, ldb, k, n));
-        if oa.iter().any(|&o| o + ea > a.len()) || ob.iter().any(|&o| o + eb > b.len()) {
-            candle_core::bail!("{}: operand layout reaches past its storage", self.name());
-        }
+        let (batch, heads) = (l1.dims()[0], l1.dims()[1]);
+        let Operands {
+            a,
+            b,
+            m,
+            k,
+            n,
+            ta,
+            lda,
+            tb,
+            ldb,
+            oa,
+            ob,
+        } = Operands::check(self.name(), s1, l1, s2, l2)?;
         // Row r of batch entry i holds head j's n values at columns j * n.., rows heads * n apart.
         let row = heads * n;
         let total = batch * m * row;

@@ -89,15 +89,9 @@ const CBLAS_INT_LIMIT: usize = i32::MAX as usize / 2;
 /// names if it loads; else MKL on an Intel CPU, else OpenBLAS, else MKL, else candle's own.
 pub fn backend() -> Backend {
     *BACKEND.get_or_init(|| {
-        let preference = match requested_backend() {
-            Some(Backend::Candle) => return Backend::Candle,
-            Some(wanted) => vec![wanted, Backend::OpenBlas, Backend::Mkl],
-            None if mkl::cpu_is_intel() => vec![Backend::Mkl, Backend::OpenBlas],
-            None => vec![Backend::OpenBlas, Backend::Mkl],
-        };
-        let chosen = preference
+        let chosen = preference()
             .into_iter()
-            .find(|b| b.sgemm().is_some())
+            .find(|b| available(*b))
             .unwrap_or(Backend::Candle);
         if chosen == Backend::OpenBlas {
             if let Some(blas) = openblas::get() {
@@ -108,14 +102,21 @@ pub fn backend() -> Backend {
     })
 }
 
-/// Whether [`backend`] will be MKL, found without loading OpenBLAS (which reads its kernel choice
-/// once, as it loads).
-fn mkl_chosen() -> bool {
+/// The backends [`backend`] tries, in order: the one `PRESSNEXT_MATMUL` names first, else MKL
+/// first on an Intel CPU; candle's kernel is the last resort (and the only one when asked for).
+fn preference() -> Vec<Backend> {
     match requested_backend() {
-        Some(Backend::Mkl) => mkl::get().is_some(),
-        None => mkl::cpu_is_intel() && mkl::get().is_some(),
-        Some(_) => false,
+        Some(Backend::Candle) => vec![Backend::Candle],
+        Some(wanted) => vec![wanted, Backend::OpenBlas, Backend::Mkl],
+        None if mkl::cpu_is_intel() => vec![Backend::Mkl, Backend::OpenBlas],
+        None => vec![Backend::OpenBlas, Backend::Mkl],
     }
+}
+
+/// Whether [`backend`] will be MKL, found without loading OpenBLAS (which reads its kernel choice
+/// once, as it loads): MKL comes first in [`preference`] and loads.
+fn mkl_chosen() -> bool {
+    preference().first() == Some(&Backend::Mkl) && available(Backend::Mkl)
 }
 
 /// Whether `backend`'s library loaded in this process (candle's kernel always runs).
@@ -421,6 +422,45 @@ impl<'a> Operands<'a> {
             ob,
         })
     }
+
+    /// Rows `r0..r0 + rows` of batch entry `entry`'s product into C at `c` (rows `ldc` apart):
+    /// `C = A B + beta C` through `sgemm`.
+    ///
+    /// # Safety
+    /// `r0 + rows <= m`, `entry` is a batch entry, and `c` is as [`cblas::sgemm`] asks.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn product_rows(
+        &self,
+        sgemm: cblas::Sgemm,
+        entry: usize,
+        r0: usize,
+        rows: usize,
+        beta: f32,
+        c: *mut f32,
+        ldc: usize,
+    ) {
+        // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
+        let a_start = self.oa[entry] + if self.ta { r0 } else { r0 * self.lda };
+        // SAFETY: A and B reach only elements inside their storages (checked by `check`
+        // against `extent`); C as the caller promises.
+        unsafe {
+            cblas::sgemm(
+                sgemm,
+                self.ta,
+                self.tb,
+                rows,
+                self.n,
+                self.k,
+                &self.a[a_start..],
+                self.lda,
+                &self.b[self.ob[entry]..],
+                self.ldb,
+                beta,
+                c,
+                ldc,
+            )
+        }
+    }
 }
 
 /// What the product's output holds before the product is added to it.
@@ -446,19 +486,8 @@ fn blas_product(
     l2: &Layout,
     init: Init,
 ) -> Result<(CpuStorage, Shape)> {
-    let Operands {
-        a,
-        b,
-        m,
-        k,
-        n,
-        ta,
-        lda,
-        tb,
-        ldb,
-        oa,
-        ob,
-    } = Operands::check("blas-matmul", s1, l1, s2, l2)?;
+    let ops = Operands::check("blas-matmul", s1, l1, s2, l2)?;
+    let (m, k, n, oa) = (ops.m, ops.k, ops.n, &ops.oa);
     let da = l1.dims();
     let r = da.len();
     let total = oa.len() * m * n;
@@ -470,14 +499,14 @@ fn blas_product(
             if bias.len() != n {
                 candle_core::bail!("blas-linear: bias of {} for {n} outputs", bias.len());
             }
-            let mut out = Vec::with_capacity(oa.len() * m * n);
+            let mut out = Vec::with_capacity(total);
             for _ in 0..oa.len() * m {
                 out.extend_from_slice(bias);
             }
             (out, 1.0)
         }
         Init::Residual(residual, bias) => {
-            if residual.len() != oa.len() * m * n || bias.is_some_and(|b| b.len() != n) {
+            if residual.len() != total || bias.is_some_and(|b| b.len() != n) {
                 candle_core::bail!(
                     "blas-linear: residual of {} and bias of {:?} for {} x {n} outputs",
                     residual.len(),
@@ -522,25 +551,15 @@ fn blas_product(
         }
     }
     let run = |(entry, r0, c): (usize, usize, &mut [MaybeUninit<f32>])| {
-        let rows = c.len() / n;
-        // Rows r0.. of A: `r0 * lda` into a row-major A, `r0` into a transposed one.
-        let a_start = oa[entry] + if ta { r0 } else { r0 * lda };
-        // SAFETY: A and B reach only elements inside their storages (checked above against
-        // `extent`), C is this task's own `rows x n` block, initialised whenever beta is not 0.
+        // SAFETY: C is this task's own `rows x n` block, initialised whenever beta is not 0.
         unsafe {
-            cblas::sgemm(
+            ops.product_rows(
                 sgemm,
-                ta,
-                tb,
-                rows,
-                n,
-                k,
-                &a[a_start..],
-                lda,
-                &b[ob[entry]..],
-                ldb,
+                entry,
+                r0,
+                c.len() / n,
                 beta,
-                c.as_mut_ptr().cast::<f32>(),
+                c.as_mut_ptr().cast(),
                 n,
             )
         };
@@ -646,19 +665,8 @@ impl CustomOp2 for BlasMergeHeads {
             candle_core::bail!("{} takes [B, H, N, M] . [B, H, M, Dh]", self.name());
         }
         let (batch, heads) = (l1.dims()[0], l1.dims()[1]);
-        let Operands {
-            a,
-            b,
-            m,
-            k,
-            n,
-            ta,
-            lda,
-            tb,
-            ldb,
-            oa,
-            ob,
-        } = Operands::check(self.name(), s1, l1, s2, l2)?;
+        let ops = Operands::check(self.name(), s1, l1, s2, l2)?;
+        let (m, k, n) = (ops.m, ops.k, ops.n);
         // Row r of batch entry i holds head j's n values at columns j * n.., rows heads * n apart.
         let row = heads * n;
         let total = batch * m * row;
@@ -667,26 +675,10 @@ impl CustomOp2 for BlasMergeHeads {
         let sgemm = self.sgemm;
         let run = |entry: usize| {
             let (i, j) = (entry / heads, entry % heads);
-            // SAFETY: operands checked above; this entry's block (m rows of n at column j * n of
-            // batch entry i, rows `row` apart) lies inside `out`'s capacity and no other entry
-            // writes it; beta 0, so C is only written.
-            unsafe {
-                cblas::sgemm(
-                    sgemm,
-                    ta,
-                    tb,
-                    m,
-                    n,
-                    k,
-                    &a[oa[entry]..],
-                    lda,
-                    &b[ob[entry]..],
-                    ldb,
-                    0.0,
-                    base.at(i * m * row + j * n),
-                    row,
-                )
-            };
+            // SAFETY: this entry's block (m rows of n at column j * n of batch entry i, rows
+            // `row` apart) lies inside `out`'s capacity and no other entry writes it; beta 0,
+            // so C is only written.
+            unsafe { ops.product_rows(sgemm, entry, 0, m, 0.0, base.at(i * m * row + j * n), row) };
         };
         if batch * heads > 1 && batch * heads * m * n * k >= PARALLEL_MIN_FLOPS {
             use rayon::prelude::*;

@@ -75,22 +75,3 @@ fn load() -> Option<Mkl> {
     }
     None
 }
-
-/// Whether this CPU is Intel's (`GenuineIntel`), where MKL takes its widest kernels.
-pub(crate) fn cpu_is_intel() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: cpuid leaf 0 exists on every x86_64 CPU.
-        #[allow(unused_unsafe)]
-        let r = unsafe { std::arch::x86_64::__cpuid(0) };
-        let mut vendor = [0u8; 12];
-        vendor[..4].copy_from_slice(&r.ebx.to_le_bytes());
-        vendor[4..8].copy_from_slice(&r.edx.to_le_bytes());
-        vendor[8..].copy_from_slice(&r.ecx.to_le_bytes());
-        &vendor == b"GenuineIntel"
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}

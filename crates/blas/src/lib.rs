@@ -108,8 +108,7 @@ fn preference() -> Vec<Backend> {
     match requested_backend() {
         Some(Backend::Candle) => vec![Backend::Candle],
         Some(wanted) => vec![wanted, Backend::OpenBlas, Backend::Mkl],
-        // MKL only when asked for: loaded in the app it added about 20 MB, and the app with the
-        // demo pack open then measured 408 MiB against its 400 MiB budget (window e2e).
+        None if mkl::cpu_is_intel() => vec![Backend::Mkl, Backend::OpenBlas],
         None => vec![Backend::OpenBlas, Backend::Mkl],
     }
 }
@@ -123,6 +122,23 @@ fn mkl_chosen() -> bool {
 /// Whether `backend`'s library loaded in this process (candle's kernel always runs).
 pub fn available(backend: Backend) -> bool {
     backend == Backend::Candle || backend.sgemm().is_some()
+}
+
+/// Gives back the memory the matrix library keeps between products, on every thread of rayon's
+/// pool and the calling one: call when a batch of work is done (an encoder's call). MKL keeps its
+/// packing buffers per thread for as long as the thread lives: the app with the demo pack open
+/// measured 408 MiB with them kept, 349 MiB with them given back after each encoder call and
+/// 336 MiB on OpenBLAS (budget 400). The next product allocates them again (one round of page
+/// faults per call: no difference in the encoders' speed that 4 rounds of bench-encoders showed). No-op for OpenBLAS,
+/// whose buffers are a fixed pool, and for candle's kernel.
+pub fn release_buffers() {
+    let Some(free) = mkl::loaded().and_then(|m| m.thread_free_buffers) else {
+        return;
+    };
+    // SAFETY: mkl_thread_free_buffers takes no arguments and frees only the calling thread's
+    // unused buffers, so it is safe while other threads run products.
+    rayon::broadcast(|_| unsafe { free() });
+    unsafe { free() };
 }
 
 /// A line for logs and benchmark reports: the backend and, for OpenBLAS, its build and CPU kernel.

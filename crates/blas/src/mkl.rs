@@ -16,6 +16,7 @@ use crate::cblas::Sgemm;
 
 type SetThreadingLayer = unsafe extern "C" fn(c_int) -> c_int;
 type GetVersionString = unsafe extern "C" fn(*mut c_char, c_int);
+type ThreadFreeBuffers = unsafe extern "C" fn();
 
 /// `MKL_THREADING_SEQUENTIAL` (mkl_service.h): no threads of MKL's own.
 const THREADING_SEQUENTIAL: c_int = 1;
@@ -24,6 +25,9 @@ pub(crate) struct Mkl {
     pub(crate) sgemm: Sgemm,
     /// `mkl_get_version_string()`, trimmed.
     pub(crate) version: String,
+    /// `mkl_thread_free_buffers()`: gives back the packing buffers MKL keeps on the calling
+    /// thread between products (MKL 2020 keeps them per thread, tens of MB in all).
+    pub(crate) thread_free_buffers: Option<ThreadFreeBuffers>,
     // Keeps the symbols above valid for the life of the process.
     _lib: Library,
 }
@@ -35,6 +39,11 @@ static MKL: OnceLock<Option<Mkl>> = OnceLock::new();
 
 pub(crate) fn get() -> Option<&'static Mkl> {
     MKL.get_or_init(load).as_ref()
+}
+
+/// MKL if this process has already loaded it (never loads it).
+pub(crate) fn loaded() -> Option<&'static Mkl> {
+    MKL.get().and_then(Option::as_ref)
 }
 
 fn load() -> Option<Mkl> {
@@ -66,12 +75,36 @@ fn load() -> Option<Mkl> {
                 }
                 Err(_) => String::new(),
             };
+            let thread_free_buffers = lib
+                .get::<ThreadFreeBuffers>(b"mkl_thread_free_buffers\0")
+                .map(|f| *f)
+                .ok();
             return Some(Mkl {
                 sgemm,
                 version,
+                thread_free_buffers,
                 _lib: lib,
             });
         }
     }
     None
+}
+
+/// Whether this CPU is Intel's (`GenuineIntel`), where MKL takes its widest kernels.
+pub(crate) fn cpu_is_intel() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: cpuid leaf 0 exists on every x86_64 CPU.
+        #[allow(unused_unsafe)]
+        let r = unsafe { std::arch::x86_64::__cpuid(0) };
+        let mut vendor = [0u8; 12];
+        vendor[..4].copy_from_slice(&r.ebx.to_le_bytes());
+        vendor[4..8].copy_from_slice(&r.edx.to_le_bytes());
+        vendor[8..].copy_from_slice(&r.ecx.to_le_bytes());
+        &vendor == b"GenuineIntel"
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }

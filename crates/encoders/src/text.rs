@@ -247,6 +247,7 @@ impl TextEncoder {
             .into_iter()
             .map(|r| r.expect("every row is filled"))
             .collect();
+        blas::release_buffers();
         Ok(Tensor::stack(&rows, 0)?)
     }
 

@@ -168,6 +168,7 @@ impl ImageEncoder {
             cls_parts.push(cls);
             patch_parts.push(patches);
         }
+        blas::release_buffers();
         Ok((Tensor::cat(&cls_parts, 0)?, Tensor::cat(&patch_parts, 0)?))
     }
 
@@ -182,6 +183,7 @@ impl ImageEncoder {
             let (cls, _) = self.model.forward(&Tensor::stack(&pixels, 0)?)?;
             out.extend(cls.to_vec2::<f32>()?);
         }
+        blas::release_buffers();
         Ok(out)
     }
 

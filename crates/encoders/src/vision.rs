@@ -180,7 +180,7 @@ impl ImageEncoder {
                 .iter()
                 .map(|im| self.preprocess(im))
                 .collect::<Result<Vec<_>>>()?;
-            let (cls, _) = self.model.forward(&Tensor::stack(&pixels, 0)?)?;
+            let cls = self.model.forward_cls(&Tensor::stack(&pixels, 0)?)?;
             out.extend(cls.to_vec2::<f32>()?);
         }
         blas::release_buffers();

@@ -315,6 +315,28 @@ fn synthetic_onnx_imports_to_timm_names_and_shapes() {
     let (cls, patches) = net.forward(&pixels).unwrap();
     assert_eq!(cls.dims(), [2, D]);
     assert_eq!(patches.dims()[0], 2);
+    // The class token alone (the last block for its row only) is the same.
+    let pixels = Tensor::randn(0f32, 1.0, (2, 3, image_size, image_size), &Device::Cpu).unwrap();
+    let (cls, _) = net.forward(&pixels).unwrap();
+    assert_same_cls(&net.forward_cls(&pixels).unwrap(), &cls);
+}
+
+/// `forward_cls` gives `forward`'s class token within 1e-5 of its largest value.
+fn assert_same_cls(alone: &Tensor, with_patches: &Tensor) {
+    assert_eq!(alone.dims(), with_patches.dims());
+    let a: Vec<Vec<f32>> = alone.to_vec2().unwrap();
+    let b: Vec<Vec<f32>> = with_patches.to_vec2().unwrap();
+    for (ra, rb) in a.iter().zip(&b) {
+        let scale = rb.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+        let diff = ra
+            .iter()
+            .zip(rb)
+            .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            diff <= 1e-5 * scale,
+            "class token alone differs by {diff} (largest value {scale})"
+        );
+    }
 }
 
 #[test]
@@ -858,6 +880,7 @@ fn real_image_import_reproduces_the_onnx_cls_token() {
         }
         let pixels = Tensor::from_vec(data, (1, 3, 224, 224), &Device::Cpu).unwrap();
         let (cls, _) = net.forward(&pixels).unwrap();
+        assert_same_cls(&net.forward_cls(&pixels).unwrap(), &cls);
         let got: Vec<f32> = cls.squeeze(0).unwrap().to_vec1().unwrap();
         let want: Vec<f32> = item["cls"]
             .as_array()

@@ -643,6 +643,147 @@ pub fn matmul_merge_heads(probs: &Tensor, v: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// A row-wise softmax: `scores` into `probs`, rows of `row` values each (both the same length).
+/// [`attention_merge_heads`] takes the caller's kernel (the encoders' vectorised one).
+pub type RowSoftmax = fn(scores: &[f32], probs: &mut [MaybeUninit<f32>], row: usize);
+
+/// Attention with its heads merged, for inference: `softmax(q k^T) v` as `[B, N, H * Dh]` from
+/// `q [B, H, N, Dh]`, `k` and `v [B, H, M, Dh]` (the query already scaled). On the CPU in `f32`
+/// through the process's BLAS, each (batch entry, head) is one task: its `N x M` scores are
+/// made, softmaxed by `softmax` and multiplied by its values while they are still in the core's
+/// cache, and written straight into the head's columns of the merged rows. Done as three passes
+/// over the whole `[B, H, N, M]` tensor (product, softmax, product: 12.7 MB per layer of DINOv2
+/// at batch 8, past the L2 cache) the softmax took 5.5 % of the image encoder. Elsewhere: the
+/// product, candle's softmax and [`matmul_merge_heads`].
+pub fn attention_merge_heads(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    softmax: RowSoftmax,
+) -> Result<Tensor> {
+    let kt = k.t()?;
+    match backend().sgemm() {
+        Some(sgemm) if q.rank() == 4 && blas_can_take(q, &kt) && values_fit(q, &kt, v) => {
+            blas_operand(q.clone())?.apply_op3_no_bwd(
+                &blas_operand(kt)?,
+                &blas_operand(v.clone())?,
+                &BlasAttention { sgemm, softmax },
+            )
+        }
+        _ => {
+            let probs = candle_nn::ops::softmax_last_dim(&matmul(q, &kt)?)?;
+            matmul_merge_heads(&probs, v)
+        }
+    }
+}
+
+/// Whether `v` is CPU `f32` values `[B, H, M, Dh]` for the scores `q . kt` (`kt [B, H, Dh, M]`).
+fn values_fit(q: &Tensor, kt: &Tensor, v: &Tensor) -> bool {
+    matches!(v.device(), Device::Cpu)
+        && v.dtype() == DType::F32
+        && v.rank() == 4
+        && v.dims()[..2] == q.dims()[..2]
+        && v.dims()[2] == kt.dims()[3]
+}
+
+struct BlasAttention {
+    sgemm: cblas::Sgemm,
+    softmax: RowSoftmax,
+}
+
+impl CustomOp3 for BlasAttention {
+    fn name(&self) -> &'static str {
+        "blas-attention-merge-heads"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        if l1.dims().len() != 4 || l3.dims().len() != 4 {
+            candle_core::bail!(
+                "{} takes [B, H, N, Dh], [B, H, Dh, M], [B, H, M, Dh]",
+                self.name()
+            );
+        }
+        let (batch, heads) = (l1.dims()[0], l1.dims()[1]);
+        // The scores: q [N, Dh] . k^T [Dh, M] per entry.
+        let scores = Operands::check(self.name(), s1, l1, s2, l2)?;
+        let (n, m) = (scores.m, scores.n);
+        // The values: [M, Dh] per entry, read as CBLAS's B.
+        let CpuStorage::F32(v) = s3 else {
+            candle_core::bail!("{} takes f32 values, got {:?}", self.name(), s3.dtype());
+        };
+        let dh = l3.dims()[3];
+        if l3.dims()[2] != m {
+            candle_core::bail!("{}: {} values for {m} keys", self.name(), l3.dims()[2]);
+        }
+        let Some((tv, ldv)) = operand_layout(l3) else {
+            candle_core::bail!(
+                "{}: values layout not supported (make it contiguous)",
+                self.name()
+            );
+        };
+        let ov = batch_offsets(l3);
+        if ov.iter().any(|&o| o + extent(tv, ldv, m, dh) > v.len()) {
+            candle_core::bail!("{}: values layout reaches past its storage", self.name());
+        }
+        let row = heads * dh;
+        let total = batch * n * row;
+        let mut out: Vec<f32> = Vec::with_capacity(total);
+        let base = SharedOut(out.spare_capacity_mut().as_mut_ptr().cast::<f32>());
+        let (sgemm, softmax) = (self.sgemm, self.softmax);
+        let run = |entry: usize| {
+            let (i, j) = (entry / heads, entry % heads);
+            let mut s: Vec<f32> = Vec::with_capacity(n * m);
+            let mut p: Vec<f32> = Vec::with_capacity(n * m);
+            // SAFETY: `s` has room for the n x m scores, which the product writes whole (beta 0)
+            // before they are read; then the softmax writes every element of `p`.
+            unsafe {
+                scores.product_rows(sgemm, entry, 0, n, 0.0, s.as_mut_ptr(), m);
+                s.set_len(n * m);
+            }
+            softmax(&s, &mut p.spare_capacity_mut()[..n * m], m);
+            // SAFETY: every element of `p` was written by the softmax just above.
+            unsafe { p.set_len(n * m) };
+            // SAFETY: the values reach only inside their storage (checked above); this entry's
+            // block (n rows of dh at column j * dh of batch entry i, rows `row` apart) lies
+            // inside `out`'s capacity and no other entry writes it; beta 0, so C is only written.
+            unsafe {
+                cblas::sgemm(
+                    sgemm,
+                    false,
+                    tv,
+                    n,
+                    dh,
+                    m,
+                    &p,
+                    m,
+                    &v[ov[entry]..],
+                    ldv,
+                    0.0,
+                    base.at(i * n * row + j * dh),
+                    row,
+                )
+            };
+        };
+        if batch * heads > 1 && batch * heads * n * m * dh >= PARALLEL_MIN_FLOPS {
+            use rayon::prelude::*;
+            (0..batch * heads).into_par_iter().for_each(run);
+        } else {
+            (0..batch * heads).for_each(run);
+        }
+        // SAFETY: the entries' blocks tile every row of every batch entry.
+        unsafe { out.set_len(total) };
+        Ok((CpuStorage::F32(out), Shape::from((batch, n, row))))
+    }
+}
+
 /// A pointer shared by tasks that write disjoint parts of one buffer.
 #[derive(Clone, Copy)]
 struct SharedOut(*mut f32);

@@ -162,6 +162,52 @@ fn merged_heads_equal_the_product_transposed() {
     }
 }
 
+/// A plain row softmax for [`blas::attention_merge_heads`] (the encoders pass their vectorised
+/// one; this test checks the op around it).
+fn plain_softmax(scores: &[f32], probs: &mut [std::mem::MaybeUninit<f32>], row: usize) {
+    for (s, p) in scores.chunks(row).zip(probs.chunks_mut(row)) {
+        let max = s.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let sum: f32 = s.iter().map(|&x| (x - max).exp()).sum();
+        for (x, p) in s.iter().zip(p) {
+            p.write((x - max).exp() / sum);
+        }
+    }
+}
+
+#[test]
+fn attention_equals_softmax_then_products() {
+    if !blas_here() {
+        return;
+    }
+    // q, k, v as views into one fused projection ([B, N, 3, H, Dh] permuted, as DINOv2 has
+    // them), with as many keys as queries; and a single query against 21 keys (the class token
+    // alone), contiguous.
+    let (b, h, n, dh) = (2, 6, 21, 64);
+    let fused = (random(&[b, n, 3, h, dh], 62) * 0.3)
+        .unwrap()
+        .permute((2, 0, 3, 1, 4))
+        .unwrap();
+    let (q, k, v) = (
+        fused.get(0).unwrap(),
+        fused.get(1).unwrap(),
+        fused.get(2).unwrap(),
+    );
+    let one_query = q.narrow(2, 0, 1).unwrap().contiguous().unwrap();
+    for (q, what) in [(q.clone(), "every query"), (one_query, "one query")] {
+        let ours = blas::attention_merge_heads(&q, &k, &v, plain_softmax).unwrap();
+        let scores = matmul_on(Backend::Candle, &q.contiguous().unwrap(), &k.t().unwrap()).unwrap();
+        let probs = candle_nn::ops::softmax_last_dim(&scores).unwrap();
+        let nq = q.dim(2).unwrap();
+        let reference = matmul_on(Backend::Candle, &probs, &v.contiguous().unwrap())
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .reshape((b, nq, h * dh))
+            .unwrap();
+        assert_close(&ours, &reference, &format!("attention, {what}"));
+    }
+}
+
 #[test]
 fn gradients_equal_candle() {
     if !blas_here() {
@@ -281,13 +327,14 @@ fn comparisons_pass_with(env: &[(&str, &str)], what: &str) {
             "gradients_equal_candle",
             "linear_equals_candle_nn_linear",
             "merged_heads_equal_the_product_transposed",
+            "attention_equals_softmax_then_products",
         ])
         .envs(env.iter().copied())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && stdout.contains("4 passed"),
+        out.status.success() && stdout.contains("5 passed"),
         "{what}:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

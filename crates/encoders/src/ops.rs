@@ -421,6 +421,12 @@ pub fn softmax_last_dim(xs: &Tensor) -> Result<Tensor> {
     xs.contiguous()?.apply_op1_no_bwd(&SoftmaxLastDim)
 }
 
+/// The softmax kernel above over rows of `row` scores, for [`blas::attention_merge_heads`]
+/// (one attention head's scores per call, on the task's thread).
+pub fn softmax_rows_into(scores: &[f32], probs: &mut [MaybeUninit<f32>], row: usize) {
+    softmax_rows(scores, probs, row)
+}
+
 /// The exact GELU; on the CPU for `f32` the parallel kernel above, elsewhere candle's own.
 pub fn gelu_erf(xs: &Tensor) -> Result<Tensor> {
     if !matches!(xs.device(), Device::Cpu) || xs.dtype() != DType::F32 {

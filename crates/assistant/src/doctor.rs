@@ -12,6 +12,9 @@ pub struct CpuInfo {
     pub cores: usize,
     /// SIMD features candle's kernels use, as detected at run time.
     pub features: Vec<&'static str>,
+    /// The matrix library the models' CPU products run through (`blas::describe`: MKL or
+    /// OpenBLAS with its version and kernels, or candle's own kernel).
+    pub matmul: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +95,7 @@ fn cpu() -> CpuInfo {
         model,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         features,
+        matmul: blas::describe(),
     }
 }
 
@@ -208,10 +212,11 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = format!("PressNext {}\n", self.version);
         out += &format!(
-            "cpu: {} ({} cores; {})\n",
+            "cpu: {} ({} cores; {}); matrix products: {}\n",
             self.cpu.model,
             self.cpu.cores,
-            self.cpu.features.join(" ")
+            self.cpu.features.join(" "),
+            self.cpu.matmul
         );
         out += &format!(
             "cuda: {}; devices: {}; driver: {}\n",
@@ -282,5 +287,12 @@ mod tests {
             "{text}"
         );
         assert!(r.cpu.cores >= 1);
+        assert!(
+            ["mkl", "openblas", "candle"]
+                .iter()
+                .any(|b| r.cpu.matmul.starts_with(b)),
+            "{}",
+            r.cpu.matmul
+        );
     }
 }

@@ -733,13 +733,8 @@ impl CustomOp3 for BlasAttention {
         if ov.iter().any(|&o| o + extent(tv, ldv, m, dh) > v.len()) {
             candle_core::bail!("{}: values layout reaches past its storage", self.name());
         }
-        let row = heads * dh;
-        let total = batch * n * row;
-        let mut out: Vec<f32> = Vec::with_capacity(total);
-        let base = SharedOut(out.spare_capacity_mut().as_mut_ptr().cast::<f32>());
         let (sgemm, softmax) = (self.sgemm, self.softmax);
-        let run = |entry: usize| {
-            let (i, j) = (entry / heads, entry % heads);
+        let write = |entry: usize, c: *mut f32, ldc: usize| {
             let mut s: Vec<f32> = Vec::with_capacity(n * m);
             let mut p: Vec<f32> = Vec::with_capacity(n * m);
             // SAFETY: `s` has room for the n x m scores, which the product writes whole (beta 0)
@@ -751,9 +746,8 @@ impl CustomOp3 for BlasAttention {
             softmax(&s, &mut p.spare_capacity_mut()[..n * m], m);
             // SAFETY: every element of `p` was written by the softmax just above.
             unsafe { p.set_len(n * m) };
-            // SAFETY: the values reach only inside their storage (checked above); this entry's
-            // block (n rows of dh at column j * dh of batch entry i, rows `row` apart) lies
-            // inside `out`'s capacity and no other entry writes it; beta 0, so C is only written.
+            // SAFETY: the values reach only inside their storage (checked above); C is as
+            // `merged_heads_output` promises.
             unsafe {
                 cblas::sgemm(
                     sgemm,
@@ -767,20 +761,16 @@ impl CustomOp3 for BlasAttention {
                     &v[ov[entry]..],
                     ldv,
                     0.0,
-                    base.at(i * n * row + j * dh),
-                    row,
+                    c,
+                    ldc,
                 )
             };
         };
-        if batch * heads > 1 && batch * heads * n * m * dh >= PARALLEL_MIN_FLOPS {
-            use rayon::prelude::*;
-            (0..batch * heads).into_par_iter().for_each(run);
-        } else {
-            (0..batch * heads).for_each(run);
-        }
-        // SAFETY: the entries' blocks tile every row of every batch entry.
-        unsafe { out.set_len(total) };
-        Ok((CpuStorage::F32(out), Shape::from((batch, n, row))))
+        Ok(merged_heads_output(
+            (batch, heads, n, dh),
+            batch * heads * n * m * dh,
+            write,
+        ))
     }
 }
 
@@ -825,29 +815,48 @@ impl CustomOp2 for BlasMergeHeads {
         let (batch, heads) = (l1.dims()[0], l1.dims()[1]);
         let ops = Operands::check(self.name(), s1, l1, s2, l2)?;
         let (m, k, n) = (ops.m, ops.k, ops.n);
-        // Row r of batch entry i holds head j's n values at columns j * n.., rows heads * n apart.
-        let row = heads * n;
-        let total = batch * m * row;
-        let mut out: Vec<f32> = Vec::with_capacity(total);
-        let base = SharedOut(out.spare_capacity_mut().as_mut_ptr().cast::<f32>());
         let sgemm = self.sgemm;
-        let run = |entry: usize| {
-            let (i, j) = (entry / heads, entry % heads);
-            // SAFETY: this entry's block (m rows of n at column j * n of batch entry i, rows
-            // `row` apart) lies inside `out`'s capacity and no other entry writes it; beta 0,
-            // so C is only written.
-            unsafe { ops.product_rows(sgemm, entry, 0, m, 0.0, base.at(i * m * row + j * n), row) };
+        let write = |entry: usize, c: *mut f32, ldc: usize| {
+            // SAFETY: C is as `merged_heads_output` promises.
+            unsafe { ops.product_rows(sgemm, entry, 0, m, 0.0, c, ldc) };
         };
-        if batch * heads > 1 && batch * heads * m * n * k >= PARALLEL_MIN_FLOPS {
-            use rayon::prelude::*;
-            (0..batch * heads).into_par_iter().for_each(run);
-        } else {
-            (0..batch * heads).for_each(run);
-        }
-        // SAFETY: the entries' blocks tile every row of every batch entry.
-        unsafe { out.set_len(total) };
-        Ok((CpuStorage::F32(out), Shape::from((batch, m, row))))
+        Ok(merged_heads_output(
+            (batch, heads, m, n),
+            batch * heads * m * n * k,
+            write,
+        ))
     }
+}
+
+/// The `[B, N, H * Dh]` output of an attention product with its heads merged (`dims` = `(B, H,
+/// N, Dh)`): `write(entry, c, ldc)` writes batch entry `entry / H`'s head `entry % H`, `N x Dh`
+/// values at `c` with rows `ldc` apart, every one of them (its block: those columns of its batch
+/// entry's rows, which no other entry writes). The entries run over rayon's threads when there
+/// are several and the `flops` multiply-adds in all pay for the tasks.
+fn merged_heads_output(
+    (batch, heads, n, dh): (usize, usize, usize, usize),
+    flops: usize,
+    write: impl Fn(usize, *mut f32, usize) + Sync,
+) -> (CpuStorage, Shape) {
+    // Row r of batch entry i holds head j's dh values at columns j * dh.., rows heads * dh apart.
+    let row = heads * dh;
+    let total = batch * n * row;
+    let mut out: Vec<f32> = Vec::with_capacity(total);
+    let base = SharedOut(out.spare_capacity_mut().as_mut_ptr().cast::<f32>());
+    let run = |entry: usize| {
+        let (i, j) = (entry / heads, entry % heads);
+        // SAFETY: the block starts inside `out`'s capacity (i < batch, j < heads).
+        write(entry, unsafe { base.at(i * n * row + j * dh) }, row);
+    };
+    if batch * heads > 1 && flops >= PARALLEL_MIN_FLOPS {
+        use rayon::prelude::*;
+        (0..batch * heads).into_par_iter().for_each(run);
+    } else {
+        (0..batch * heads).for_each(run);
+    }
+    // SAFETY: the entries' blocks tile every row of every batch entry, each written whole.
+    unsafe { out.set_len(total) };
+    (CpuStorage::F32(out), Shape::from((batch, n, row)))
 }
 
 /// The `f32` values of a contiguous operand of `op`, or an error naming the operand.

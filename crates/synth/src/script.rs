@@ -13,6 +13,19 @@ fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
     options[rng.random_range(0..options.len())]
 }
 
+/// Every way a script line names its control, as the truth file's `naming` records it: `none`
+/// for a line about no control, the rest as [`refer`] and the two-control lines make them.
+pub const NAMINGS: [&str; 8] = [
+    "none",
+    "label",
+    "position",
+    "colour",
+    "icon",
+    "function",
+    "shared label",
+    "two controls",
+];
+
 /// How the narrator names control `index` this time, and how that naming is called in the
 /// truth file: `label`, `position`, `colour`, and with the harder generator (`hard`, its own
 /// RNG) also `icon`, `function` and `shared label` (a label two keys carry).

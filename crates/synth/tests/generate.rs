@@ -320,16 +320,7 @@ fn the_harder_generator_is_valid_and_its_truth_says_how_each_line_names_its_cont
     let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert!(problems.is_empty(), "{problems:#?}");
 
-    let known = [
-        "none",
-        "label",
-        "position",
-        "colour",
-        "icon",
-        "function",
-        "shared label",
-        "two controls",
-    ];
+    let known = synth::script::NAMINGS;
     let mut namings = std::collections::BTreeSet::new();
     let mut unprinted = 0;
     let mut hovers = 0;

@@ -648,7 +648,9 @@ pub fn matmul_merge_heads(probs: &Tensor, v: &Tensor) -> Result<Tensor> {
 pub type RowSoftmax = fn(scores: &[f32], probs: &mut [MaybeUninit<f32>], row: usize);
 
 /// Attention with its heads merged, for inference: `softmax(q k^T) v` as `[B, N, H * Dh]` from
-/// `q [B, H, N, Dh]`, `k` and `v [B, H, M, Dh]` (the query already scaled). On the CPU in `f32`
+/// `q [B, H, N, Dh]`, `k` and `v [B, H, M, Dh]` (the query already scaled), with `key_bias
+/// [B, M]` added to every score of its batch entry's keys when given (BERT's padding mask: 0 for
+/// a token, a large negative number for padding). On the CPU in `f32`
 /// through the process's BLAS, each (batch entry, head) is one task: its `N x M` scores are
 /// made, softmaxed by `softmax` and multiplied by its values while they are still in the core's
 /// cache, and written straight into the head's columns of the merged rows. Done as three passes
@@ -659,20 +661,39 @@ pub fn attention_merge_heads(
     q: &Tensor,
     k: &Tensor,
     v: &Tensor,
+    key_bias: Option<&Tensor>,
     softmax: RowSoftmax,
 ) -> Result<Tensor> {
     let kt = k.t()?;
+    let bias_fits = |b: &Tensor| {
+        matches!(b.device(), Device::Cpu)
+            && b.dtype() == DType::F32
+            && b.dims() == [q.dim(0).unwrap_or(0), kt.dim(3).unwrap_or(0)]
+    };
     match backend().sgemm() {
-        Some(sgemm) if q.rank() == 4 && blas_can_take(q, &kt) && values_fit(q, &kt, v) => {
+        Some(sgemm)
+            if q.rank() == 4
+                && blas_can_take(q, &kt)
+                && values_fit(q, &kt, v)
+                && key_bias.is_none_or(bias_fits) =>
+        {
             blas_operand(q.clone())?.apply_op3_no_bwd(
                 &blas_operand(kt)?,
                 &blas_operand(v.clone())?,
-                &BlasAttention { sgemm, softmax },
+                &BlasAttention {
+                    sgemm,
+                    softmax,
+                    key_bias: key_bias.map(Tensor::contiguous).transpose()?,
+                },
             )
         }
         _ => {
-            let probs = candle_nn::ops::softmax_last_dim(&matmul(q, &kt)?)?;
-            matmul_merge_heads(&probs, v)
+            let mut scores = matmul(q, &kt)?;
+            if let Some(bias) = key_bias {
+                let (b, m) = bias.dims2()?;
+                scores = scores.broadcast_add(&bias.reshape((b, 1, 1, m))?)?;
+            }
+            matmul_merge_heads(&candle_nn::ops::softmax_last_dim(&scores)?, v)
         }
     }
 }
@@ -689,6 +710,8 @@ fn values_fit(q: &Tensor, kt: &Tensor, v: &Tensor) -> bool {
 struct BlasAttention {
     sgemm: cblas::Sgemm,
     softmax: RowSoftmax,
+    /// `[B, M]`, contiguous: added to each score row of its batch entry.
+    key_bias: Option<Tensor>,
 }
 
 impl CustomOp3 for BlasAttention {
@@ -733,6 +756,24 @@ impl CustomOp3 for BlasAttention {
         if ov.iter().any(|&o| o + extent(tv, ldv, m, dh) > v.len()) {
             candle_core::bail!("{}: values layout reaches past its storage", self.name());
         }
+        let bias_guard = self.key_bias.as_ref().map(|b| b.storage_and_layout());
+        let key_bias = match &bias_guard {
+            Some((storage, layout)) => {
+                let candle_core::Storage::Cpu(storage) = &**storage else {
+                    candle_core::bail!("{} takes a CPU key bias", self.name());
+                };
+                let bias = contiguous_f32(storage, layout, self.name(), "key bias")?;
+                if bias.len() != batch * m {
+                    candle_core::bail!(
+                        "{}: key bias of {} for [{batch}, {m}]",
+                        self.name(),
+                        bias.len()
+                    );
+                }
+                Some(bias)
+            }
+            None => None,
+        };
         let (sgemm, softmax) = (self.sgemm, self.softmax);
         let write = |entry: usize, c: *mut f32, ldc: usize| {
             let mut s: Vec<f32> = Vec::with_capacity(n * m);
@@ -742,6 +783,14 @@ impl CustomOp3 for BlasAttention {
             unsafe {
                 scores.product_rows(sgemm, entry, 0, n, 0.0, s.as_mut_ptr(), m);
                 s.set_len(n * m);
+            }
+            if let Some(bias) = key_bias {
+                let bias = &bias[(entry / heads) * m..][..m];
+                for row in s.chunks_mut(m) {
+                    for (x, b) in row.iter_mut().zip(bias) {
+                        *x += b;
+                    }
+                }
             }
             softmax(&s, &mut p.spare_capacity_mut()[..n * m], m);
             // SAFETY: every element of `p` was written by the softmax just above.

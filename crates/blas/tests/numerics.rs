@@ -193,9 +193,23 @@ fn attention_equals_softmax_then_products() {
         fused.get(2).unwrap(),
     );
     let one_query = q.narrow(2, 0, 1).unwrap().contiguous().unwrap();
-    for (q, what) in [(q.clone(), "every query"), (one_query, "one query")] {
-        let ours = blas::attention_merge_heads(&q, &k, &v, plain_softmax).unwrap();
-        let scores = matmul_on(Backend::Candle, &q.contiguous().unwrap(), &k.t().unwrap()).unwrap();
+    // A padding mask as BERT adds it: the last 6 keys of the second batch entry are padding.
+    let mut mask = vec![0f32; b * n];
+    mask[2 * n - 6..].fill(f32::MIN);
+    let key_bias = Tensor::from_vec(mask, (b, n), &Device::Cpu).unwrap();
+    for (q, bias, what) in [
+        (q.clone(), None, "every query"),
+        (one_query, None, "one query"),
+        (q.clone(), Some(&key_bias), "padded keys"),
+    ] {
+        let ours = blas::attention_merge_heads(&q, &k, &v, bias, plain_softmax).unwrap();
+        let mut scores =
+            matmul_on(Backend::Candle, &q.contiguous().unwrap(), &k.t().unwrap()).unwrap();
+        if let Some(bias) = bias {
+            scores = scores
+                .broadcast_add(&bias.reshape((b, 1, 1, n)).unwrap())
+                .unwrap();
+        }
         let probs = candle_nn::ops::softmax_last_dim(&scores).unwrap();
         let nq = q.dim(2).unwrap();
         let reference = matmul_on(Backend::Candle, &probs, &v.contiguous().unwrap())

@@ -117,7 +117,7 @@ impl SelfAttention {
         })
     }
 
-    /// `xs [B, L, D]`, `mask_bias [B, 1, 1, L]` (0 for a token, a large negative for padding).
+    /// `xs [B, L, D]`, `mask_bias [B, L]` (0 for a token, a large negative for padding).
     fn forward(&self, xs: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let (b, l, _) = xs.dims3()?;
         // [B, L, 3, H, Dh] -> [3, B, H, L, Dh]: views, which the products read as they lie.
@@ -127,9 +127,7 @@ impl SelfAttention {
             .reshape((b, l, 3, self.heads, self.head_dim))?
             .permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
-        let scores = blas::matmul(&q, &k.t()?)?.broadcast_add(mask_bias)?;
-        let probs = crate::ops::softmax_last_dim(&scores)?;
-        blas::matmul_merge_heads(&probs, &v)
+        blas::attention_merge_heads(&q, &k, &v, Some(mask_bias), crate::ops::softmax_rows_into)
     }
 }
 
@@ -225,10 +223,8 @@ impl BertModel {
     pub fn forward(&self, ids: &Tensor, token_types: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let xs = self.embeddings.forward(ids, token_types)?;
         // transformers' extended mask: (1 - mask) * finfo.min, added to every head's scores.
-        let (b, l) = mask.dims2()?;
         let mask_bias = (mask.to_dtype(DType::F32)?.ones_like()? - mask.to_dtype(DType::F32)?)?
-            .affine(f32::MIN as f64, 0.0)?
-            .reshape((b, 1, 1, l))?;
+            .affine(f32::MIN as f64, 0.0)?;
         self.layers
             .iter()
             .try_fold(xs, |xs, layer| layer.forward(&xs, &mask_bias))

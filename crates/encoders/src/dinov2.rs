@@ -126,7 +126,7 @@ impl Attention {
             .reshape((b, n, 3, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
         let (q, k, v) = (qkv.i(0)?, qkv.i(1)?, qkv.i(2)?);
-        blas::attention_merge_heads(&q, &k, &v, crate::ops::softmax_rows_into)
+        blas::attention_merge_heads(&q, &k, &v, None, crate::ops::softmax_rows_into)
     }
 
     /// The fused `qkv` as two layers of its own: its query rows, and its key and value rows.
@@ -164,7 +164,7 @@ impl Attention {
             .reshape((b, n, 2, h, c / h))?
             .permute((2, 0, 3, 1, 4))?;
         let (k, v) = (kv.i(0)?, kv.i(1)?);
-        blas::attention_merge_heads(&q, &k, &v, crate::ops::softmax_rows_into)
+        blas::attention_merge_heads(&q, &k, &v, None, crate::ops::softmax_rows_into)
     }
 }
 

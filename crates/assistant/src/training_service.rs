@@ -146,6 +146,8 @@ impl TrainingService {
                 if let Some((code, message)) = failure {
                     on_event(TrainingEvent::Job(JobEvent::Failed { code, message }));
                 }
+                // The job's dataset, model and optimizer are dropped by now.
+                crate::memory::release_freed();
                 this.state
                     .send_replace(TrainingState::Ended { name: ended });
             });

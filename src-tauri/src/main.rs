@@ -14,7 +14,9 @@ fn prefer_non_composited_webview() {
 }
 
 fn main() {
-    // First: it may run the app again with OpenBLAS's AVX-512 kernels chosen.
+    // Before any thread starts (see the function).
+    assistant::memory::limit_heap_arenas();
+    // Then: it may run the app again with OpenBLAS's AVX-512 kernels chosen.
     blas::configure_cpu();
     blas::use_preferred_kernels();
     prefer_non_composited_webview();

@@ -11,19 +11,23 @@
 //! thread that allocates while the others hold theirs an arena of its own (up to 8 per core): the
 //! app's live view, JPEG encoder, question, encoding and grounding threads each kept tens of MiB.
 //! Measured with the demo pack open (window e2e, MKL, this 2-core Xeon): 336-414 MiB in 7
-//! runs with glibc's default, 324-337 MiB in 3 runs with two arenas; at the end of the same runs
-//! (voice, follow along, training) 365-426 against 336-374. [`limit_heap_arenas`] sets the two.
+//! runs with glibc's default, 324-345 MiB in 6 runs with two arenas; at the end of the same runs
+//! (voice, follow along, training) 365-426 against 333-374. [`limit_heap_arenas`] sets the two;
+//! the allocator's other parameters are `blas::configure_cpu`'s.
 
 /// The most heap arenas the app's threads share (see the module's header).
 pub const HEAP_ARENAS: i32 = 2;
 
 /// Lets all threads share [`HEAP_ARENAS`] heap arenas; call first thing in `main`, before any
-/// thread allocates. A no-op where the allocator is not glibc's.
+/// thread allocates. A no-op where the allocator is not glibc's, and where the user tunes it
+/// (`blas::allocator_tuned_by_user`).
 pub fn limit_heap_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before other threads exist.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, HEAP_ARENAS);
+    if !blas::allocator_tuned_by_user() {
+        // SAFETY: mallopt only sets an allocator parameter; called before other threads exist.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, HEAP_ARENAS);
+        }
     }
 }
 

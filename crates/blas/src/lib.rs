@@ -184,13 +184,20 @@ pub fn configure_cpu() {
         std::env::set_var(CANDLE_THREADS_ENV, "1");
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("GLIBC_TUNABLES").is_none() {
+    if !allocator_tuned_by_user() {
         // SAFETY: mallopt only sets the allocator's parameters; called before threads start.
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
             libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
         }
     }
+}
+
+/// Whether the user tunes glibc's allocator themselves (`GLIBC_TUNABLES` set): then the program
+/// sets none of its parameters (here, or the app's heap arenas), since `mallopt` would override
+/// theirs.
+pub fn allocator_tuned_by_user() -> bool {
+    std::env::var_os("GLIBC_TUNABLES").is_some()
 }
 
 /// Call first in `main`, before any thread starts. OpenBLAS chooses its kernels once, when it

@@ -101,8 +101,12 @@ impl Template {
             let s_ref = diag(1.0 / scale.factor);
             let s_frame = diag(frame_factor);
             let mut warp = homography::mul(&homography::mul(&s_frame, &current), &s_ref);
+            // Gain and offset change little from one step to the next: each step starts its
+            // fit from the last one's (one reweighting instead of a cold start and four).
+            let mut photometric = None;
             for _ in 0..ITERATIONS {
-                let (step, _) = scale.step(image, &warp)?;
+                let (step, _, fitted) = scale.step(image, &warp, photometric)?;
+                photometric = Some(fitted);
                 let m = [
                     [1.0 + step[0], step[1], step[2]],
                     [step[3], 1.0 + step[4], step[5]],
@@ -123,7 +127,7 @@ impl Template {
         let finest = self.scales.last()?;
         let at = |m: &Mat3| -> Option<f64> {
             let w = homography::mul(m, &diag(1.0 / finest.factor));
-            finest.step(&full, &w).map(|(_, c)| c)
+            finest.step(&full, &w, None).map(|(_, c, _)| c)
         };
         let (c1, c0) = (at(&current)?, at(h)?);
         if c1 > c0 {
@@ -230,10 +234,16 @@ impl Scale {
         ])
     }
 
-    /// One Gauss-Newton step for `warp` (scale pixels -> `image` pixels): the update and the
-    /// robust cost ([`QUANTILE`] of the absolute residuals after gain and offset) of `warp` itself. `None`
-    /// when under half the samples fall in the image or the system is singular.
-    fn step(&self, image: &Plane, warp: &Mat3) -> Option<([f64; 8], f64)> {
+    /// One Gauss-Newton step for `warp` (scale pixels -> `image` pixels): the update, the
+    /// robust cost ([`QUANTILE`] of the absolute residuals after gain and offset) of `warp`
+    /// itself and the gain and offset fitted, from `photometric` when given ([`photometric_fit`]).
+    /// `None` when under half the samples fall in the image or the system is singular.
+    fn step(
+        &self,
+        image: &Plane,
+        warp: &Mat3,
+        photometric: Option<(f64, f64)>,
+    ) -> Option<([f64; 8], f64, (f64, f64))> {
         let mut seen: Vec<(usize, f64)> = Vec::with_capacity(self.samples.len());
         for (i, s) in self.samples.iter().enumerate() {
             if let Some(q) = crate::apply(warp, [s.x, s.y]) {
@@ -245,7 +255,7 @@ impl Scale {
         if seen.len() * 2 < self.samples.len() || seen.len() < 32 {
             return None;
         }
-        let (gain, offset, scale) = photometric_fit(&self.samples, &seen);
+        let (gain, offset, scale) = photometric_fit(&self.samples, &seen, photometric);
         let residuals: Vec<f64> = seen
             .iter()
             .map(|&(i, v)| gain * v + offset - f64::from(self.samples[i].t))
@@ -268,7 +278,7 @@ impl Scale {
                 a[j][k] = a[k][j];
             }
         }
-        Some((solve8(a, b)?, cost))
+        Some((solve8(a, b)?, cost, (gain, offset)))
     }
 }
 
@@ -276,22 +286,32 @@ impl Scale {
 /// the robust spread of what is left ([`QUANTILE`] of the absolute residuals, as a normal
 /// standard deviation), fitted so that an occluder or a glare over a third of the samples does
 /// not bend them: a start from medians and median absolute deviations, then weighted least
-/// squares with Tukey's biweight (samples beyond [`TUKEY_C`] spreads count nothing).
-fn photometric_fit(samples: &[Sample], seen: &[(usize, f64)]) -> (f64, f64, f64) {
+/// squares with Tukey's biweight (samples beyond [`TUKEY_C`] spreads count nothing). From
+/// `start` (a fit at a nearby warp), one reweighting instead.
+fn photometric_fit(
+    samples: &[Sample],
+    seen: &[(usize, f64)],
+    start: Option<(f64, f64)>,
+) -> (f64, f64, f64) {
     let median_of = |v: Vec<f64>| quantile(v, 0.5);
     let ts: Vec<f64> = seen.iter().map(|&(i, _)| f64::from(samples[i].t)).collect();
     let vs: Vec<f64> = seen.iter().map(|&(_, v)| v).collect();
-    let (mt, mv) = (median_of(ts.clone()), median_of(vs.clone()));
-    let dt = median_of(ts.iter().map(|t| (t - mt).abs()).collect());
-    let dv = median_of(vs.iter().map(|v| (v - mv).abs()).collect());
-    let mut gain = if dv > 1e-6 {
-        (dt / dv).clamp(0.2, 5.0)
-    } else {
-        1.0
+    let (mut gain, mut offset, refits) = match start {
+        Some((gain, offset)) => (gain, offset, 1),
+        None => {
+            let (mt, mv) = (median_of(ts.clone()), median_of(vs.clone()));
+            let dt = median_of(ts.iter().map(|t| (t - mt).abs()).collect());
+            let dv = median_of(vs.iter().map(|v| (v - mv).abs()).collect());
+            let gain = if dv > 1e-6 {
+                (dt / dv).clamp(0.2, 5.0)
+            } else {
+                1.0
+            };
+            (gain, mt - gain * mv, 4)
+        }
     };
-    let mut offset = mt - gain * mv;
     let mut scale = 1.0;
-    for _ in 0..4 {
+    for _ in 0..refits {
         let abs: Vec<f64> = ts
             .iter()
             .zip(&vs)

@@ -331,6 +331,7 @@ fn hard_panels_registration_is_measured() {
     );
 }
 
-/// Measured: 82.2 % under 3 px (74 of 90 frames, with the dense refinement; 75.6 % without),
+/// Measured: 90.0 % under 3 px on set 0, the set the refinement's rules were chosen on (81 of
+/// 90 frames), and 87.8 % on set 1, never used to choose (79 of 90; `REGISTRATION_HARD_SET=1`),
 /// less a margin for platform differences in floating point.
-const HARD_FLOOR: f64 = 0.80;
+const HARD_FLOOR: f64 = 0.85;

@@ -64,6 +64,11 @@ pub struct HandFinder {
     hand: Vec<bool>,
     /// The last frame's colour per cell, brightness matched to the background.
     frame: Vec<Option<[f32; 3]>>,
+    /// The colour each cell last showed with no hand blob within [`NEAR_CHANGE`] cells
+    /// (brightness matched): how a control looked just before the hand now on it came. The
+    /// background is not that: a control whose look changed with no hand (a looping clip, a
+    /// display) is absorbed into it over [`ABSORB_TAU`], so for a while it is a blend of both.
+    clear: Vec<Option<[f32; 3]>>,
     /// Unit direction from a tip towards its wrist on the photo, learnt from hands that reach in
     /// from outside the grid; people reach up from below until then.
     wrist: [f64; 2],
@@ -134,6 +139,7 @@ impl HandFinder {
             changed: vec![false; width * height],
             hand: vec![false; width * height],
             frame: vec![None; width * height],
+            clear: vec![None; width * height],
             wrist: [0.0, 1.0],
         }
     }
@@ -145,6 +151,7 @@ impl HandFinder {
         self.changed.fill(false);
         self.hand.fill(false);
         self.frame.fill(None);
+        self.clear.fill(None);
         self.last_t = None;
         self.noise.fill(CHANGE / NOISE_TIMES);
     }
@@ -272,6 +279,12 @@ impl HandFinder {
         self.frame = cells;
         let tip = self.tip(&closed, &valid);
         self.changed = closed;
+        let near_hand = dilate(&self.hand, self.width, self.height, NEAR_CHANGE);
+        for ((clear, now), near) in self.clear.iter_mut().zip(&self.frame).zip(&near_hand) {
+            if let (Some(c), false) = (now, near) {
+                *clear = Some(*c);
+            }
+        }
         tip
     }
 
@@ -311,8 +324,8 @@ impl HandFinder {
         Self::share(&self.cells_in(rect), &self.hand)
     }
 
-    /// How `rect` looks without the hand: the background's colour of each of its cells (kept
-    /// while a hand is near, so taken as a hand arrives it is the look from before).
+    /// How `rect` looks without the hand: the colour each of its cells last showed with no hand
+    /// near (so taken as a hand arrives it is the look from before), else the background's.
     pub fn look(&self, rect: Rect) -> Look {
         let Some(background) = self.background.as_ref() else {
             return Look { cells: Vec::new() };
@@ -322,7 +335,7 @@ impl HandFinder {
                 .cells_in(rect)
                 .into_iter()
                 .filter(|&k| self.first_seen[k].is_some())
-                .map(|k| (k, background[k]))
+                .map(|k| (k, self.clear[k].unwrap_or(background[k])))
                 .collect(),
         }
     }

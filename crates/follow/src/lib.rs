@@ -277,6 +277,41 @@ mod tests {
     }
 
     #[test]
+    fn a_knob_that_changed_with_no_hand_is_judged_against_its_look_as_the_hand_came() {
+        // The check starts on a turned knob; at 0.5 s the knob shows its first position with
+        // no hand (the demo's camera clip looping back). The background absorbs such a change
+        // over 20 s, so 1.5 s later it is still mostly the turned look. The hand turns the knob
+        // back from 2 s to 3.5 s: against the background the turned knob barely differs,
+        // against its look as the hand came (the first position) it does.
+        let controls = vec![
+            Control {
+                name: "Start".into(),
+                rect: [100.0, 120.0, 160.0, 160.0],
+            },
+            Control {
+                name: "Volume".into(),
+                rect: [300.0, 100.0, 380.0, 180.0],
+            },
+        ];
+        let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        let turn = vec![Step {
+            control: 1,
+            action: Action::Turn,
+        }];
+        let mut c = StepChecker::new((600, 300), controls, turn, Config::default());
+        let mut events = Vec::new();
+        for k in 0..150 {
+            let t = k as f64 / 30.0;
+            let turned = !(0.5..2.5).contains(&t);
+            let frame = knob_frame(turned, (2.0..3.5).contains(&t));
+            events.extend(c.observe(t, &frame, Some(&identity)));
+        }
+        let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
+        assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done], "{events:?}");
+        assert!(events[0].t >= 3.5 && events[0].t < 4.1, "{}", events[0].t);
+    }
+
+    #[test]
     fn losing_the_camera_during_a_touch_keeps_the_step() {
         let mut c = checker(vec![press(1)]);
         let frame = image::RgbImage::new(64, 48);

@@ -242,12 +242,16 @@ impl Registration {
 pub struct Registrar {
     cfg: RegisterConfig,
     features: Features,
+    /// Keypoints of the described reference after a blur, for frames too blurred to match
+    /// the sharp reference's (`None` when the blur leaves too few).
+    blurred_features: Option<Features>,
     /// The described reference shrunk to [`TEMPLATE_SIDE`] on its long side, for the appearance
     /// check, and its pixel size in described pixels.
     template: Plane,
     template_step: f64,
     /// The reference's textured pixels for the dense refinement.
     dense: refine::Template,
+    dense_blurred: refine::Template,
     /// Size of the reference as given (original pixels).
     width: u32,
     height: u32,
@@ -319,14 +323,20 @@ impl Registrar {
                 needed: cfg.min_inliers * 2,
             });
         }
+        let blurred = work.blur5().blur5().blur5();
+        let blurred_features = Some(features::detect(&blurred, &cfg.reference_detector, None))
+            .filter(|f| f.keypoints.len() >= cfg.min_inliers * 2);
         let (template, template_step) = template_of(&work);
         let dense = refine::Template::new(&work);
+        let dense_blurred = refine::Template::new(&blurred);
         Ok(Self {
             cfg,
             features,
+            blurred_features,
             template,
             template_step,
             dense,
+            dense_blurred,
             width,
             height,
             to_work,
@@ -363,14 +373,37 @@ impl Registrar {
         }
         let f = features::detect(frame, &self.cfg.detector, None);
         let m = features::match_all(&f, &self.features, &self.cfg.matching);
-        self.estimate(
+        let found = self.estimate(
             frame,
             &f,
+            &self.features,
             &m,
             self.cfg.ransac_iterations,
             sharpness,
             Mode::Detected,
-        )
+        );
+        // A blurred frame's corners look like the blurred reference's: a second chance against
+        // those, when the sharp reference's matches were too few.
+        match (&self.blurred_features, found.reason) {
+            (Some(blurred), Some(NotInViewReason::NotFound | NotInViewReason::TooBlurred)) => {
+                let m = features::match_all(&f, blurred, &self.cfg.matching);
+                let second = self.estimate(
+                    frame,
+                    &f,
+                    blurred,
+                    &m,
+                    self.cfg.ransac_iterations,
+                    sharpness,
+                    Mode::Detected,
+                );
+                if second.in_view {
+                    second
+                } else {
+                    found
+                }
+            }
+            _ => found,
+        }
     }
 
     /// Tracking: registers `frame` near the homography `prior` (original
@@ -421,6 +454,7 @@ impl Registrar {
         self.estimate(
             frame,
             &f,
+            &self.features,
             &m,
             self.cfg.track_ransac_iterations,
             sharpness,
@@ -445,6 +479,7 @@ impl Registrar {
         &self,
         frame: &Plane,
         f: &Features,
+        reference: &Features,
         m: &[features::Match],
         iterations: usize,
         sharpness: f64,
@@ -453,7 +488,7 @@ impl Registrar {
         let corrs: Vec<Correspondence> = m
             .iter()
             .map(|m| {
-                let r = self.features.keypoints[m.reference];
+                let r = reference.keypoints[m.reference];
                 let q = f.keypoints[m.frame];
                 // Position noise grows with the pyramid level's scale.
                 let sr =
@@ -495,6 +530,10 @@ impl Registrar {
             Ok(()) if self.cfg.refine_max_shift > 0.0 => self
                 .dense
                 .refine(frame, &res.h, self.cfg.refine_max_shift)
+                .or_else(|| {
+                    self.dense_blurred
+                        .refine(frame, &res.h, self.cfg.refine_max_shift)
+                })
                 .unwrap_or(res.h),
             _ => res.h,
         };

@@ -1,8 +1,9 @@
 //! Dense refinement of a homography found from keypoints: the reference's textured pixels are
 //! aligned with the frame directly (Lucas-Kanade, inverse compositional form: S. Baker and
 //! I. Matthews, "Lucas-Kanade 20 Years On: A Unifying Framework", IJCV 56(3), 2004), with the
-//! frame's gain and offset fitted at every step and Huber weights, so an occluding hand or a
-//! glare counts little.
+//! frame's gain and offset fitted robustly at every step and Tukey's biweight on the residuals, so
+//! an occluding hand or a glare counts nothing once it is clearly off (Huber weights, which never
+//! drop to zero, let a 30 % occluder pull the alignment: docs/registration.md).
 //!
 //! Why: keypoints on a blurred frame are found where the blur smears them (a FAST corner moves
 //! along the motion), so the homography they give can be several pixels off at the panel's far
@@ -22,6 +23,14 @@ const ITERATIONS: usize = 12;
 /// A refinement that brings the photometric cost to this share of the start's or lower is a
 /// clear gain ([`Template::refine`]).
 const CLEAR_GAIN: f64 = 0.85;
+/// The share of samples whose absolute residual sets the cost and the noise scale: well below
+/// half, since an occluder, a glare and the edges a motion blur smears can together spoil more
+/// than half of the textured samples.
+const QUANTILE: f64 = 0.3;
+/// That quantile of the absolute value of a standard normal variable.
+const NORMAL_AT_QUANTILE: f64 = 0.385;
+/// Tukey's biweight cut-off in noise spreads (95 % efficiency under normal noise).
+const TUKEY_C: f64 = 4.685;
 
 #[derive(Debug, Clone)]
 struct Sample {
@@ -77,7 +86,7 @@ impl Template {
     /// alignment does not improve on it (too few samples in view, a singular system, a cost
     /// that does not drop, or a correction larger than `max_shift` frame pixels at some corner
     /// of the textured region's bounding box, [`Template::support`]; four times that when the
-    /// cost drops clearly).
+    /// cost drops clearly, a third of it when it drops marginally).
     pub fn refine(&self, frame: &Plane, h: &Mat3, max_shift: f64) -> Option<Mat3> {
         let full = frame.blur5();
         let half = frame.resize(frame.width / 2, frame.height / 2).blur5();
@@ -92,8 +101,12 @@ impl Template {
             let s_ref = diag(1.0 / scale.factor);
             let s_frame = diag(frame_factor);
             let mut warp = homography::mul(&homography::mul(&s_frame, &current), &s_ref);
+            // Gain and offset change little from one step to the next: each step starts its
+            // fit from the last one's (one reweighting instead of a cold start and four).
+            let mut photometric = None;
             for _ in 0..ITERATIONS {
-                let (step, _) = scale.step(image, &warp)?;
+                let (step, _, fitted) = scale.step(image, &warp, photometric)?;
+                photometric = Some(fitted);
                 let m = [
                     [1.0 + step[0], step[1], step[2]],
                     [step[3], 1.0 + step[4], step[5]],
@@ -114,18 +127,19 @@ impl Template {
         let finest = self.scales.last()?;
         let at = |m: &Mat3| -> Option<f64> {
             let w = homography::mul(m, &diag(1.0 / finest.factor));
-            finest.step(&full, &w).map(|(_, c)| c)
+            finest.step(&full, &w, None).map(|(_, c, _)| c)
         };
         let (c1, c0) = (at(&current)?, at(h)?);
         if c1 > c0 {
             return None;
         }
-        // A marginal gain may not move the panel far; a clear one (the photometric cost down by
-        // a sixth or more: the start was visibly off) may move it up to four times as far.
+        // A marginal gain may not move the panel far (a third of `max_shift`: a 207-inlier
+        // keypoint fit moved 5.9 px for a 2 % gain, to a 3.95 px error); a clear one (the
+        // photometric cost down by a sixth or more: the start was visibly off) up to four times.
         let limit = if c1 <= CLEAR_GAIN * c0 {
             4.0 * max_shift
         } else {
-            max_shift
+            max_shift / 3.0
         };
         for p in &self.support()? {
             let a = crate::apply(h, *p)?;
@@ -220,10 +234,16 @@ impl Scale {
         ])
     }
 
-    /// One Gauss-Newton step for `warp` (scale pixels -> `image` pixels): the update and the
-    /// robust cost (median absolute residual after gain and offset) of `warp` itself. `None`
-    /// when under half the samples fall in the image or the system is singular.
-    fn step(&self, image: &Plane, warp: &Mat3) -> Option<([f64; 8], f64)> {
+    /// One Gauss-Newton step for `warp` (scale pixels -> `image` pixels): the update, the
+    /// robust cost ([`QUANTILE`] of the absolute residuals after gain and offset) of `warp`
+    /// itself and the gain and offset fitted, from `photometric` when given ([`photometric_fit`]).
+    /// `None` when under half the samples fall in the image or the system is singular.
+    fn step(
+        &self,
+        image: &Plane,
+        warp: &Mat3,
+        photometric: Option<(f64, f64)>,
+    ) -> Option<([f64; 8], f64, (f64, f64))> {
         let mut seen: Vec<(usize, f64)> = Vec::with_capacity(self.samples.len());
         for (i, s) in self.samples.iter().enumerate() {
             if let Some(q) = crate::apply(warp, [s.x, s.y]) {
@@ -235,39 +255,16 @@ impl Scale {
         if seen.len() * 2 < self.samples.len() || seen.len() < 32 {
             return None;
         }
-        // Gain and offset: least squares of the template on the frame's values.
-        let n = seen.len() as f64;
-        let (mut si, mut st, mut sii, mut sit) = (0.0, 0.0, 0.0, 0.0);
-        for &(i, v) in &seen {
-            let t = f64::from(self.samples[i].t);
-            si += v;
-            st += t;
-            sii += v * v;
-            sit += v * t;
-        }
-        let var = sii - si * si / n;
-        let gain = if var > 1e-6 {
-            ((sit - si * st / n) / var).clamp(0.2, 5.0)
-        } else {
-            1.0
-        };
-        let offset = (st - gain * si) / n;
+        let (gain, offset, scale) = photometric_fit(&self.samples, &seen, photometric);
         let residuals: Vec<f64> = seen
             .iter()
             .map(|&(i, v)| gain * v + offset - f64::from(self.samples[i].t))
             .collect();
-        let mut abs: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
-        let mid = abs.len() / 2;
-        let median = *abs.select_nth_unstable_by(mid, f64::total_cmp).1;
-        let huber = (1.345 * 1.4826 * median).max(1.0);
+        let cost = quantile(residuals.iter().map(|r| r.abs()).collect(), QUANTILE);
         let mut a = [[0.0f64; 8]; 8];
         let mut b = [0.0f64; 8];
         for (&(i, _), &r) in seen.iter().zip(&residuals) {
-            let w = if r.abs() <= huber {
-                1.0
-            } else {
-                huber / r.abs()
-            };
+            let w = biweight(r.abs() / (TUKEY_C * scale.max(1.0)));
             let sd = &self.samples[i].sd;
             for j in 0..8 {
                 b[j] += w * sd[j] * r;
@@ -281,8 +278,81 @@ impl Scale {
                 a[j][k] = a[k][j];
             }
         }
-        Some((solve8(a, b)?, median))
+        Some((solve8(a, b)?, cost, (gain, offset)))
     }
+}
+
+/// The frame's gain and offset against the template (`gain * frame + offset ~ template`) and
+/// the robust spread of what is left ([`QUANTILE`] of the absolute residuals, as a normal
+/// standard deviation), fitted so that an occluder or a glare over a third of the samples does
+/// not bend them: a start from medians and median absolute deviations, then weighted least
+/// squares with Tukey's biweight (samples beyond [`TUKEY_C`] spreads count nothing). From
+/// `start` (a fit at a nearby warp), one reweighting instead.
+fn photometric_fit(
+    samples: &[Sample],
+    seen: &[(usize, f64)],
+    start: Option<(f64, f64)>,
+) -> (f64, f64, f64) {
+    let median_of = |v: Vec<f64>| quantile(v, 0.5);
+    let ts: Vec<f64> = seen.iter().map(|&(i, _)| f64::from(samples[i].t)).collect();
+    let vs: Vec<f64> = seen.iter().map(|&(_, v)| v).collect();
+    let (mut gain, mut offset, refits) = match start {
+        Some((gain, offset)) => (gain, offset, 1),
+        None => {
+            let (mt, mv) = (median_of(ts.clone()), median_of(vs.clone()));
+            let dt = median_of(ts.iter().map(|t| (t - mt).abs()).collect());
+            let dv = median_of(vs.iter().map(|v| (v - mv).abs()).collect());
+            let gain = if dv > 1e-6 {
+                (dt / dv).clamp(0.2, 5.0)
+            } else {
+                1.0
+            };
+            (gain, mt - gain * mv, 4)
+        }
+    };
+    let mut scale = 1.0;
+    for _ in 0..refits {
+        let abs: Vec<f64> = ts
+            .iter()
+            .zip(&vs)
+            .map(|(t, v)| (gain * v + offset - t).abs())
+            .collect();
+        scale = (quantile(abs.clone(), QUANTILE) / NORMAL_AT_QUANTILE).max(0.5);
+        let c = TUKEY_C * scale;
+        let (mut sw, mut si, mut st, mut sii, mut sit) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for ((t, v), r) in ts.iter().zip(&vs).zip(&abs) {
+            let w = biweight(r / c);
+            sw += w;
+            si += w * v;
+            st += w * t;
+            sii += w * v * v;
+            sit += w * v * t;
+        }
+        if sw < 1e-9 {
+            break;
+        }
+        let var = sii - si * si / sw;
+        if var > 1e-6 {
+            gain = ((sit - si * st / sw) / var).clamp(0.2, 5.0);
+        }
+        offset = (st - gain * si) / sw;
+    }
+    (gain, offset, scale)
+}
+
+/// Tukey's biweight of a residual `u` in units of its cut-off: `(1 - u^2)^2` inside, 0 beyond.
+fn biweight(u: f64) -> f64 {
+    if u < 1.0 {
+        (1.0 - u * u).powi(2)
+    } else {
+        0.0
+    }
+}
+
+/// The `q` quantile of `values` (not empty).
+fn quantile(mut values: Vec<f64>, q: f64) -> f64 {
+    let at = ((values.len() as f64 * q) as usize).min(values.len() - 1);
+    *values.select_nth_unstable_by(at, f64::total_cmp).1
 }
 
 /// `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.

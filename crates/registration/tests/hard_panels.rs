@@ -199,10 +199,18 @@ fn positive(r: &Reference, rng: &mut Rng, i: usize) -> (RgbImage, Mat3, String) 
 #[test]
 fn hard_panels_registration_is_measured() {
     let kinds = synth::kinds::KINDS.len();
-    let refs: Vec<Reference> = (0..kinds).map(|k| panel(k, 7000 + k as u64)).collect();
+    // Set 0 is the one the thresholds were chosen on; `REGISTRATION_HARD_SET=N` draws other
+    // panels and frames (docs/registration.md reports set 1, never used to choose).
+    let set: u64 = std::env::var("REGISTRATION_HARD_SET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let refs: Vec<Reference> = (0..kinds)
+        .map(|k| panel(k, 7000 + 100 * set + k as u64))
+        .collect();
     let dump = std::env::var_os("REGISTRATION_HARD_DUMP").map(std::path::PathBuf::from);
     let mut cases = Vec::new();
-    let mut rng = Rng(20261130);
+    let mut rng = Rng(20261130 + set);
     let (mut positives, mut within, mut in_view, mut negatives, mut false_views) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut per_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
@@ -261,7 +269,7 @@ fn hard_panels_registration_is_measured() {
         }
         // Another panel of the same kind: the same keys in other places.
         for k in 0..3 {
-            let other = panel(r.kind, 9100 + 10 * ri as u64 + k);
+            let other = panel(r.kind, 9100 + 1000 * set + 10 * ri as u64 + k);
             let h = camera(
                 &other.image,
                 rng.range(-0.6, 0.6),
@@ -323,6 +331,7 @@ fn hard_panels_registration_is_measured() {
     );
 }
 
-/// Measured: 82.2 % under 3 px (74 of 90 frames, with the dense refinement; 75.6 % without),
+/// Measured: 91.1 % under 3 px on set 0, the set the refinement's rules were chosen on (82 of
+/// 90 frames), and 87.8 % on set 1, never used to choose (79 of 90; `REGISTRATION_HARD_SET=1`),
 /// less a margin for platform differences in floating point.
-const HARD_FLOOR: f64 = 0.80;
+const HARD_FLOOR: f64 = 0.85;

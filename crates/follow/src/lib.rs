@@ -229,8 +229,10 @@ mod tests {
         })
     }
 
-    #[test]
-    fn a_turn_counts_once_the_knob_looks_different() {
+    const IDENTITY: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+    /// A checker of [`knob_frame`]'s panel (a key, then the knob) waiting for a turn of the knob.
+    fn knob_checker() -> StepChecker {
         let controls = vec![
             Control {
                 name: "Start".into(),
@@ -241,25 +243,24 @@ mod tests {
                 rect: [300.0, 100.0, 380.0, 180.0],
             },
         ];
-        let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
         let turn = vec![Step {
             control: 1,
             action: Action::Turn,
         }];
+        StepChecker::new((600, 300), controls, turn, Config::default())
+    }
+
+    #[test]
+    fn a_turn_counts_once_the_knob_looks_different() {
         for turned in [true, false] {
-            let mut c = StepChecker::new(
-                (600, 300),
-                controls.clone(),
-                turn.clone(),
-                Config::default(),
-            );
+            let mut c = knob_checker();
             let mut events = Vec::new();
             for k in 0..120 {
                 let t = k as f64 / 30.0;
                 // The hand rests on the knob from 1 s to 2.5 s; the pointer moves at 1.5 s
                 // when it is turned.
                 let frame = knob_frame(turned && t >= 1.5, (1.0..2.5).contains(&t));
-                events.extend(c.observe(t, &frame, Some(&identity)));
+                events.extend(c.observe(t, &frame, Some(&IDENTITY)));
             }
             if turned {
                 let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
@@ -283,28 +284,13 @@ mod tests {
         // over 20 s, so 1.5 s later it is still mostly the turned look. The hand turns the knob
         // back from 2 s to 3.5 s: against the background the turned knob barely differs,
         // against its look as the hand came (the first position) it does.
-        let controls = vec![
-            Control {
-                name: "Start".into(),
-                rect: [100.0, 120.0, 160.0, 160.0],
-            },
-            Control {
-                name: "Volume".into(),
-                rect: [300.0, 100.0, 380.0, 180.0],
-            },
-        ];
-        let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-        let turn = vec![Step {
-            control: 1,
-            action: Action::Turn,
-        }];
-        let mut c = StepChecker::new((600, 300), controls, turn, Config::default());
+        let mut c = knob_checker();
         let mut events = Vec::new();
         for k in 0..150 {
             let t = k as f64 / 30.0;
             let turned = !(0.5..2.5).contains(&t);
             let frame = knob_frame(turned, (2.0..3.5).contains(&t));
-            events.extend(c.observe(t, &frame, Some(&identity)));
+            events.extend(c.observe(t, &frame, Some(&IDENTITY)));
         }
         let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
         assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done], "{events:?}");

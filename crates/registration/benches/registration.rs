@@ -58,6 +58,18 @@ fn bench(c: &mut Criterion) {
     g.bench_function("track_without_refinement", |b| {
         b.iter(|| unrefined.track_plane(plane, &prior))
     });
+    // Full detection without the guided rematch, side by side.
+    let unguided = {
+        let (panel, _) = draw_panel(1, 480, 320);
+        let cfg = RegisterConfig {
+            rematch_radius: 0.0,
+            ..RegisterConfig::default()
+        };
+        Registrar::from_rgb(&panel, cfg).unwrap()
+    };
+    g.bench_function("redetect_without_rematch", |b| {
+        b.iter(|| unguided.register_plane(plane))
+    });
     let mut tracker = Tracker::new(reg.clone());
     let mut i = 0;
     g.bench_function("tracker_sequence", |b| {

@@ -50,6 +50,9 @@ pub struct Config {
     /// Longest wait after a turn's release for the hand to leave the knob before its look is
     /// judged.
     pub turn_wait: f64,
+    /// Longest break between two rests on the knob of a turn that still makes them one rest:
+    /// fingers moving round a knob take the tip off it for a moment.
+    pub turn_gap: f64,
     /// How long the tip must be off the control (or gone) before the touch counts as released.
     pub release: f64,
     /// Longest run of frames without registration a touch survives.
@@ -80,6 +83,7 @@ impl Default for Config {
             turn: 0.8,
             turn_change: 0.02,
             turn_wait: 0.4,
+            turn_gap: 0.5,
             release: 0.1,
             gap: 0.3,
             min_frames: 5,
@@ -142,8 +146,21 @@ pub struct StepChecker {
     /// A turn whose rest was long enough, waiting for the hand to leave the knob to see that
     /// the knob looks different.
     turned: Option<Turned>,
+    /// The turn's rests so far on its knob, each too short alone.
+    partial_turn: Option<PartialTurn>,
     /// Time of the last frame that registered.
     last_seen: Option<f64>,
+}
+
+/// Rests on a turn's knob too short to be the turn alone, carried to the next one.
+#[derive(Debug, Clone)]
+struct PartialTurn {
+    control: usize,
+    rested: f64,
+    /// When the last of them ended.
+    ended: f64,
+    /// The knob's look before the hand came for the first of them.
+    before: Option<Look>,
 }
 
 /// A turn rest released at `released`, to be confirmed once the knob shows its new look.
@@ -167,6 +184,7 @@ impl StepChecker {
             current: 0,
             touch: None,
             turned: None,
+            partial_turn: None,
             last_seen: None,
         }
     }
@@ -185,6 +203,7 @@ impl StepChecker {
         self.current = k.min(self.steps.len());
         self.touch = None;
         self.turned = None;
+        self.partial_turn = None;
     }
 
     /// One camera frame at `t` seconds; `homography` maps photo pixels to frame pixels, `None`
@@ -204,6 +223,7 @@ impl StepChecker {
             self.finder.reset();
             self.touch = None;
             self.turned = None;
+            self.partial_turn = None;
         }
         let tip = self.finder.observe(t, frame, h);
         let cover = self
@@ -353,6 +373,7 @@ impl StepChecker {
             if rested < self.cfg.press {
                 return Vec::new();
             }
+            self.partial_turn = None;
             return vec![Event {
                 t,
                 event: EventKind::WrongControl,
@@ -365,10 +386,29 @@ impl StepChecker {
             Action::Hold { seconds } => (seconds * self.cfg.hold_share).max(self.cfg.press),
             Action::Turn => self.cfg.turn,
         };
+        let (mut rested, mut before) = (rested, touch.before.clone());
+        if step.action == Action::Turn {
+            // The rests on the knob since the hand came, if each began soon after the last.
+            if let Some(partial) = self.partial_turn.take().filter(|p| {
+                p.control == touch.control && touch.first - p.ended <= self.cfg.turn_gap
+            }) {
+                rested += partial.rested;
+                before = partial.before.or(before);
+            }
+            if rested < needed {
+                self.partial_turn = Some(PartialTurn {
+                    control: touch.control,
+                    rested,
+                    ended: touch.last,
+                    before,
+                });
+                return Vec::new();
+            }
+        }
         if rested < needed {
             return Vec::new();
         }
-        if let (Action::Turn, Some(before)) = (step.action, touch.before.clone()) {
+        if let (Action::Turn, Some(before)) = (step.action, before) {
             // A hand resting on a knob is not yet a turn: the knob must look different.
             self.turned = Some(Turned {
                 control: touch.control,
@@ -388,6 +428,7 @@ impl StepChecker {
         let shown = self.current + 1;
         let button = self.controls[step.control].name.clone();
         self.current += 1;
+        self.partial_turn = None;
         let mut events = vec![Event {
             t,
             event: EventKind::Confirmed,

@@ -298,6 +298,29 @@ mod tests {
     }
 
     #[test]
+    fn a_turn_broken_by_a_moment_off_the_knob_is_one_turn() {
+        // Two rests of 0.5 s on the knob (each under the 0.8 s of a turn) with the hand away
+        // for `away` seconds between them; the pointer moves while the hand is away.
+        for (away, counts) in [(0.2, true), (0.7, false)] {
+            let mut c = knob_checker();
+            let mut events = Vec::new();
+            let back = 1.5 + away;
+            for k in 0..150 {
+                let t = k as f64 / 30.0;
+                let arm = (1.0..1.5).contains(&t) || (back..back + 0.5).contains(&t);
+                let frame = knob_frame(t >= 1.5 + away / 2.0, arm);
+                events.extend(c.observe(t, &frame, Some(&IDENTITY)));
+            }
+            let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
+            if counts {
+                assert_eq!(kinds, [EventKind::Confirmed, EventKind::Done], "{events:?}");
+            } else {
+                assert!(kinds.is_empty(), "rests {away} s apart: {events:?}");
+            }
+        }
+    }
+
+    #[test]
     fn losing_the_camera_during_a_touch_keeps_the_step() {
         let mut c = checker(vec![press(1)]);
         let frame = image::RgbImage::new(64, 48);

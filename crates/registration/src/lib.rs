@@ -79,6 +79,12 @@ pub struct RegisterConfig {
     /// fraction of the reference area: a homography supported by one corner
     /// of the panel extrapolates badly to the others.
     pub min_inlier_spread: f64,
+    /// The same when tracking, for a fit that places the panel within `track_hold_shift` of
+    /// the last frame's pose: a band of keypoints (a row of keys, the rest under a hand) is
+    /// then enough.
+    pub track_min_inlier_spread: f64,
+    /// See `track_min_inlier_spread`, frame pixels.
+    pub track_hold_shift: f64,
     /// Smallest area of the projected reference outline, as a fraction of
     /// the frame area.
     pub min_area_fraction: f64,
@@ -131,6 +137,8 @@ impl Default for RegisterConfig {
             min_inlier_ratio: 0.2,
             max_rms_error: 2.0,
             min_inlier_spread: 0.1,
+            track_min_inlier_spread: 0.03,
+            track_hold_shift: 12.0,
             min_area_fraction: 0.01,
             max_area_multiple: 16.0,
             max_scale_ratio: 3.0,
@@ -393,6 +401,7 @@ impl Registrar {
             self.cfg.ransac_iterations,
             sharpness,
             Mode::Detected,
+            None,
         );
         let found = self.rematch(frame, &f, &self.features, first, sharpness);
         // A blurred frame's corners look like the blurred reference's: a second chance against
@@ -408,6 +417,7 @@ impl Registrar {
                     self.cfg.ransac_iterations,
                     sharpness,
                     Mode::Detected,
+                    None,
                 );
                 let second = self.rematch(frame, &f, blurred, second, sharpness);
                 if second.in_view {
@@ -453,6 +463,7 @@ impl Registrar {
                 self.cfg.track_ransac_iterations,
                 sharpness,
                 Mode::Detected,
+                None,
             )
             .registration;
         if again.in_view && again.inliers > first.registration.inliers {
@@ -515,6 +526,7 @@ impl Registrar {
             self.cfg.track_ransac_iterations,
             sharpness,
             Mode::Tracked,
+            Some(&work_prior),
         )
         .registration
     }
@@ -541,6 +553,7 @@ impl Registrar {
         iterations: usize,
         sharpness: f64,
         mode: Mode,
+        prior: Option<&Mat3>,
     ) -> Estimate {
         let corrs: Vec<Correspondence> = m
             .iter()
@@ -582,7 +595,14 @@ impl Registrar {
             };
         };
         let inlier_src: Vec<[f64; 2]> = res.inliers.iter().map(|&i| corrs[i].src).collect();
-        let verdict = self.assess(&res.h, &inlier_src, corrs.len(), res.rms_error, frame);
+        let verdict = self.assess(
+            &res.h,
+            &inlier_src,
+            corrs.len(),
+            res.rms_error,
+            frame,
+            prior,
+        );
         // In view, the keypoints' homography is refined on every textured pixel (keypoints on
         // a blurred frame are where the blur smears them); a refinement that does not lower the
         // photometric cost, or moves a corner too far, is not taken.
@@ -651,6 +671,7 @@ impl Registrar {
         matches: usize,
         rms: f64,
         frame: &Plane,
+        prior: Option<&Mat3>,
     ) -> Result<(), NotInViewReason> {
         let c = &self.cfg;
         let n = inlier_src.len();
@@ -669,7 +690,26 @@ impl Registrar {
             x1 = x1.max(p[0]);
             y1 = y1.max(p[1]);
         }
-        if (x1 - x0) * (y1 - y0) < c.min_inlier_spread * ref_area {
+        let spread = (x1 - x0) * (y1 - y0) / ref_area;
+        let square = {
+            // The inliers' box made square about its centre: a band's fit is judged across
+            // the band as far as along it.
+            let (cx, cy, r) = (
+                (x0 + x1) / 2.0,
+                (y0 + y1) / 2.0,
+                (x1 - x0).max(y1 - y0) / 2.0,
+            );
+            [
+                [cx - r, cy - r],
+                [cx + r, cy - r],
+                [cx + r, cy + r],
+                [cx - r, cy + r],
+            ]
+        };
+        if spread < c.min_inlier_spread
+            && !(spread >= c.track_min_inlier_spread
+                && prior.is_some_and(|p| self.near(h, p, &square)))
+        {
             return Err(NotInViewReason::PoorCoverage);
         }
         // The projected outline must be a convex quadrilateral with the
@@ -729,6 +769,19 @@ impl Registrar {
             }
         }
         Ok(())
+    }
+
+    /// Whether `h` places each of `points` (described reference pixels) within
+    /// `track_hold_shift` frame pixels of where `prior` does (both described reference pixels
+    /// -> frame pixels): a fit on a band of keypoints is well placed along the band and free
+    /// across it, so it is trusted only where it agrees with the last frame's pose.
+    fn near(&self, h: &Mat3, prior: &Mat3, points: &[[f64; 2]]) -> bool {
+        points
+            .iter()
+            .all(|&p| match (apply(h, p), apply(prior, p)) {
+                (Some(a), Some(b)) => (a[0] - b[0]).hypot(a[1] - b[1]) <= self.cfg.track_hold_shift,
+                _ => false,
+            })
     }
 
     /// The appearance check: the share of the reference's textured cells (8 x 8 pixels of the

@@ -3,7 +3,8 @@
 //! under a spatial prior (cheaper and more robust than matching everything).
 //! Full re-detection takes over whenever tracking fails or loses too many
 //! inliers relative to the last full detection, so a drifting or wrong track
-//! can never outlive one frame.
+//! can never outlive one frame; a track with few inliers that passes every
+//! check of "in view" stands only when the re-detection finds nothing.
 
 use image::GrayImage;
 
@@ -47,6 +48,7 @@ impl Tracker {
     }
 
     pub fn process_plane(&mut self, frame: &Plane) -> Registration {
+        let mut weak_track = None;
         if let Some(prior) = self.previous {
             let r = self.registrar.track_plane(frame, &prior);
             let floor = (self.detected_inliers as f64
@@ -57,9 +59,17 @@ impl Tracker {
                 self.tracked_frames += 1;
                 return r;
             }
+            weak_track = Some(r).filter(|r| r.in_view);
         }
         let r = self.registrar.register_plane(frame);
         debug_assert_eq!(r.mode, Mode::Detected);
+        if let (false, Some(track)) = (r.in_view, weak_track) {
+            // Few inliers left (a hand over much of the panel) call for a full detection; when
+            // that finds nothing, the track, which passed every check of "in view", stands.
+            self.previous = track.homography;
+            self.tracked_frames += 1;
+            return track;
+        }
         self.detected_frames += 1;
         self.previous = r.homography;
         if r.in_view {

@@ -295,6 +295,72 @@ fn tracker_follows_a_moving_view() {
     assert!(!r.in_view && r.homography.is_none());
 }
 
+/// A panel with its display changed and a hand over the rest can leave a band of keypoints
+/// (a row of keys) that covers a small part of the photo (here a panel on a plain wall): too
+/// little for a full detection to trust, but a fit on the band that agrees with the last
+/// frame's pose keeps the panel in view while tracking.
+#[test]
+fn tracking_holds_on_a_band_of_the_panel() {
+    let (panel, boxes) = draw_panel(7, 480, 320);
+    // The photo: the panel in the middle of a plain wall twice its size.
+    let (ox, oy) = (240u32, 160u32);
+    let mut photo = RgbImage::from_pixel(960, 640, image::Rgb([200, 196, 188]));
+    image::imageops::replace(&mut photo, &panel, i64::from(ox), i64::from(oy));
+    let boxes: Vec<Btn> = boxes
+        .iter()
+        .map(|b| Btn {
+            x: b.x + f64::from(ox),
+            y: b.y + f64::from(oy),
+            ..b.clone()
+        })
+        .collect();
+    // No appearance check: the band is all the frame shows of the panel.
+    let cfg = RegisterConfig {
+        min_appearance: 0.0,
+        ..RegisterConfig::default()
+    };
+    let truth = view(960.0, 640.0, 0.9, 5.0, 0.05, -0.05, 640.0, 360.0);
+    let bg = background(17, FRAME_W, FRAME_H);
+    let mut whole = bg.clone();
+    warp_into(&mut whole, &photo, &truth);
+    // The panel's band 140-240 px down (its middle row of keys and the dial); the rest blank.
+    let mut band = photo.clone();
+    for (_, y, p) in band.enumerate_pixels_mut() {
+        if !(oy + 140..oy + 240).contains(&y) {
+            *p = image::Rgb([200, 196, 188]);
+        }
+    }
+    let mut covered = bg.clone();
+    warp_into(&mut covered, &band, &truth);
+    let reg = Registrar::from_rgb(&photo, cfg.clone()).unwrap();
+    let alone = reg.register_plane(&Plane::from_rgb(&covered));
+    assert!(
+        !alone.in_view,
+        "full detection on the band alone: {alone:?}"
+    );
+    for (hold, expected) in [(true, true), (false, false)] {
+        let cfg = RegisterConfig {
+            // Without the rule: tracking asks the same coverage as full detection.
+            track_min_inlier_spread: if hold {
+                cfg.track_min_inlier_spread
+            } else {
+                cfg.min_inlier_spread
+            },
+            ..cfg.clone()
+        };
+        let mut tracker = Tracker::new(Registrar::from_rgb(&photo, cfg).unwrap());
+        let first = tracker.process_plane(&Plane::from_rgb(&whole));
+        assert!(first.in_view, "{:?}", first.reason);
+        let r = tracker.process_plane(&Plane::from_rgb(&covered));
+        assert_eq!(r.in_view, expected, "hold {hold}: {r:?}");
+        if let Some(h) = r.homography {
+            assert_eq!(r.mode, registration::Mode::Tracked);
+            let err = max_corner_error(&truth, &h, &boxes);
+            assert!(err < 3.0, "corner error {err:.2} px");
+        }
+    }
+}
+
 #[test]
 fn heavily_blurred_frame_is_reported_as_blurred() {
     let (panel, _) = draw_panel(3, 480, 320);

@@ -763,70 +763,66 @@ impl CustomOp3 for BlasAttention {
         if ov.iter().any(|&o| o + extent(tv, ldv, m, dh) > v.len()) {
             candle_core::bail!("{}: values layout reaches past its storage", self.name());
         }
-        let bias_guard = self.key_bias.as_ref().map(|b| b.storage_and_layout());
-        let key_bias = match &bias_guard {
-            Some((storage, layout)) => {
-                let candle_core::Storage::Cpu(storage) = &**storage else {
-                    candle_core::bail!("{} takes a CPU key bias", self.name());
-                };
-                let bias = contiguous_f32(storage, layout, self.name(), "key bias")?;
-                if bias.len() != batch * m {
+        with_held_f32(
+            self.key_bias.as_ref(),
+            self.name(),
+            "key bias",
+            |key_bias| {
+                if let Some(bias) = key_bias.filter(|b| b.len() != batch * m) {
                     candle_core::bail!(
                         "{}: key bias of {} for [{batch}, {m}]",
                         self.name(),
                         bias.len()
                     );
                 }
-                Some(bias)
-            }
-            None => None,
-        };
-        let (sgemm, softmax) = (self.sgemm, self.softmax);
-        let write = |entry: usize, c: *mut f32, ldc: usize| {
-            let mut s: Vec<f32> = Vec::with_capacity(n * m);
-            let mut p: Vec<f32> = Vec::with_capacity(n * m);
-            // SAFETY: `s` has room for the n x m scores, which the product writes whole (beta 0)
-            // before they are read; then the softmax writes every element of `p`.
-            unsafe {
-                scores.product_rows(sgemm, entry, 0, n, 0.0, s.as_mut_ptr(), m);
-                s.set_len(n * m);
-            }
-            if let Some(bias) = key_bias {
-                let bias = &bias[(entry / heads) * m..][..m];
-                for row in s.chunks_mut(m) {
-                    for (x, b) in row.iter_mut().zip(bias) {
-                        *x += b;
+                let (sgemm, softmax) = (self.sgemm, self.softmax);
+                let write = |entry: usize, c: *mut f32, ldc: usize| {
+                    let mut s: Vec<f32> = Vec::with_capacity(n * m);
+                    let mut p: Vec<f32> = Vec::with_capacity(n * m);
+                    // SAFETY: `s` has room for the n x m scores, which the product writes whole
+                    // (beta 0) before they are read; then the softmax writes every element of `p`.
+                    unsafe {
+                        scores.product_rows(sgemm, entry, 0, n, 0.0, s.as_mut_ptr(), m);
+                        s.set_len(n * m);
                     }
-                }
-            }
-            softmax(&s, &mut p.spare_capacity_mut()[..n * m], m);
-            // SAFETY: every element of `p` was written by the softmax just above.
-            unsafe { p.set_len(n * m) };
-            // SAFETY: the values reach only inside their storage (checked above); C is as
-            // `merged_heads_output` promises.
-            unsafe {
-                cblas::sgemm(
-                    sgemm,
-                    false,
-                    tv,
-                    n,
-                    dh,
-                    m,
-                    &p,
-                    m,
-                    &v[ov[entry]..],
-                    ldv,
-                    0.0,
-                    c,
-                    ldc,
-                )
-            };
-        };
-        Ok(merged_heads_output(
-            (batch, heads, n, dh),
-            batch * heads * n * m * dh,
-            write,
-        ))
+                    if let Some(bias) = key_bias {
+                        let bias = &bias[(entry / heads) * m..][..m];
+                        for row in s.chunks_mut(m) {
+                            for (x, b) in row.iter_mut().zip(bias) {
+                                *x += b;
+                            }
+                        }
+                    }
+                    softmax(&s, &mut p.spare_capacity_mut()[..n * m], m);
+                    // SAFETY: every element of `p` was written by the softmax just above.
+                    unsafe { p.set_len(n * m) };
+                    // SAFETY: the values reach only inside their storage (checked above); C is as
+                    // `merged_heads_output` promises.
+                    unsafe {
+                        cblas::sgemm(
+                            sgemm,
+                            false,
+                            tv,
+                            n,
+                            dh,
+                            m,
+                            &p,
+                            m,
+                            &v[ov[entry]..],
+                            ldv,
+                            0.0,
+                            c,
+                            ldc,
+                        )
+                    };
+                };
+                Ok(merged_heads_output(
+                    (batch, heads, n, dh),
+                    batch * heads * n * m * dh,
+                    write,
+                ))
+            },
+        )
     }
 }
 
@@ -931,6 +927,24 @@ fn contiguous_f32<'a>(
     Ok(&values[start..end])
 }
 
+/// A tensor that a custom op holds beside its operands (a bias), as a CPU `f32` slice, given
+/// to `f` while its storage is borrowed; `f(None)` without one.
+fn with_held_f32<R>(
+    held: Option<&Tensor>,
+    op: &str,
+    what: &str,
+    f: impl FnOnce(Option<&[f32]>) -> Result<R>,
+) -> Result<R> {
+    let Some(held) = held else {
+        return f(None);
+    };
+    let (storage, layout) = held.storage_and_layout();
+    let candle_core::Storage::Cpu(storage) = &*storage else {
+        candle_core::bail!("{op} takes a CPU {what}");
+    };
+    f(Some(contiguous_f32(storage, layout, op, what)?))
+}
+
 /// `x W^T + r + b` for a 2-D `x` and a residual `r` of the output's shape, as one custom op
 /// (inference only: the frozen encoders' residual blocks).
 struct BlasLinearResidual {
@@ -953,24 +967,9 @@ impl CustomOp3 for BlasLinearResidual {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let residual = contiguous_f32(s3, l3, "blas-linear-residual", "residual")?;
-        match &self.bias {
-            None => blas_product(self.sgemm, s1, l1, s2, l2, Init::Residual(residual, None)),
-            Some(bias) => {
-                let (storage, layout) = bias.storage_and_layout();
-                let candle_core::Storage::Cpu(storage) = &*storage else {
-                    candle_core::bail!("blas-linear-residual takes a CPU bias");
-                };
-                let bias = contiguous_f32(storage, layout, "blas-linear-residual", "bias")?;
-                blas_product(
-                    self.sgemm,
-                    s1,
-                    l1,
-                    s2,
-                    l2,
-                    Init::Residual(residual, Some(bias)),
-                )
-            }
-        }
+        with_held_f32(self.bias.as_ref(), "blas-linear-residual", "bias", |bias| {
+            blas_product(self.sgemm, s1, l1, s2, l2, Init::Residual(residual, bias))
+        })
     }
 }
 

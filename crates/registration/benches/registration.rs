@@ -43,30 +43,27 @@ fn bench(c: &mut Criterion) {
     // Prior: the previous frame's pose (the next frame of the sweep).
     let prior = frames[1].1;
     g.bench_function("track", |b| b.iter(|| reg.track_plane(plane, &prior)));
-    // The same two without the dense refinement, side by side (what it costs per frame).
-    let unrefined = {
+    // The same panel registered with a step of the method turned off, side by side.
+    let without = |cfg: RegisterConfig| {
         let (panel, _) = draw_panel(1, 480, 320);
-        let cfg = RegisterConfig {
-            refine_max_shift: 0.0,
-            ..RegisterConfig::default()
-        };
         Registrar::from_rgb(&panel, cfg).unwrap()
     };
+    // The same two without the dense refinement (what it costs per frame).
+    let unrefined = without(RegisterConfig {
+        refine_max_shift: 0.0,
+        ..RegisterConfig::default()
+    });
     g.bench_function("redetect_without_refinement", |b| {
         b.iter(|| unrefined.register_plane(plane))
     });
     g.bench_function("track_without_refinement", |b| {
         b.iter(|| unrefined.track_plane(plane, &prior))
     });
-    // Full detection without the guided rematch, side by side.
-    let unguided = {
-        let (panel, _) = draw_panel(1, 480, 320);
-        let cfg = RegisterConfig {
-            rematch_radius: 0.0,
-            ..RegisterConfig::default()
-        };
-        Registrar::from_rgb(&panel, cfg).unwrap()
-    };
+    // Full detection without the guided rematch.
+    let unguided = without(RegisterConfig {
+        rematch_radius: 0.0,
+        ..RegisterConfig::default()
+    });
     g.bench_function("redetect_without_rematch", |b| {
         b.iter(|| unguided.register_plane(plane))
     });

@@ -112,6 +112,15 @@ fn similarity_norm(points: impl Iterator<Item = [f64; 2]>) -> Mat3 {
 }
 
 #[inline]
+/// The farthest that `a` places any of `points` from where `b` places it (distance in the
+/// target plane); `None` when either sends one of them to infinity.
+pub(crate) fn max_shift(a: &Mat3, b: &Mat3, points: &[[f64; 2]]) -> Option<f64> {
+    points.iter().try_fold(0.0f64, |most, &p| {
+        let (u, v) = (apply(a, p)?, apply(b, p)?);
+        Some(most.max((u[0] - v[0]).hypot(u[1] - v[1])))
+    })
+}
+
 fn apply_affine(t: &Mat3, p: [f64; 2]) -> [f64; 2] {
     [t[0][0] * p[0] + t[0][2], t[1][1] * p[1] + t[1][2]]
 }

@@ -400,7 +400,6 @@ impl Registrar {
             &m,
             self.cfg.ransac_iterations,
             sharpness,
-            Mode::Detected,
             None,
         );
         let found = self.rematch(frame, &f, &self.features, first, sharpness);
@@ -416,7 +415,6 @@ impl Registrar {
                     &m,
                     self.cfg.ransac_iterations,
                     sharpness,
-                    Mode::Detected,
                     None,
                 );
                 let second = self.rematch(frame, &f, blurred, second, sharpness);
@@ -462,7 +460,6 @@ impl Registrar {
                 &m,
                 self.cfg.track_ransac_iterations,
                 sharpness,
-                Mode::Detected,
                 None,
             )
             .registration;
@@ -525,7 +522,6 @@ impl Registrar {
             &m,
             self.cfg.track_ransac_iterations,
             sharpness,
-            Mode::Tracked,
             Some(&work_prior),
         )
         .registration
@@ -543,6 +539,9 @@ impl Registrar {
         [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]]
     }
 
+    /// A fit of the frame from the matches `m`: RANSAC, the "in view" checks, the dense
+    /// refinement. `prior` (described reference pixels -> frame pixels) is the last frame's pose
+    /// when tracking (the result's mode is then `Tracked`), `None` for a full detection.
     #[allow(clippy::too_many_arguments)]
     fn estimate(
         &self,
@@ -552,9 +551,13 @@ impl Registrar {
         m: &[features::Match],
         iterations: usize,
         sharpness: f64,
-        mode: Mode,
         prior: Option<&Mat3>,
     ) -> Estimate {
+        let mode = if prior.is_some() {
+            Mode::Tracked
+        } else {
+            Mode::Detected
+        };
         let corrs: Vec<Correspondence> = m
             .iter()
             .map(|m| {
@@ -663,7 +666,8 @@ impl Registrar {
     // `!(x > y)` is deliberate: NaN must fail the checks.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     /// The conservative "in view" decision for a candidate homography `h`
-    /// (described reference pixels -> frame pixels).
+    /// (described reference pixels -> frame pixels); `prior`, the last frame's pose when
+    /// tracking.
     fn assess(
         &self,
         h: &Mat3,
@@ -691,24 +695,25 @@ impl Registrar {
             y1 = y1.max(p[1]);
         }
         let spread = (x1 - x0) * (y1 - y0) / ref_area;
-        let square = {
-            // The inliers' box made square about its centre: a band's fit is judged across
-            // the band as far as along it.
+        // While tracking, a band of inliers will do if the fit agrees with the last frame's
+        // pose: a fit on a band is well placed along it and free across it, so it is judged at
+        // the corners of the inliers' box made square about its centre.
+        let held = |prior: &Mat3| {
             let (cx, cy, r) = (
                 (x0 + x1) / 2.0,
                 (y0 + y1) / 2.0,
                 (x1 - x0).max(y1 - y0) / 2.0,
             );
-            [
+            let square = [
                 [cx - r, cy - r],
                 [cx + r, cy - r],
                 [cx + r, cy + r],
                 [cx - r, cy + r],
-            ]
+            ];
+            homography::max_shift(h, prior, &square).is_some_and(|d| d <= c.track_hold_shift)
         };
         if spread < c.min_inlier_spread
-            && !(spread >= c.track_min_inlier_spread
-                && prior.is_some_and(|p| self.near(h, p, &square)))
+            && !(spread >= c.track_min_inlier_spread && prior.is_some_and(held))
         {
             return Err(NotInViewReason::PoorCoverage);
         }
@@ -769,19 +774,6 @@ impl Registrar {
             }
         }
         Ok(())
-    }
-
-    /// Whether `h` places each of `points` (described reference pixels) within
-    /// `track_hold_shift` frame pixels of where `prior` does (both described reference pixels
-    /// -> frame pixels): a fit on a band of keypoints is well placed along the band and free
-    /// across it, so it is trusted only where it agrees with the last frame's pose.
-    fn near(&self, h: &Mat3, prior: &Mat3, points: &[[f64; 2]]) -> bool {
-        points
-            .iter()
-            .all(|&p| match (apply(h, p), apply(prior, p)) {
-                (Some(a), Some(b)) => (a[0] - b[0]).hypot(a[1] - b[1]) <= self.cfg.track_hold_shift,
-                _ => false,
-            })
     }
 
     /// The appearance check: the share of the reference's textured cells (8 x 8 pixels of the

@@ -141,12 +141,8 @@ impl Template {
         } else {
             max_shift / 3.0
         };
-        for p in &self.support()? {
-            let a = crate::apply(h, *p)?;
-            let b = crate::apply(&current, *p)?;
-            if ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt() > limit {
-                return None;
-            }
+        if homography::max_shift(h, &current, &self.support()?)? > limit {
+            return None;
         }
         homography::normalized(current)
     }

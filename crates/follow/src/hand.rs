@@ -62,6 +62,8 @@ pub struct HandFinder {
     changed: Vec<bool>,
     /// The cells of the last frame's hand blob.
     hand: Vec<bool>,
+    /// The cells within [`NEAR_CHANGE`] of it (its edges, its shadow).
+    near_hand: Vec<bool>,
     /// The last frame's colour per cell, brightness matched to the background.
     frame: Vec<Option<[f32; 3]>>,
     /// The colour each cell last showed with no hand blob within [`NEAR_CHANGE`] cells
@@ -138,6 +140,7 @@ impl HandFinder {
             last_t: None,
             changed: vec![false; width * height],
             hand: vec![false; width * height],
+            near_hand: vec![false; width * height],
             frame: vec![None; width * height],
             clear: vec![None; width * height],
             wrist: [0.0, 1.0],
@@ -150,6 +153,7 @@ impl HandFinder {
         self.first_seen.fill(None);
         self.changed.fill(false);
         self.hand.fill(false);
+        self.near_hand.fill(false);
         self.frame.fill(None);
         self.clear.fill(None);
         self.last_t = None;
@@ -279,8 +283,8 @@ impl HandFinder {
         self.frame = cells;
         let tip = self.tip(&closed, &valid);
         self.changed = closed;
-        let near_hand = dilate(&self.hand, self.width, self.height, NEAR_CHANGE);
-        for ((clear, now), near) in self.clear.iter_mut().zip(&self.frame).zip(&near_hand) {
+        self.near_hand = dilate(&self.hand, self.width, self.height, NEAR_CHANGE);
+        for ((clear, now), near) in self.clear.iter_mut().zip(&self.frame).zip(&self.near_hand) {
             if let (Some(c), false) = (now, near) {
                 *clear = Some(*c);
             }
@@ -317,6 +321,17 @@ impl HandFinder {
             return 0.0;
         }
         Self::share(&self.cells_in(rect), &self.changed)
+    }
+
+    /// Whether the photo point `p` lies on the last frame's hand blob or within [`NEAR_CHANGE`]
+    /// cells of it (where the hand or its shadow may be); false outside the grid.
+    pub fn near_hand(&self, p: [f64; 2]) -> bool {
+        let i = ((p[0] - self.origin[0]) / self.cell).floor();
+        let j = ((p[1] - self.origin[1]) / self.cell).floor();
+        if i < 0.0 || j < 0.0 || i >= self.width as f64 || j >= self.height as f64 {
+            return false;
+        }
+        self.near_hand[j as usize * self.width + i as usize]
     }
 
     /// Share of the cells inside `rect` that belong to the last frame's hand blob.

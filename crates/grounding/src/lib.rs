@@ -17,6 +17,7 @@
 //! none, and a line with an action but no evidence at all says `unknown` instead of guessing.
 
 pub mod action;
+pub mod after;
 pub mod answer;
 pub mod cache;
 pub mod controls;
@@ -55,8 +56,11 @@ pub use action::Action;
 /// must show the hand on its control for a second, a hold for 0.6 of its spoken seconds
 /// ([`video::sustain_frames`]: a hand stopping over another control on its way does not count),
 /// a short label one lookalike letter off ("Dlal") still names its control, and a name no
-/// label matches favours the keys with no text three times as much (symbol 0.5 -> 1.5).
-pub const VERSION: u32 = 11;
+/// label matches favours the keys with no text three times as much (symbol 0.5 -> 1.5). 12: the
+/// video cue also sees what an action leaves behind around a control once the hand has gone (a
+/// light left on, a pointer moved; [`after`]), so a control the hand only stopped over on its
+/// way to another no longer wins its line.
+pub const VERSION: u32 = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -93,6 +97,9 @@ pub struct Weights {
     /// How much the video counts at a moment of the margin ([`WINDOW_MARGIN`]) when another
     /// sentence is being spoken then (1 inside the line and in silence).
     pub other_sentence: f32,
+    /// What the action leaves behind around a control ([`after`]: a light that stays on, a
+    /// pointer moved), inside the video cue, against the video's weight.
+    pub after: f32,
 }
 
 pub const WEIGHTS: Weights = Weights {
@@ -126,6 +133,10 @@ pub const WEIGHTS: Weights = Weights {
     // Chosen on tuning seeds 555 and 77 (1.0, 0.7, 0.5, 0.3, 0): video-only line -> control
     // 0.486 -> 0.609 and 0.585 -> 0.733 from 1.0 to 0, fused 0.944 -> 0.961 and 0.970 level.
     other_sentence: 0.0,
+    // Chosen on the hovering harder tuning sets 556 and 560 (0, 1.5, 3, 4.5, 6): fused line ->
+    // control 0.929 / 0.950 / 0.964 / 0.957 / 0.943 (556) and 0.888 / 0.921 / 0.934 / 0.921 /
+    // 0.921 (560).
+    after: 3.0,
 };
 
 /// A video z-score at which the video cue counts fully: beyond it a box is surely changing,
@@ -881,6 +892,70 @@ fn controls_from(
         .collect()
 }
 
+/// How much the video at time `t` belongs to `line`: fully inside it and in silence around it,
+/// [`Weights::other_sentence`] while another sentence is spoken (what the hands do while the
+/// narrator says the next, or last, step is mostly that step).
+fn belongs_to_line(
+    ev: &Evidence,
+    line: &assistq::script::ScriptLine,
+    weights: &Weights,
+    t: f64,
+) -> f32 {
+    let spoken_by_another = || {
+        ev.script
+            .lines
+            .iter()
+            .any(|o| o.line != line.line && t >= o.start && t < o.end)
+    };
+    if (line.start..=line.end).contains(&t) || !spoken_by_another() {
+        1.0
+    } else {
+        weights.other_sentence
+    }
+}
+
+/// Per script line, what the video shows left behind around each of `n` controls in the line's
+/// window ([`after`]), less that control's median over the lines: a control beside a display
+/// that changes at every step, or whose surroundings flicker, has its lasting change at every
+/// line, and that says nothing about this one. `None` per line without the video.
+fn left_behind_per_line(
+    ev: &Evidence,
+    activity: Option<&video::Activity>,
+    n: usize,
+    weights: &Weights,
+) -> Vec<Option<Vec<f32>>> {
+    let Some(a) = activity else {
+        return vec![None; ev.script.lines.len()];
+    };
+    let raw: Vec<Vec<f32>> = ev
+        .script
+        .lines
+        .iter()
+        .map(|line| {
+            a.left_behind(line.start - WINDOW_MARGIN, line.end + WINDOW_MARGIN, |t| {
+                belongs_to_line(ev, line, weights, t)
+            })
+        })
+        .collect();
+    let usual: Vec<f32> = (0..n)
+        .map(|b| {
+            let mut v: Vec<f32> = raw.iter().filter_map(|r| r.get(b).copied()).collect();
+            v.sort_by(f32::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        })
+        .collect();
+    raw.into_iter()
+        .map(|r| {
+            Some(
+                r.iter()
+                    .zip(&usual)
+                    .map(|(x, u)| (x - u).max(0.0))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// One pass of [`ground`] with `controls` (the evidence's, or relabelled).
 fn ground_with(
     ev: &Evidence,
@@ -892,6 +967,7 @@ fn ground_with(
     let n = controls.len();
     let activity = ev.activity.as_ref().ok();
     let mut seen = Vec::with_capacity(ev.script.lines.len());
+    let left_behind = left_behind_per_line(ev, activity.filter(|_| cues.video), n, weights);
     let lines = ev
         .script
         .lines
@@ -937,21 +1013,7 @@ fn ground_with(
                 &others,
                 &label_scores.iter().map(|&s| s >= 0.95).collect::<Vec<_>>(),
             );
-            // The margin reaches into silence fully, into another sentence only in part: what
-            // the hands do while the narrator says the next (or last) step is mostly that step.
-            let spoken_by_another = |t: f64| {
-                ev.script
-                    .lines
-                    .iter()
-                    .any(|o| o.line != line.line && t >= o.start && t < o.end)
-            };
-            let belongs = |t: f64| {
-                if (line.start..=line.end).contains(&t) || !spoken_by_another(t) {
-                    1.0
-                } else {
-                    weights.other_sentence
-                }
-            };
+            let belongs = |t: f64| belongs_to_line(ev, line, weights, t);
             let mix = video::Mix {
                 change: if cues.video { 1.0 } else { 0.0 },
                 hand: if cues.hands { weights.hand } else { 0.0 },
@@ -970,10 +1032,17 @@ fn ground_with(
                     video::sustain_frames(action.as_ref()),
                 )
             });
-            let (video_scores, moments) = match &window {
+            let (mut video_scores, moments) = match &window {
                 Some((scores, when)) => (scores.clone(), when.clone()),
                 None => (vec![0.0; n], vec![line.start; n]),
             };
+            // What the action leaves behind: a hand that only stopped over a control on its way
+            // leaves nothing.
+            if let (Some(left), true) = (&left_behind[seen.len()], window.is_some()) {
+                for (v, l) in video_scores.iter_mut().zip(left) {
+                    *v += weights.after / weights.video * l;
+                }
+            }
             let votes = CueVotes {
                 label: vote(controls, &label_scores),
                 video: window.as_ref().and_then(|_| vote(controls, &video_scores)),

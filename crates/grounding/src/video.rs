@@ -77,6 +77,8 @@ pub struct Activity {
     /// `reach[frame][button]`: the same for the tip of whatever reaches over the panel, seen
     /// model-free (`follow::HandFinder`); 0 when not in view or nothing reaches in.
     pub reach: Vec<Vec<f32>>,
+    /// How each box's surroundings look frame by frame, off the hand ([`crate::after`]).
+    pub looks: crate::after::Looks,
 }
 
 /// How the two video signals make one score per frame and box, in [0, 1]: the change z-score
@@ -114,6 +116,17 @@ impl Activity {
         mix: Mix,
     ) -> Option<(Vec<f32>, Vec<f64>)> {
         self.window_weighted(start, end, buttons, mix, |_| 1.0, PRESS_FRAMES)
+    }
+
+    /// Per button, in [0, 1], what the video shows left behind around it (a light that stays
+    /// on, a pointer moved) across a moment inside `[start, end]`, each moment weighted by
+    /// `weight(time)` ([`crate::after`]).
+    pub fn left_behind(&self, start: f64, end: f64, weight: impl Fn(f64) -> f32) -> Vec<f32> {
+        let moments: Vec<(usize, f32)> = (0..self.times.len())
+            .filter(|&i| self.in_view[i] && self.times[i] >= start && self.times[i] <= end)
+            .map(|i| (i, weight(self.times[i])))
+            .collect();
+        self.looks.left_behind(&self.times, &moments)
     }
 
     /// Whether the hand models looked at this video.
@@ -262,6 +275,8 @@ pub fn activity_observed(
             message: format!("the reference photo cannot be registered to: {e}"),
         })?;
     let points: Vec<Vec<[f64; 2]>> = rects.iter().map(grid).collect();
+    let around = crate::after::Grid::new(rects);
+    let mut around_rows: Vec<Vec<Vec<f32>>> = Vec::new();
     let duration = media::probe(video)
         .map(|i| i.duration.unwrap_or(0.0))
         .unwrap_or(0.0);
@@ -321,6 +336,24 @@ pub fn activity_observed(
             }
             _ => None,
         };
+        // Around each box, off the hand: what an action leaves behind.
+        around_rows.push(
+            around
+                .points
+                .iter()
+                .map(|pts| {
+                    pts.iter()
+                        .map(|&p| {
+                            let h = reg.homography.as_ref().filter(|_| reg.in_view);
+                            h.filter(|_| p[0].is_finite() && !reacher.near_hand(p))
+                                .and_then(|h| apply(h, p))
+                                .and_then(|q| plane.bilinear(q[0], q[1]))
+                                .unwrap_or(f32::NAN)
+                        })
+                        .collect()
+                })
+                .collect(),
+        );
         reach_rows.push(match reach {
             Some(tip) => near_scores([tip.at[0] as f64, tip.at[1] as f64], rects),
             None => vec![0.0; rects.len()],
@@ -366,6 +399,7 @@ pub fn activity_observed(
         tip: tip_rows,
         grip: grip_rows,
         reach: reach_rows,
+        looks: crate::after::Looks::new(&around, around_rows),
     })
 }
 
@@ -606,6 +640,7 @@ mod tests {
             tip: vec![vec![1.0, 0.0]],
             grip: vec![vec![0.0, 1.0]],
             reach: vec![vec![0.0, 0.0]],
+            looks: Default::default(),
         };
         let both = Mix {
             change: 1.0,
@@ -650,6 +685,7 @@ mod tests {
             tip: Vec::new(),
             grip: Vec::new(),
             reach: vec![vec![0.0; 2]; 12],
+            looks: Default::default(),
         };
         let mix = Mix {
             change: 1.0,

@@ -14,7 +14,8 @@
 //! one that goes out returns to its usual look and scores below zero) count, in a block of 2 x 2
 //! neighbouring points (a lone point is a registration error at an edge).
 
-use crate::layout::Rect;
+use crate::layout::{distance, Rect};
+use crate::video::median;
 
 /// Share of a box's shorter side added on every side to look around it.
 pub const AROUND: f32 = 0.5;
@@ -90,17 +91,23 @@ impl Looks {
         let usual: Vec<Vec<f32>> = (0..boxes)
             .map(|b| {
                 (0..grid.points[b].len())
-                    .map(|k| median(grey.iter().map(|f| f[b][k])).unwrap_or(f32::NAN))
+                    .map(|k| median(grey.iter().map(|f| f[b][k]).collect()).unwrap_or(f32::NAN))
                     .collect()
             })
             .collect();
         // Exposure: each frame scaled by its median ratio to the usual levels.
         for frame in grey.iter_mut() {
-            let gain = median(frame.iter().zip(&usual).flat_map(|(pts, us)| {
-                pts.iter()
-                    .zip(us)
-                    .map(|(&v, &u)| if v > 1.0 { u / v } else { f32::NAN })
-            }))
+            let gain = median(
+                frame
+                    .iter()
+                    .zip(&usual)
+                    .flat_map(|(pts, us)| {
+                        pts.iter()
+                            .zip(us)
+                            .map(|(&v, &u)| if v > 1.0 { u / v } else { f32::NAN })
+                    })
+                    .collect(),
+            )
             .unwrap_or(1.0)
             .clamp(0.5, 2.0);
             for v in frame.iter_mut().flatten() {
@@ -146,7 +153,7 @@ impl Looks {
                                 .map(|&j| self.grey[j][b][k])
                                 .filter(|v| v.is_finite())
                                 .collect();
-                            (seen.len() >= MIN_FRAMES).then(|| median(seen.into_iter()))?
+                            (seen.len() >= MIN_FRAMES).then(|| median(seen))?
                         };
                         match (side(&before), side(&after)) {
                             (Some(x), Some(y)) if u.is_finite() => (y - u).abs() - (x - u).abs(),
@@ -160,13 +167,6 @@ impl Looks {
         }
         best
     }
-}
-
-/// Distance from the point `p` to the rectangle `r` (0 inside).
-fn distance(r: &Rect, p: [f64; 2]) -> f64 {
-    let dx = (r[0] as f64 - p[0]).max(p[0] - r[2] as f64).max(0.0);
-    let dy = (r[1] as f64 - p[1]).max(p[1] - r[3] as f64).max(0.0);
-    dx.hypot(dy)
 }
 
 /// The largest value that all four points of some 2 x 2 block of the grid reach (NaN points
@@ -189,16 +189,6 @@ fn strongest_block(values: &[f32], columns: usize) -> f32 {
         }
     }
     best
-}
-
-/// The median of the finite values (the upper one of an even count); `None` without any.
-fn median(values: impl Iterator<Item = f32>) -> Option<f32> {
-    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    let mid = v.len() / 2;
-    Some(*v.select_nth_unstable_by(mid, f32::total_cmp).1)
 }
 
 #[cfg(test)]

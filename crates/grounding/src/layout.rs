@@ -22,6 +22,13 @@ const COLOURS: &[(&str, [f32; 3])] = &[
 /// One control's box on the photo, `[x0, y0, x1, y1]`.
 pub type Rect = [f32; 4];
 
+/// Distance from the point `p` to the rectangle `r`, in the same pixels (0 inside).
+pub fn distance(r: &Rect, p: [f64; 2]) -> f64 {
+    let dx = (r[0] as f64 - p[0]).max(p[0] - r[2] as f64).max(0.0);
+    let dy = (r[1] as f64 - p[1]).max(p[1] - r[3] as f64).max(0.0);
+    dx.hypot(dy)
+}
+
 /// The colour of each box: the per-channel median of its pixels (the key's body, not its
 /// printed label, which covers a minority of it).
 pub fn box_colours(photo: &RgbImage, rects: &[Rect]) -> Vec<[f32; 3]> {

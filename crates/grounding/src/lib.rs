@@ -939,9 +939,7 @@ fn left_behind_per_line(
         .collect();
     let usual: Vec<f32> = (0..n)
         .map(|b| {
-            let mut v: Vec<f32> = raw.iter().filter_map(|r| r.get(b).copied()).collect();
-            v.sort_by(f32::total_cmp);
-            v.get(v.len() / 2).copied().unwrap_or(0.0)
+            video::median(raw.iter().filter_map(|r| r.get(b).copied()).collect()).unwrap_or(0.0)
         })
         .collect();
     raw.into_iter()

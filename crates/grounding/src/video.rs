@@ -441,9 +441,7 @@ fn near_scores(q: [f64; 2], rects: &[Rect]) -> Vec<f32> {
     rects
         .iter()
         .map(|r| {
-            let dx = (r[0] as f64 - q[0]).max(q[0] - r[2] as f64).max(0.0);
-            let dy = (r[1] as f64 - q[1]).max(q[1] - r[3] as f64).max(0.0);
-            let d = (dx * dx + dy * dy).sqrt();
+            let d = crate::layout::distance(r, q);
             let reach = 0.5 * (r[2] - r[0]).min(r[3] - r[1]).max(1.0) as f64;
             (1.0 - d / reach).max(0.0) as f32
         })
@@ -451,7 +449,7 @@ fn near_scores(q: [f64; 2], rects: &[Rect]) -> Vec<f32> {
 }
 
 /// The median of the finite values of `v` (the upper one of an even count); `None` without any.
-fn median(mut v: Vec<f32>) -> Option<f32> {
+pub(crate) fn median(mut v: Vec<f32>) -> Option<f32> {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
         return None;

@@ -662,14 +662,29 @@ fn other_control_scores(
 /// And the label cue is not trusted where the tutorial shows, line after line, that a name it
 /// matched only in part or by another word ([`distrusted`]) belongs to another key.
 pub fn ground(ev: &Evidence, cues: Cues, weights: &Weights) -> Timeline {
-    let (first, seen) = ground_with(ev, &ev.controls, None, cues, weights);
+    // The same in both passes: it depends on the video and the script alone.
+    let left_behind = left_behind_per_line(
+        ev,
+        ev.activity.as_ref().ok().filter(|_| cues.video),
+        weights,
+    );
+    let left_behind = left_behind.as_deref();
+    let (first, seen) = ground_with(ev, &ev.controls, None, left_behind, cues, weights);
     let relabelled = relabelled(ev, &seen, cues);
     let controls = relabelled.as_deref().unwrap_or(&ev.controls);
     let distrust = distrusted(controls, &seen, cues);
     if relabelled.is_none() && distrust.is_none() {
         return first;
     }
-    ground_with(ev, controls, distrust.as_deref(), cues, weights).0
+    ground_with(
+        ev,
+        controls,
+        distrust.as_deref(),
+        left_behind,
+        cues,
+        weights,
+    )
+    .0
 }
 
 /// Per line and button, whether the label cue's match is set aside ([`ground`]'s second pass),
@@ -917,16 +932,14 @@ fn belongs_to_line(
 /// Per script line, what the video shows left behind around each of `n` controls in the line's
 /// window ([`after`]), less that control's median over the lines: a control beside a display
 /// that changes at every step, or whose surroundings flicker, has its lasting change at every
-/// line, and that says nothing about this one. `None` per line without the video.
+/// line, and that says nothing about this one. `None` without the video.
 fn left_behind_per_line(
     ev: &Evidence,
     activity: Option<&video::Activity>,
-    n: usize,
     weights: &Weights,
-) -> Vec<Option<Vec<f32>>> {
-    let Some(a) = activity else {
-        return vec![None; ev.script.lines.len()];
-    };
+) -> Option<Vec<Vec<f32>>> {
+    let a = activity?;
+    let n = ev.controls.len();
     let raw: Vec<Vec<f32>> = ev
         .script
         .lines
@@ -942,30 +955,31 @@ fn left_behind_per_line(
             video::median(raw.iter().filter_map(|r| r.get(b).copied()).collect()).unwrap_or(0.0)
         })
         .collect();
-    raw.into_iter()
-        .map(|r| {
-            Some(
+    Some(
+        raw.into_iter()
+            .map(|r| {
                 r.iter()
                     .zip(&usual)
                     .map(|(x, u)| (x - u).max(0.0))
-                    .collect(),
-            )
-        })
-        .collect()
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
-/// One pass of [`ground`] with `controls` (the evidence's, or relabelled).
+/// One pass of [`ground`] with `controls` (the evidence's, or relabelled) and what the video
+/// shows left behind per line ([`left_behind_per_line`]).
 fn ground_with(
     ev: &Evidence,
     controls: &[Control],
     distrust: Option<&[Vec<bool>]>,
+    left_behind: Option<&[Vec<f32>]>,
     cues: Cues,
     weights: &Weights,
 ) -> (Timeline, Vec<Seen>) {
     let n = controls.len();
     let activity = ev.activity.as_ref().ok();
     let mut seen = Vec::with_capacity(ev.script.lines.len());
-    let left_behind = left_behind_per_line(ev, activity.filter(|_| cues.video), n, weights);
     let lines = ev
         .script
         .lines
@@ -1036,7 +1050,7 @@ fn ground_with(
             };
             // What the action leaves behind: a hand that only stopped over a control on its way
             // leaves nothing.
-            if let (Some(left), true) = (&left_behind[seen.len()], window.is_some()) {
+            if let (Some(left), true) = (left_behind.map(|l| &l[seen.len()]), window.is_some()) {
                 for (v, l) in video_scores.iter_mut().zip(left) {
                     *v += weights.after / weights.video * l;
                 }

@@ -337,6 +337,7 @@ pub fn activity_observed(
             _ => None,
         };
         // Around each box, off the hand: what an action leaves behind.
+        let shown = reg.homography.as_ref().filter(|_| reg.in_view);
         around_rows.push(
             around
                 .points
@@ -344,8 +345,8 @@ pub fn activity_observed(
                 .map(|pts| {
                     pts.iter()
                         .map(|&p| {
-                            let h = reg.homography.as_ref().filter(|_| reg.in_view);
-                            h.filter(|_| p[0].is_finite() && !reacher.near_hand(p))
+                            shown
+                                .filter(|_| p[0].is_finite() && !reacher.near_hand(p))
                                 .and_then(|h| apply(h, p))
                                 .and_then(|q| plane.bilinear(q[0], q[1]))
                                 .unwrap_or(f32::NAN)
